@@ -1,0 +1,93 @@
+/* content.h - exact, compact page contents (cf. memcmp_pages() in mm/util.c).
+ *
+ * A page's content is a 62-bit descriptor: a content class (interned in a store) and
+ * a 40-bit argument (page index, unique serial, literal index). The bytes are never
+ * stored per page; they are derived on demand, so 64 Mi simulated pages need only
+ * 8 bytes each. Comparison is exactly memcmp() of the derived 4096 bytes. */
+#ifndef KS_CONTENT_H
+#define KS_CONTENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "checksum.h"
+
+#define KS_PAGE_SIZE 4096u
+#define KS_CONTENT_ARG_BITS 40
+#define KS_CONTENT_ARG_MASK ((1ULL << KS_CONTENT_ARG_BITS) - 1)
+#define KS_CONTENT_MAX_CLASSES (1u << 22)
+
+typedef uint64_t ks_content; /* (class << 40) | arg; class 0 is the all-zero page */
+
+enum ks_content_kind {
+	KS_CONTENT_ZERO = 0, /* 4096 zero bytes */
+	KS_CONTENT_FILL,     /* fill byte, then patches applied in order */
+	KS_CONTENT_IMAGE,    /* pseudo-random bytes from (seed, arg = page index) */
+	KS_CONTENT_RANDOM,   /* pseudo-random bytes from (seed, arg = unique serial) */
+	KS_CONTENT_LITERAL   /* literal bytes; arg indexes the store's literal table */
+};
+
+enum ks_patch_source {
+	KS_PATCH_CONST = 0, /* value */
+	KS_PATCH_ARG,       /* the descriptor's arg (e.g. page index) */
+	KS_PATCH_ARG_PLUS   /* arg + value */
+};
+
+struct ks_patch {
+	uint16_t offset; /* byte offset in the page, offset + width <= 4096 */
+	uint8_t width;   /* 1..8 bytes, stored little-endian */
+	uint8_t source;  /* enum ks_patch_source */
+	uint64_t value;  /* constant (or addend for KS_PATCH_ARG_PLUS) */
+};
+
+#define KS_CONTENT_MAX_PATCHES 64
+
+struct ks_content_class_spec {
+	enum ks_content_kind kind;
+	uint8_t fill;                 /* KS_CONTENT_FILL: the filler byte */
+	unsigned npatches;            /* KS_CONTENT_FILL: number of patches */
+	const struct ks_patch *patches;
+	uint64_t seed;                /* IMAGE / RANDOM: byte stream seed */
+};
+
+struct ks_content_store;
+
+/* Lifecycle. Never fails (out of memory aborts). _free(NULL) is a no-op. */
+struct ks_content_store *ks_content_store_new(void);
+void ks_content_store_free(struct ks_content_store *cs);
+
+/* Interns a class; equal specs give the same id. Returns the class id, or a negative
+ * KS_E* code (KS_EINVAL bad spec, KS_ERANGE too many classes). */
+int64_t ks_content_class(struct ks_content_store *cs, const struct ks_content_class_spec *spec);
+/* Reads back a class; NULL if unknown. */
+const struct ks_content_class_spec *ks_content_class_get(const struct ks_content_store *cs,
+							 uint32_t cls);
+/* Number of interned classes (ids are 0 .. count-1). */
+uint32_t ks_content_class_count(const struct ks_content_store *cs);
+
+/* Descriptors. */
+static inline ks_content ks_content_make(uint32_t cls, uint64_t arg)
+{
+	return ((ks_content)cls << KS_CONTENT_ARG_BITS) | (arg & KS_CONTENT_ARG_MASK);
+}
+static inline uint32_t ks_content_cls(ks_content c) { return (uint32_t)(c >> KS_CONTENT_ARG_BITS); }
+static inline uint64_t ks_content_arg(ks_content c) { return c & KS_CONTENT_ARG_MASK; }
+#define KS_CONTENT_ZERO_PAGE ((ks_content)0)
+
+/* Interns 4096 literal bytes; equal bytes give the same descriptor. Never fails. */
+ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page);
+/* Literal bytes for a LITERAL-class descriptor; NULL otherwise. */
+const uint8_t *ks_content_literal_bytes(const struct ks_content_store *cs, ks_content c);
+
+/* Materialises the 4096 bytes of c into out. */
+void ks_content_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *out);
+/* memcmp() order of the two pages' bytes: <0, 0, >0. *first_diff (if not NULL) gets the
+ * offset of the first differing byte, or 4096 when equal. */
+int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b,
+		   unsigned *first_diff);
+/* True if all 4096 bytes are zero. */
+bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c);
+/* Checksum of the bytes (cached per descriptor in a small direct-mapped cache). */
+uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_checksum_alg alg);
+
+#endif

@@ -1,0 +1,139 @@
+/* ksm.h - the kernel samepage merger (mm/ksm.c, Linux 6.18) with the memory it scans:
+ * processes (mm), their VMAs and PTEs, anonymous pages, KSM pages, zero pages.
+ * Pure: no I/O, no global state. One struct ks_ksm is one simulated machine. */
+#ifndef KS_KSM_H
+#define KS_KSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "content.h"
+#include "../sim/base/scenario.h"
+#include "../sim/base/simtime.h"
+
+struct ks_ksm;
+
+/* /sys/kernel/mm/ksm counters, kernel names and definitions. */
+struct ks_ksm_stats {
+	uint64_t full_scans;
+	uint64_t pages_scanned;
+	uint64_t pages_shared;
+	uint64_t pages_sharing;
+	uint64_t pages_unshared;
+	uint64_t pages_volatile;
+	uint64_t pages_skipped;
+	uint64_t stable_node_chains;
+	uint64_t stable_node_dups;
+	uint64_t ksm_zero_pages;
+	int64_t general_profit;     /* bytes */
+	uint64_t pages_to_scan;     /* as the advisor sets it */
+	uint64_t rmap_items;        /* internal ksm_rmap_items */
+	uint64_t cow_ksm;           /* vmstat cow_ksm */
+};
+
+/* /proc/PID/ksm_stat */
+struct ks_proc_stats {
+	uint64_t ksm_rmap_items;
+	uint64_t ksm_zero_pages;
+	uint64_t ksm_merging_pages;
+	int64_t ksm_process_profit; /* bytes */
+	bool ksm_merge_any;
+	bool ksm_mergeable;
+};
+
+/* Work done by one cmp_and_merge_page() call (or one batch, summed), for the cost model. */
+struct ks_work {
+	uint64_t pages;          /* pages handed to cmp_and_merge_page */
+	uint64_t ksm_pages;      /* of which already KSM pages */
+	uint64_t skipped;        /* smart-scan skips */
+	uint64_t walk_entries;   /* populated page-table entries visited by the scanner */
+	uint64_t items_alloc;    /* rmap_items allocated */
+	uint64_t items_freed;    /* rmap_items freed */
+	uint64_t checksums;      /* page checksums computed */
+	uint64_t cmps;           /* memcmp_pages calls (tree walks and pages_identical) */
+	uint64_t cmp_bytes;      /* bytes compared, per page (first diff + 1, or 4096) */
+	uint64_t stable_visits;  /* stable-tree nodes visited */
+	uint64_t unstable_visits;/* unstable-tree nodes visited (each a page-table lookup) */
+	uint64_t chain_dups;     /* dups examined in chains */
+	uint64_t wrprotects;     /* write_protect_page with TLB flush */
+	uint64_t replaces;       /* replace_page (incl. zero page) */
+	uint64_t merges;         /* successful merges into a KSM page */
+	uint64_t zero_merges;    /* successful merges with the zero page */
+	uint64_t unstable_inserts;
+	uint64_t stable_inserts;
+	uint64_t stale_nodes;    /* stale stable nodes removed */
+	uint64_t break_cows;     /* break_cow() on failure */
+	uint64_t scans_started;  /* full scans started (lru_add_drain_all) */
+};
+
+/* What kind of page a cmp_and_merge_page call saw (for latency histograms). */
+enum ks_page_kind { KS_PAGE_ANON = 0, KS_PAGE_KSM = 1 };
+
+/* Tracepoints (include/trace/events/ksm.h), delivered to an optional observer. */
+enum ks_ksm_event_type {
+	KS_EV_START_SCAN = 0, KS_EV_STOP_SCAN, KS_EV_ENTER, KS_EV_EXIT,
+	KS_EV_MERGE_ONE_PAGE, KS_EV_MERGE_WITH_KSM_PAGE, KS_EV_REMOVE_KSM_PAGE,
+	KS_EV_REMOVE_RMAP_ITEM, KS_EV_ADVISOR
+};
+
+struct ks_ksm_event {
+	enum ks_ksm_event_type type;
+	uint32_t pid;          /* mm owner, where the event has one */
+	uint64_t vaddr;        /* page address of the rmap_item, where it has one */
+	uint64_t pfn;          /* simulated PFN (KSM frame id, or zero-page colour) */
+	bool to_ksm_page;      /* MERGE_WITH_KSM_PAGE: ksm_page != NULL */
+	int err;               /* merge events: 0 or -EFAULT */
+	uint64_t seq;          /* START/STOP_SCAN: seqnr; ADVISOR: scan_time s */
+	uint64_t rmap_entries; /* START/STOP_SCAN; ADVISOR: pages_to_scan */
+	uint64_t cpu_percent;  /* ADVISOR */
+};
+
+struct ks_ksm_observer {
+	void *self;
+	/* Called after every cmp_and_merge_page() with its own work. */
+	void (*page_done)(void *self, enum ks_page_kind kind, const struct ks_work *w);
+	/* Called at every tracepoint. */
+	void (*event)(void *self, const struct ks_ksm_event *ev);
+};
+
+/* Lifecycle. Never fails; _free(NULL) is a no-op. The store must outlive the ksm. */
+struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs);
+void ks_ksm_free(struct ks_ksm *ksm);
+void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs);
+
+/* Workload side: each returns 0 or a negative KS_E* (KS_ENOENT unknown pid or unmapped
+ * address, KS_EINVAL bad range, KS_EBUSY pid already running). */
+int ks_ksm_proc_start(struct ks_ksm *ksm, uint32_t pid);
+int ks_ksm_mmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages);
+int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages);
+/* A CPU write that leaves the page holding `c` (write fault: COW of KSM/zero pages). */
+int ks_ksm_write(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c);
+int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
+		   bool mergeable);
+int ks_ksm_proc_exit(struct ks_ksm *ksm, uint32_t pid);
+
+/* Knobs at run time, with the kernel's rules (KS_EBUSY / KS_EINVAL as sysfs would). */
+int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run);
+int ks_ksm_set_pages_to_scan(struct ks_ksm *ksm, unsigned n);
+
+/* ksmd: one batch (ksm_do_scan(pages_to_scan)) at simulated time now; adds its work to
+ * *w. `cpu_ns` is ksmd's total CPU time so far (for the advisor). Returns true if the
+ * batch did anything (run has MERGE and an mm is registered). */
+bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, uint64_t cpu_ns, struct ks_work *w);
+/* The sleep ksmd takes after a batch, in ns (msecs_to_jiffies rounding up). */
+ks_time ks_ksm_sleep_ns(const struct ks_ksm *ksm);
+
+/* Counters. */
+void ks_ksm_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
+int ks_ksm_proc_stats(const struct ks_ksm *ksm, uint32_t pid, struct ks_proc_stats *ps);
+/* Content currently mapped at an address (KS_ENOENT if none). */
+int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content *c);
+
+/* Invariant checker (tests, debug builds): 0, or the number of the first violated
+ * invariant (see ksm.c). */
+int ks_ksm_check(const struct ks_ksm *ksm);
+
+/* Work accumulation helper. */
+void ks_work_add(struct ks_work *acc, const struct ks_work *w);
+
+#endif

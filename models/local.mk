@@ -1,0 +1,8 @@
+# models: layer 1, pure (no I/O). Linked with libxxhash for the kernel's checksum.
+noinst_LIBRARIES += %reldir%/libmodels.a
+%canon_reldir%_libmodels_a_CFLAGS = $(AM_CFLAGS) $(XXHASH_CFLAGS)
+%canon_reldir%_libmodels_a_SOURCES = \
+	%reldir%/checksum.c %reldir%/checksum.h \
+	%reldir%/content.c %reldir%/content.h \
+	%reldir%/rbtree.c %reldir%/rbtree.h \
+	%reldir%/ksm.c %reldir%/ksm.h %reldir%/ksm_int.h

@@ -1,0 +1,4 @@
+# reports: layer 2, reads results databases (SQLite only).
+noinst_LIBRARIES += %reldir%/libreports.a
+%canon_reldir%_libreports_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+%canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h

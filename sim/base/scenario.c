@@ -1,0 +1,85 @@
+/* scenario.c - defaults and teardown of the plain scenario structs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+void ks_ksm_params_default(struct ks_ksm_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->run = 1;
+	p->pages_to_scan = 100;
+	p->sleep_millisecs = 20;
+	p->max_page_sharing = 256;
+	p->use_zero_pages = false;
+	p->merge_across_nodes = true;
+	p->smart_scan = true;
+	p->stable_node_chains_prune_millisecs = 2000;
+	p->advisor_mode = KS_ADVISOR_NONE;
+	p->advisor_max_cpu = 70;
+	p->advisor_min_pages_to_scan = 500;
+	p->advisor_max_pages_to_scan = 30000;
+	p->advisor_target_scan_time = 200;
+	p->checksum = 0; /* KS_CSUM_XXHASH64 */
+	p->hz = 1000;
+	p->cmp_order_pre_611 = false;
+	p->zero_page_colours = 1;
+}
+
+void ks_scenario_init(struct ks_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->seed = 1;
+	sc->duration = KS_S(60);
+	sc->sample_mode = KS_SAMPLE_BATCH;
+	sc->sample_every = 1;
+	sc->process_samples = true;
+	ks_ksm_params_default(&sc->ksm);
+	sc->numa_nodes = 1;
+	sc->page_size = 4096;
+	sc->stable_scans = 3;
+}
+
+static void content_spec_fini(struct ks_content_spec *c)
+{
+	free(c->image);
+	c->image = NULL;
+}
+
+void ks_scenario_fini(struct ks_scenario *sc)
+{
+	for (unsigned g = 0; g < sc->ngroups; g++) {
+		struct ks_group *gr = &sc->groups[g];
+
+		for (unsigned r = 0; r < gr->nregions; r++) {
+			struct ks_region *rg = &gr->regions[r];
+
+			for (unsigned p = 0; p < rg->nparts; p++)
+				content_spec_fini(&rg->parts[p].content);
+			free(rg->parts);
+			free(rg->name);
+		}
+		for (unsigned w = 0; w < gr->nwrites; w++)
+			content_spec_fini(&gr->writes[w].content);
+		free(gr->regions);
+		free(gr->writes);
+		free(gr->name);
+	}
+	free(sc->groups);
+	free(sc->name);
+	free(sc->path);
+	free(sc->text);
+	free(sc->arch);
+	free(sc->trace_file);
+	memset(sc, 0, sizeof(*sc));
+}
+
+uint64_t ks_scenario_total_pages(const struct ks_scenario *sc)
+{
+	uint64_t total = 0;
+
+	for (unsigned g = 0; g < sc->ngroups; g++)
+		for (unsigned r = 0; r < sc->groups[g].nregions; r++)
+			total += sc->groups[g].regions[r].pages * sc->groups[g].count;
+	return total;
+}

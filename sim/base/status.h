@@ -1,0 +1,33 @@
+/* status.h - status codes (0 or negative KS_E*) and located error messages. */
+#ifndef KS_STATUS_H
+#define KS_STATUS_H
+
+enum ks_status {
+	KS_OK = 0,
+	KS_ENOMEM = -1,   /* out of memory */
+	KS_EINVAL = -2,   /* invalid argument or input value */
+	KS_EIO = -3,      /* file or system I/O failed */
+	KS_EPARSE = -4,   /* malformed input (YAML, trace, CSV) */
+	KS_ESQL = -5,     /* SQLite failed */
+	KS_ERANGE = -6,   /* value out of range */
+	KS_ENOENT = -7,   /* no such file, process or page */
+	KS_EBUSY = -8,    /* refused in the current state (like the kernel's EBUSY) */
+	KS_EPERM = -9,    /* not permitted (not root, no KSM) */
+	KS_EINTR = -10,   /* interrupted (SIGINT) */
+	KS_EDIVERGE = -11 /* simulation diverged from a reference */
+};
+
+/* A status plus a message that already carries its location, e.g.
+ * "scenarios/vm.yaml:12:5: unknown key 'pages_to_scn'". */
+struct ks_err {
+	int code;       /* KS_E* */
+	char msg[1024]; /* one line, no trailing newline */
+};
+
+/* Fills err (if not NULL) and returns code. */
+int ks_err_set(struct ks_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Text for a status code; never NULL. */
+const char *ks_strerror(int code);
+
+#endif

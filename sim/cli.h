@@ -1,0 +1,26 @@
+/* cli.h - the command table: `sim [COMMAND] ...`; each command is one cmd_*.c file.
+ * Exit codes (documented in the man page): 0 success; 1 the run completed but a check
+ * failed (sim regress found a divergence); 2 bad input, usage or I/O error (one line
+ * "sim: file:line:col: problem" on stderr); 130 interrupted by SIGINT. */
+#ifndef KS_CLI_H
+#define KS_CLI_H
+
+enum ks_exit {
+	KS_EXIT_OK = 0,
+	KS_EXIT_CHECK_FAILED = 1,
+	KS_EXIT_ERROR = 2,
+	KS_EXIT_INTERRUPTED = 130
+};
+
+/* Each returns an enum ks_exit. argv[0] is the command name. */
+int ks_cmd_run(int argc, char **argv);           /* sim_run: cmd_run.c */
+int ks_cmd_trace(int argc, char **argv);         /* sim trace ...: cmd_trace.c */
+int ks_cmd_report(int argc, char **argv);        /* sim report DB: cmd_report.c */
+
+/* Prints "sim: <msg>" to stderr. */
+void ks_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "sim: warning: <msg>" unless quiet. */
+void ks_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int ks_cli_quiet;
+
+#endif

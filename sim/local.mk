@@ -1,0 +1,23 @@
+# sim: engine, glue, edges (libyaml, SQLite) and the command line.
+noinst_LIBRARIES += %reldir%/libsim.a
+%canon_reldir%_libsim_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
+%canon_reldir%_libsim_a_SOURCES = \
+	%reldir%/sink.h
+
+bin_PROGRAMS += %reldir%/sim
+%canon_reldir%_sim_SOURCES = %reldir%/main.c
+%canon_reldir%_sim_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
+KS_ALL_LIBS = sim/libsim.a reports/libreports.a traces/libtraces.a models/libmodels.a \
+	sim/base/libbase.a $(YAML_LIBS) $(SQLITE_LIBS) $(GSL_LIBS) $(XXHASH_LIBS) $(LIBS)
+%canon_reldir%_sim_LDADD = $(KS_ALL_LIBS)
+%canon_reldir%_libsim_a_SOURCES += \
+	%reldir%/cli.h \
+	%reldir%/yaml_util.c %reldir%/yaml_util.h \
+	%reldir%/load_scenario.c %reldir%/load_scenario.h \
+	%reldir%/sink_sqlite.c \
+	%reldir%/cmd_trace.c \
+	%reldir%/cmd_report.c
+%canon_reldir%_libsim_a_SOURCES += \
+	%reldir%/engine.c %reldir%/engine.h \
+	%reldir%/world.c %reldir%/world.h
+%canon_reldir%_sim_SOURCES += %reldir%/cmd_run.c

@@ -1,0 +1,60 @@
+/* main.c - `sim`: dispatches to a command (cli.h). Only main() and cmd_*.c talk to the
+ * user. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli.h"
+
+int ks_cli_quiet;
+
+void ks_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void ks_cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ks_cli_quiet)
+		return;
+	fputs("sim: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct ks_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct ks_cmd cmd_table[] = {
+	{ "run", ks_cmd_run },
+	{ "trace", ks_cmd_trace },
+	{ "report", ks_cmd_report },
+};
+
+int main(int argc, char **argv)
+{
+	gsl_set_error_handler_off();
+	if (argc >= 2 && argv[1][0] != '-') {
+		for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+			if (strcmp(argv[1], cmd_table[i].name) == 0)
+				return cmd_table[i].run(argc - 1, argv + 1);
+		ks_cli_error("unknown command '%s'; try 'sim --help'", argv[1]);
+		return KS_EXIT_ERROR;
+	}
+	/* No command: `sim --scenario FILE ...` runs a simulation. */
+	return ks_cmd_run(argc, argv);
+}

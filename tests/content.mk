@@ -1,0 +1,1 @@
+# tests/content.mk: Check programs and shell tests for content (included by tests/local.mk).

@@ -1,0 +1,1 @@
+# tests/kernel.mk: Check programs and shell tests for kernel (included by tests/local.mk).

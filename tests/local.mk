@@ -1,0 +1,16 @@
+# tests: one Check program per module (tests/check_<module>.c + tests/check_main.c),
+# plus shell tests that drive the sim binary.
+AM_TESTS_ENVIRONMENT = export SIM="$(abs_builddir)/sim/sim"; export SRCDIR="$(abs_srcdir)"; \
+	export BUILDDIR="$(abs_builddir)";
+KS_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+KS_MODEL_TEST_LIBS = models/libmodels.a sim/base/libbase.a $(XXHASH_LIBS) $(CHECK_LIBS) $(LIBS)
+KS_FULL_TEST_LIBS = $(KS_ALL_LIBS) $(CHECK_LIBS)
+include $(srcdir)/tests/content.mk
+include $(srcdir)/tests/rbtree.mk
+include $(srcdir)/tests/scenario.mk
+include $(srcdir)/tests/trace.mk
+include $(srcdir)/tests/sink.mk
+include $(srcdir)/tests/ksm.mk
+include $(srcdir)/tests/engine.mk
+include $(srcdir)/tests/kernel.mk
+include $(srcdir)/tests/cost.mk
