@@ -94,12 +94,19 @@ struct ks_ksm_observer {
 	void (*page_done)(void *self, enum ks_page_kind kind, const struct ks_work *w);
 	/* Called at every tracepoint. */
 	void (*event)(void *self, const struct ks_ksm_event *ev);
+	/* Simulated time now, ns, including the cost of the batch so far (advisor).
+	 * NULL: the batch start time. */
+	uint64_t (*clock_ns)(void *self);
+	/* ksmd's CPU time so far, ns (advisor). NULL: 0. */
+	uint64_t (*cpu_ns)(void *self);
 };
 
 /* Lifecycle. Never fails; _free(NULL) is a no-op. The store must outlive the ksm. */
 struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs);
 void ks_ksm_free(struct ks_ksm *ksm);
 void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs);
+/* NUMA nodes (processes are placed round-robin by pid). KS_ERANGE outside 1..64. */
+int ks_ksm_set_numa(struct ks_ksm *ksm, unsigned nodes);
 
 /* Workload side: each returns 0 or a negative KS_E* (KS_ENOENT unknown pid or unmapped
  * address, KS_EINVAL bad range, KS_EBUSY pid already running). */
@@ -117,9 +124,10 @@ int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run);
 int ks_ksm_set_pages_to_scan(struct ks_ksm *ksm, unsigned n);
 
 /* ksmd: one batch (ksm_do_scan(pages_to_scan)) at simulated time now; adds its work to
- * *w. `cpu_ns` is ksmd's total CPU time so far (for the advisor). Returns true if the
- * batch did anything (run has MERGE and an mm is registered). */
-bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, uint64_t cpu_ns, struct ks_work *w);
+ * *w. Returns false without doing anything when ksmd_should_run() is false. */
+bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w);
+/* ksmd_should_run(): run has MERGE and some mm is registered. */
+bool ks_ksm_should_run(const struct ks_ksm *ksm);
 /* The sleep ksmd takes after a batch, in ns (msecs_to_jiffies rounding up). */
 ks_time ks_ksm_sleep_ns(const struct ks_ksm *ksm);
 

@@ -1,0 +1,231 @@
+/* ksm_int.h - the KSM model's internal structs (shared by models/ksm*.c only).
+ *
+ * Design: one struct ks_ksm is one simulated machine. Memory is modelled at PTE level:
+ * every mapped 4 KiB virtual page has a 64-bit PTE word whose top two bits say what it
+ * maps (see KS_PTE_*): a private anonymous page (the word then holds the page's content
+ * descriptor, so a private page costs 8 bytes), a KSM page (the word holds a pointer to
+ * its struct ks_kframe), or a zero page placed by KSM. Names follow mm/ksm.c so that the
+ * code can be read side by side with the kernel: rmap_item, stable_node, mm_slot, ksm_scan,
+ * pages_shared, ... */
+#ifndef KS_KSM_INT_H
+#define KS_KSM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "content.h"
+#include "ksm.h"
+#include "rbtree.h"
+#include "status.h"
+
+/* PTE words. */
+#define KS_PTE_NONE 0ULL                 /* not present */
+#define KS_PTE_TYPE_SHIFT 62
+#define KS_PTE_TYPE_MASK (3ULL << KS_PTE_TYPE_SHIFT)
+#define KS_PTE_ANON (1ULL << KS_PTE_TYPE_SHIFT)  /* private anon page; low bits: content */
+#define KS_PTE_KSM (2ULL << KS_PTE_TYPE_SHIFT)   /* KSM page; low bits: struct ks_kframe * */
+#define KS_PTE_ZERO (3ULL << KS_PTE_TYPE_SHIFT)  /* zero page; bit 0: placed by KSM (dirty) */
+#define KS_PTE_PAYLOAD(p) ((p) & ~KS_PTE_TYPE_MASK)
+
+/* rmap_item->address low bits, as in mm/ksm.c. */
+#define KS_SEQNR_MASK 0x0ffULL
+#define KS_UNSTABLE_FLAG 0x100ULL
+#define KS_STABLE_FLAG 0x200ULL
+#define KS_FLAG_MASK (KS_SEQNR_MASK | KS_UNSTABLE_FLAG | KS_STABLE_FLAG)
+#define KS_PAGE_MASK (~(uint64_t)(KS_PAGE_SIZE - 1))
+
+#define KS_STABLE_NODE_CHAIN (-1024)  /* rmap_hlist_len of a chain node */
+
+struct ks_stable_node;
+struct ks_mm;
+
+/* Intrusive hlist (include/linux/list.h hlist_*): newest first. */
+struct ks_hnode {
+	struct ks_hnode *next;   /* next entry, NULL at the tail */
+	struct ks_hnode **pprev; /* link that points at this entry */
+};
+struct ks_hhead {
+	struct ks_hnode *first;  /* newest entry, NULL if empty */
+};
+
+/* A KSM page: a write-protected frame shared by rmap_item mappings. */
+struct ks_kframe {
+	ks_content content;           /* the page's bytes (descriptor) */
+	uint32_t mapcount;            /* PTEs mapping it; freed at 0 */
+	uint32_t pfn;                 /* simulated PFN, for tracepoints */
+	struct ks_stable_node *node;  /* page->mapping: stable node, NULL while being promoted */
+	bool live;                    /* false once freed (keyhole check fails) */
+	uint16_t nid;                 /* NUMA node of the frame */
+	struct ks_kframe *free_next;  /* free list link */
+};
+
+struct ks_rmap_item {
+	struct ks_rmap_item *rmap_list; /* next in the mm slot's address-sorted list */
+	struct ks_mm *mm;               /* owner */
+	uint64_t address;               /* page address | KS_*_FLAG | seqnr bits */
+	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
+	uint8_t age;                    /* smart scan: visits, saturating at 255 */
+	uint8_t remaining_skips;        /* smart scan: skips left */
+	uint16_t nid;                   /* NUMA node of the unstable tree it sits in */
+	union {
+		struct ks_rb_node node; /* UNSTABLE: node in the unstable tree */
+		struct {                /* STABLE: listed under a stable node */
+			struct ks_stable_node *head;
+			struct ks_hnode hlist;
+		};
+	};
+};
+
+struct ks_stable_node {
+	union {
+		struct ks_rb_node node;      /* regular or chain node: in the stable tree */
+		struct ks_hnode hlist_dup;   /* dup: linked in its chain's hlist */
+	};
+	bool is_dup;                     /* kernel: head == STABLE_NODE_DUP_HEAD */
+	uint32_t kpfn;                   /* PFN of kpage when linked (tracepoints) */
+	struct ks_hhead hlist;           /* regular/dup: rmap_items; chain: dups */
+	struct ks_kframe *kpage;         /* regular/dup: the KSM page (keyhole: check node) */
+	uint64_t chain_prune_time;       /* chain: jiffies of the last prune */
+	int rmap_hlist_len;              /* items listed, or KS_STABLE_NODE_CHAIN */
+	uint16_t nid;                    /* tree it is linked in */
+	struct ks_stable_node *free_next;/* free list link */
+};
+
+struct ks_vma {
+	uint64_t start, end;  /* [start, end) bytes, page aligned */
+	bool mergeable;       /* VM_MERGEABLE */
+	bool anon_vma;        /* has an anon_vma (some page was ever faulted in) */
+	uint64_t *ptes;       /* (end - start) / 4096 PTE words */
+};
+
+struct ks_mm_slot {
+	struct ks_mm *mm;
+	struct ks_mm_slot *prev, *next;   /* circular list through ksm->mm_head */
+	struct ks_rmap_item *rmap_list;   /* address-sorted rmap_items */
+};
+
+struct ks_mm {
+	uint32_t pid;
+	bool running;                /* started and not exited */
+	bool exiting;                /* ksm_test_exit(): mm_users == 0 */
+	unsigned nvmas, capvmas;
+	struct ks_vma *vmas;         /* sorted by start, non-overlapping */
+	struct ks_mm_slot *slot;     /* registered with KSM (MMF_VM_MERGEABLE) */
+	uint16_t nid;                /* NUMA node its pages are allocated on */
+	uint64_t ksm_rmap_items;     /* per-process counters, /proc/PID/ksm_stat */
+	uint64_t ksm_merging_pages;
+	uint64_t ksm_zero_pages;
+	struct ks_mm *hash_next;     /* pid hash chain */
+};
+
+/* Fixed-size object pool: chunks never move, so pointers stay valid. */
+struct ks_pool {
+	size_t objsize;      /* bytes per object */
+	size_t per_chunk;    /* objects per chunk */
+	size_t used;         /* objects handed out from the current chunk */
+	void *free;          /* free list (first word of a free object links the next) */
+	void **chunks;       /* all chunks */
+	size_t nchunks, capchunks;
+	size_t live;         /* objects currently allocated */
+};
+
+#define KS_MAX_NUMA 64
+#define KS_PID_HASH 1024
+
+struct ks_advisor_ctx {
+	uint64_t start_scan_ns;  /* simulated time the current full scan started */
+	uint64_t scan_time;      /* seconds, previous evaluation */
+	uint64_t change;         /* EWMA of the scan-time change, percent */
+	uint64_t cpu_time;       /* ksmd CPU ns at the previous evaluation */
+};
+
+struct ks_ksm {
+	struct ks_ksm_params p;          /* tunables (pages_to_scan may be set by the advisor) */
+	struct ks_content_store *cs;     /* content descriptors -> bytes */
+	uint32_t zero_checksum;          /* checksum of the zero page */
+	/* mm slots and the scan cursor (struct ksm_scan) */
+	struct ks_mm_slot mm_head;       /* list sentinel */
+	struct ks_mm_slot *scan_slot;    /* ksm_scan.mm_slot */
+	uint64_t scan_address;           /* ksm_scan.address */
+	struct ks_rmap_item **scan_rmap_list; /* ksm_scan.rmap_list */
+	uint64_t seqnr;                  /* ksm_scan.seqnr = full_scans */
+	unsigned run;                    /* ksm_run */
+	/* trees */
+	struct ks_rb_root root_stable_tree[KS_MAX_NUMA];
+	struct ks_rb_root root_unstable_tree[KS_MAX_NUMA];
+	unsigned nr_node_ids;            /* trees in use: 1, or numa_nodes without merge_across_nodes */
+	unsigned numa_nodes;             /* NUMA nodes of the machine */
+	/* counters (kernel names) */
+	uint64_t pages_shared, pages_sharing, pages_unshared, rmap_items;
+	uint64_t pages_scanned, pages_skipped;
+	uint64_t stable_node_chains, stable_node_dups;
+	uint64_t ksm_zero_pages, cow_ksm;
+	/* processes */
+	struct ks_mm *pid_hash[KS_PID_HASH];
+	/* allocation */
+	struct ks_pool item_pool, node_pool, frame_pool;
+	uint32_t next_pfn;               /* simulated PFNs for KSM frames */
+	/* time */
+	uint64_t now_ns;                 /* start of the current batch */
+	uint64_t jiffies;                /* now in jiffies (for chain pruning) */
+	struct ks_advisor_ctx advisor;
+	/* observation */
+	struct ks_ksm_observer obs;
+	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
+	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
+};
+
+
+/* ---- helpers shared by ksm.c and ksm_mm.c (internal, ks__ prefix) ---- */
+
+static inline void ks__hlist_add_head(struct ks_hnode *n, struct ks_hhead *h)
+{
+	n->next = h->first;
+	if (h->first)
+		h->first->pprev = &n->next;
+	h->first = n;
+	n->pprev = &h->first;
+}
+
+static inline void ks__hlist_del(struct ks_hnode *n)
+{
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+}
+
+static inline unsigned ks__pte_type(uint64_t pte) { return (unsigned)(pte >> KS_PTE_TYPE_SHIFT); }
+static inline bool ks__pte_is_ksm(uint64_t pte) { return (pte & KS_PTE_TYPE_MASK) == KS_PTE_KSM; }
+static inline bool ks__pte_is_anon(uint64_t pte) { return (pte & KS_PTE_TYPE_MASK) == KS_PTE_ANON; }
+static inline bool ks__pte_is_ksm_zero(uint64_t pte) { return pte == (KS_PTE_ZERO | 1); }
+static inline struct ks_kframe *ks__pte_kframe(uint64_t pte)
+{
+	return (struct ks_kframe *)(uintptr_t)KS_PTE_PAYLOAD(pte);
+}
+
+/* ksm_mm.c */
+void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
+void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */
+void ks__pool_free(struct ks_pool *p, void *obj);
+void ks__pool_fini(struct ks_pool *p);
+struct ks_mm *ks__find_mm(const struct ks_ksm *ksm, uint32_t pid);
+struct ks_vma *ks__find_vma(const struct ks_mm *mm, uint64_t addr);
+struct ks_vma *ks__find_mergeable_vma(const struct ks_mm *mm, uint64_t addr);
+struct ks_kframe *ks__kframe_new(struct ks_ksm *ksm, ks_content c, uint16_t nid);
+void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf); /* mapcount--, free at 0 */
+void ks__zero_pte_gone(struct ks_ksm *ksm, struct ks_mm *mm);    /* a KSM zero PTE went away */
+int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint64_t addr);
+void ks__emit(struct ks_ksm *ksm, const struct ks_ksm_event *ev);
+ks_content ks__pte_content(uint64_t pte);
+void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm);
+
+/* ksm.c */
+void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *item);
+void ks__remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link);
+int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);
+void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);
+
+#endif

@@ -5,4 +5,4 @@ noinst_LIBRARIES += %reldir%/libmodels.a
 	%reldir%/checksum.c %reldir%/checksum.h \
 	%reldir%/content.c %reldir%/content.h \
 	%reldir%/rbtree.c %reldir%/rbtree.h \
-	%reldir%/ksm.c %reldir%/ksm.h %reldir%/ksm_int.h
+	%reldir%/ksm.c %reldir%/ksm_mm.c %reldir%/ksm_ctl.c %reldir%/ksm.h %reldir%/ksm_int.h

@@ -1,0 +1,231 @@
+/* ksm_ctl.c - creating and freeing a simulated machine, and the invariant checker that
+ * tests (and --enable-debug builds) run after every step. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm_int.h"
+#include "xalloc.h"
+
+struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs)
+{
+	struct ks_ksm *ksm = ks_xcalloc(1, sizeof(*ksm));
+
+	ksm->p = *p;
+	if (ksm->p.hz == 0)
+		ksm->p.hz = 1000;
+	if (ksm->p.zero_page_colours == 0)
+		ksm->p.zero_page_colours = 1;
+	if (ksm->p.max_page_sharing < 2)
+		ksm->p.max_page_sharing = 2;
+	ksm->cs = cs;
+	ksm->zero_checksum = ks_content_checksum(cs, KS_CONTENT_ZERO_PAGE,
+						 (enum ks_checksum_alg)p->checksum);
+	ksm->mm_head.next = ksm->mm_head.prev = &ksm->mm_head;
+	ksm->scan_slot = &ksm->mm_head;
+	ksm->run = p->run;
+	ksm->nr_node_ids = p->merge_across_nodes ? 1 : 1; /* set by ks_ksm_set_numa */
+	for (unsigned i = 0; i < KS_MAX_NUMA; i++) {
+		ksm->root_stable_tree[i] = KS_RB_ROOT;
+		ksm->root_unstable_tree[i] = KS_RB_ROOT;
+	}
+	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
+		ksm->p.pages_to_scan = (unsigned)ksm->p.advisor_min_pages_to_scan;
+	ks__pool_init(&ksm->item_pool, sizeof(struct ks_rmap_item), 65536);
+	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
+	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
+	return ksm;
+}
+
+int ks_ksm_set_numa(struct ks_ksm *ksm, unsigned nodes)
+{
+	if (nodes < 1 || nodes > KS_MAX_NUMA)
+		return KS_ERANGE;
+	ksm->nr_node_ids = ksm->p.merge_across_nodes ? 1 : nodes;
+	ksm->numa_nodes = nodes;
+	return 0;
+}
+
+void ks_ksm_free(struct ks_ksm *ksm)
+{
+	if (!ksm)
+		return;
+	for (unsigned h = 0; h < KS_PID_HASH; h++) {
+		struct ks_mm *mm = ksm->pid_hash[h], *next;
+
+		for (; mm; mm = next) {
+			next = mm->hash_next;
+			for (unsigned i = 0; i < mm->nvmas; i++)
+				free(mm->vmas[i].ptes);
+			free(mm->vmas);
+			free(mm->slot);
+			free(mm);
+		}
+	}
+	ks__pool_fini(&ksm->item_pool);
+	ks__pool_fini(&ksm->node_pool);
+	ks__pool_fini(&ksm->frame_pool);
+	free(ksm);
+}
+
+void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs)
+{
+	if (obs)
+		ksm->obs = *obs;
+	else
+		memset(&ksm->obs, 0, sizeof(ksm->obs));
+}
+
+void ks_work_add(struct ks_work *acc, const struct ks_work *w)
+{
+	uint64_t *a = (uint64_t *)acc;
+	const uint64_t *b = (const uint64_t *)w;
+
+	for (size_t i = 0; i < sizeof(*acc) / sizeof(uint64_t); i++)
+		a[i] += b[i];
+}
+
+/* ---- invariants ---- */
+
+struct check_tally {
+	uint64_t shared, sharing, chains, dups;
+};
+
+/* Checks one regular or dup node; returns 0 or an invariant number. */
+static int check_node(const struct ks_ksm *ksm, const struct ks_stable_node *sn,
+		      struct check_tally *t)
+{
+	const struct ks_hnode *h;
+	int len = 0;
+
+	for (h = sn->hlist.first; h; h = h->next) {
+		const struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+
+		if (!(item->address & KS_STABLE_FLAG) || item->head != sn)
+			return 10; /* listed item not flagged STABLE under this node */
+		len++;
+	}
+	if (len != sn->rmap_hlist_len)
+		return 11; /* rmap_hlist_len differs from the list */
+	if (len > (int)ksm->p.max_page_sharing)
+		return 12; /* over max_page_sharing (no fork in the model) */
+	if (len) {
+		t->shared++;
+		t->sharing += (uint64_t)len - 1;
+	}
+	return 0;
+}
+
+static int check_stable(const struct ks_ksm *ksm, struct check_tally *t)
+{
+	for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++) {
+		const struct ks_rb_root *root = &ksm->root_stable_tree[nid];
+		const struct ks_rb_node *rb;
+		const struct ks_stable_node *prev = NULL;
+
+		if (ks_rb_check(root) < 0)
+			return 20; /* stable tree is not a valid red-black tree */
+		for (rb = ks_rb_first(root); rb; rb = ks_rb_next(rb)) {
+			const struct ks_stable_node *sn = ks_rb_entry(rb, struct ks_stable_node,
+								      node);
+			const struct ks_stable_node *first = sn;
+			int rc;
+
+			if (sn->rmap_hlist_len == KS_STABLE_NODE_CHAIN) {
+				const struct ks_hnode *h = sn->hlist.first;
+
+				if (!h)
+					return 21; /* chain without dups */
+				t->chains++;
+				first = ks_rb_entry(h, struct ks_stable_node, hlist_dup);
+				for (; h; h = h->next) {
+					const struct ks_stable_node *dup =
+						ks_rb_entry(h, struct ks_stable_node, hlist_dup);
+
+					if (!dup->is_dup)
+						return 22; /* chain member not marked dup */
+					t->dups++;
+					if ((rc = check_node(ksm, dup, t)))
+						return rc;
+				}
+			} else if ((rc = check_node(ksm, sn, t))) {
+				return rc;
+			}
+			if (prev && first->kpage && first->kpage->live && prev->kpage &&
+			    prev->kpage->live &&
+			    ks_content_cmp(ksm->cs, prev->kpage->content, first->kpage->content,
+					   NULL) >= 0)
+				return 23; /* stable tree not in strictly increasing memcmp order */
+			if (first->kpage && first->kpage->live)
+				prev = first;
+		}
+	}
+	return 0;
+}
+
+int ks_ksm_check(const struct ks_ksm *ksm)
+{
+	struct check_tally t = { 0 };
+	uint64_t items = 0, unshared = 0, zero_ptes = 0;
+	const struct ks_mm_slot *slot;
+	int rc;
+
+	if ((rc = check_stable(ksm, &t)))
+		return rc;
+	if (t.shared != ksm->pages_shared)
+		return 1; /* pages_shared != nodes with >= 1 item */
+	if (t.sharing != ksm->pages_sharing)
+		return 2; /* pages_sharing != sum(len - 1) */
+	if (t.chains != ksm->stable_node_chains)
+		return 3;
+	if (t.dups != ksm->stable_node_dups)
+		return 4;
+	for (slot = ksm->mm_head.next; slot != &ksm->mm_head; slot = slot->next) {
+		const struct ks_rmap_item *item;
+		uint64_t mm_items = 0, mm_merging = 0, last = 0;
+
+		for (item = slot->rmap_list; item; item = item->rmap_list) {
+			if (item->mm != slot->mm)
+				return 30; /* item on another mm's list */
+			if (mm_items && (item->address & KS_PAGE_MASK) <= last)
+				return 31; /* rmap_list not sorted by address */
+			last = item->address & KS_PAGE_MASK;
+			mm_items++;
+			if (item->address & KS_UNSTABLE_FLAG)
+				unshared++;
+			if (item->address & KS_STABLE_FLAG)
+				mm_merging++;
+			if ((item->address & KS_STABLE_FLAG) && (item->address & KS_UNSTABLE_FLAG))
+				return 32; /* in both trees */
+		}
+		if (mm_items != slot->mm->ksm_rmap_items)
+			return 33; /* per-process ksm_rmap_items */
+		if (mm_merging != slot->mm->ksm_merging_pages)
+			return 34; /* per-process ksm_merging_pages */
+		items += mm_items;
+	}
+	if (items != ksm->rmap_items)
+		return 5; /* ksm_rmap_items != items on lists */
+	if (unshared != ksm->pages_unshared)
+		return 6; /* pages_unshared != UNSTABLE items */
+	for (unsigned h = 0; h < KS_PID_HASH; h++) {
+		for (const struct ks_mm *mm = ksm->pid_hash[h]; mm; mm = mm->hash_next) {
+			uint64_t z = 0;
+
+			for (unsigned i = 0; i < mm->nvmas; i++) {
+				const struct ks_vma *v = &mm->vmas[i];
+
+				for (uint64_t j = 0; j < (v->end - v->start) / KS_PAGE_SIZE; j++)
+					z += ks__pte_is_ksm_zero(v->ptes[j]);
+			}
+			if (z != mm->ksm_zero_pages)
+				return 40; /* per-process ksm_zero_pages != KSM zero PTEs */
+			zero_ptes += z;
+		}
+	}
+	if (zero_ptes != ksm->ksm_zero_pages)
+		return 7; /* ksm_zero_pages != KSM zero PTEs */
+	for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++)
+		if (ks_rb_check(&ksm->root_unstable_tree[nid]) < 0)
+			return 8; /* unstable tree shape broken */
+	return 0;
+}

@@ -1,0 +1,435 @@
+/* ksm_mm.c - the memory KSM scans: processes (mm), VMAs, PTEs, KSM frames, and the
+ * workload-side operations that touch KSM (write faults, munmap, madvise, exit).
+ *
+ * What it reproduces:
+ * - A write to a KSM page always copies (do_wp_page never reuses a KSM folio): cow_ksm++,
+ *   the KSM frame loses a mapping and is freed with its last one; the stable node is NOT
+ *   told (it becomes stale and is dropped lazily by ksmd, mm/ksm.c ksm_get_folio()).
+ * - A write to a KSM-placed zero page allocates a new page and ksm_zero_pages-- at once.
+ * - munmap/exit zap PTEs the same way; rmap_items are left for ksmd to free.
+ * - madvise(MADV_MERGEABLE) registers the mm (__ksm_enter) and flags VMAs, splitting them
+ *   at the range ends; MADV_UNMERGEABLE unshares every KSM page and KSM zero page in the
+ *   range (break_ksm) before clearing VM_MERGEABLE.
+ * Left out: fork, swap, migration, THP (pages are always 4 KiB), mlock, userfaultfd. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm_int.h"
+#include "xalloc.h"
+
+/* ---- object pools ---- */
+
+void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk)
+{
+	memset(p, 0, sizeof(*p));
+	p->objsize = objsize < sizeof(void *) ? sizeof(void *) : objsize;
+	p->per_chunk = per_chunk;
+	p->used = per_chunk; /* forces a chunk on first allocation */
+}
+
+void *ks__pool_alloc(struct ks_pool *p)
+{
+	void *obj;
+
+	if (p->free) {
+		obj = p->free;
+		p->free = *(void **)obj;
+	} else {
+		if (p->used == p->per_chunk) {
+			if (p->nchunks == p->capchunks) {
+				p->capchunks = p->capchunks ? 2 * p->capchunks : 16;
+				p->chunks = ks_xrealloc(p->chunks, p->capchunks * sizeof(void *));
+			}
+			p->chunks[p->nchunks++] = ks_xmalloc(p->objsize * p->per_chunk);
+			p->used = 0;
+		}
+		obj = (char *)p->chunks[p->nchunks - 1] + p->objsize * p->used++;
+	}
+	memset(obj, 0, p->objsize);
+	p->live++;
+	return obj;
+}
+
+void ks__pool_free(struct ks_pool *p, void *obj)
+{
+	*(void **)obj = p->free;
+	p->free = obj;
+	p->live--;
+}
+
+void ks__pool_fini(struct ks_pool *p)
+{
+	for (size_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- lookups ---- */
+
+struct ks_mm *ks__find_mm(const struct ks_ksm *ksm, uint32_t pid)
+{
+	struct ks_mm *mm = ksm->pid_hash[pid % KS_PID_HASH];
+
+	while (mm && mm->pid != pid)
+		mm = mm->hash_next;
+	return mm;
+}
+
+struct ks_vma *ks__find_vma(const struct ks_mm *mm, uint64_t addr)
+{
+	unsigned lo = 0, hi = mm->nvmas;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		struct ks_vma *v = &mm->vmas[mid];
+
+		if (addr < v->start)
+			hi = mid;
+		else if (addr >= v->end)
+			lo = mid + 1;
+		else
+			return v;
+	}
+	return NULL;
+}
+
+/* find_mergeable_vma(): NULL if the mm is exiting or the VMA is not mergeable/anon. */
+struct ks_vma *ks__find_mergeable_vma(const struct ks_mm *mm, uint64_t addr)
+{
+	struct ks_vma *v;
+
+	if (mm->exiting)
+		return NULL;
+	v = ks__find_vma(mm, addr & KS_PAGE_MASK);
+	if (!v || !v->mergeable || !v->anon_vma)
+		return NULL;
+	return v;
+}
+
+ks_content ks__pte_content(uint64_t pte)
+{
+	switch (pte & KS_PTE_TYPE_MASK) {
+	case KS_PTE_ANON:
+		return KS_PTE_PAYLOAD(pte);
+	case KS_PTE_KSM:
+		return ks__pte_kframe(pte)->content;
+	default:
+		return KS_CONTENT_ZERO_PAGE;
+	}
+}
+
+void ks__emit(struct ks_ksm *ksm, const struct ks_ksm_event *ev)
+{
+	if (ksm->obs.event)
+		ksm->obs.event(ksm->obs.self, ev);
+}
+
+/* ---- KSM frames ---- */
+
+struct ks_kframe *ks__kframe_new(struct ks_ksm *ksm, ks_content c, uint16_t nid)
+{
+	struct ks_kframe *kf = ks__pool_alloc(&ksm->frame_pool);
+
+	kf->content = c;
+	kf->pfn = ++ksm->next_pfn;
+	kf->live = true;
+	kf->nid = nid;
+	return kf;
+}
+
+void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
+{
+	if (--kf->mapcount)
+		return;
+	/* Freeing a page clears page->mapping: the stable node's keyhole no longer fits. */
+	kf->live = false;
+	kf->node = NULL;
+	ks__pool_free(&ksm->frame_pool, kf);
+}
+
+void ks__zero_pte_gone(struct ks_ksm *ksm, struct ks_mm *mm)
+{
+	ksm->ksm_zero_pages--;
+	mm->ksm_zero_pages--;
+}
+
+/* Drops whatever a PTE maps (zap or COW), keeping KSM accounting right. */
+static void pte_release(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t pte)
+{
+	if (ks__pte_is_ksm(pte))
+		ks__kframe_unmap(ksm, ks__pte_kframe(pte));
+	else if (ks__pte_is_ksm_zero(pte))
+		ks__zero_pte_gone(ksm, mm);
+}
+
+/* break_ksm(): an unshare fault replaces a KSM page or KSM zero page by a private copy. */
+int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint64_t addr)
+{
+	uint64_t *pte = &vma->ptes[(addr - vma->start) / KS_PAGE_SIZE];
+	uint64_t old = *pte;
+
+	if (!ks__pte_is_ksm(old) && !ks__pte_is_ksm_zero(old))
+		return 0;
+	*pte = KS_PTE_ANON | ks__pte_content(old);
+	pte_release(ksm, mm, old);
+	return 1;
+}
+
+/* ---- processes and VMAs ---- */
+
+int ks_ksm_proc_start(struct ks_ksm *ksm, uint32_t pid)
+{
+	struct ks_mm *mm = ks__find_mm(ksm, pid);
+
+	if (mm && (mm->running || mm->slot))
+		return KS_EBUSY;
+	if (!mm) {
+		mm = ks_xcalloc(1, sizeof(*mm));
+		mm->pid = pid;
+		mm->hash_next = ksm->pid_hash[pid % KS_PID_HASH];
+		ksm->pid_hash[pid % KS_PID_HASH] = mm;
+	}
+	mm->running = true;
+	mm->exiting = false;
+	mm->nid = (uint16_t)(ksm->nr_node_ids > 1 ? (pid - 1) % ksm->nr_node_ids : 0);
+	return 0;
+}
+
+static struct ks_mm *running_mm(const struct ks_ksm *ksm, uint32_t pid)
+{
+	struct ks_mm *mm = ks__find_mm(ksm, pid);
+
+	return mm && mm->running ? mm : NULL;
+}
+
+static bool range_ok(uint64_t vaddr, uint64_t npages)
+{
+	return npages && !(vaddr & (KS_PAGE_SIZE - 1)) &&
+	       vaddr + npages * KS_PAGE_SIZE > vaddr;
+}
+
+int ks_ksm_mmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	uint64_t end = vaddr + npages * KS_PAGE_SIZE;
+	unsigned i;
+
+	if (!mm)
+		return KS_ENOENT;
+	if (!range_ok(vaddr, npages))
+		return KS_EINVAL;
+	for (i = 0; i < mm->nvmas && mm->vmas[i].start < end; i++)
+		if (mm->vmas[i].end > vaddr)
+			return KS_EBUSY; /* overlaps an existing mapping */
+	if (mm->nvmas == mm->capvmas) {
+		mm->capvmas = mm->capvmas ? 2 * mm->capvmas : 4;
+		mm->vmas = ks_xrealloc(mm->vmas, mm->capvmas * sizeof(*mm->vmas));
+	}
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof(*mm->vmas));
+	mm->nvmas++;
+	mm->vmas[i] = (struct ks_vma){ .start = vaddr, .end = end,
+				       .ptes = ks_xcalloc(npages, sizeof(uint64_t)) };
+	return 0;
+}
+
+/* Splits VMA i at addr (start < addr < end); the new VMA i+1 starts at addr. */
+static void split_vma(struct ks_mm *mm, unsigned i, uint64_t addr)
+{
+	struct ks_vma *v;
+	uint64_t left = (addr - mm->vmas[i].start) / KS_PAGE_SIZE;
+	uint64_t right = (mm->vmas[i].end - addr) / KS_PAGE_SIZE;
+	uint64_t *rptes = ks_xmalloc(right * sizeof(uint64_t));
+
+	if (mm->nvmas == mm->capvmas) {
+		mm->capvmas *= 2;
+		mm->vmas = ks_xrealloc(mm->vmas, mm->capvmas * sizeof(*mm->vmas));
+	}
+	memmove(&mm->vmas[i + 2], &mm->vmas[i + 1], (mm->nvmas - i - 1) * sizeof(*mm->vmas));
+	mm->nvmas++;
+	v = &mm->vmas[i];
+	memcpy(rptes, v->ptes + left, right * sizeof(uint64_t));
+	v->ptes = ks_xrealloc(v->ptes, left * sizeof(uint64_t));
+	mm->vmas[i + 1] = *v;
+	mm->vmas[i + 1].start = addr;
+	mm->vmas[i + 1].ptes = rptes;
+	v->end = addr;
+}
+
+/* Splits VMAs so that [start, end) is covered by whole VMAs; returns the first index. */
+static unsigned split_range(struct ks_mm *mm, uint64_t start, uint64_t end)
+{
+	unsigned i;
+
+	for (i = 0; i < mm->nvmas; i++) {
+		struct ks_vma *v = &mm->vmas[i];
+
+		if (v->start < start && v->end > start) {
+			split_vma(mm, i, start);
+			continue;
+		}
+		if (v->start < end && v->end > end)
+			split_vma(mm, i, end);
+	}
+	for (i = 0; i < mm->nvmas && mm->vmas[i].end <= start; i++)
+		;
+	return i;
+}
+
+static void zap_vma(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v)
+{
+	uint64_t n = (v->end - v->start) / KS_PAGE_SIZE;
+
+	for (uint64_t j = 0; j < n; j++)
+		pte_release(ksm, mm, v->ptes[j]);
+	free(v->ptes);
+}
+
+int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	uint64_t end = vaddr + npages * KS_PAGE_SIZE;
+	unsigned i, j;
+
+	if (!mm)
+		return KS_ENOENT;
+	if (!range_ok(vaddr, npages))
+		return KS_EINVAL;
+	i = split_range(mm, vaddr, end);
+	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
+		zap_vma(ksm, mm, &mm->vmas[j]);
+	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(*mm->vmas));
+	mm->nvmas -= j - i;
+	return 0;
+}
+
+int ks_ksm_write(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	struct ks_vma *v;
+	uint64_t *pte, old;
+
+	if (!mm)
+		return KS_ENOENT;
+	v = ks__find_vma(mm, vaddr);
+	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
+		return KS_ENOENT;
+	pte = &v->ptes[(vaddr - v->start) / KS_PAGE_SIZE];
+	old = *pte;
+	if (ks__pte_is_ksm(old))
+		ksm->cow_ksm++; /* do_wp_page copies a KSM page, never reuses it */
+	pte_release(ksm, mm, old);
+	*pte = KS_PTE_ANON | (c & ~KS_PTE_TYPE_MASK);
+	v->anon_vma = true;
+	return 0;
+}
+
+int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content *c)
+{
+	struct ks_mm *mm = ks__find_mm(ksm, pid);
+	struct ks_vma *v = mm ? ks__find_vma(mm, vaddr) : NULL;
+	uint64_t pte;
+
+	if (!v)
+		return KS_ENOENT;
+	pte = v->ptes[(vaddr - v->start) / KS_PAGE_SIZE];
+	if (pte == KS_PTE_NONE)
+		return KS_ENOENT;
+	*c = ks__pte_content(pte);
+	return 0;
+}
+
+int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
+		   bool mergeable)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	uint64_t end = vaddr + npages * KS_PAGE_SIZE;
+	unsigned i;
+
+	if (!mm)
+		return KS_ENOENT;
+	if (!range_ok(vaddr, npages))
+		return KS_EINVAL;
+	i = split_range(mm, vaddr, end);
+	if (i == mm->nvmas || mm->vmas[i].start > vaddr)
+		return KS_ENOENT; /* madvise on unmapped memory: ENOMEM in the kernel */
+	for (; i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		struct ks_vma *v = &mm->vmas[i];
+
+		if (mergeable) {
+			if (v->mergeable)
+				continue;
+			if (!mm->slot) {
+				int rc = ks__ksm_enter(ksm, mm);
+
+				if (rc)
+					return rc;
+			}
+			v->mergeable = true;
+		} else {
+			if (!v->mergeable)
+				continue;
+			if (v->anon_vma)
+				for (uint64_t a = v->start; a < v->end; a += KS_PAGE_SIZE)
+					ks__break_ksm(ksm, mm, v, a);
+			v->mergeable = false;
+		}
+	}
+	return 0;
+}
+
+int ks_ksm_proc_exit(struct ks_ksm *ksm, uint32_t pid)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+
+	if (!mm)
+		return KS_ENOENT;
+	/* __mmput(): ksm_exit() first, then exit_mmap() zaps every page. */
+	mm->exiting = true;
+	mm->running = false;
+	if (mm->slot)
+		ks__ksm_exit(ksm, mm);
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		zap_vma(ksm, mm, &mm->vmas[i]);
+	free(mm->vmas);
+	mm->vmas = NULL;
+	mm->nvmas = mm->capvmas = 0;
+	if (!mm->slot)
+		ks__mm_free(ksm, mm);
+	return 0;
+}
+
+/* Frees an exited mm once KSM no longer references it (mmdrop). */
+void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm)
+{
+	struct ks_mm **link = &ksm->pid_hash[mm->pid % KS_PID_HASH];
+
+	if (mm->running)
+		return; /* still alive: only unregistered from KSM */
+	while (*link != mm)
+		link = &(*link)->hash_next;
+	*link = mm->hash_next;
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		free(mm->vmas[i].ptes);
+	free(mm->vmas);
+	free(mm);
+}
+
+int ks_ksm_proc_stats(const struct ks_ksm *ksm, uint32_t pid, struct ks_proc_stats *ps)
+{
+	struct ks_mm *mm = ks__find_mm(ksm, pid);
+
+	if (!mm || !mm->running)
+		return KS_ENOENT;
+	memset(ps, 0, sizeof(*ps));
+	ps->ksm_rmap_items = mm->ksm_rmap_items;
+	ps->ksm_zero_pages = mm->ksm_zero_pages;
+	ps->ksm_merging_pages = mm->ksm_merging_pages;
+	ps->ksm_process_profit = (int64_t)(mm->ksm_merging_pages + mm->ksm_zero_pages) *
+				 KS_PAGE_SIZE - (int64_t)mm->ksm_rmap_items * 64;
+	ps->ksm_merge_any = false;
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		if (mm->vmas[i].mergeable)
+			ps->ksm_mergeable = true;
+	return 0;
+}
