@@ -38,6 +38,9 @@ void ks_rb_replace_node(struct ks_rb_node *victim, struct ks_rb_node *repl,
 /* In-order iteration; NULL at the end. */
 struct ks_rb_node *ks_rb_first(const struct ks_rb_root *root);
 struct ks_rb_node *ks_rb_next(const struct ks_rb_node *node);
+/* Reverse in-order iteration (rb_last / rb_prev); NULL at the end. */
+struct ks_rb_node *ks_rb_last(const struct ks_rb_root *root);
+struct ks_rb_node *ks_rb_prev(const struct ks_rb_node *node);
 /* Marks a node as not in any tree, and tests for it. */
 void ks_rb_clear_node(struct ks_rb_node *node);
 int ks_rb_empty_node(const struct ks_rb_node *node);
