@@ -1,0 +1,637 @@
+/* report.c - reading results databases: the schema create/check shared with the writer,
+ * and the text, CSV and list reports behind `sim report` and the end-of-run summary.
+ *
+ * Every report opens the file itself (read-write without create, so that a hot journal
+ * left by a writer that died is rolled back; nothing is ever written), checks the
+ * schema, resolves the run, prints, and closes. Figures come from the runs row where
+ * the writer stored them (saved_bytes, t90_ns, ksmd_cpu_ns) and from the samples
+ * otherwise (final counters, chart). */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "base/results_schema.h"
+#include "base/status.h"
+#include "report.h"
+
+enum {
+	CHART_COLS = 60,  /* chart width, characters (one column per time slice) */
+	CHART_ROWS = 12,  /* chart height, lines */
+	LABEL_WIDTH = 20  /* width of "name:" labels in the text report */
+};
+
+/* The runs row of the reported run (numbers only; text is printed straight away). */
+struct report_run {
+	int64_t id;            /* runs.id */
+	uint64_t sim_end_ns;   /* simulated ns at the end */
+	uint64_t batches;      /* ksmd batches */
+	bool has_saved;        /* saved_bytes not NULL */
+	int64_t saved_bytes;   /* bytes saved at the end */
+	bool has_t90;          /* t90_ns not NULL */
+	uint64_t t90_ns;       /* simulated ns to 90% of the final saving */
+	bool has_cpu;          /* ksmd_cpu_ns not NULL */
+	uint64_t ksmd_cpu_ns;  /* simulated ksmd CPU ns */
+};
+
+static int64_t col_i64(sqlite3_stmt *st, int i)
+{
+	return (int64_t)sqlite3_column_int64(st, i);
+}
+
+static int sql_fail(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	int rc = sqlite3_errcode(db);
+
+	if (rc == SQLITE_NOTADB)
+		return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database (%s)",
+				  path, sqlite3_errmsg(db));
+	return ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", path, sqlite3_errmsg(db));
+}
+
+static int prep(sqlite3 *db, const char *path, const char *sql, sqlite3_stmt **st,
+		struct ks_err *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return sql_fail(db, path, err);
+	}
+	return 0;
+}
+
+/* One integer from a one-row query (PRAGMA user_version, count(*)). A parameter ?1,
+ * if the query has one, gets `text` if not NULL, else `num`. */
+static int query_int(sqlite3 *db, const char *path, const char *sql, const char *text,
+		     int64_t num, int64_t *val, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = prep(db, path, sql, &st, err);
+
+	if (rc)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) > 0) {
+		rc = text ? sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) :
+			sqlite3_bind_int64(st, 1, num);
+		if (rc != SQLITE_OK)
+			goto err_finalize;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto err_finalize;
+	*val = col_i64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+
+err_finalize:
+	rc = sql_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int check_version(int64_t v, const char *path, struct ks_err *err)
+{
+	if (v != 0 && v != KS_RESULTS_SCHEMA_VERSION)
+		return ks_err_set(err, KS_ESQL,
+				  "%s: results schema version %" PRId64
+				  ", this sim writes version %d",
+				  path, v, KS_RESULTS_SCHEMA_VERSION);
+	return 0;
+}
+
+int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
+{
+	char pragma[64];
+	int64_t v, ntables;
+	int rc;
+
+	rc = query_int(db, path, "PRAGMA user_version", NULL, 0, &v, err);
+	if (rc)
+		return rc;
+	rc = check_version(v, path, err);
+	if (rc)
+		return rc;
+	if (v == 0) {
+		rc = query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name NOT LIKE 'sqlite_%'", NULL, 0, &ntables, err);
+		if (rc)
+			return rc;
+		if (ntables > 0)
+			return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database "
+					  "(it has other tables and no schema version)", path);
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(db, path, err);
+	for (size_t i = 0; ks_results_schema_sql[i]; i++)
+		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto err_rollback;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		 KS_RESULTS_SCHEMA_VERSION);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		goto err_rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto err_rollback;
+	return 0;
+
+err_rollback:
+	rc = sql_fail(db, path, err);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err)
+{
+	int64_t v, n;
+	int rc;
+
+	rc = query_int(db, path, "PRAGMA user_version", NULL, 0, &v, err);
+	if (rc)
+		return rc;
+	rc = check_version(v, path, err);
+	if (rc)
+		return rc;
+	if (v == 0)
+		return ks_err_set(err, KS_ESQL,
+				  "%s: not a ksmsim results database (no schema version)", path);
+	for (size_t i = 0; ks_results_required_tables[i]; i++) {
+		rc = query_int(db, path, "SELECT count(*) FROM sqlite_master"
+			       " WHERE type = 'table' AND name = ?1",
+			       ks_results_required_tables[i], 0, &n, err);
+		if (rc)
+			return rc;
+		if (n == 0)
+			return ks_err_set(err, KS_ESQL,
+					  "%s: not a ksmsim results database (no table '%s')",
+					  path, ks_results_required_tables[i]);
+	}
+	return 0;
+}
+
+/* Opens an existing results database for reading; *db is NULL on failure. */
+static int report_open(const char *path, sqlite3 **db, struct ks_err *err)
+{
+	struct stat sb;
+	int rc;
+
+	*db = NULL;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ks_err_set(err, KS_ENOENT, "%s: no such results database", path);
+		return ks_err_set(err, KS_EIO, "%s: cannot open results database: %s", path,
+				  strerror(errno));
+	}
+	if (S_ISDIR(sb.st_mode))
+		return ks_err_set(err, KS_EIO, "%s: cannot open results database: "
+				  "is a directory", path);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = ks_err_set(err, KS_ESQL, "%s: cannot open results database: %s", path,
+				*db ? sqlite3_errmsg(*db) : "out of memory");
+		goto err_close;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	rc = ks_results_schema_check(*db, path, err);
+	if (rc)
+		goto err_close;
+	return 0;
+
+err_close:
+	sqlite3_close(*db);
+	*db = NULL;
+	return rc;
+}
+
+/* Turns KS_REPORT_LAST_RUN into the highest id and checks that the run exists. */
+static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t *id,
+			  struct ks_err *err)
+{
+	int64_t n;
+	int rc;
+
+	if (run_id == KS_REPORT_LAST_RUN) {
+		rc = query_int(db, path, "SELECT coalesce(max(id), 0) FROM runs", NULL, 0, &n,
+			       err);
+		if (rc)
+			return rc;
+		if (n == 0)
+			return ks_err_set(err, KS_ENOENT, "%s: no runs", path);
+		*id = n;
+		return 0;
+	}
+	rc = query_int(db, path, "SELECT count(*) FROM runs WHERE id = ?1", NULL, run_id, &n,
+		       err);
+	if (rc)
+		return rc;
+	if (n == 0)
+		return ks_err_set(err, KS_ENOENT, "%s: no run %" PRId64, path, run_id);
+	*id = run_id;
+	return 0;
+}
+
+static int out_check(FILE *out, const char *path, struct ks_err *err)
+{
+	if (fflush(out) != 0 || ferror(out))
+		return ks_err_set(err, KS_EIO, "%s: cannot write report: %s", path,
+				  strerror(errno));
+	return 0;
+}
+
+void ks_report_fmt_bytes(char *buf, size_t n, int64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes > -1024 && bytes < 1024) {
+		snprintf(buf, n, "%" PRId64 " B", bytes);
+		return;
+	}
+	v /= 1024.0;
+	while (fabs(v) >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(buf, n, "%.2f %s", v, units[u]);
+}
+
+void ks_report_fmt_ns(char *buf, size_t n, uint64_t ns)
+{
+	const uint64_t us = 1000, ms = 1000000, s = 1000000000;
+
+	if (ns < us)
+		snprintf(buf, n, "%" PRIu64 " ns", ns);
+	else if (ns < ms)
+		snprintf(buf, n, "%" PRIu64 ".%03" PRIu64 " us", ns / us, ns % us);
+	else if (ns < s)
+		snprintf(buf, n, "%" PRIu64 ".%03" PRIu64 " ms", ns / ms, ns % ms / us);
+	else if (ns < 60 * s)
+		snprintf(buf, n, "%" PRIu64 ".%03" PRIu64 " s", ns / s, ns % s / ms);
+	else if (ns < 3600 * s)
+		snprintf(buf, n, "%" PRIu64 " min %" PRIu64 ".%03" PRIu64 " s", ns / (60 * s),
+			 ns / s % 60, ns % s / ms);
+	else
+		snprintf(buf, n, "%" PRIu64 " h %02" PRIu64 " min %02" PRIu64 " s",
+			 ns / (3600 * s), ns / (60 * s) % 60, ns / s % 60);
+}
+
+static void fmt_unix_ms(char *buf, size_t n, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, n, "%" PRId64 " ms", ms);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i, const char *dflt)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : dflt;
+}
+
+/* Header lines from the runs row; fills *run. */
+static int print_header(sqlite3 *db, const char *path, FILE *out, struct report_run *run,
+			struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char t[64], wall[64];
+	int rc;
+
+	rc = prep(db, path, "SELECT scenario, seed, arch, status, sim_end_ns, batches,"
+		  " wall_seconds, saved_bytes, t90_ns, ksmd_cpu_ns, started_unix_ms,"
+		  " sim_version FROM runs WHERE id = ?1", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		rc = sql_fail(db, path, err);
+		goto out_finalize;
+	}
+	run->sim_end_ns = (uint64_t)col_i64(st, 4);
+	run->batches = (uint64_t)col_i64(st, 5);
+	run->has_saved = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	run->saved_bytes = col_i64(st, 7);
+	run->has_t90 = sqlite3_column_type(st, 8) != SQLITE_NULL;
+	run->t90_ns = (uint64_t)col_i64(st, 8);
+	run->has_cpu = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	run->ksmd_cpu_ns = (uint64_t)col_i64(st, 9);
+
+	fprintf(out, "run %" PRId64 ": scenario %s, seed %" PRIu64 ", arch %s, status %s\n",
+		run->id, col_text(st, 0, "?"), (uint64_t)col_i64(st, 1),
+		col_text(st, 2, "?"), col_text(st, 3, "?"));
+	ks_report_fmt_ns(t, sizeof(t), run->sim_end_ns);
+	fprintf(out, "%-*s%s (%" PRIu64 " batches)\n", LABEL_WIDTH, "simulated time:", t,
+		run->batches);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		snprintf(wall, sizeof(wall), "%.3f s", sqlite3_column_double(st, 6));
+	else
+		snprintf(wall, sizeof(wall), "unknown");
+	fprintf(out, "%-*s%s\n", LABEL_WIDTH, "wall time:", wall);
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		fmt_unix_ms(t, sizeof(t), col_i64(st, 10));
+		fprintf(out, "%-*s%s (sim %s)\n", LABEL_WIDTH, "started:", t,
+			col_text(st, 11, "?"));
+	}
+out_finalize:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Final counters (the last sample) and the saving figures. */
+static int print_final(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,
+		       struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char buf[64], buf2[64];
+	int64_t saved_pages = -1, full_scans = -1;
+	int rc, step;
+
+	rc = prep(db, path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
+		  " WHERE run_id = ?1 ORDER BY t_ns DESC, rowid DESC LIMIT 1", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK)
+		goto err_sql;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		ks_report_fmt_ns(buf, sizeof(buf), (uint64_t)col_i64(st, 0));
+		fprintf(out, "\nfinal counters (sample at %s):\n", buf);
+		for (int i = 1; i < sqlite3_column_count(st); i++) {
+			const char *name = sqlite3_column_name(st, i);
+			int64_t v = col_i64(st, i);
+
+			fprintf(out, "  %-20s%20" PRId64 "\n", name, v);
+			if (!strcmp(name, "full_scans"))
+				full_scans = v;
+			if (!strcmp(name, "pages_sharing") || !strcmp(name, "ksm_zero_pages"))
+				saved_pages = (saved_pages < 0 ? 0 : saved_pages) + v;
+		}
+	} else if (step == SQLITE_DONE) {
+		fprintf(out, "\nfinal counters: no samples\n");
+	} else {
+		goto err_sql;
+	}
+	sqlite3_finalize(st);
+
+	fputc('\n', out);
+	if (run->has_saved) {
+		ks_report_fmt_bytes(buf, sizeof(buf), run->saved_bytes);
+		fprintf(out, "%-*s%s (%" PRId64 " pages)\n", LABEL_WIDTH, "memory saved:", buf,
+			run->saved_bytes / KS_RESULTS_PAGE_BYTES);
+	} else if (saved_pages >= 0) {
+		ks_report_fmt_bytes(buf, sizeof(buf), saved_pages * KS_RESULTS_PAGE_BYTES);
+		fprintf(out, "%-*s%s (%" PRId64 " pages)\n", LABEL_WIDTH, "memory saved:", buf,
+			saved_pages);
+	} else {
+		fprintf(out, "%-*sunknown\n", LABEL_WIDTH, "memory saved:");
+	}
+	if (run->has_t90)
+		ks_report_fmt_ns(buf, sizeof(buf), run->t90_ns);
+	else
+		snprintf(buf, sizeof(buf), "unknown");
+	fprintf(out, "%-*s%s\n", LABEL_WIDTH, "time to 90% saving:", buf);
+	if (full_scans >= 0)
+		fprintf(out, "%-*s%" PRId64 "\n", LABEL_WIDTH, "full scans:", full_scans);
+	if (run->has_cpu) {
+		ks_report_fmt_ns(buf, sizeof(buf), run->ksmd_cpu_ns);
+		if (run->sim_end_ns > 0)
+			snprintf(buf2, sizeof(buf2), " (%.2f%% of simulated time)",
+				 100.0 * (double)run->ksmd_cpu_ns / (double)run->sim_end_ns);
+		else
+			buf2[0] = '\0';
+		fprintf(out, "%-*s%s%s\n", LABEL_WIDTH, "ksmd CPU time:", buf, buf2);
+	}
+	return 0;
+
+err_sql:
+	rc = sql_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ASCII chart of (pages_sharing + ksm_zero_pages) * 4096 over simulated time: each
+ * column shows the last sample in its time slice (carried forward over empty slices). */
+static int print_chart(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,
+		       struct ks_err *err)
+{
+	int64_t col_val[CHART_COLS];
+	int64_t vmax = 0;
+	uint64_t tmax = run->sim_end_ns;
+	sqlite3_stmt *st;
+	char lab[32], lab2[32];
+	int rc, step, nsamples = 0;
+
+	rc = prep(db, path, "SELECT t_ns, (pages_sharing + ksm_zero_pages) FROM samples"
+		  " WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK)
+		goto err_sql;
+	for (int c = 0; c < CHART_COLS; c++)
+		col_val[c] = -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t t = (uint64_t)col_i64(st, 0);
+		int64_t v = col_i64(st, 1) * KS_RESULTS_PAGE_BYTES;
+		int c;
+
+		if (t > tmax)
+			tmax = t;
+		c = tmax ? (int)((double)t / (double)tmax * CHART_COLS) : 0;
+		if (c >= CHART_COLS)
+			c = CHART_COLS - 1;
+		col_val[c] = v;
+		if (v > vmax)
+			vmax = v;
+		nsamples++;
+	}
+	if (step != SQLITE_DONE)
+		goto err_sql;
+	sqlite3_finalize(st);
+
+	fprintf(out, "\nsaved memory over simulated time:\n");
+	if (nsamples == 0) {
+		fprintf(out, "  (no samples)\n");
+		return 0;
+	}
+	if (vmax <= 0) {
+		fprintf(out, "  (no memory saved)\n");
+		return 0;
+	}
+	for (int c = 1; c < CHART_COLS; c++)
+		if (col_val[c] < 0 && col_val[c - 1] >= 0)
+			col_val[c] = col_val[c - 1];
+	ks_report_fmt_bytes(lab, sizeof(lab), vmax);
+	ks_report_fmt_bytes(lab2, sizeof(lab2), vmax / 2);
+	for (int r = CHART_ROWS; r >= 1; r--) {
+		const char *label = r == CHART_ROWS ? lab : r == CHART_ROWS / 2 ? lab2 : "";
+
+		fprintf(out, "%11s |", label);
+		for (int c = 0; c < CHART_COLS; c++) {
+			int level = col_val[c] <= 0 ? 0 :
+				(int)ceil((double)col_val[c] * CHART_ROWS / (double)vmax);
+
+			fputc(level >= r ? '#' : ' ', out);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "%11s +", "0 B");
+	for (int c = 0; c < CHART_COLS; c++)
+		fputc('-', out);
+	ks_report_fmt_ns(lab, sizeof(lab), tmax);
+	fprintf(out, "\n%13s0 s%*s\n", "", CHART_COLS - 3, lab);
+	return 0;
+
+err_sql:
+	rc = sql_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The last process_samples row of each process. */
+static int print_processes(sqlite3 *db, const char *path, FILE *out,
+			   const struct report_run *run, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, step, n = 0;
+
+	/* SQLite takes the bare columns from the row holding max(t_ns). */
+	rc = prep(db, path, "SELECT pid, process, max(t_ns), ksm_rmap_items, ksm_zero_pages,"
+		  " ksm_merging_pages, ksm_process_profit, ksm_merge_any, ksm_mergeable"
+		  " FROM process_samples WHERE run_id = ?1 GROUP BY pid, process"
+		  " ORDER BY pid, process", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK)
+		goto err_sql;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0)
+			fprintf(out, "\nprocesses (last sample of each):\n"
+				"  %7s %-12s %14s %14s %17s %18s %13s %13s\n", "pid", "process",
+				"ksm_rmap_items", "ksm_zero_pages", "ksm_merging_pages",
+				"ksm_process_profit", "ksm_merge_any", "ksm_mergeable");
+		fprintf(out, "  %7" PRId64 " %-12s %14" PRId64 " %14" PRId64 " %17" PRId64
+			" %18" PRId64 " %13d %13d\n",
+			col_i64(st, 0), col_text(st, 1, "?"),
+			col_i64(st, 3), col_i64(st, 4),
+			col_i64(st, 5), col_i64(st, 6),
+			sqlite3_column_int(st, 7), sqlite3_column_int(st, 8));
+	}
+	if (step != SQLITE_DONE)
+		goto err_sql;
+	if (n == 0)
+		fprintf(out, "\nprocesses: none sampled\n");
+	sqlite3_finalize(st);
+	return 0;
+
+err_sql:
+	rc = sql_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
+{
+	struct report_run run = { 0 };
+	sqlite3 *db;
+	int rc;
+
+	rc = report_open(db_path, &db, err);
+	if (rc)
+		return rc;
+	rc = report_resolve(db, db_path, run_id, &run.id, err);
+	if (!rc)
+		rc = print_header(db, db_path, out, &run, err);
+	if (!rc)
+		rc = print_final(db, db_path, out, &run, err);
+	if (!rc)
+		rc = print_chart(db, db_path, out, &run, err);
+	if (!rc)
+		rc = print_processes(db, db_path, out, &run, err);
+	if (!rc)
+		rc = out_check(out, db_path, err);
+	sqlite3_close(db);
+	return rc;
+}
+
+int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	int64_t id;
+	int rc, step;
+
+	rc = report_open(db_path, &db, err);
+	if (rc)
+		return rc;
+	rc = report_resolve(db, db_path, run_id, &id, err);
+	if (rc)
+		goto out_close;
+	rc = prep(db, db_path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
+		  " WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
+	if (rc)
+		goto out_close;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+		rc = sql_fail(db, db_path, err);
+		goto out_close;
+	}
+	for (int i = 0; i < sqlite3_column_count(st); i++)
+		fprintf(out, "%s%s", i ? "," : "", sqlite3_column_name(st, i));
+	fputc('\n', out);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			fprintf(out, "%s%" PRId64, i ? "," : "", col_i64(st, i));
+		fputc('\n', out);
+	}
+	if (step != SQLITE_DONE) {
+		rc = sql_fail(db, db_path, err);
+		goto out_close;
+	}
+	rc = out_check(out, db_path, err);
+out_close:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+int ks_report_list(const char *db_path, FILE *out, struct ks_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	char started[64], saved[32];
+	int rc, step;
+
+	rc = report_open(db_path, &db, err);
+	if (rc)
+		return rc;
+	rc = prep(db, db_path, "SELECT id, scenario, seed, status, started_unix_ms, saved_bytes"
+		  " FROM runs ORDER BY id", &st, err);
+	if (rc)
+		goto out_close;
+	fprintf(out, "%6s  %-20s %20s  %-11s  %-23s  %s\n", "id", "scenario", "seed",
+		"status", "started", "saved");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			fmt_unix_ms(started, sizeof(started), col_i64(st, 4));
+		else
+			snprintf(started, sizeof(started), "?");
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			ks_report_fmt_bytes(saved, sizeof(saved), col_i64(st, 5));
+		else
+			snprintf(saved, sizeof(saved), "?");
+		fprintf(out, "%6" PRId64 "  %-20s %20" PRIu64 "  %-11s  %-23s  %s\n",
+			col_i64(st, 0), col_text(st, 1, "?"),
+			(uint64_t)col_i64(st, 2), col_text(st, 3, "?"), started,
+			saved);
+	}
+	if (step != SQLITE_DONE) {
+		rc = sql_fail(db, db_path, err);
+		goto out_close;
+	}
+	rc = out_check(out, db_path, err);
+out_close:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}

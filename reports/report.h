@@ -1,0 +1,44 @@
+/* report.h - reads results databases (sim/base/results_schema.h) and prints run
+ * reports; also holds the schema create/check used by the writer (sim/sink_sqlite.c),
+ * so that the two sides share one definition. SQLite and sim/base only. */
+#ifndef KS_REPORT_H
+#define KS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/status.h"
+
+struct sqlite3; /* sqlite3.h's handle (typedef'd there as sqlite3) */
+
+/* Pass as run_id to mean the run with the highest id. Real ids are >= 1. */
+enum { KS_REPORT_LAST_RUN = 0 };
+
+/* Schema (shared with the writer). `path` only names the file in messages. */
+/* Creates every table of ks_results_schema_sql[] that is missing and sets
+ * user_version. KS_ESQL "PATH: results schema version N, this sim writes version M",
+ * "PATH: not a ksmsim results database (...)" or "PATH: sqlite error: ...". */
+int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err);
+/* Checks a database for reading: user_version and required tables. KS_ESQL with the
+ * messages above. */
+int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err);
+
+/* Reports. Each opens db_path read-only and returns 0, or with err set: KS_ENOENT
+ * "PATH: no such results database" / "PATH: no run N" / "PATH: no runs", KS_ESQL (not a
+ * results database, version mismatch, sqlite error), KS_EIO on a write error to out. */
+/* Text report of one run: header, final counters, saving, t90, chart, processes. */
+int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err);
+/* The run's samples as CSV, one header line then one line per sample. */
+int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err);
+/* One line per run: id, scenario, seed, status, started (UTC), saved. */
+int ks_report_list(const char *db_path, FILE *out, struct ks_err *err);
+
+/* Formatting helpers (never fail; output truncated to n). */
+/* Bytes in binary units: "512 B", "3.50 KiB", "1.25 MiB", "2.00 GiB", "1.00 TiB". */
+void ks_report_fmt_bytes(char *buf, size_t n, int64_t bytes);
+/* Simulated ns in human units: "750 ns", "1.500 us", "20.000 ms", "3.250 s",
+ * "2 min 5.000 s", "1 h 02 min 05 s". */
+void ks_report_fmt_ns(char *buf, size_t n, uint64_t ns);
+
+#endif

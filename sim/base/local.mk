@@ -5,4 +5,5 @@ noinst_LIBRARIES += %reldir%/libbase.a
 	%reldir%/xalloc.c %reldir%/xalloc.h \
 	%reldir%/simtime.h \
 	%reldir%/heap.c %reldir%/heap.h \
-	%reldir%/scenario.c %reldir%/scenario.h
+	%reldir%/scenario.c %reldir%/scenario.h \
+	%reldir%/results_schema.h
