@@ -17,6 +17,12 @@ int ks_cmd_run(int argc, char **argv);           /* sim_run: cmd_run.c */
 int ks_cmd_trace(int argc, char **argv);         /* sim trace ...: cmd_trace.c */
 int ks_cmd_report(int argc, char **argv);        /* sim report DB: cmd_report.c */
 
+/* Finds and loads a scenario with its --set overrides; prints the error and returns
+ * KS_EXIT_ERROR on failure. */
+struct ks_scenario;
+int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nsets,
+			 struct ks_scenario *sc);
+
 /* Prints "sim: <msg>" to stderr. */
 void ks_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "sim: warning: <msg>" unless quiet. */

@@ -1,10 +1,299 @@
-/* cmd_run.c - placeholder until the command is written. */
+/* cmd_run.c - `sim --scenario FILE [--db FILE] [--seed N] [--set k=v]... [--quiet]`:
+ * loads a scenario, runs it, writes the results database in one transaction and
+ * prints a short summary. The only place that reads the wall clock. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "cost_hooks.h"
+#include "load_scenario.h"
+#include "report.h"
+#include "sink.h"
+#include "world.h"
+#include "xalloc.h"
+
+static volatile int interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: sim --scenario FILE [--db FILE] [--seed N] [--set KEY=VALUE]...\n"
+	      "           [--arch NAME] [--report] [--quiet]\n"
+	      "       sim COMMAND [ARGS]   (sim COMMAND --help for each)\n"
+	      "\n"
+	      "Simulates the Linux kernel's samepage merger (KSM) on a scenario and writes\n"
+	      "the /sys/kernel/mm/ksm counters over time to a SQLite database.\n"
+	      "\n"
+	      "  -s, --scenario FILE  scenario YAML; a bare name is looked up in the current\n"
+	      "                       folder, then in the shipped scenarios/ folder\n"
+	      "  -d, --db FILE        results database (default: SCENARIO-NAME.db); a run is\n"
+	      "                       added to an existing database\n"
+	      "      --seed N         override the scenario's seed\n"
+	      "      --set KEY=VALUE  override any scenario key, e.g. ksm.pages_to_scan=1000\n"
+	      "      --arch NAME      override the scenario's arch model\n"
+	      "      --report         print the full report of the run at the end\n"
+	      "  -q, --quiet          no progress, notes or summary (errors still print)\n"
+	      "  -h, --help           this help\n"
+	      "  -V, --version        print the version\n"
+	      "\n"
+	      "commands: run (default), trace, report, sweep, regress, record-kernel,\n"
+	      "          calibrate, bench\n"
+	      "exit status: 0 success, 1 a check failed, 2 bad input or I/O error,\n"
+	      "             130 interrupted (the run is kept, marked interrupted)\n",
+	      out);
+}
+
+struct progress {
+	double started;
+	int last_pct;
+};
+
+static void show_progress(void *self, ks_time now, ks_time end)
+{
+	struct progress *p = self;
+	int pct = end ? (int)(now * 100 / end) : 100;
+	double el = mono_s() - p->started;
+	double eta = now ? el * (double)(end - now) / (double)now : 0;
+	int bar = pct / 4;
+
+	if (pct == p->last_pct)
+		return;
+	p->last_pct = pct;
+	fprintf(stderr, "\r[%.*s%*s] %3d%%  simulated %.1fs of %.1fs  ETA %.0fs ", bar,
+		"=========================", 25 - bar, "", pct, now / 1e9, end / 1e9, eta);
+	fflush(stderr);
+}
+
+static void print_summary(const struct ks_scenario *sc, const struct ks_summary *sum,
+			  const char *db, int64_t run_id)
+{
+	char saved[32], t90[32], cpu[32];
+
+	ks_report_fmt_bytes(saved, sizeof(saved), sum->saved_bytes);
+	if (sum->t90 == KS_TIME_MAX)
+		snprintf(t90, sizeof(t90), "never");
+	else
+		ks_report_fmt_ns(t90, sizeof(t90), sum->t90);
+	ks_report_fmt_ns(cpu, sizeof(cpu), sum->ksmd_cpu_ns);
+	printf("%s: %s after %.1f s simulated (%" PRIu64 " ksmd batches, %.2f s wall)\n",
+	       sc->name, sum->status == KS_RUN_COMPLETE ? "complete" : "interrupted",
+	       sum->sim_end / 1e9, sum->batches, sum->wall_seconds);
+	printf("  memory saved:        %s (pages_sharing %" PRIu64 " + ksm_zero_pages %" PRIu64
+	       ")\n", saved, sum->final.pages_sharing, sum->final.ksm_zero_pages);
+	printf("  time to 90%% saving:  %s\n", t90);
+	printf("  full scans:          %" PRIu64 "\n", sum->final.full_scans);
+	printf("  pages_shared %" PRIu64 ", pages_unshared %" PRIu64 ", pages_volatile %" PRIu64
+	       ", general_profit %" PRId64 "\n", sum->final.pages_shared,
+	       sum->final.pages_unshared, sum->final.pages_volatile, sum->final.general_profit);
+	printf("  ksmd CPU time:       %s\n", cpu);
+	if (db)
+		printf("  results:             %s (run %" PRId64 "); see: sim report %s\n", db,
+		       run_id, db);
+}
+
+struct run_args {
+	const char *scenario, *db, *arch;
+	const char **sets;
+	unsigned nsets;
+	bool have_seed, report;
+	uint64_t seed;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "set", required_argument, NULL, 'o' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "report", no_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
+	int c;
+
+	a->sets = ks_xcalloc((size_t)argc + 1, sizeof(*a->sets));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:d:qhV", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 's': a->scenario = optarg; break;
+		case 'd': a->db = optarg; break;
+		case 'a': a->arch = optarg; break;
+		case 'r': a->report = true; break;
+		case 'o': a->sets[a->nsets++] = optarg; break;
+		case 'q': ks_cli_quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sim (ksmsim) %s\n", PACKAGE_VERSION); return 0;
+		case 'S':
+			errno = 0;
+			a->seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-') {
+				ks_cli_error("--seed: not an unsigned integer: '%s'", optarg);
+				return KS_EXIT_ERROR;
+			}
+			a->have_seed = true;
+			break;
+		case ':':
+			ks_cli_error("option '%s' needs a value; try 'sim --help'", argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		default:
+			ks_cli_error("unknown option '%s'; try 'sim --help'", argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		ks_cli_error("unexpected argument '%s'; try 'sim --help'", argv[optind]);
+		return KS_EXIT_ERROR;
+	}
+	if (!a->scenario) {
+		ks_cli_error("no scenario given (use --scenario FILE); try 'sim --help'");
+		return KS_EXIT_ERROR;
+	}
+	return -1; /* go on */
+}
+
+/* Loads the scenario named on the command line with its overrides. */
+int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nsets,
+			 struct ks_scenario *sc)
+{
+	struct ks_err err = { 0 };
+	char path[4096];
+
+	if (ks_scenario_find(name, path, sizeof(path), &err) ||
+	    ks_scenario_load_file(path, sets, nsets, sc, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	return 0;
+}
 
 int ks_cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	ks_cli_error("'run' is not implemented yet");
-	return KS_EXIT_ERROR;
+	struct run_args a = { 0 };
+	struct ks_scenario sc;
+	struct ks_sink *sink = NULL;
+	struct ks_summary sum;
+	struct ks_err err = { 0 };
+	struct progress prog = { 0 };
+	struct ks_cost_model *cost = NULL;
+	struct ks_world_opts o = { 0 };
+	char dbbuf[4096];
+	int rc = parse_args(argc, argv, &a), wrc;
+	double t0;
+
+	if (rc >= 0) {
+		free(a.sets);
+		return rc;
+	}
+	ks_scenario_init(&sc);
+	if (ks_cli_load_scenario(a.scenario, a.sets, a.nsets, &sc)) {
+		free(a.sets);
+		return KS_EXIT_ERROR;
+	}
+	if (a.have_seed)
+		sc.seed = a.seed;
+	if (a.arch) {
+		free(sc.arch);
+		sc.arch = ks_xstrdup(a.arch);
+	}
+	if (!a.db) {
+		snprintf(dbbuf, sizeof(dbbuf), "%s.db", sc.name);
+		a.db = dbbuf;
+	}
+	rc = KS_EXIT_ERROR;
+	if (ks_cost_model_open(sc.arch, &sc.ksm, &cost, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	sink = ks_sink_sqlite_open(a.db, &err);
+	if (!sink) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	if (sink->begin_run(sink, &(struct ks_run_info){
+			.scenario_name = sc.name, .scenario_text = sc.text, .seed = sc.seed,
+			.sim_version = PACKAGE_VERSION, .arch = sc.arch,
+			.started_unix_ms = wall_ms() }, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	signal(SIGINT, on_sigint);
+	o.sc = &sc;
+	o.sink = sink;
+	o.interrupt = &interrupted;
+	o.cost = ks_cost_model_hooks(cost);
+	if (!ks_cli_quiet && isatty(STDERR_FILENO)) {
+		prog.started = mono_s();
+		prog.last_pct = -1;
+		o.progress = show_progress;
+		o.self = &prog;
+	}
+	t0 = mono_s();
+	wrc = ks_world_run(&o, &sum, &err);
+	signal(SIGINT, SIG_DFL);
+	if (o.progress)
+		fputs("\r\033[K", stderr);
+	sum.wall_seconds = mono_s() - t0;
+	sum.finished_unix_ms = wall_ms();
+	if (wrc) {
+		struct ks_err e2 = { 0 };
+
+		ks_cli_error("%s", err.msg);
+		sum.status = KS_RUN_FAILED;
+		sink->end_run(sink, &sum, &e2); /* the run is kept, marked failed */
+		goto out;
+	}
+	if (sink->end_run(sink, &sum, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	if (!ks_cli_quiet)
+		print_summary(&sc, &sum, a.db, sink->run_id);
+	if (a.report && ks_report_print(a.db, sink->run_id, stdout, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	rc = sum.status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
+out:
+	if (sink)
+		sink->close(sink);
+	ks_cost_model_free(cost);
+	ks_scenario_fini(&sc);
+	free(a.sets);
+	return rc;
 }

@@ -19,5 +19,6 @@ KS_ALL_LIBS = sim/libsim.a reports/libreports.a traces/libtraces.a models/libmod
 	%reldir%/cmd_report.c
 %canon_reldir%_libsim_a_SOURCES += \
 	%reldir%/engine.c %reldir%/engine.h \
-	%reldir%/world.c %reldir%/world.h
+	%reldir%/world.c %reldir%/world.h \
+	%reldir%/cost_hooks.c %reldir%/cost_hooks.h
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_run.c

@@ -1,0 +1,531 @@
+/* world.c - one run: trace sources feed the KSM model, ksmd runs as a self-rescheduling
+ * event, samples go to the sink. Every event kind of the simulator is registered here:
+ *
+ *   ev_trace   apply every record of one source that is due now, then schedule the
+ *              source's next record (records at one instant are applied together, so
+ *              processes set up at t=0 are all registered before ksmd's first batch);
+ *   ev_ksmd    one ksm_do_scan() batch; its cost (if a cost model is attached) is ksmd
+ *              CPU time; the next batch comes after cost + sleep_millisecs (rounded up
+ *              to jiffies). When ksmd_should_run() is false ksmd idles until a workload
+ *              event makes it true (as __ksm_enter() wakes it);
+ *   ev_sample  periodic sampling when the scenario samples by interval.
+ *
+ * The caller (cmd_run.c) owns the sink's begin_run/end_run and the wall clock. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "gen.h"
+#include "ksm.h"
+#include "trace.h"
+#include "trace_io.h"
+#include "world.h"
+#include "xalloc.h"
+
+#define KS_MAX_SOURCES 2
+#define KS_TRACE_PID_OFFSET 1000000u
+
+struct src {
+	struct ks_trace_source *ts;
+	const char *origin;        /* for messages: trace path or the scenario's path */
+	int64_t *cls_map;          /* trace-local class -> store class, -1 undefined */
+	size_t ncls;
+	uint32_t pid_offset;       /* keeps pids of two sources apart */
+	struct ks_trace_rec *rec;  /* lookahead record (large: heap-allocated) */
+	bool have;                 /* rec holds the next record */
+	uint64_t nrec;             /* records applied */
+};
+
+struct proc {
+	uint32_t pid;
+	char name[64];
+	bool alive;
+};
+
+struct saved_point {
+	ks_time t;
+	int64_t saved;
+};
+
+struct world {
+	const struct ks_world_opts *o;
+	const struct ks_scenario *sc;
+	struct ks_sim sim;
+	struct ks_content_store *cs;
+	struct ks_ksm *ksm;
+	struct src srcs[KS_MAX_SOURCES];
+	unsigned nsrc;
+	bool ksmd_pending;          /* an ev_ksmd is in the queue */
+	uint64_t batches;
+	uint64_t cpu_ns;            /* ksmd CPU time of completed batches */
+	uint64_t batch_cost_ns;     /* cost of the batch in progress so far */
+	ks_time batch_start;
+	struct ks_work page_sum;    /* page work of the batch in progress */
+	struct proc *procs;
+	size_t nprocs, capprocs;
+	struct saved_point *hist;   /* saved bytes after every batch, for t90 */
+	size_t nhist, caphist;
+	uint64_t last_full_scans;
+	struct ks_ksm_stats last_key;
+	unsigned unchanged_scans;
+	ks_time progress_step, next_progress;
+	int rc;                     /* first error */
+	struct ks_err *err;
+};
+
+static void fail(struct world *w, int code)
+{
+	if (!w->rc)
+		w->rc = code;
+	ks_sim_stop(&w->sim);
+}
+
+/* ---- observer: cost, tracepoints, advisor clock ---- */
+
+static void obs_page_done(void *self, enum ks_page_kind kind, const struct ks_work *pw)
+{
+	struct world *w = self;
+	uint64_t ns = w->o->cost.page_ns ? w->o->cost.page_ns(w->o->cost.self, kind, pw) : 0;
+
+	w->batch_cost_ns += ns;
+	ks_work_add(&w->page_sum, pw);
+	if (w->o->on_page)
+		w->o->on_page(w->o->self, kind, ns, pw);
+}
+
+static void obs_event(void *self, const struct ks_ksm_event *ev)
+{
+	struct world *w = self;
+
+	if (w->o->on_event)
+		w->o->on_event(w->o->self, w->batch_start + w->batch_cost_ns, ev);
+}
+
+static uint64_t obs_clock(void *self)
+{
+	struct world *w = self;
+
+	return w->batch_start + w->batch_cost_ns;
+}
+
+static uint64_t obs_cpu(void *self)
+{
+	struct world *w = self;
+
+	return w->cpu_ns + w->batch_cost_ns;
+}
+
+/* ---- sampling ---- */
+
+static int64_t saved_bytes(const struct ks_ksm_stats *st)
+{
+	return (int64_t)(st->pages_sharing + st->ksm_zero_pages) * 4096;
+}
+
+static void take_sample(struct world *w, ks_time t)
+{
+	struct ks_sample smp = { .t = t, .batch = w->batches, .ksmd_cpu_ns = w->cpu_ns };
+	struct ks_sink *sink = w->o->sink;
+
+	ks_ksm_stats(w->ksm, &smp.st);
+	if (!sink)
+		return;
+	if (sink->sample(sink, &smp, w->err)) {
+		fail(w, KS_ESQL);
+		return;
+	}
+	if (!w->sc->process_samples)
+		return;
+	for (size_t i = 0; i < w->nprocs; i++) {
+		struct ks_proc_sample ps = { .t = t, .pid = w->procs[i].pid,
+					     .process = w->procs[i].name };
+
+		if (!w->procs[i].alive || ks_ksm_proc_stats(w->ksm, ps.pid, &ps.ps))
+			continue;
+		if (sink->proc_sample(sink, &ps, w->err)) {
+			fail(w, KS_ESQL);
+			return;
+		}
+	}
+}
+
+static void ev_sample(struct ks_sim *sim, void *subject, void *object)
+{
+	struct world *w = subject;
+
+	(void)object;
+	take_sample(w, sim->now);
+	ks_sim_schedule_after(sim, w->sc->sample_interval, ev_sample, w, NULL);
+}
+
+/* ---- ksmd ---- */
+
+static void ev_ksmd(struct ks_sim *sim, void *subject, void *object);
+
+static void wake_ksmd(struct world *w)
+{
+	if (!w->ksmd_pending && ks_ksm_should_run(w->ksm)) {
+		w->ksmd_pending = true;
+		ks_sim_schedule_at(&w->sim, w->sim.now, ev_ksmd, w, NULL);
+	}
+}
+
+static bool sources_done(const struct world *w)
+{
+	for (unsigned i = 0; i < w->nsrc; i++)
+		if (w->srcs[i].have)
+			return false;
+	return true;
+}
+
+/* stop_when_stable: counters unchanged for stable_scans full scans, workload over. */
+static void check_stable(struct world *w, const struct ks_ksm_stats *st)
+{
+	struct ks_ksm_stats key = { .pages_shared = st->pages_shared,
+				    .pages_sharing = st->pages_sharing,
+				    .pages_unshared = st->pages_unshared,
+				    .pages_volatile = st->pages_volatile,
+				    .ksm_zero_pages = st->ksm_zero_pages };
+
+	if (st->full_scans == w->last_full_scans)
+		return;
+	w->last_full_scans = st->full_scans;
+	if (memcmp(&key, &w->last_key, sizeof(key)) == 0 && sources_done(w))
+		w->unchanged_scans++;
+	else
+		w->unchanged_scans = 0;
+	w->last_key = key;
+	if (w->sc->stop_when_stable && w->unchanged_scans >= w->sc->stable_scans)
+		ks_sim_stop(&w->sim);
+}
+
+static void record_history(struct world *w, ks_time t, const struct ks_ksm_stats *st)
+{
+	if (w->nhist == w->caphist) {
+		w->caphist = w->caphist ? 2 * w->caphist : 1024;
+		w->hist = ks_xrealloc(w->hist, w->caphist * sizeof(*w->hist));
+	}
+	w->hist[w->nhist++] = (struct saved_point){ t, saved_bytes(st) };
+}
+
+static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
+{
+	struct world *w = subject;
+	struct ks_work batch = { 0 }, rest;
+	struct ks_ksm_stats st;
+	ks_time end;
+
+	(void)object;
+	w->ksmd_pending = false;
+	w->batch_start = sim->now;
+	w->batch_cost_ns = 0;
+	memset(&w->page_sum, 0, sizeof(w->page_sum));
+	if (!ks_ksm_scan_batch(w->ksm, sim->now, &batch))
+		return; /* idle until woken */
+	rest = batch;
+	for (size_t i = 0; i < sizeof(rest) / sizeof(uint64_t); i++)
+		((uint64_t *)&rest)[i] -= ((uint64_t *)&w->page_sum)[i];
+	if (w->o->cost.batch_ns)
+		w->batch_cost_ns += w->o->cost.batch_ns(w->o->cost.self, &batch, &rest);
+	w->cpu_ns += w->batch_cost_ns;
+	w->batches++;
+	end = sim->now + w->batch_cost_ns;
+	if (w->o->on_batch_work)
+		w->o->on_batch_work(w->o->self, end, w->batch_cost_ns, &batch);
+	ks_ksm_stats(w->ksm, &st);
+	record_history(w, end, &st);
+	if (w->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % w->sc->sample_every == 0)
+		take_sample(w, end);
+	if (w->o->on_batch) {
+		struct ks_sample smp = { .t = end, .batch = w->batches, .st = st,
+					 .ksmd_cpu_ns = w->cpu_ns };
+
+		w->o->on_batch(w->o->self, &smp);
+	}
+	check_stable(w, &st);
+	w->batch_cost_ns = 0;
+	w->batch_start = end;
+	w->ksmd_pending = true;
+	ks_sim_schedule_at(sim, end + ks_ksm_sleep_ns(w->ksm), ev_ksmd, w, NULL);
+}
+
+/* ---- trace records ---- */
+
+static struct proc *find_proc(struct world *w, uint32_t pid)
+{
+	for (size_t i = w->nprocs; i-- > 0;)
+		if (w->procs[i].pid == pid)
+			return &w->procs[i];
+	return NULL;
+}
+
+static int rec_error(struct world *w, struct src *s, const char *what, int rc)
+{
+	const struct ks_trace_rec *r = s->rec;
+
+	return ks_err_set(w->err, KS_EINVAL,
+			  "%s: record %" PRIu64 " (t=%" PRIu64 "ns, pid %" PRIu32
+			  ", vaddr 0x%" PRIx64 "): %s: %s",
+			  s->origin, s->nrec + 1, r->t, r->pid, r->vaddr, what, ks_strerror(rc));
+}
+
+static int apply_class(struct world *w, struct src *s, const struct ks_trace_rec *r)
+{
+	int64_t id = ks_content_class(w->cs, &r->spec);
+
+	if (id < 0)
+		return rec_error(w, s, "bad content class", (int)id);
+	if (r->cls >= s->ncls) {
+		size_t n = r->cls + 16;
+
+		s->cls_map = ks_xrealloc(s->cls_map, n * sizeof(*s->cls_map));
+		for (size_t i = s->ncls; i < n; i++)
+			s->cls_map[i] = -1;
+		s->ncls = n;
+	}
+	s->cls_map[r->cls] = id;
+	return 0;
+}
+
+static int apply_write(struct world *w, struct src *s, const struct ks_trace_rec *r,
+		       uint32_t pid)
+{
+	uint32_t cls;
+	int rc;
+
+	if (r->cls >= s->ncls || s->cls_map[r->cls] < 0)
+		return rec_error(w, s, "write uses an undefined content class", KS_EINVAL);
+	cls = (uint32_t)s->cls_map[r->cls];
+	for (uint64_t i = 0; i < r->npages; i++) {
+		uint64_t arg = r->arg + (uint64_t)((int64_t)i * r->step);
+
+		rc = ks_ksm_write(w->ksm, pid, r->vaddr + i * 4096, ks_content_make(cls, arg));
+		if (rc)
+			return rec_error(w, s, "write outside a mapping", rc);
+	}
+	return 0;
+}
+
+static int apply_start(struct world *w, const struct ks_trace_rec *r, uint32_t pid)
+{
+	struct proc *p;
+	int rc = ks_ksm_proc_start(w->ksm, pid);
+
+	if (rc)
+		return rc;
+	if (w->nprocs == w->capprocs) {
+		w->capprocs = w->capprocs ? 2 * w->capprocs : 16;
+		w->procs = ks_xrealloc(w->procs, w->capprocs * sizeof(*w->procs));
+	}
+	p = &w->procs[w->nprocs++];
+	p->pid = pid;
+	p->alive = true;
+	snprintf(p->name, sizeof(p->name), "%s", r->name[0] ? r->name : "process");
+	return 0;
+}
+
+static int apply_record(struct world *w, struct src *s)
+{
+	const struct ks_trace_rec *r = s->rec;
+	uint32_t pid = r->pid + s->pid_offset;
+	struct proc *p;
+	int rc = 0;
+
+	switch (r->op) {
+	case KS_TR_CLASS:
+		return apply_class(w, s, r);
+	case KS_TR_START:
+		rc = apply_start(w, r, pid);
+		return rc ? rec_error(w, s, "process already running", rc) : 0;
+	case KS_TR_MMAP:
+		rc = ks_ksm_mmap(w->ksm, pid, r->vaddr, r->npages);
+		return rc ? rec_error(w, s, "mmap failed", rc) : 0;
+	case KS_TR_MUNMAP:
+		rc = ks_ksm_munmap(w->ksm, pid, r->vaddr, r->npages);
+		return rc ? rec_error(w, s, "munmap failed", rc) : 0;
+	case KS_TR_WRITE:
+		return apply_write(w, s, r, pid);
+	case KS_TR_WRITE_LITERAL:
+		rc = ks_ksm_write(w->ksm, pid, r->vaddr, ks_content_literal(w->cs, r->bytes));
+		return rc ? rec_error(w, s, "write outside a mapping", rc) : 0;
+	case KS_TR_MERGEABLE:
+	case KS_TR_UNMERGEABLE:
+		rc = ks_ksm_madvise(w->ksm, pid, r->vaddr, r->npages, r->op == KS_TR_MERGEABLE);
+		return rc ? rec_error(w, s, "madvise failed", rc) : 0;
+	case KS_TR_EXIT:
+		rc = ks_ksm_proc_exit(w->ksm, pid);
+		if (rc)
+			return rec_error(w, s, "exit of a process not running", rc);
+		p = find_proc(w, pid);
+		if (p)
+			p->alive = false;
+		return 0;
+	default:
+		return rec_error(w, s, "unknown record type", KS_EINVAL);
+	}
+}
+
+static int fetch(struct world *w, struct src *s)
+{
+	int rc = s->ts->next(s->ts, s->rec, w->err);
+
+	if (rc < 0)
+		return rc;
+	s->have = rc == 1;
+	return 0;
+}
+
+static void ev_trace(struct ks_sim *sim, void *subject, void *object)
+{
+	struct world *w = subject;
+	struct src *s = object;
+	int rc;
+
+	while (s->have && s->rec->t <= sim->now) {
+		rc = apply_record(w, s);
+		if (rc) {
+			fail(w, rc);
+			return;
+		}
+		s->nrec++;
+		rc = fetch(w, s);
+		if (rc) {
+			fail(w, rc);
+			return;
+		}
+	}
+	if (s->have)
+		ks_sim_schedule_at(sim, s->rec->t, ev_trace, w, s);
+	wake_ksmd(w);
+}
+
+/* ---- setup and teardown ---- */
+
+static int open_sources(struct world *w)
+{
+	const struct ks_scenario *sc = w->sc;
+
+	if (sc->ngroups) {
+		struct src *s = &w->srcs[w->nsrc];
+
+		s->ts = ks_gen_open(sc, w->err);
+		if (!s->ts)
+			return w->err->code ? w->err->code : KS_EINVAL;
+		s->origin = sc->path ? sc->path : "scenario";
+		w->nsrc++;
+	}
+	if (sc->trace_file) {
+		struct src *s = &w->srcs[w->nsrc];
+
+		s->ts = ks_trace_open(sc->trace_file, w->err);
+		if (!s->ts)
+			return w->err->code ? w->err->code : KS_EIO;
+		s->origin = sc->trace_file;
+		s->pid_offset = w->nsrc ? KS_TRACE_PID_OFFSET : 0;
+		w->nsrc++;
+	}
+	for (unsigned i = 0; i < w->nsrc; i++) {
+		int rc;
+
+		w->srcs[i].rec = ks_xcalloc(1, sizeof(struct ks_trace_rec));
+		rc = fetch(w, &w->srcs[i]);
+		if (rc)
+			return rc;
+		if (w->srcs[i].have)
+			ks_sim_schedule_at(&w->sim, w->srcs[i].rec->t, ev_trace, w, &w->srcs[i]);
+	}
+	return 0;
+}
+
+static void close_world(struct world *w)
+{
+	for (unsigned i = 0; i < w->nsrc; i++) {
+		if (w->srcs[i].ts)
+			w->srcs[i].ts->close(w->srcs[i].ts);
+		free(w->srcs[i].cls_map);
+		free(w->srcs[i].rec);
+	}
+	ks_sim_fini(&w->sim);
+	ks_ksm_free(w->ksm);
+	ks_content_store_free(w->cs);
+	free(w->procs);
+	free(w->hist);
+}
+
+static void progress_event(struct ks_sim *sim, void *subject, void *object)
+{
+	struct world *w = subject;
+
+	(void)object;
+	w->o->progress(w->o->self, sim->now, w->sim.end);
+	ks_sim_schedule_after(sim, w->progress_step, progress_event, w, NULL);
+}
+
+static void summarise(struct world *w, struct ks_summary *sum)
+{
+	int64_t target;
+
+	sum->sim_end = w->sim.now;
+	sum->batches = w->batches;
+	ks_ksm_stats(w->ksm, &sum->final);
+	sum->saved_bytes = saved_bytes(&sum->final);
+	sum->ksmd_cpu_ns = w->cpu_ns;
+	sum->t90 = KS_TIME_MAX;
+	target = sum->saved_bytes * 9 / 10;
+	if (sum->saved_bytes <= 0)
+		return;
+	for (size_t i = 0; i < w->nhist; i++) {
+		if (w->hist[i].saved >= target) {
+			sum->t90 = w->hist[i].t;
+			break;
+		}
+	}
+}
+
+int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct ks_err *err)
+{
+	struct world *w = ks_xcalloc(1, sizeof(*w));
+	int rc;
+
+	w->o = o;
+	w->sc = o->sc;
+	w->err = err;
+	memset(sum, 0, sizeof(*sum));
+	ks_sim_init(&w->sim, o->sc->duration);
+	w->sim.interrupt = o->interrupt;
+	w->cs = ks_content_store_new();
+	w->ksm = ks_ksm_new(&o->sc->ksm, w->cs);
+	ks_ksm_set_numa(w->ksm, o->sc->numa_nodes ? o->sc->numa_nodes : 1);
+	ks_ksm_set_observer(w->ksm, &(struct ks_ksm_observer){
+		.self = w, .page_done = obs_page_done, .event = obs_event,
+		.clock_ns = obs_clock, .cpu_ns = obs_cpu });
+	rc = open_sources(w);
+	if (rc)
+		goto out;
+	if (o->sc->sample_mode == KS_SAMPLE_INTERVAL && o->sc->sample_interval)
+		ks_sim_schedule_at(&w->sim, 0, ev_sample, w, NULL);
+	if (o->progress) {
+		w->progress_step = o->sc->duration / 1000 ? o->sc->duration / 1000 : 1;
+		ks_sim_schedule_at(&w->sim, 0, progress_event, w, NULL);
+	}
+	wake_ksmd(w);
+	sum->status = ks_sim_run(&w->sim) ? KS_RUN_INTERRUPTED : KS_RUN_COMPLETE;
+	rc = w->rc;
+	if (!rc && sum->status == KS_RUN_COMPLETE && w->sim.now < o->sc->duration &&
+	    !w->sc->stop_when_stable)
+		w->sim.now = o->sc->duration; /* nothing left to happen: the run spans it all */
+	if (!rc && sum->status == KS_RUN_COMPLETE &&
+	    !(o->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % o->sc->sample_every == 0 &&
+	      w->batches))
+		take_sample(w, w->sim.now); /* always end with the final counters */
+	rc = w->rc;
+	if (rc)
+		sum->status = KS_RUN_FAILED;
+out:
+	summarise(w, sum);
+	close_world(w);
+	free(w);
+	return rc;
+}
