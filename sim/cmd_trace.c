@@ -1,10 +1,328 @@
-/* cmd_trace.c - placeholder until the command is written. */
+/* cmd_trace.c - `sim trace convert|gen|info`: trace files from the command line.
+ *
+ *   sim trace convert [--format bin|text] IN OUT   binary <-> text (OUT's extension)
+ *   sim trace gen --scenario NAME -o OUT [--seed N] [--set KEY=VALUE]... [--format F]
+ *   sim trace info FILE                            version, counts, processes, span
+ *
+ * Every failure is one line "sim: ..." on stderr and exit status 2 (KS_EXIT_ERROR). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "gen.h"
+#include "load_scenario.h"
+#include "scenario.h"
+#include "trace_io.h"
+#include "xalloc.h"
+
+static const char trace_usage[] =
+	"usage: sim trace convert [--format bin|text] IN OUT\n"
+	"       sim trace gen --scenario NAME -o OUT [--seed N] [--set KEY=VALUE]...\n"
+	"                     [--format bin|text]\n"
+	"       sim trace info FILE\n"
+	"\n"
+	"Page-write traces: binary .kst or text .kstt (docs/trace-format.md).\n"
+	"  convert   rewrite IN in the format of OUT's extension (or --format)\n"
+	"  gen       write the synthetic trace of a scenario's processes: groups\n"
+	"  info      print the version, record counts, processes and time span of FILE\n"
+	"Options:\n"
+	"  --format bin|text   output format (default: from the extension)\n"
+	"  --scenario NAME     scenario file or name (gen)\n"
+	"  -o, --output FILE   output trace (gen)\n"
+	"  --seed N            override the scenario seed (gen)\n"
+	"  --set KEY=VALUE     override a scenario key, e.g. --set duration=10s (gen)\n"
+	"  -h, --help          this help\n";
+
+/* Options shared by the subcommands. */
+struct trace_opts {
+	const char *pos[3];      /* positional arguments */
+	unsigned npos;           /* how many */
+	const char *format;      /* --format, or NULL */
+	const char *scenario;    /* --scenario */
+	const char *output;      /* -o */
+	const char *seed;        /* --seed */
+	const char **sets;       /* --set values (owned array) */
+	unsigned nsets;          /* how many */
+	bool help;               /* --help seen */
+};
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ks_cli_error("trace: %s; try 'sim trace --help'", msg);
+	return KS_EXIT_ERROR;
+}
+
+static int parse_opts(int argc, char **argv, struct trace_opts *o)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			o->help = true;
+			continue;
+		}
+		if (strcmp(a, "--format") == 0)
+			val = &o->format;
+		else if (strcmp(a, "--scenario") == 0)
+			val = &o->scenario;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			val = &o->output;
+		else if (strcmp(a, "--seed") == 0)
+			val = &o->seed;
+		if (val || strcmp(a, "--set") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("option '%s' needs a value", a);
+			i++;
+			if (val) {
+				*val = argv[i];
+			} else {
+				o->sets = ks_xrealloc(o->sets, (o->nsets + 2) * sizeof(*o->sets));
+				o->sets[o->nsets++] = argv[i];
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1])
+			return usage_error("unknown option '%s'", a);
+		if (o->npos == sizeof(o->pos) / sizeof(o->pos[0]))
+			return usage_error("unexpected argument '%s'", a);
+		o->pos[o->npos++] = a;
+	}
+	return 0;
+}
+
+/* The output format: --format, else OUT's extension. */
+static int out_format(const struct trace_opts *o, const char *out, enum ks_trace_format *fmt)
+{
+	if (o->format) {
+		if (strcmp(o->format, "bin") == 0 || strcmp(o->format, "binary") == 0)
+			*fmt = KS_TRACE_BINARY;
+		else if (strcmp(o->format, "text") == 0)
+			*fmt = KS_TRACE_TEXT;
+		else
+			return usage_error("unknown format '%s' (bin or text)", o->format);
+		return 0;
+	}
+	if (ks_trace_format_from_name(out, fmt))
+		return usage_error("cannot tell the format of '%s' (name it .kst or .kstt, or "
+				   "use --format)", out);
+	return 0;
+}
+
+/* Copies every record of src to a new trace at out. */
+static int copy_trace(struct ks_trace_source *src, const char *out, enum ks_trace_format fmt)
+{
+	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
+	struct ks_trace_writer *w;
+	struct ks_err err;
+	int rc;
+
+	w = ks_trace_writer_open(out, fmt, &err);
+	if (!w)
+		goto err_report;
+	while ((rc = src->next(src, rec, &err)) > 0)
+		if (ks_trace_writer_put(w, rec, &err))
+			break;
+	if (rc != 0) { /* a reader error, or a writer error (rc still 1) */
+		ks_trace_writer_abort(w);
+		goto err_report;
+	}
+	if (ks_trace_writer_close(w, &err))
+		goto err_report;
+	free(rec);
+	return KS_EXIT_OK;
+
+err_report:
+	ks_cli_error("%s", err.msg);
+	free(rec);
+	return KS_EXIT_ERROR;
+}
+
+static int trace_convert(const struct trace_opts *o)
+{
+	struct ks_trace_source *src;
+	enum ks_trace_format fmt;
+	struct ks_err err;
+	int rc;
+
+	if (o->npos != 3)
+		return usage_error("%s", "convert needs IN and OUT");
+	if (o->scenario || o->output || o->seed || o->nsets)
+		return usage_error("%s", "convert takes only --format");
+	if (out_format(o, o->pos[2], &fmt))
+		return KS_EXIT_ERROR;
+	src = ks_trace_open(o->pos[1], &err);
+	if (!src) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	rc = copy_trace(src, o->pos[2], fmt);
+	src->close(src);
+	return rc;
+}
+
+static int trace_gen(const struct trace_opts *o)
+{
+	const char **sets = ks_xcalloc(o->nsets + 2, sizeof(*sets));
+	struct ks_trace_source *src;
+	enum ks_trace_format fmt;
+	struct ks_scenario sc;
+	char path[4096], seedset[64];
+	struct ks_err err;
+	unsigned nsets = 0;
+	int rc = KS_EXIT_ERROR;
+
+	if (o->npos != 1 || !o->scenario || !o->output) {
+		usage_error("%s", "gen needs --scenario NAME and -o OUT");
+		goto out_free;
+	}
+	if (out_format(o, o->output, &fmt))
+		goto out_free;
+	for (unsigned i = 0; i < o->nsets; i++)
+		sets[nsets++] = o->sets[i];
+	if (o->seed) { /* as a --set, so seed-derived values (image seeds) follow it */
+		snprintf(seedset, sizeof(seedset), "seed=%s", o->seed);
+		sets[nsets++] = seedset;
+	}
+	ks_scenario_init(&sc);
+	if (ks_scenario_find(o->scenario, path, sizeof(path), &err) ||
+	    ks_scenario_load_file(path, sets, nsets, &sc, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out_fini;
+	}
+	src = ks_gen_open(&sc, &err);
+	if (!src) {
+		ks_cli_error("%s", err.msg);
+		goto out_fini;
+	}
+	rc = copy_trace(src, o->output, fmt);
+	src->close(src);
+out_fini:
+	ks_scenario_fini(&sc);
+out_free:
+	free(sets);
+	return rc;
+}
+
+/* A set of pids (open addressing; pid + 1 stored so that 0 marks a free slot). */
+struct pid_set {
+	uint64_t *slot; /* capacity entries */
+	size_t cap;     /* power of two */
+	size_t len;     /* pids stored */
+};
+
+static void pid_set_add(struct pid_set *s, uint32_t pid)
+{
+	size_t i;
+
+	if (2 * (s->len + 1) > s->cap) {
+		struct pid_set bigger = { ks_xcalloc(s->cap ? 2 * s->cap : 64, 8),
+					  s->cap ? 2 * s->cap : 64, 0 };
+
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				pid_set_add(&bigger, (uint32_t)(s->slot[i] - 1));
+		free(s->slot);
+		*s = bigger;
+	}
+	for (i = (pid * 2654435761u) & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == (uint64_t)pid + 1)
+			return;
+	s->slot[i] = (uint64_t)pid + 1;
+	s->len++;
+}
+
+static int trace_info(const struct trace_opts *o)
+{
+	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
+	uint64_t count[KS_TR_OP_MAX] = { 0 }, total = 0, written = 0, mapped = 0;
+	struct pid_set pids = { NULL, 0, 0 };
+	ks_time first = 0, last = 0;
+	struct ks_trace_source *src;
+	enum ks_trace_format fmt;
+	char a[32], b[32];
+	struct ks_err err;
+	int rc = KS_EXIT_ERROR;
+
+	if (o->npos != 2 || o->format || o->scenario || o->output || o->seed || o->nsets) {
+		free(rec);
+		return usage_error("%s", "info takes one FILE and no options");
+	}
+	if (ks_trace_detect(o->pos[1], &fmt, &err) || !(src = ks_trace_open(o->pos[1], &err))) {
+		ks_cli_error("%s", err.msg);
+		goto out_free;
+	}
+	while ((rc = src->next(src, rec, &err)) > 0) {
+		if (!total++)
+			first = rec->t;
+		last = rec->t;
+		count[rec->op]++;
+		if (rec->op != KS_TR_CLASS)
+			pid_set_add(&pids, rec->pid);
+		if (rec->op == KS_TR_WRITE || rec->op == KS_TR_WRITE_LITERAL)
+			written += rec->npages;
+		if (rec->op == KS_TR_MMAP)
+			mapped += rec->npages;
+	}
+	src->close(src);
+	if (rc < 0) {
+		ks_cli_error("%s", err.msg);
+		rc = KS_EXIT_ERROR;
+		goto out_free;
+	}
+	printf("file: %s\nformat: %s, version %d\nrecords: %" PRIu64 "\n", o->pos[1],
+	       fmt == KS_TRACE_BINARY ? "binary" : "text", KS_TRACE_VERSION, total);
+	for (int op = KS_TR_CLASS; op < KS_TR_OP_MAX; op++)
+		printf("  %-12s %" PRIu64 "\n", ks_trace_op_name(op), count[op]);
+	printf("processes: %zu (%" PRIu64 " started, %" PRIu64 " exited)\n", pids.len,
+	       count[KS_TR_START], count[KS_TR_EXIT]);
+	printf("pages mapped: %" PRIu64 "\npages written: %" PRIu64 "\n", mapped, written);
+	if (total)
+		printf("time span: %s .. %s\n", ks_trace_time_str(first, a, sizeof(a)),
+		       ks_trace_time_str(last, b, sizeof(b)));
+	else
+		printf("time span: (empty)\n");
+	rc = KS_EXIT_OK;
+out_free:
+	free(pids.slot);
+	free(rec);
+	return rc;
+}
 
 int ks_cmd_trace(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	ks_cli_error("'trace' is not implemented yet");
-	return KS_EXIT_ERROR;
+	struct trace_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_opts(argc - 1, argv + 1, &o)) {
+		free(o.sets);
+		return KS_EXIT_ERROR;
+	}
+	if (o.help) {
+		fputs(trace_usage, stdout);
+		rc = KS_EXIT_OK;
+	} else if (o.npos == 0) {
+		rc = usage_error("%s", "missing subcommand (convert, gen or info)");
+	} else if (strcmp(o.pos[0], "convert") == 0) {
+		rc = trace_convert(&o);
+	} else if (strcmp(o.pos[0], "gen") == 0) {
+		rc = trace_gen(&o);
+	} else if (strcmp(o.pos[0], "info") == 0) {
+		rc = trace_info(&o);
+	} else {
+		rc = usage_error("unknown subcommand '%s' (convert, gen or info)", o.pos[0]);
+	}
+	free(o.sets);
+	return rc;
 }

@@ -1,0 +1,90 @@
+/* trace_io.h - reading and writing page-write traces: binary .kst and text .kstt.
+ * docs/trace-format.md is the user-facing reference with examples.
+ *
+ * BINARY (.kst), little-endian. "varint" = unsigned LEB128 (1..10 bytes), "zigzag" = a
+ * signed value mapped to a varint as (v << 1) ^ (v >> 63).
+ *   Header (24 bytes):
+ *   OFFSET SIZE MEANING
+ *   0      8    magic "KSMTRACE"
+ *   8      4    u32 format version = 1
+ *   12     4    u32 flags, 0 (reserved; other values are rejected)
+ *   16     8    u64 number of records (end record excluded), 0 = unknown
+ *   Record (repeated):
+ *   0      1    op: enum ks_trace_op (1..9)
+ *   1      v    varint L: payload length in bytes (<= 8192)
+ *   1+v    L    payload; starts with zigzag dt = t - t of the previous record (ns;
+ *               the first record is relative to 0), then per op, all varints unless
+ *               marked: CLASS cls, kind(u8), then FILL: fill(u8) npatches, per patch
+ *               offset width(u8) source(u8) value | IMAGE, RANDOM: seed | ZERO: -;
+ *               START pid namelen name-bytes; MMAP MUNMAP MERGEABLE UNMERGEABLE pid
+ *               vpage npages; WRITE pid vpage npages cls arg zigzag-step;
+ *               WRITE_LITERAL pid vpage 4096 raw bytes; EXIT pid.
+ *               vpage = vaddr / 4096.
+ *   End record (13 bytes, exactly once, last):
+ *   0      1    0x00
+ *   1      8    u64 number of records
+ *   9      4    u32 CRC-32 (IEEE 802.3, as zlib's crc32) of every byte from offset 24
+ *               up to, not including, this record
+ *
+ * TEXT (.kstt): first line "ksmsim-trace 1"; then one record per line, '#' starts a
+ * comment; "[TIME] OP KEY=VALUE ...", TIME = N[.F](ns|us|ms|s), optional only on class
+ * lines (default: the previous record's time). Numbers are decimal or 0x-hex.
+ *   OP           KEYS (default)
+ *   class ID K   K = zero | fill byte(0) word=OFF:WIDTH:(N|index|index+N)... |
+ *                image seed | random seed
+ *   start        pid name (%XX escapes)
+ *   mmap munmap mergeable unmergeable   pid vaddr pages
+ *   write        pid vaddr pages(1) class arg(0) step(0)
+ *   literal      pid vaddr bytes=RUN,RUN,... with RUN = HEX or HEX*COUNT, 4096 bytes
+ *   exit         pid
+ *
+ * Both readers check: time never decreases, a CLASS precedes every WRITE using it and
+ * is defined once, ranges are page-aligned and non-empty, class specs are valid.
+ * Only the record fields of the op are meaningful (see ks_trace_rec_equal). */
+#ifndef KS_TRACE_IO_H
+#define KS_TRACE_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trace.h"
+
+#define KS_TRACE_VERSION 1
+
+struct ks_trace_writer; /* opaque */
+
+enum ks_trace_format {
+	KS_TRACE_BINARY = 0, /* .kst */
+	KS_TRACE_TEXT        /* .kstt */
+};
+
+/* Reading. Opens a trace (format detected from its first bytes) as a source whose
+ * next() validates every record. NULL with err ("FILE:OFFSET: problem") on failure. */
+struct ks_trace_source *ks_trace_open(const char *path, struct ks_err *err);
+/* Format of a trace file from its first bytes: 0, or KS_EPARSE / KS_EIO with err. */
+int ks_trace_detect(const char *path, enum ks_trace_format *fmt, struct ks_err *err);
+/* Format from a file name's extension (.kst, .kstt): 0, or KS_EINVAL if neither. */
+int ks_trace_format_from_name(const char *path, enum ks_trace_format *fmt);
+
+/* Writing: to PATH.tmpXXXXXX, renamed to PATH by a successful close. */
+/* NULL with err on failure (cannot create the file). */
+struct ks_trace_writer *ks_trace_writer_open(const char *path, enum ks_trace_format fmt,
+					     struct ks_err *err);
+/* Validates and appends one record. KS_EINVAL (invalid record) or KS_EIO, with err. */
+int ks_trace_writer_put(struct ks_trace_writer *w, const struct ks_trace_rec *rec,
+			struct ks_err *err);
+/* Finalises (end record, header count), renames and frees w, even on failure (then
+ * the temporary file is removed). 0 or KS_EIO with err. */
+int ks_trace_writer_close(struct ks_trace_writer *w, struct ks_err *err);
+/* Removes the temporary file and frees w; the destination is left untouched. NULL ok. */
+void ks_trace_writer_abort(struct ks_trace_writer *w);
+
+/* Records. */
+/* True if a and b are the same record (compares only the fields of the op). */
+bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec *b);
+/* Lower-case op name ("write"), or "?" for an invalid op. */
+const char *ks_trace_op_name(enum ks_trace_op op);
+/* Formats t with the largest exact unit ("1500ms", "0ns") into buf; returns buf. */
+char *ks_trace_time_str(ks_time t, char *buf, size_t len);
+
+#endif
