@@ -1,4 +1,6 @@
 # reports: layer 2, reads results databases (SQLite only).
 noinst_LIBRARIES += %reldir%/libreports.a
 %canon_reldir%_libreports_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-%canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h
+%canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h \
+	%reldir%/bench.c %reldir%/bench.h
+%canon_reldir%_libreports_a_SOURCES += %reldir%/cost_db.c %reldir%/cost_db.h

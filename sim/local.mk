@@ -21,4 +21,12 @@ KS_ALL_LIBS = sim/libsim.a reports/libreports.a traces/libtraces.a models/libmod
 	%reldir%/engine.c %reldir%/engine.h \
 	%reldir%/world.c %reldir%/world.h \
 	%reldir%/cost_hooks.c %reldir%/cost_hooks.h
-%canon_reldir%_sim_SOURCES += %reldir%/cmd_run.c
+%canon_reldir%_sim_SOURCES += %reldir%/cmd_run.c %reldir%/cmd_bench.c
+dist_man_MANS += %reldir%/sim.1
+%canon_reldir%_libsim_a_SOURCES += \
+	%reldir%/load_arch.c %reldir%/load_arch.h \
+	%reldir%/cost_report.c %reldir%/cost_report.h \
+	%reldir%/cost_fit.c %reldir%/cost_fit.h
+%canon_reldir%_sim_SOURCES += %reldir%/cmd_calibrate.c
+%canon_reldir%_libsim_a_SOURCES += %reldir%/recorder.c %reldir%/recorder.h
+%canon_reldir%_sim_SOURCES += %reldir%/cmd_record_kernel.c %reldir%/cmd_regress.c

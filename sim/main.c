@@ -43,6 +43,10 @@ static const struct ks_cmd cmd_table[] = {
 	{ "run", ks_cmd_run },
 	{ "trace", ks_cmd_trace },
 	{ "report", ks_cmd_report },
+	{ "record-kernel", ks_cmd_record_kernel },
+	{ "regress", ks_cmd_regress },
+	{ "calibrate", ks_cmd_calibrate },
+	{ "bench", ks_cmd_bench },
 };
 
 int main(int argc, char **argv)

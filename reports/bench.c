@@ -1,0 +1,95 @@
+/* bench.c - the bench table and reading a finished run back for its figures. */
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "bench.h"
+
+#define BENCH_SQL_CREATE \
+	"CREATE TABLE IF NOT EXISTS bench (" \
+	" id INTEGER PRIMARY KEY," \
+	" scenario TEXT NOT NULL," \
+	" sim_version TEXT," \
+	" started_unix_ms INTEGER," \
+	" sim_pages INTEGER," \
+	" pages_scanned INTEGER," \
+	" full_scans INTEGER," \
+	" sim_seconds REAL," \
+	" wall_seconds REAL," \
+	" pages_per_second REAL," \
+	" peak_rss_bytes INTEGER," \
+	" bytes_per_page REAL)"
+
+static int sql_fail(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", path, db ? sqlite3_errmsg(db) :
+		   "out of memory");
+	sqlite3_close(db);
+	return KS_ESQL;
+}
+
+int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *full_scans,
+		      double *sim_seconds, struct ks_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return sql_fail(db, db_path, err);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT s.pages_scanned, s.full_scans, r.sim_end_ns FROM runs r "
+			       "JOIN samples s ON s.run_id = r.id "
+			       "WHERE r.id = (SELECT max(id) FROM runs) "
+			       "ORDER BY s.t_ns DESC, s.batch DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, db_path, err);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		return ks_err_set(err, KS_ENOENT, "%s: no finished run with samples", db_path);
+	}
+	*pages_scanned = (uint64_t)sqlite3_column_int64(st, 0);
+	*full_scans = (uint64_t)sqlite3_column_int64(st, 1);
+	*sim_seconds = (double)sqlite3_column_int64(st, 2) / 1e9;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+}
+
+int ks_bench_store(const char *db_path, const struct ks_bench_row *r, struct ks_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE; " BENCH_SQL_CREATE, NULL, NULL, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO bench (scenario, sim_version, started_unix_ms, "
+			       "sim_pages, pages_scanned, full_scans, sim_seconds, wall_seconds, "
+			       "pages_per_second, peak_rss_bytes, bytes_per_page) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, db_path, err);
+	sqlite3_bind_text(st, 1, r->scenario, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->sim_version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->started_unix_ms);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)r->sim_pages);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->pages_scanned);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->full_scans);
+	sqlite3_bind_double(st, 7, r->sim_seconds);
+	sqlite3_bind_double(st, 8, r->wall_seconds);
+	sqlite3_bind_double(st, 9, r->pages_per_second);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->peak_rss_bytes);
+	sqlite3_bind_double(st, 11, r->bytes_per_page);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return sql_fail(db, db_path, err);
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(db, db_path, err);
+	sqlite3_close(db);
+	return 0;
+}

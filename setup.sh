@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# setup.sh - install what ksmsim needs (Debian 12), build it, and run the main job or
+# the tests. Idempotent; run as root (or with sudo available).
+#
+#   ./setup.sh run     deps + build + install, then `sim --scenario 8vms.yaml --report`
+#   ./setup.sh test    deps + build, then `make check` and `make distcheck`
+#   ./setup.sh build   deps + build only (build tree: ./build)
+#   ./setup.sh bench   deps + build, then `make bench`
+#   ./setup.sh deps    Debian packages only
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$PWD
+
+packages=(build-essential autoconf automake pkg-config libgsl-dev libsqlite3-dev
+	libyaml-dev check libxxhash-dev sqlite3)
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+deps() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "setup: installing ${missing[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
+build() {
+	deps
+	[ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh >/dev/null 2>&1
+	mkdir -p build
+	cd build
+	[ -f Makefile ] || ../configure -q ${KS_CONFIGURE_FLAGS:-}
+	make -s -j"$(nproc)"
+	cd "$top"
+}
+
+case "${1:-build}" in
+deps) deps ;;
+build) build ;;
+run)
+	build
+	as_root make -s -C build install >/dev/null
+	mkdir -p results
+	cd results
+	sim --scenario 8vms.yaml --report
+	;;
+test)
+	build
+	make -s -C build check
+	make -s -C build distcheck
+	;;
+bench)
+	build
+	make -s -C build bench
+	;;
+*)
+	echo "usage: $0 [deps|build|run|test|bench]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,152 @@
+/* cmd_bench.c - `sim bench [--db FILE] [SCENARIO...]`: runs each scenario in its own
+ * process (so its peak RSS is its own), and prints and stores: simulated pages scanned
+ * per wall-clock second, wall time, peak RSS and bytes per simulated page. Figures are
+ * compared as ratios measured in the same run (bytes per page against a 4 KiB page),
+ * never against fixed times: the machines are shared and noisy. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/scenario.h"
+#include "bench.h"
+#include "cli.h"
+
+static const char *const default_scenarios[] = { "ksmpages-worst", "8vms", "bench-64x4g" };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs `sim --scenario NAME --db DB --quiet` as a child; returns its exit status and
+ * fills its peak RSS (bytes) and wall time. */
+static int run_child(const char *self, const char *name, const char *db,
+		     uint64_t *rss, double *wall)
+{
+	struct rusage ru;
+	int status;
+	double t0 = mono_s();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl(self, self, "--scenario", name, "--db", db, "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	*wall = mono_s() - t0;
+	*rss = (uint64_t)ru.ru_maxrss * 1024;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int bench_one(const char *self, const char *name, const char *bench_db,
+		     const char *tmpdir)
+{
+	struct ks_scenario sc;
+	struct ks_bench_row row = { .scenario = name, .sim_version = PACKAGE_VERSION };
+	struct ks_err err = { 0 };
+	char db[4096];
+	int rc;
+
+	ks_scenario_init(&sc);
+	if (ks_cli_load_scenario(name, NULL, 0, &sc))
+		return KS_EXIT_ERROR;
+	row.sim_pages = ks_scenario_total_pages(&sc);
+	ks_scenario_fini(&sc);
+	snprintf(db, sizeof(db), "%s/%s.db", tmpdir, name);
+	row.started_unix_ms = wall_ms();
+	rc = run_child(self, name, db, &row.peak_rss_bytes, &row.wall_seconds);
+	if (rc) {
+		ks_cli_error("bench: %s: the run failed (exit status %d)", name, rc);
+		return KS_EXIT_ERROR;
+	}
+	if (ks_bench_read_run(db, &row.pages_scanned, &row.full_scans, &row.sim_seconds, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	unlink(db);
+	row.pages_per_second = row.wall_seconds > 0 ? row.pages_scanned / row.wall_seconds : 0;
+	row.bytes_per_page = row.sim_pages ? (double)row.peak_rss_bytes / row.sim_pages : 0;
+	printf("%-16s %12" PRIu64 " %10" PRIu64 " %6" PRIu64 " %9.1f %12.0f %9.0f %9.1f %8.4f\n",
+	       name, row.sim_pages, row.pages_scanned, row.full_scans, row.wall_seconds,
+	       row.pages_per_second, row.peak_rss_bytes / 1048576.0, row.bytes_per_page,
+	       row.bytes_per_page / 4096.0);
+	fflush(stdout);
+	if (ks_bench_store(bench_db, &row, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int ks_cmd_bench(int argc, char **argv)
+{
+	const char *bench_db = "bench.db";
+	const char **names = NULL;
+	char self[4096], tmpdir[] = "/tmp/ksmsim-bench-XXXXXX";
+	ssize_t n;
+	int i, count = 0, rc = KS_EXIT_OK;
+
+	names = calloc((size_t)argc + 3, sizeof(*names));
+	if (!names)
+		return KS_EXIT_ERROR;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			puts("usage: sim bench [--db FILE] [SCENARIO...]\n"
+			     "Runs each scenario (default: ksmpages-worst, 8vms, bench-64x4g) in its\n"
+			     "own process and prints and stores (table `bench` of FILE, default\n"
+			     "bench.db): simulated pages, pages scanned, full scans, wall seconds,\n"
+			     "pages scanned per wall second, peak RSS (MiB), bytes per simulated\n"
+			     "page, and that as a fraction of a 4 KiB page.");
+			free(names);
+			return KS_EXIT_OK;
+		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+			bench_db = argv[++i];
+		} else if (argv[i][0] == '-') {
+			ks_cli_error("bench: unknown option '%s'; try 'sim bench --help'", argv[i]);
+			free(names);
+			return KS_EXIT_ERROR;
+		} else {
+			names[count++] = argv[i];
+		}
+	}
+	if (!count)
+		for (size_t k = 0; k < sizeof(default_scenarios) / sizeof(*default_scenarios); k++)
+			names[count++] = default_scenarios[k];
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || !mkdtemp(tmpdir)) {
+		ks_cli_error("bench: cannot find the sim binary or make a temporary folder");
+		free(names);
+		return KS_EXIT_ERROR;
+	}
+	self[n] = '\0';
+	printf("%-16s %12s %10s %6s %9s %12s %9s %9s %8s\n", "scenario", "sim_pages",
+	       "scanned", "scans", "wall_s", "pages/s", "rss_MiB", "B/page", "of_4KiB");
+	for (i = 0; i < count && rc == KS_EXIT_OK; i++)
+		rc = bench_one(self, names[i], bench_db, tmpdir);
+	rmdir(tmpdir);
+	if (rc == KS_EXIT_OK)
+		printf("stored in %s (table bench)\n", bench_db);
+	free(names);
+	return rc;
+}

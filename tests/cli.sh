@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# cli.sh - `sim --scenario` end to end: results database contents, determinism,
+# --set, lookup by name, the acceptance case, bad input, and SIGINT.
+set -u
+: "${SIM:?}" "${SRCDIR:?}"
+data="$SRCDIR/tests/data/cli"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+check() { # check DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+
+# --version and --help
+"$SIM" --version | grep -q '^sim (ksmsim) ' && ok || bad "--version"
+"$SIM" --help | grep -q 'usage: sim --scenario' && ok || bad "--help"
+
+# A run: the results database holds the run, its samples and process samples.
+"$SIM" --scenario "$data/tiny.yaml" --db "$tmp/t.db" --quiet
+check "tiny exit" 0 $?
+check "tiny status" complete "$(q "$tmp/t.db" 'select status from runs')"
+check "tiny final shared/sharing" "1|127" \
+	"$(q "$tmp/t.db" 'select pages_shared, pages_sharing from samples order by t_ns desc, batch desc limit 1')"
+check "tiny scenario text" 1 "$(q "$tmp/t.db" "select instr(scenario_text, 'name: tiny') > 0 from runs")"
+check "tiny process samples" 2 "$(q "$tmp/t.db" 'select count(distinct pid) from process_samples')"
+check "tiny merging pages" "64|64" \
+	"$(q "$tmp/t.db" "select group_concat(m, '|') from (select max(ksm_merging_pages) m from process_samples group by pid order by pid)")"
+# A second run into the same database adds a run.
+"$SIM" --scenario "$data/tiny.yaml" --db "$tmp/t.db" --quiet
+check "second run" 2 "$(q "$tmp/t.db" 'select count(*) from runs')"
+
+# Determinism: same scenario and seed give identical rows; another seed differs.
+for s in 1 2; do
+	"$SIM" --scenario "$data/poisson.yaml" --seed $s --db "$tmp/p$s.db" --quiet
+done
+rows() { q "$1" 'select t_ns, batch, full_scans, pages_scanned, pages_shared, pages_sharing, pages_unshared, pages_volatile, pages_skipped from samples order by t_ns, batch'; }
+"$SIM" --scenario "$data/poisson.yaml" --seed 1 --db "$tmp/p1b.db" --quiet
+check "determinism" "$(rows "$tmp/p1.db" | md5sum)" "$(rows "$tmp/p1b.db" | md5sum)"
+[ "$(rows "$tmp/p1.db" | md5sum)" != "$(rows "$tmp/p2.db" | md5sum)" ] && ok ||
+	bad "a different seed should change the run"
+
+# --set overrides reach the model.
+"$SIM" --scenario "$data/tiny.yaml" --set ksm.pages_to_scan=7 --db "$tmp/s.db" --quiet
+check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"
+
+# Lookup by name: the shipped scenarios are found from any folder.
+(cd "$tmp" && "$SIM" --scenario ksmpages-best --set duration=1s --set processes.ksmpages.regions.buf.size=4MiB --quiet)
+check "lookup by name" 0 $?
+[ -f "$tmp/ksmpages-best.db" ] && ok || bad "default database name"
+
+# The acceptance case: 2 x 16384 identical pages -> 128 KSM pages, 32640 sharing.
+"$SIM" --scenario "$data/best2x16384.yaml" --db "$tmp/b.db" --quiet
+check "best case 2x16384" "128|32640" \
+	"$(q "$tmp/b.db" 'select pages_shared, pages_sharing from samples order by t_ns desc, batch desc limit 1')"
+
+# Bad input: one line naming file:line:col, exit 2, no database written.
+out=$("$SIM" --scenario "$data/bad_key.yaml" --db "$tmp/bad.db" 2>&1)
+check "bad key exit" 2 $?
+check "bad key lines" 1 "$(printf '%s\n' "$out" | wc -l)"
+printf '%s' "$out" | grep -q "bad_key.yaml:4:3: unknown key 'pages_to_scn'.*did you mean 'pages_to_scan'" &&
+	ok || bad "bad key message: $out"
+[ ! -e "$tmp/bad.db" ] && ok || bad "bad input left a database"
+out=$("$SIM" --scenario "$tmp/nope.yaml" 2>&1)
+check "missing scenario exit" 2 $?
+printf '%s' "$out" | grep -q "nope.yaml" && ok || bad "missing scenario message: $out"
+out=$("$SIM" --scenario "$data/bad_trace.yaml" --db "$tmp/bt.db" 2>&1)
+check "missing trace exit" 2 $?
+printf '%s' "$out" | grep -q "missing.kst" && ok || bad "missing trace message: $out"
+out=$("$SIM" --scenario "$data/tiny.yaml" --db "$tmp/no/such/dir/x.db" 2>&1)
+check "unwritable db exit" 2 $?
+printf '%s' "$out" | grep -q "no/such/dir/x.db" && ok || bad "unwritable db message: $out"
+out=$("$SIM" --scenario "$data/tiny.yaml" --bogus 2>&1)
+check "bad option exit" 2 $?
+"$SIM" --scenario "$data/tiny.yaml" --set ksm.max_page_sharing=1 --db "$tmp/r.db" 2>/dev/null
+check "out of range exit" 2 $?
+
+# SIGINT: the run is kept, marked interrupted, with what it sampled.
+"$SIM" --scenario "$data/long.yaml" --db "$tmp/l.db" --quiet &
+pid=$!
+for _ in $(seq 1 50); do
+	sleep 0.2
+	[ -s "$tmp/l.db-journal" ] && break
+done
+sleep 0.5
+kill -INT $pid
+wait $pid
+check "interrupt exit" 130 $?
+check "interrupt status" interrupted "$(q "$tmp/l.db" 'select status from runs')"
+[ "$(q "$tmp/l.db" 'select count(*) from samples')" -gt 0 ] && ok || bad "interrupted run has no samples"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
