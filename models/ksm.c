@@ -72,9 +72,14 @@ static int memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content b)
 	return r;
 }
 
-static uint32_t calc_checksum(struct ks_ksm *ksm, ks_content c)
+/* calc_checksum() of the page an item maps. Content descriptors are immutable, so an
+ * unchanged page's checksum is the one computed last time (kept in oldchecksum). */
+static uint32_t calc_checksum(struct ks_ksm *ksm, struct ks_rmap_item *item, ks_content c)
 {
 	ksm->page_work.checksums++;
+	if (item->memo == c + 1)
+		return item->oldchecksum;
+	item->memo = c + 1;
 	return ks_content_checksum(ksm->cs, c, (enum ks_checksum_alg)ksm->p.checksum);
 }
 
@@ -672,7 +677,7 @@ static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
 			return; /* already merged here and accounted */
 	} else {
 		ks__remove_rmap_item_from_tree(ksm, item);
-		checksum = calc_checksum(ksm, page_content(pg));
+		checksum = calc_checksum(ksm, item, page_content(pg));
 		if (item->oldchecksum != checksum) {
 			item->oldchecksum = checksum; /* volatile: no tree search */
 			return;
@@ -706,7 +711,7 @@ static void cmp_and_merge_page_pre611(struct ks_ksm *ksm, struct page_ref *pg,
 		merge_stable_or_unstable(ksm, item, pg, kf);
 		return;
 	}
-	checksum = calc_checksum(ksm, page_content(pg));
+	checksum = calc_checksum(ksm, item, page_content(pg));
 	if (item->oldchecksum != checksum) {
 		item->oldchecksum = checksum;
 		return;

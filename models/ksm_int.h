@@ -65,6 +65,9 @@ struct ks_rmap_item {
 	struct ks_mm *mm;               /* owner */
 	uint64_t address;               /* page address | KS_*_FLAG | seqnr bits */
 	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
+	ks_content memo;                /* content oldchecksum was computed from, +1 (0: none);
+					 * lets the simulator skip recomputing the checksum of
+					 * an unchanged page (the work is still counted) */
 	uint8_t age;                    /* smart scan: visits, saturating at 255 */
 	uint8_t remaining_skips;        /* smart scan: skips left */
 	uint16_t nid;                   /* NUMA node of the unstable tree it sits in */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "gen.h"
@@ -73,6 +74,7 @@ struct world {
 	ks_time progress_step, next_progress;
 	int rc;                     /* first error */
 	struct ks_err *err;
+	char trace_path[4096];      /* trace.file resolved against the scenario's folder */
 };
 
 static void fail(struct world *w, int code)
@@ -403,6 +405,18 @@ static void ev_trace(struct ks_sim *sim, void *subject, void *object)
 
 /* ---- setup and teardown ---- */
 
+/* trace.file is relative to the current folder; failing that, to the scenario's. */
+static const char *resolve_trace_path(struct world *w, const struct ks_scenario *sc)
+{
+	const char *slash = sc->path ? strrchr(sc->path, '/') : NULL;
+
+	if (sc->trace_file[0] == '/' || access(sc->trace_file, F_OK) == 0 || !slash)
+		return sc->trace_file;
+	snprintf(w->trace_path, sizeof(w->trace_path), "%.*s/%s", (int)(slash - sc->path),
+		 sc->path, sc->trace_file);
+	return access(w->trace_path, F_OK) == 0 ? w->trace_path : sc->trace_file;
+}
+
 static int open_sources(struct world *w)
 {
 	const struct ks_scenario *sc = w->sc;
@@ -419,10 +433,10 @@ static int open_sources(struct world *w)
 	if (sc->trace_file) {
 		struct src *s = &w->srcs[w->nsrc];
 
-		s->ts = ks_trace_open(sc->trace_file, w->err);
+		s->origin = resolve_trace_path(w, sc);
+		s->ts = ks_trace_open(s->origin, w->err);
 		if (!s->ts)
 			return w->err->code ? w->err->code : KS_EIO;
-		s->origin = sc->trace_file;
 		s->pid_offset = w->nsrc ? KS_TRACE_PID_OFFSET : 0;
 		w->nsrc++;
 	}
