@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cost_db.h"
 #include "cost_hooks.h"
+#include "cost_report.h"
 #include "load_scenario.h"
 #include "report.h"
 #include "sink.h"
@@ -121,6 +123,49 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 		       run_id, db);
 }
 
+/* ---- cost model callbacks (cost-models issue) ---- */
+
+/* Callback context: progress first, so show_progress() can take it as its own. */
+struct run_cb {
+	struct progress prog;
+	struct ks_cost_model *cost;
+};
+
+static void cost_on_batch_work(void *self, ks_time t, uint64_t batch_ns,
+			       const struct ks_work *w)
+{
+	(void)batch_ns;
+	(void)w;
+	ks_cost_model_note_batch_end(((struct run_cb *)self)->cost, t);
+}
+
+static void cost_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
+{
+	ks_cost_model_note_event(((struct run_cb *)self)->cost, t, ev);
+}
+
+/* Writes the cost tables and prints the cost section (unless quiet). */
+static int cost_finish(struct ks_cost_model *cost, const char *db, int64_t run_id,
+		       ks_time sim_end)
+{
+	struct ks_err err = { 0 };
+	size_t nb, nw;
+	const struct ks_cost_batch *b;
+	const struct ks_cost_merge_window *w;
+
+	if (!cost)
+		return 0;
+	b = ks_cost_model_batches(cost, &nb);
+	w = ks_cost_model_merge_windows(cost, &nw);
+	if (ks_cost_db_write(db, run_id, ks_cost_model_stats(cost), b, nb, w, nw, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	if (!ks_cli_quiet)
+		ks_cost_report_print(cost, sim_end, stdout);
+	return 0;
+}
+
 struct run_args {
 	const char *scenario, *db, *arch;
 	const char **sets;
@@ -209,7 +254,8 @@ int ks_cmd_run(int argc, char **argv)
 	struct ks_sink *sink = NULL;
 	struct ks_summary sum;
 	struct ks_err err = { 0 };
-	struct progress prog = { 0 };
+	struct run_cb cb = { 0 };
+	struct progress *prog = &cb.prog;
 	struct ks_cost_model *cost = NULL;
 	struct ks_world_opts o = { 0 };
 	char dbbuf[4096];
@@ -257,11 +303,16 @@ int ks_cmd_run(int argc, char **argv)
 	o.sink = sink;
 	o.interrupt = &interrupted;
 	o.cost = ks_cost_model_hooks(cost);
+	o.self = &cb;
+	cb.cost = cost;
+	if (cost) {
+		o.on_batch_work = cost_on_batch_work;
+		o.on_event = cost_on_event;
+	}
 	if (!ks_cli_quiet && isatty(STDERR_FILENO)) {
-		prog.started = mono_s();
-		prog.last_pct = -1;
+		prog->started = mono_s();
+		prog->last_pct = -1;
 		o.progress = show_progress;
-		o.self = &prog;
 	}
 	t0 = mono_s();
 	wrc = ks_world_run(&o, &sum, &err);
@@ -284,6 +335,8 @@ int ks_cmd_run(int argc, char **argv)
 	}
 	if (!ks_cli_quiet)
 		print_summary(&sc, &sum, a.db, sink->run_id);
+	if (cost_finish(cost, a.db, sink->run_id, sum.sim_end))
+		goto out;
 	if (a.report && ks_report_print(a.db, sink->run_id, stdout, &err)) {
 		ks_cli_error("%s", err.msg);
 		goto out;

@@ -1,1 +1,6 @@
 # tests/cost.mk: Check programs and shell tests for cost (included by tests/local.mk).
+check_PROGRAMS += tests/check_cost
+TESTS += tests/check_cost
+tests_check_cost_SOURCES = tests/check_cost.c tests/check_main.c
+tests_check_cost_CFLAGS = $(KS_CHECK_CFLAGS) $(YAML_CFLAGS) $(GSL_CFLAGS)
+tests_check_cost_LDADD = $(KS_FULL_TEST_LIBS)

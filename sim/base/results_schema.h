@@ -119,12 +119,92 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
 	"CREATE INDEX IF NOT EXISTS process_samples_run_proc" \
 	" ON process_samples(run_id, process, t_ns);"
 
+/* cost_components: ksmd CPU time of a run by profiler component (cost models; see
+ * docs/cost-models.md). component: compare | checksum | tree | merge | other; ns: simulated
+ * ksmd CPU ns; share: fraction of the run's total (0..1). */
+#define KS_RESULTS_SQL_COST_COMPONENTS \
+	"CREATE TABLE IF NOT EXISTS cost_components(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" component TEXT NOT NULL," \
+	" ns INTEGER NOT NULL," \
+	" share REAL NOT NULL);"
+
+/* cost_batches: every ksmd batch of a run as priced. batch: 1-based; t_end_ns: simulated
+ * end of the batch; ns: its ksmd CPU ns (= duration; the next batch starts after it plus
+ * the sleep); pages: pages handed to cmp_and_merge_page. Utilisation over time is
+ * sum(ns) / elapsed over any window. */
+#define KS_RESULTS_SQL_COST_BATCHES \
+	"CREATE TABLE IF NOT EXISTS cost_batches(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" batch INTEGER NOT NULL," \
+	" t_end_ns INTEGER NOT NULL," \
+	" ns INTEGER NOT NULL," \
+	" pages INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS cost_batches_run ON cost_batches(run_id, batch);"
+
+/* latency_hist: cmp_and_merge_page() latency per page kind (anon | ksm) in power-of-two
+ * buckets [bucket_lo_ns, bucket_hi_ns); count: calls. Only non-empty buckets. */
+#define KS_RESULTS_SQL_LATENCY_HIST \
+	"CREATE TABLE IF NOT EXISTS latency_hist(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" page_kind TEXT NOT NULL CHECK(page_kind IN ('anon','ksm'))," \
+	" bucket_lo_ns INTEGER NOT NULL," \
+	" bucket_hi_ns INTEGER NOT NULL," \
+	" count INTEGER NOT NULL);"
+
+/* cost_merge_windows: per simulated pid, the simulated ns of its first and last
+ * successful merge event (merge_one_page / merge_with_ksm_page, err 0) and their count. */
+#define KS_RESULTS_SQL_COST_MERGE_WINDOWS \
+	"CREATE TABLE IF NOT EXISTS cost_merge_windows(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" pid INTEGER NOT NULL," \
+	" first_ns INTEGER NOT NULL," \
+	" last_ns INTEGER NOT NULL," \
+	" merges INTEGER NOT NULL);"
+
+/* regress_runs: one row per kernel trace compared by `sim regress` (docs/kernel-traces.md).
+ *   COLUMN          TYPE     UNIT   MEANING
+ *   id              INTEGER  -      rowid
+ *   trace           TEXT     -      kernel trace directory
+ *   kernel          TEXT     -      kernel release it was recorded on (meta.yaml)
+ *   scenario        TEXT     -      scenario name
+ *   workload        TEXT     -      static | timed | racy (racy: compared with tolerance)
+ *   kernel_batches  INTEGER  count  batches in the trace
+ *   sim_batches     INTEGER  count  batches the simulator ran
+ *   result          TEXT     -      match | within_tolerance | diverged
+ *   first_batch     INTEGER  -      first divergent batch (NULL: none)
+ *   first_counter   TEXT     -      its counter
+ *   first_kernel    INTEGER  -      kernel value there
+ *   first_sim       INTEGER  -      simulated value there
+ *   tolerance       REAL     ratio  accepted relative error (racy workloads)
+ *   run_unix_ms     INTEGER  ms     wall clock of the comparison */
+#define KS_RESULTS_SQL_REGRESS \
+	"CREATE TABLE IF NOT EXISTS regress_runs(" \
+	" id INTEGER PRIMARY KEY, trace TEXT NOT NULL, kernel TEXT, scenario TEXT," \
+	" workload TEXT, kernel_batches INTEGER, sim_batches INTEGER," \
+	" result TEXT NOT NULL CHECK(result IN ('match','within_tolerance','diverged'))," \
+	" first_batch INTEGER, first_counter TEXT, first_kernel INTEGER, first_sim INTEGER," \
+	" tolerance REAL, run_unix_ms INTEGER);" \
+	"CREATE TABLE IF NOT EXISTS regress_batches(" \
+	" regress_id INTEGER NOT NULL REFERENCES regress_runs(id)," \
+	" batch INTEGER NOT NULL, counter TEXT NOT NULL," \
+	" kernel INTEGER, sim INTEGER);" \
+	"CREATE INDEX IF NOT EXISTS regress_batches_id ON regress_batches(regress_id, batch);"
+/* regress_batches: every compared value: (regress_id, batch, counter, kernel, sim);
+ * counter is a sysfs counter name, "pidN.<ksm_stat field>" or "merges.pidN" (successful
+ * merge tracepoints of process N in that batch); a missing side is NULL. */
+
 /* Every schema fragment, in creation order (referenced tables first); NULL-terminated.
  * Later tables are appended here (see the top comment). */
 static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_RUNS,
 	KS_RESULTS_SQL_SAMPLES,
 	KS_RESULTS_SQL_PROCESS_SAMPLES,
+	KS_RESULTS_SQL_COST_COMPONENTS,
+	KS_RESULTS_SQL_COST_BATCHES,
+	KS_RESULTS_SQL_LATENCY_HIST,
+	KS_RESULTS_SQL_COST_MERGE_WINDOWS,
+	KS_RESULTS_SQL_REGRESS,
 	NULL
 };
 

@@ -1,0 +1,129 @@
+/* cost_model.c - prices KSM work counts with an arch cost table.
+ *
+ * Why work counts and not timings: the KSM model (ksm.c) counts exactly what the kernel
+ * would do for each cmp_and_merge_page() call - how many checksums, how many
+ * memcmp_pages() calls and how many bytes each read before the first difference, how
+ * many tree nodes were visited, how many PTEs were write-protected - so the same run
+ * can be priced for any architecture, and the price of each step is a measured or cited
+ * number (arch-models/). The model is linear: cost = sum over steps of count * unit
+ * cost, with a fixed + per-byte part for the two byte-bound steps (compare, checksum).
+ *
+ * Left out: cache effects (a page compared twice in a row is cheaper the second time),
+ * lock contention, and the write faults of the workload (not ksmd time; page_copy_ns
+ * is reported for them). TLB flushes are multiplied by guest_tlb_factor (a flush inside
+ * a KVM guest costs more than on bare metal). */
+#include <math.h>
+
+#include "cost_model.h"
+
+static const char *const comp_names[KS_COST_NCOMP] = {
+	"compare", "checksum", "tree", "merge", "other"
+};
+
+const char *ks_cost_comp_name(enum ks_cost_comp c)
+{
+	return (unsigned)c < KS_COST_NCOMP ? comp_names[c] : "?";
+}
+
+void ks_cost_table_zero(struct ks_cost_table *t)
+{
+	*t = (struct ks_cost_table){ .guest_tlb_factor = 1.0 };
+}
+
+double ks_cost_checksum_ns(const struct ks_cost_table *t, enum ks_checksum_alg alg)
+{
+	if ((unsigned)alg >= KS_CSUM_COUNT)
+		return 0;
+	return t->csum_fixed_ns[alg] + 4096.0 * t->csum_byte_ns[alg];
+}
+
+double ks_cost_compare_ns(const struct ks_cost_table *t, uint64_t bytes)
+{
+	return t->cmp_fixed_ns + (double)bytes * t->cmp_byte_ns;
+}
+
+static uint64_t to_ns(double ns)
+{
+	return ns > 0 ? (uint64_t)llround(ns) : 0;
+}
+
+void ks_cost_price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
+		   const struct ks_work *w, struct ks_cost_split *out)
+{
+	double c[KS_COST_NCOMP];
+	uint64_t anon = w->pages >= w->ksm_pages ? w->pages - w->ksm_pages : 0;
+	double flush = t->guest_tlb_factor > 0 ? t->guest_tlb_factor : 1.0;
+
+	c[KS_COST_COMPARE] = (double)w->cmps * t->cmp_fixed_ns +
+			     (double)w->cmp_bytes * t->cmp_byte_ns;
+	c[KS_COST_CHECKSUM] = (double)w->checksums * ks_cost_checksum_ns(t, checksum);
+	c[KS_COST_TREE] = (double)w->stable_visits * t->stable_visit_ns +
+			  (double)w->unstable_visits * t->unstable_visit_ns +
+			  (double)w->chain_dups * t->chain_dup_ns +
+			  (double)(w->stable_inserts + w->unstable_inserts) * t->tree_insert_ns +
+			  (double)w->stale_nodes * t->stale_node_ns;
+	c[KS_COST_MERGE] = (double)w->wrprotects * t->wrprotect_ns * flush +
+			   (double)w->replaces * t->replace_ns * flush +
+			   (double)w->merges * t->merge_ns +
+			   (double)w->zero_merges * t->zero_merge_ns +
+			   (double)w->break_cows * t->break_cow_ns;
+	c[KS_COST_OTHER] = (double)anon * t->anon_page_ns +
+			   (double)w->ksm_pages * t->ksm_page_ns +
+			   (double)w->walk_entries * t->walk_entry_ns +
+			   (double)w->skipped * t->skip_ns +
+			   (double)w->items_alloc * t->item_alloc_ns +
+			   (double)w->items_freed * t->item_free_ns +
+			   (double)w->scans_started * t->scan_start_ns;
+	out->total = 0;
+	for (unsigned i = 0; i < KS_COST_NCOMP; i++) {
+		out->ns[i] = to_ns(c[i]);
+		out->total += out->ns[i];
+	}
+}
+
+void ks_cost_price_batch(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
+			 const struct ks_work *unattributed, struct ks_cost_split *out)
+{
+	uint64_t b = to_ns(t->batch_ns);
+
+	ks_cost_price(t, checksum, unattributed, out);
+	out->ns[KS_COST_OTHER] += b;
+	out->total += b;
+}
+
+unsigned ks_cost_hist_bucket(uint64_t ns)
+{
+	unsigned b = 0;
+
+	while (ns >= 2 && b < KS_COST_HIST_BUCKETS - 1) {
+		ns >>= 1;
+		b++;
+	}
+	return b;
+}
+
+uint64_t ks_cost_hist_lo(unsigned b)
+{
+	return b ? (uint64_t)1 << b : 0;
+}
+
+void ks_cost_stats_add_page(struct ks_cost_stats *s, enum ks_page_kind kind,
+			    const struct ks_cost_split *c)
+{
+	unsigned k = kind == KS_PAGE_KSM ? 1 : 0;
+
+	for (unsigned i = 0; i < KS_COST_NCOMP; i++)
+		s->comp_ns[i] += c->ns[i];
+	s->total_ns += c->total;
+	s->pages[k]++;
+	s->page_ns[k] += c->total;
+	s->hist[k][ks_cost_hist_bucket(c->total)]++;
+}
+
+void ks_cost_stats_add_batch(struct ks_cost_stats *s, const struct ks_cost_split *c)
+{
+	for (unsigned i = 0; i < KS_COST_NCOMP; i++)
+		s->comp_ns[i] += c->ns[i];
+	s->total_ns += c->total;
+	s->batches++;
+}

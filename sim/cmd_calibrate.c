@@ -1,0 +1,653 @@
+/* cmd_calibrate.c - `sim calibrate [--out FILE] [--name NAME] [--quick]`: measures this
+ * host with real 4 KiB buffers and writes an arch model (arch-models/NAME.yaml) whose
+ * every number says how it was measured, with the fit quality next to it.
+ *
+ * What is measured, all in user space on cold buffers (pages cycled through a pool
+ * larger than the last-level cache, as ksmd's tree walks touch pages it has not seen
+ * recently):
+ *   compare     a word-at-a-time memcmp written like the kernel's generic lib/string.c
+ *               memcmp (x86_64 has no assembly memcmp), at first-difference offsets
+ *               0, 8, ..., 4088, 4095 and equal pages; fixed + per-byte by least squares;
+ *   checksum    each algorithm of models/checksum.c over whole pages (mean, std. error);
+ *   page_copy   memcpy of 4 KiB;
+ *   tree        models/rbtree.c searches in trees of 16..256Ki nodes: ns per search against
+ *               nodes visited, fixed + per-visit by least squares; inserts (link+rebalance);
+ *   syscalls    mprotect() of one page (a PTE change plus a local TLB flush: wrprotect and
+ *               replace), a first-touch write fault (break_cow), malloc/free of 64 bytes
+ *               (rmap_item / stable_node slab), an uncontended rwlock pair plus dependent
+ *               loads (mmap lock + page-table walk), a pipe ping-pong (ksmd wakeup).
+ * Timing here is intended: this is a measurement tool, not a test. */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checksum.h"
+#include "cli.h"
+#include "cost_fit.h"
+#include "rbtree.h"
+#include "xalloc.h"
+
+#define PG 4096u
+
+static volatile uint64_t sink_u64; /* keeps results alive */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* The kernel's generic memcmp (lib/string.c with efficient unaligned access): compare
+ * machine words while they are equal, then bytes. */
+static __attribute__((noinline)) int kmemcmp(const void *cs, const void *ct, size_t count)
+{
+	const unsigned char *a = cs, *b = ct;
+
+	while (count >= sizeof(unsigned long)) {
+		unsigned long x, y;
+
+		memcpy(&x, a, sizeof(x));
+		memcpy(&y, b, sizeof(y));
+		if (x != y)
+			break;
+		a += sizeof(x);
+		b += sizeof(x);
+		count -= sizeof(x);
+	}
+	for (; count; count--, a++, b++)
+		if (*a != *b)
+			return *a < *b ? -1 : 1;
+	return 0;
+}
+
+struct pool {
+	uint8_t *a, *b;   /* npages pages each */
+	size_t npages;
+	size_t next;
+};
+
+static void pool_init(struct pool *p, size_t npages)
+{
+	p->npages = npages;
+	p->a = ks_xmalloc(npages * PG);
+	p->b = ks_xmalloc(npages * PG);
+	for (size_t i = 0; i < npages * PG; i++)
+		p->a[i] = p->b[i] = (uint8_t)(i * 131 + 7);
+	p->next = 0;
+}
+
+static void pool_fini(struct pool *p)
+{
+	free(p->a);
+	free(p->b);
+}
+
+/* ns per compare of page pairs that first differ at `off` (PG: equal), cold. */
+static double time_compare(struct pool *p, unsigned off, unsigned reps, unsigned trials)
+{
+	double best = 1e30;
+
+	for (size_t i = 0; i < p->npages; i++)
+		if (off < PG)
+			p->b[i * PG + off] = (uint8_t)(p->a[i * PG + off] + 1);
+	for (unsigned t = 0; t < trials; t++) {
+		double t0 = now_ns(), d;
+		int acc = 0;
+
+		for (unsigned r = 0; r < reps; r++) {
+			size_t i = p->next++ % p->npages;
+
+			acc += kmemcmp(p->a + i * PG, p->b + i * PG, PG);
+		}
+		d = (now_ns() - t0) / reps;
+		sink_u64 += (uint64_t)acc;
+		if (d < best)
+			best = d;
+	}
+	for (size_t i = 0; i < p->npages; i++)
+		if (off < PG)
+			p->b[i * PG + off] = p->a[i * PG + off];
+	return best;
+}
+
+static double time_checksum(struct pool *p, enum ks_checksum_alg alg, unsigned reps)
+{
+	double t0 = now_ns();
+	uint64_t acc = 0;
+
+	for (unsigned r = 0; r < reps; r++)
+		acc += ks_checksum(alg, p->a + (p->next++ % p->npages) * PG);
+	sink_u64 += acc;
+	return (now_ns() - t0) / reps;
+}
+
+static double time_copy(struct pool *p, unsigned reps)
+{
+	double t0 = now_ns();
+
+	for (unsigned r = 0; r < reps; r++) {
+		size_t i = p->next++ % p->npages;
+
+		memcpy(p->b + i * PG, p->a + ((i * 7 + 3) % p->npages) * PG, PG);
+	}
+	sink_u64 += p->b[0];
+	return (now_ns() - t0) / reps;
+}
+
+/* ---- rbtree ---- */
+
+struct tnode {
+	struct ks_rb_node rb;
+	uint64_t key;
+	uint8_t pad[40];   /* about a stable_node / rmap_item */
+};
+
+static uint64_t rng = 0x12345678abcdefull;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned tree_insert(struct ks_rb_root *root, struct tnode *n)
+{
+	struct ks_rb_node **link = &root->node, *parent = NULL;
+	unsigned visits = 0;
+
+	while (*link) {
+		struct tnode *t = ks_rb_entry(*link, struct tnode, rb);
+
+		parent = *link;
+		visits++;
+		link = n->key < t->key ? &(*link)->left : &(*link)->right;
+	}
+	ks_rb_link_node(&n->rb, parent, link);
+	ks_rb_insert_color(&n->rb, root);
+	return visits;
+}
+
+static unsigned tree_search(const struct ks_rb_root *root, uint64_t key)
+{
+	const struct ks_rb_node *n = root->node;
+	unsigned visits = 0;
+
+	while (n) {
+		const struct tnode *t = ks_rb_entry(n, struct tnode, rb);
+
+		visits++;
+		if (key == t->key)
+			break;
+		n = key < t->key ? n->left : n->right;
+	}
+	return visits;
+}
+
+/* ---- syscall-level proxies ---- */
+
+static double time_mprotect(unsigned reps)
+{
+	uint8_t *pg = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t0, d;
+
+	if (pg == MAP_FAILED)
+		return -1;
+	pg[0] = 1;
+	t0 = now_ns();
+	for (unsigned r = 0; r < reps; r++) {
+		mprotect(pg, PG, PROT_READ);
+		mprotect(pg, PG, PROT_READ | PROT_WRITE);
+		pg[0] = (uint8_t)r; /* re-dirties the PTE and reloads the TLB entry */
+	}
+	d = (now_ns() - t0) / (2.0 * reps);
+	munmap(pg, PG);
+	return d;
+}
+
+static double time_fault(unsigned npages)
+{
+	uint8_t *m = mmap(NULL, (size_t)npages * PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t0, d;
+
+	if (m == MAP_FAILED)
+		return -1;
+	t0 = now_ns();
+	for (unsigned i = 0; i < npages; i++)
+		m[(size_t)i * PG] = 1;
+	d = (now_ns() - t0) / npages;
+	munmap(m, (size_t)npages * PG);
+	return d;
+}
+
+static double time_malloc_free(unsigned reps)
+{
+	void **v = ks_xmalloc(reps * sizeof(*v));
+	double t0 = now_ns(), d;
+
+	for (unsigned r = 0; r < reps; r++)
+		v[r] = malloc(64);
+	for (unsigned r = 0; r < reps; r++)
+		free(v[r]);
+	d = (now_ns() - t0) / reps;
+	free(v);
+	return d;
+}
+
+/* An uncontended rwlock read pair plus `loads` dependent loads through a shuffled
+ * pointer ring of 64-byte cells (a page-table walk's cache misses). */
+static double time_lock_walk(unsigned reps, unsigned loads, size_t ring)
+{
+	pthread_rwlock_t lk = PTHREAD_RWLOCK_INITIALIZER;
+	size_t *next = ks_xmalloc(ring * 8 * sizeof(size_t)), *perm = ks_xmalloc(ring * sizeof(*perm));
+	size_t cur = 0;
+	double t0, d;
+
+	for (size_t i = 0; i < ring; i++)
+		perm[i] = i;
+	for (size_t i = ring - 1; i > 0; i--) {
+		size_t j = rnd() % (i + 1), tmp = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	for (size_t i = 0; i < ring; i++)
+		next[perm[i] * 8] = perm[(i + 1) % ring] * 8;
+	t0 = now_ns();
+	for (unsigned r = 0; r < reps; r++) {
+		if (loads)
+			pthread_rwlock_rdlock(&lk);
+		for (unsigned l = 0; l < (loads ? loads : 1); l++)
+			cur = next[cur];
+		if (loads)
+			pthread_rwlock_unlock(&lk);
+	}
+	d = (now_ns() - t0) / reps;
+	sink_u64 += cur;
+	free(next);
+	free(perm);
+	return d;
+}
+
+static int pipefd[2][2];
+
+static void *pong(void *arg)
+{
+	char c;
+
+	(void)arg;
+	while (read(pipefd[0][0], &c, 1) == 1 && c)
+		if (write(pipefd[1][1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+/* Half a pipe round trip between two threads: one sleep/wakeup pair. */
+static double time_wakeup(unsigned reps)
+{
+	pthread_t th;
+	char c = 1;
+	double t0, d;
+
+	if (pipe(pipefd[0]) || pipe(pipefd[1]))
+		return -1;
+	pthread_create(&th, NULL, pong, NULL);
+	t0 = now_ns();
+	for (unsigned r = 0; r < reps; r++)
+		if (write(pipefd[0][1], &c, 1) != 1 || read(pipefd[1][0], &c, 1) != 1)
+			break;
+	d = (now_ns() - t0) / (2.0 * reps);
+	c = 0;
+	if (write(pipefd[0][1], &c, 1) != 1)
+		d = -1;
+	pthread_join(th, NULL);
+	for (int i = 0; i < 2; i++) {
+		close(pipefd[i][0]);
+		close(pipefd[i][1]);
+	}
+	return d;
+}
+
+/* ---- repeated measurements ---- */
+
+struct stat_val {
+	double mean, se;
+	size_t n;
+};
+
+static int repeat(double (*fn)(void *), void *arg, size_t n, struct stat_val *out,
+		  struct ks_err *err)
+{
+	double *v = ks_xmalloc(n * sizeof(*v));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = fn(arg);
+	rc = ks_fit_mean(v, n, &out->mean, &out->se, err);
+	out->n = n;
+	free(v);
+	return rc;
+}
+
+struct csum_arg { struct pool *p; enum ks_checksum_alg alg; unsigned reps; };
+static double m_csum(void *a) { struct csum_arg *c = a; return time_checksum(c->p, c->alg, c->reps); }
+static double m_copy(void *a) { struct csum_arg *c = a; return time_copy(c->p, c->reps); }
+static double m_mprotect(void *a) { return time_mprotect(*(unsigned *)a); }
+static double m_fault(void *a) { return time_fault(*(unsigned *)a); }
+static double m_malloc(void *a) { return time_malloc_free(*(unsigned *)a); }
+static double m_wakeup(void *a) { return time_wakeup(*(unsigned *)a); }
+struct lw_arg { unsigned reps, loads; size_t ring; };
+static double m_lockwalk(void *a) { struct lw_arg *l = a; return time_lock_walk(l->reps, l->loads, l->ring); }
+
+/* ---- output ---- */
+
+static void put_simple(FILE *o, const char *key, double ns, const struct stat_val *sv,
+		       const char *src)
+{
+	fprintf(o, "  %s:\n    ns: %.2f\n", key, ns);
+	if (sv)
+		fprintf(o, "    stderr_ns: %.3f\n    n: %zu\n", sv->se, sv->n);
+	fprintf(o, "    source: \"%s\"\n", src);
+}
+
+static void put_linear(FILE *o, const char *indent, const char *key, double fixed,
+		       double per_byte, const struct ks_fit *f, const struct stat_val *sv,
+		       const char *src)
+{
+	fprintf(o, "%s%s:\n%s  fixed_ns: %.3f\n%s  per_byte_ns: %.6f\n", indent, key, indent,
+		fixed, indent, per_byte);
+	if (f)
+		fprintf(o, "%s  r2: %.5f\n%s  fixed_stderr_ns: %.3f\n%s  per_byte_stderr_ns: %.6f\n"
+			"%s  n: %zu\n", indent, f->r2, indent, f->se0, indent, f->se1, indent, f->n);
+	if (sv)
+		fprintf(o, "%s  per_byte_stderr_ns: %.6f\n%s  n: %zu\n", indent, sv->se / PG,
+			indent, sv->n);
+	fprintf(o, "%s  source: \"%s\"\n", indent, src);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: sim calibrate [--out FILE] [--name NAME] [--quick]\n"
+	      "\n"
+	      "Measures this machine (memcmp at every first-difference offset, each checksum,\n"
+	      "page copy, rbtree walks, PTE changes, faults, allocations, wakeups) and writes an\n"
+	      "arch model with the fit quality (R^2, standard errors) next to every number.\n"
+	      "\n"
+	      "  -o, --out FILE   write the model here (default: standard output)\n"
+	      "  -n, --name NAME  the model's name (default: x86_64)\n"
+	      "      --quick      fewer repetitions (about 5x faster, noisier)\n"
+	      "  -h, --help       this help\n", out);
+}
+
+int ks_cmd_calibrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "name", required_argument, NULL, 'n' },
+		{ "quick", no_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *outpath = NULL, *name = "x86_64";
+	unsigned scale = 5, reps;
+	struct ks_err err = { 0 };
+	struct pool pool, warm;
+	struct ks_fit cmpfit, treefit;
+	struct stat_val csum[KS_CSUM_COUNT], copy, mprot, fault, mfree, wake, lock4, lock0;
+	struct stat_val wlock4, wlock0;
+	double *x, *y, ins_ns = 0, ins_visits = 0, cold_cmp;
+	char date[32], src[512];
+	size_t npts = 0, cap = 600;
+	time_t now = time(NULL);
+	FILE *o = stdout;
+	int c, rc = KS_EXIT_ERROR;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outpath = optarg; break;
+		case 'n': name = optarg; break;
+		case 'k': scale = 1; break;
+		case 'h': usage(stdout); return KS_EXIT_OK;
+		case ':':
+			ks_cli_error("option '%s' needs a value; try 'sim calibrate --help'",
+				     argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		default:
+			ks_cli_error("unknown option '%s'; try 'sim calibrate --help'",
+				     argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		ks_cli_error("unexpected argument '%s'; try 'sim calibrate --help'", argv[optind]);
+		return KS_EXIT_ERROR;
+	}
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&now));
+	pool_init(&pool, 16384); /* 2 x 64 MiB: larger than the last-level cache */
+	pool_init(&warm, 256);   /* 2 x 1 MiB: cache-resident */
+	x = ks_xmalloc(cap * sizeof(*x));
+	y = ks_xmalloc(cap * sizeof(*y));
+	if (!ks_cli_quiet)
+		fprintf(stderr, "sim: calibrating: compare...\n");
+	reps = 64 * scale;
+	for (unsigned off = 0; off <= PG; off += 8) {
+		unsigned o2 = off == PG ? PG - 1 : off;
+
+		x[npts] = o2 + 1;
+		y[npts++] = time_compare(&warm, o2, reps, 5);
+	}
+	x[npts] = PG; /* equal pages: all 4096 bytes */
+	y[npts++] = time_compare(&warm, PG, reps, 5);
+	cold_cmp = time_compare(&pool, PG, reps, 5);
+	if (getenv("KS_CALIBRATE_DUMP"))
+		for (size_t i = 0; i < npts; i++)
+			fprintf(stderr, "compare %g %g\n", x[i], y[i]);
+	if (ks_fit_linear(x, y, npts, &cmpfit, &err))
+		goto out_err;
+	if (!ks_cli_quiet)
+		fprintf(stderr, "sim: calibrating: checksums, copy...\n");
+	for (unsigned a = 0; a < KS_CSUM_COUNT; a++) {
+		struct csum_arg ca = { &pool, (enum ks_checksum_alg)a, 256 * scale };
+
+		if (repeat(m_csum, &ca, 20, &csum[a], &err))
+			goto out_err;
+	}
+	{
+		struct csum_arg ca = { &pool, 0, 256 * scale };
+
+		if (repeat(m_copy, &ca, 20, &copy, &err))
+			goto out_err;
+	}
+	if (!ks_cli_quiet)
+		fprintf(stderr, "sim: calibrating: rbtree...\n");
+	npts = 0;
+	{
+		size_t maxn = (size_t)1 << 18;
+		struct tnode *nodes = ks_xcalloc(maxn, sizeof(*nodes));
+		struct tnode **order = ks_xmalloc(maxn * sizeof(*order));
+
+		/* nodes in random memory order, as slab objects of a long-running system */
+		for (size_t i = 0; i < maxn; i++)
+			order[i] = &nodes[i];
+		for (size_t i = maxn - 1; i > 0; i--) {
+			size_t j = rnd() % (i + 1);
+			struct tnode *t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		ins_ns = 0;
+		for (size_t n = 16; n <= maxn; n *= 4) {
+			struct ks_rb_root root = KS_RB_ROOT;
+			uint64_t visits = 0;
+			unsigned searches = 20000 * scale;
+			double t0;
+
+			for (size_t i = 0; i < n; i++)
+				order[i]->key = rnd();
+			t0 = now_ns();
+			for (size_t i = 0; i < n; i++)
+				visits += tree_insert(&root, order[i]);
+			if (n == maxn) {
+				ins_ns = (now_ns() - t0) / n; /* walk + link + rebalance */
+				ins_visits = (double)visits / n;
+			}
+			visits = 0;
+			t0 = now_ns();
+			for (unsigned s = 0; s < searches; s++)
+				visits += tree_search(&root, order[rnd() % n]->key);
+			x[npts] = (double)visits / searches;
+			y[npts++] = (now_ns() - t0) / searches;
+		}
+		free(order);
+		free(nodes);
+	}
+	if (ks_fit_linear(x, y, npts, &treefit, &err))
+		goto out_err;
+	ins_ns -= treefit.c1 * ins_visits;
+	if (ins_ns < 0)
+		ins_ns = 0;
+	if (!ks_cli_quiet)
+		fprintf(stderr, "sim: calibrating: PTE changes, faults, allocations, wakeups...\n");
+	{
+		unsigned r1 = 2000 * scale, r2 = 4096, r3 = 20000 * scale, r4 = 2000 * scale;
+		struct lw_arg l4 = { 20000 * scale, 4, (size_t)1 << 20 };
+		struct lw_arg l0 = { 20000 * scale, 1, (size_t)1 << 20 };
+		struct lw_arg w4 = { 20000 * scale, 4, 512 };
+		struct lw_arg w0 = { 20000 * scale, 1, 512 };
+
+		if (repeat(m_mprotect, &r1, 10, &mprot, &err) ||
+		    repeat(m_fault, &r2, 10, &fault, &err) ||
+		    repeat(m_malloc, &r3, 10, &mfree, &err) ||
+		    repeat(m_wakeup, &r4, 10, &wake, &err) ||
+		    repeat(m_lockwalk, &l4, 10, &lock4, &err) ||
+		    repeat(m_lockwalk, &l0, 10, &lock0, &err) ||
+		    repeat(m_lockwalk, &w4, 10, &wlock4, &err) ||
+		    repeat(m_lockwalk, &w0, 10, &wlock0, &err))
+			goto out_err;
+	}
+	if (outpath && !(o = fopen(outpath, "w"))) {
+		ks_cli_error("%s: cannot write", outpath);
+		goto out;
+	}
+	fprintf(o, "# arch-models/%s.yaml - written by `sim calibrate` (ksmsim %s) on %s.\n"
+		"# Host: %ld CPUs online. Every number below was measured on this host in\n"
+		"# user space with real 4 KiB buffers (cold: pages cycled through 2 x 64 MiB);\n"
+		"# fits are GSL least squares (gsl_fit_linear), means carry their standard error.\n"
+		"# Steps ksmd does in the kernel are measured through the nearest user-space\n"
+		"# operation; each `source` names the proxy. See docs/cost-models.md.\n",
+		name, PACKAGE_VERSION, date, sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(o, "arch: %s\ndescription: \"calibrated with sim calibrate on %s\"\ncosts:\n",
+		name, date);
+	snprintf(src, sizeof(src), "sim calibrate %s: kernel-style word-at-a-time memcmp of two "
+		 "cache-resident 4 KiB pages first differing at offsets 0,8,..,4088,4095 and "
+		 "equal pages (min of 5 trials of %u pairs each); y = fixed + per_byte*(offset+1). "
+		 "Cold pages (2 x 64 MiB pool) took %.0f ns for a whole-page compare against %.0f "
+		 "predicted warm: cache misses are not in this model", date, reps, cold_cmp,
+		 cmpfit.c0 + cmpfit.c1 * PG);
+	put_linear(o, "  ", "compare", cmpfit.c0 > 0 ? cmpfit.c0 : 0, cmpfit.c1, &cmpfit, NULL,
+		   src);
+	fprintf(o, "  checksum:\n");
+	for (unsigned a = 0; a < KS_CSUM_COUNT; a++) {
+		snprintf(src, sizeof(src), "sim calibrate %s: models/checksum.c %s over cold 4 KiB "
+			 "pages, mean of %zu runs of %u pages; whole pages only, so the fixed "
+			 "part is folded into per_byte", date,
+			 ks_checksum_name((enum ks_checksum_alg)a), csum[a].n, 256 * scale);
+		put_linear(o, "    ", ks_checksum_name((enum ks_checksum_alg)a), 0,
+			   csum[a].mean / PG, NULL, &csum[a], src);
+	}
+#define SRC(...) (snprintf(src, sizeof(src), __VA_ARGS__), src)
+	put_simple(o, "stable_visit", treefit.c1, NULL,
+		   SRC("sim calibrate %s: models/rbtree.c search in trees of 16..256Ki nodes in "
+		       "random memory order, ns per search against nodes visited, per-visit slope "
+		       "%.3f +- %.3f ns, R2 %.4f, n %zu (ksm_get_folio keyhole not included)",
+		       date, treefit.c1, treefit.se1, treefit.r2, treefit.n));
+	put_simple(o, "unstable_visit", treefit.c1 + lock4.mean, &lock4,
+		   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + rwlock read pair with "
+		       "4 dependent cold loads (mmap_read_lock + 4-level page-table walk of the "
+		       "tree item's mm, %.2f ns)", date, treefit.c1, lock4.mean));
+	put_simple(o, "chain_dup", treefit.c1 + lock0.mean, NULL,
+		   SRC("sim calibrate %s: rbtree per-visit slope + one dependent cold load "
+		       "(hlist step to the dup)", date));
+	put_simple(o, "tree_insert", ins_ns, NULL,
+		   SRC("sim calibrate %s: models/rbtree.c insert into a 256Ki-node tree "
+		       "(link + rebalance) minus the walk's visits", date));
+	put_simple(o, "stale_node", mfree.mean + ins_ns, NULL,
+		   SRC("sim calibrate %s: malloc/free of 64 B (slab free) + one rb erase, taken "
+		       "as one rb insert", date));
+	put_simple(o, "anon_page", wlock4.mean, &wlock4,
+		   SRC("sim calibrate %s: rwlock read pair + 4 dependent cache-resident loads "
+		       "(mmap lock + folio_walk of the scanned address; the scanner walks its own "
+		       "page tables in address order, so they are warm)", date));
+	put_simple(o, "ksm_page", wlock4.mean, &wlock4,
+		   SRC("sim calibrate %s: as anon_page (the KSM-page early return still takes "
+		       "the mmap lock and walks to the folio)", date));
+	put_simple(o, "walk_entry", wlock0.mean, &wlock0,
+		   SRC("sim calibrate %s: one dependent cache-resident load (rmap_list step / "
+		       "PTE read in address order)", date));
+	put_simple(o, "skip", wlock0.mean, &wlock0,
+		   SRC("sim calibrate %s: one dependent cache-resident load (smart-scan age "
+		       "check)", date));
+	put_simple(o, "item_alloc", mfree.mean / 2, &mfree,
+		   SRC("sim calibrate %s: half of a glibc malloc(64)+free pair (kmem_cache_zalloc "
+		       "proxy)", date));
+	put_simple(o, "item_free", mfree.mean / 2, &mfree,
+		   SRC("sim calibrate %s: half of a glibc malloc(64)+free pair (kmem_cache_free "
+		       "proxy)", date));
+	put_simple(o, "wrprotect", mprot.mean, &mprot,
+		   SRC("sim calibrate %s: mprotect() of one resident page (PTE change + local TLB "
+		       "flush + syscall entry), mean of %zu runs", date, mprot.n));
+	put_simple(o, "replace", mprot.mean, &mprot,
+		   SRC("sim calibrate %s: as wrprotect (replace_page: PTE replace + flush)", date));
+	put_simple(o, "merge", mfree.mean + ins_ns, NULL,
+		   SRC("sim calibrate %s: malloc/free 64 B + one rb insert (stable node / rmap "
+		       "hlist bookkeeping)", date));
+	put_simple(o, "zero_merge", wlock0.mean, &wlock0,
+		   SRC("sim calibrate %s: one dependent cache-resident load (zero-page accounting; the "
+		       "flushes are priced by wrprotect/replace)", date));
+	put_simple(o, "break_cow", fault.mean + copy.mean, NULL,
+		   SRC("sim calibrate %s: first-touch write fault of an anonymous page (%.0f ns) + "
+		       "4 KiB copy (%.0f ns)", date, fault.mean, copy.mean));
+	put_simple(o, "scan_start", wake.mean * 2 * (double)sysconf(_SC_NPROCESSORS_ONLN), &wake,
+		   SRC("sim calibrate %s: lru_add_drain_all = a work item on every CPU: 2 thread "
+		       "wakeups (pipe ping-pong) per online CPU", date));
+	put_simple(o, "batch", wake.mean, &wake,
+		   SRC("sim calibrate %s: one thread sleep/wakeup (half a pipe round trip)", date));
+	put_simple(o, "page_copy", copy.mean, &copy,
+		   SRC("sim calibrate %s: memcpy of a cold 4 KiB page, mean of %zu runs", date,
+		       copy.n));
+	fprintf(o, "  guest_tlb_factor:\n    value: 1.0\n    source: \"sim calibrate %s: the "
+		"flushes above were measured on this host as it runs (a guest's virtualisation "
+		"cost is already in them)\"\n", date);
+#undef SRC
+	if (o != stdout && fclose(o)) {
+		ks_cli_error("%s: write failed", outpath);
+		goto out;
+	}
+	if (!ks_cli_quiet)
+		fprintf(stderr, "sim: compare fit: %.1f ns + %.4f ns/B (R2 %.4f); tree visit "
+			"%.2f ns (R2 %.4f)\n", cmpfit.c0, cmpfit.c1, cmpfit.r2, treefit.c1,
+			treefit.r2);
+	rc = KS_EXIT_OK;
+	goto out;
+out_err:
+	ks_cli_error("calibrate: %s", err.msg);
+out:
+	pool_fini(&pool);
+	pool_fini(&warm);
+	free(x);
+	free(y);
+	return rc;
+}

@@ -1,0 +1,154 @@
+/* cost_report.c - the end-of-run cost section: where ksmd's time went (components),
+ * how it was spread over batches and over time, and the latency histograms of
+ * cmp_and_merge_page() per page kind in the bpftrace/bcc power-of-two form. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost_report.h"
+#include "report.h"
+#include "xalloc.h"
+
+enum { BAR_WIDTH = 52, TIME_SLICES = 10 };
+
+void ks_cost_fmt_pow2(char *buf, size_t n, uint64_t v)
+{
+	static const char suffix[] = { 0, 'K', 'M', 'G', 'T', 'P' };
+	unsigned s = 0;
+
+	while (v >= 1024 && v % 1024 == 0 && s < sizeof(suffix) - 1) {
+		v /= 1024;
+		s++;
+	}
+	if (s)
+		snprintf(buf, n, "%" PRIu64 "%c", v, suffix[s]);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+}
+
+void ks_cost_report_hist(const uint64_t *hist, unsigned nbuckets, FILE *out)
+{
+	unsigned first = nbuckets, last = 0;
+	uint64_t max = 0;
+
+	for (unsigned b = 0; b < nbuckets; b++) {
+		if (!hist[b])
+			continue;
+		if (first == nbuckets)
+			first = b;
+		last = b;
+		if (hist[b] > max)
+			max = hist[b];
+	}
+	for (unsigned b = first; b < nbuckets && b <= last; b++) {
+		char lo[24], hi[24], label[64], bar[BAR_WIDTH + 1];
+		unsigned len = (unsigned)(hist[b] * BAR_WIDTH / max);
+
+		ks_cost_fmt_pow2(lo, sizeof(lo), ks_cost_hist_lo(b));
+		ks_cost_fmt_pow2(hi, sizeof(hi), (uint64_t)2 << b);
+		snprintf(label, sizeof(label), "[%s, %s)", lo, hi);
+		memset(bar, '@', len);
+		memset(bar + len, ' ', BAR_WIDTH - len);
+		bar[BAR_WIDTH] = 0;
+		fprintf(out, "%-14s %8" PRIu64 " |%s|\n", label, hist[b], bar);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_batches(const struct ks_cost_model *cm, ks_time sim_end, FILE *out)
+{
+	size_t n;
+	const struct ks_cost_batch *b = ks_cost_model_batches(cm, &n);
+	uint64_t *v, sum = 0, slice[TIME_SLICES] = { 0 };
+	char med[32], p90[32], max[32], mean[32];
+
+	if (!n)
+		return;
+	v = ks_xmalloc(n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i] = b[i].ns;
+		sum += b[i].ns;
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	ks_report_fmt_ns(mean, sizeof(mean), sum / n);
+	ks_report_fmt_ns(med, sizeof(med), v[n / 2]);
+	ks_report_fmt_ns(p90, sizeof(p90), v[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1]);
+	ks_report_fmt_ns(max, sizeof(max), v[n - 1]);
+	fprintf(out, "  per batch:           %zu batches, mean %s, median %s, p90 %s, max %s\n",
+		n, mean, med, p90, max);
+	free(v);
+	if (!sim_end)
+		return;
+	/* Utilisation over time: ksmd CPU inside each tenth of the run. */
+	for (size_t i = 0; i < n; i++) {
+		ks_time end = b[i].t_end, start = end > b[i].ns ? end - b[i].ns : 0;
+
+		for (unsigned s = 0; s < TIME_SLICES; s++) {
+			ks_time lo = sim_end * s / TIME_SLICES, hi = sim_end * (s + 1) / TIME_SLICES;
+			ks_time a = start > lo ? start : lo, z = end < hi ? end : hi;
+
+			if (z > a)
+				slice[s] += z - a;
+		}
+	}
+	fprintf(out, "  utilisation by tenth of the run:");
+	for (unsigned s = 0; s < TIME_SLICES; s++) {
+		ks_time len = sim_end * (s + 1) / TIME_SLICES - sim_end * s / TIME_SLICES;
+
+		fprintf(out, " %.0f%%", len ? 100.0 * (double)slice[s] / (double)len : 0.0);
+	}
+	fputc('\n', out);
+}
+
+static void print_windows(const struct ks_cost_model *cm, FILE *out)
+{
+	size_t n;
+	const struct ks_cost_merge_window *w = ks_cost_model_merge_windows(cm, &n);
+
+	if (!n || n > 16)
+		return;
+	fprintf(out, "  merge windows (first .. last successful merge, per process):\n");
+	for (size_t i = 0; i < n; i++) {
+		char a[32], z[32], d[32];
+
+		ks_report_fmt_ns(a, sizeof(a), w[i].first);
+		ks_report_fmt_ns(z, sizeof(z), w[i].last);
+		ks_report_fmt_ns(d, sizeof(d), w[i].last - w[i].first);
+		fprintf(out, "    pid %-6" PRIu32 " %10" PRIu64 " merges  %s .. %s  (%s)\n",
+			w[i].pid, w[i].merges, a, z, d);
+	}
+}
+
+void ks_cost_report_print(const struct ks_cost_model *cm, ks_time sim_end, FILE *out)
+{
+	const struct ks_cost_stats *st = ks_cost_model_stats(cm);
+	static const char *const kinds[2] = { "anon page", "ksm page" };
+	char buf[32];
+
+	fprintf(out, "ksmd CPU by component (arch %s):\n", ks_cost_model_name(cm));
+	fprintf(out, "  %-10s %16s %7s\n", "component", "time", "share");
+	for (unsigned c = 0; c < KS_COST_NCOMP; c++) {
+		ks_report_fmt_ns(buf, sizeof(buf), st->comp_ns[c]);
+		fprintf(out, "  %-10s %16s %6.1f%%\n", ks_cost_comp_name((enum ks_cost_comp)c), buf,
+			st->total_ns ? 100.0 * (double)st->comp_ns[c] / (double)st->total_ns : 0.0);
+	}
+	ks_report_fmt_ns(buf, sizeof(buf), st->total_ns);
+	fprintf(out, "  %-10s %16s %6.1f%%   utilisation %.1f%% of one CPU\n", "total", buf,
+		100.0, sim_end ? 100.0 * (double)st->total_ns / (double)sim_end : 0.0);
+	print_batches(cm, sim_end, out);
+	print_windows(cm, out);
+	for (unsigned k = 0; k < 2; k++) {
+		if (!st->pages[k])
+			continue;
+		ks_report_fmt_ns(buf, sizeof(buf), st->page_ns[k] / st->pages[k]);
+		fprintf(out, "cmp_and_merge_page latency, %s (%" PRIu64 " calls, mean %s):\n",
+			kinds[k], st->pages[k], buf);
+		ks_cost_report_hist(st->hist[k], KS_COST_HIST_BUCKETS, out);
+	}
+}
