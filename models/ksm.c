@@ -664,45 +664,35 @@ static void merge_stable_or_unstable(struct ks_ksm *ksm, struct ks_rmap_item *it
 	}
 }
 
+/* cmp_and_merge_page(): Linux 6.18 order by default (a KSM page already accounted
+ * returns at once; an ordinary page passes the checksum test, then the zero page, then
+ * the stable tree, then the unstable tree). The 2024 changes can be undone one by one
+ * (stable_before_checksum, zero_page_after_stable), or all together with
+ * cmp_order_pre_611, which gives the v6.1 - v6.10 order: stable tree first for every
+ * page, then the checksum, then the zero page. */
 static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
 			       struct ks_rmap_item *item)
 {
 	struct ks_kframe *own = page_kframe(pg);
 	struct ks_stable_node *sn = own ? own->node : NULL;
+	bool stable_first = ksm->p.cmp_order_pre_611 || ksm->p.stable_before_checksum;
+	bool zero_late = stable_first || ksm->p.zero_page_after_stable;
 	struct ks_kframe *kf;
 	uint32_t checksum;
 
 	if (sn) {
 		if (item->head == sn)
 			return; /* already merged here and accounted */
-	} else {
+	} else if (!stable_first) {
 		ks__remove_rmap_item_from_tree(ksm, item);
 		checksum = calc_checksum(ksm, item, page_content(pg));
 		if (item->oldchecksum != checksum) {
 			item->oldchecksum = checksum; /* volatile: no tree search */
 			return;
 		}
-		if (!try_to_merge_with_zero_page(ksm, item, pg))
+		if (!zero_late && !try_to_merge_with_zero_page(ksm, item, pg))
 			return;
 	}
-	kf = stable_tree_search(ksm, pg);
-	if (kf && kf == own && item->head == sn)
-		return;
-	ks__remove_rmap_item_from_tree(ksm, item);
-	merge_stable_or_unstable(ksm, item, pg, kf);
-}
-
-/* Linux v6.1 - v6.10 order: stable tree first for every page, then the checksum. */
-static void cmp_and_merge_page_pre611(struct ks_ksm *ksm, struct page_ref *pg,
-				      struct ks_rmap_item *item)
-{
-	struct ks_kframe *own = page_kframe(pg);
-	struct ks_stable_node *sn = own ? own->node : NULL;
-	struct ks_kframe *kf;
-	uint32_t checksum;
-
-	if (sn && item->head == sn)
-		return;
 	kf = stable_tree_search(ksm, pg);
 	if (kf && kf == own && item->head == sn)
 		return;
@@ -711,21 +701,15 @@ static void cmp_and_merge_page_pre611(struct ks_ksm *ksm, struct page_ref *pg,
 		merge_stable_or_unstable(ksm, item, pg, kf);
 		return;
 	}
-	checksum = calc_checksum(ksm, item, page_content(pg));
-	if (item->oldchecksum != checksum) {
-		item->oldchecksum = checksum;
-		return;
-	}
-	if (ksm->p.use_zero_pages && checksum == ksm->zero_checksum) {
-		if (!ks__find_mergeable_vma(item->mm, item->address))
-			return;
-		if (!try_to_merge_one_page(ksm, pg, MERGE_ZERO, NULL)) {
-			emit_item(ksm, KS_EV_MERGE_ONE_PAGE, item,
-				  zero_page_pfn(ksm, item->address), false, 0);
-			ksm->page_work.zero_merges++;
+	if (stable_first) {
+		checksum = calc_checksum(ksm, item, page_content(pg));
+		if (item->oldchecksum != checksum) {
+			item->oldchecksum = checksum;
 			return;
 		}
 	}
+	if (zero_late && !sn && !try_to_merge_with_zero_page(ksm, item, pg))
+		return;
 	merge_stable_or_unstable(ksm, item, pg, NULL);
 }
 
@@ -978,10 +962,7 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 		ksm->page_work.pages++;
 		if (kind == KS_PAGE_KSM)
 			ksm->page_work.ksm_pages++;
-		if (ksm->p.cmp_order_pre_611)
-			cmp_and_merge_page_pre611(ksm, &pg, item);
-		else
-			cmp_and_merge_page(ksm, &pg, item);
+		cmp_and_merge_page(ksm, &pg, item);
 		ksm->pages_scanned++;
 		page_done(ksm, kind);
 	}

@@ -33,7 +33,8 @@ static const char *const ksm_keys[] = {
 	"merge_across_nodes", "smart_scan", "stable_node_chains_prune_millisecs",
 	"advisor_mode", "advisor_max_cpu", "advisor_min_pages_to_scan",
 	"advisor_max_pages_to_scan", "advisor_target_scan_time", "checksum", "hz",
-	"cmp_order", "zero_page_colours", NULL
+	"cmp_order", "zero_page_colours", "stable_before_checksum", "zero_page_after_stable",
+	NULL
 };
 static const char *const numa_keys[] = { "nodes", "page_size", NULL };
 static const char *const trace_keys[] = { "file", NULL };
@@ -730,6 +731,10 @@ static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
 	if (!rc && p->hz != 100 && p->hz != 250 && p->hz != 300 && p->hz != 1000)
 		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "hz", NULL), KS_EINVAL,
 				  "hz must be 100, 250, 300 or 1000, got %u", p->hz);
+	if (!rc)
+		rc = ks_yaml_get_bool(yd, n, "stable_before_checksum", &p->stable_before_checksum);
+	if (!rc)
+		rc = ks_yaml_get_bool(yd, n, "zero_page_after_stable", &p->zero_page_after_stable);
 	if (!rc)
 		rc = ks_yaml_get_unsigned(yd, n, "zero_page_colours", 1, 128,
 					  &p->zero_page_colours);

@@ -459,6 +459,38 @@ START_TEST(test_ksm_pre611_order)
 }
 END_TEST
 
+/* The 2024 switch alone: searching the stable tree before the checksum test merges a
+ * page identical to a KSM page on its first visit, as the whole pre-v6.11 order does. */
+START_TEST(test_ksm_switch_stable_before_checksum)
+{
+	ks_content c1[2] = { page(5), page(5) };
+	ks_content c2[1] = { page(5) };
+
+	F.p.stable_before_checksum = true;
+	start();
+	proc(1, c1, 2);
+	scans(2);
+	proc(2, c2, 1);
+	scans(3);
+	ASSERT_COUNTERS(1, 2, 0, 0, 7, 3);
+}
+END_TEST
+
+/* Trying the zero page after the stable tree still merges zero pages with it. */
+START_TEST(test_ksm_switch_zero_page_after_stable)
+{
+	ks_content c[4] = { 0, 0, 0, 0 };
+
+	F.p.use_zero_pages = true;
+	F.p.zero_page_after_stable = true;
+	start();
+	proc(1, c, 4);
+	scans(2);
+	ck_assert_uint_eq(stats().ksm_zero_pages, 4);
+	ck_assert_uint_eq(stats().pages_shared, 0);
+}
+END_TEST
+
 START_TEST(test_ksm_v611_order_waits)
 {
 	ks_content c1[2] = { page(5), page(5) };
@@ -566,6 +598,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_ksm_advisor_example);
 	tcase_add_test(core, test_ksm_pre611_order);
 	tcase_add_test(core, test_ksm_v611_order_waits);
+	tcase_add_test(core, test_ksm_switch_stable_before_checksum);
+	tcase_add_test(core, test_ksm_switch_zero_page_after_stable);
 	tcase_add_test(edges, test_ksm_unmergeable);
 	tcase_add_test(edges, test_ksm_exit);
 	tcase_add_test(edges, test_ksm_unstable_abort);

@@ -31,7 +31,11 @@ struct ks_ksm_params {
 	int checksum;                                /* enum ks_checksum_alg, default xxhash64 */
 	unsigned hz;                                 /* kernel HZ for jiffies, default 1000 */
 	/* Algorithm variants (issue: cost models). Defaults give Linux 6.18. */
-	bool cmp_order_pre_611;     /* false: v6.11+ order (checksum first, KSM pages skip it) */
+	bool cmp_order_pre_611;     /* true: the whole pre-v6.11 cmp_and_merge_page order */
+	/* The 2024 cmp_and_merge_page changes one by one (true = before the change): */
+	bool stable_before_checksum; /* search the stable tree before the checksum test, so
+				      * fast-changing pages pay a stable-tree walk */
+	bool zero_page_after_stable; /* try the zero page only after the stable-tree search */
 	unsigned zero_page_colours; /* coloured zero pages (1 = none; s390: up to 128) */
 };
 
