@@ -322,11 +322,9 @@ int ks_cmd_run(int argc, char **argv)
 	sum.wall_seconds = mono_s() - t0;
 	sum.finished_unix_ms = wall_ms();
 	if (wrc) {
-		struct ks_err e2 = { 0 };
-
+		/* Bad input found mid-run (a corrupt trace, an impossible record): nothing of
+		 * the run is kept; close() rolls the transaction back. */
 		ks_cli_error("%s", err.msg);
-		sum.status = KS_RUN_FAILED;
-		sink->end_run(sink, &sum, &e2); /* the run is kept, marked failed */
 		goto out;
 	}
 	if (sink->end_run(sink, &sum, &err)) {

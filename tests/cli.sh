@@ -43,6 +43,25 @@ check "determinism" "$(rows "$tmp/p1.db" | md5sum)" "$(rows "$tmp/p1b.db" | md5s
 [ "$(rows "$tmp/p1.db" | md5sum)" != "$(rows "$tmp/p2.db" | md5sum)" ] && ok ||
 	bad "a different seed should change the run"
 
+# A scenario's workload written as a trace and replayed gives the identical run.
+"$SIM" trace gen --scenario "$data/poisson.yaml" -o "$tmp/w.kst" >/dev/null
+check "trace gen" 0 $?
+sed -n '1,/^processes:/p' "$data/poisson.yaml" | sed '$d' > "$tmp/replay.yaml"
+printf 'trace:\n  file: w.kst\n' >> "$tmp/replay.yaml"
+"$SIM" --scenario "$tmp/replay.yaml" --db "$tmp/replay.db" --quiet
+check "replay exit" 0 $?
+check "replay equals synthetic" "$(rows "$tmp/p1.db" | md5sum)" "$(rows "$tmp/replay.db" | md5sum)"
+"$SIM" trace convert "$tmp/w.kst" "$tmp/w.kstt" >/dev/null &&
+	sed -i 's/w.kst$/w.kstt/' "$tmp/replay.yaml" &&
+	"$SIM" --scenario "$tmp/replay.yaml" --db "$tmp/replay2.db" --quiet
+check "text trace replay" "$(rows "$tmp/p1.db" | md5sum)" "$(rows "$tmp/replay2.db" | md5sum)"
+head -c 3000 "$tmp/w.kst" > "$tmp/cut.kst"
+sed -i 's/w.kstt$/cut.kst/' "$tmp/replay.yaml"
+out=$("$SIM" --scenario "$tmp/replay.yaml" --db "$tmp/cut.db" 2>&1)
+check "truncated trace exit" 2 $?
+printf '%s' "$out" | grep -q "cut.kst:[0-9]*: truncated" && ok || bad "truncated trace message: $out"
+check "truncated trace: nothing written" 0 "$(q "$tmp/cut.db" 'select count(*) from runs' 2>/dev/null || echo 0)"
+
 # --set overrides reach the model.
 "$SIM" --scenario "$data/tiny.yaml" --set ksm.pages_to_scan=7 --db "$tmp/s.db" --quiet
 check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"
