@@ -6,3 +6,4 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 %canon_reldir%_libtraces_a_SOURCES += \
 	%reldir%/trace_io.c %reldir%/trace_io.h \
 	%reldir%/gen.c %reldir%/gen.h
+%canon_reldir%_libtraces_a_SOURCES += %reldir%/kernel_trace.c %reldir%/kernel_trace.h

@@ -1,0 +1,513 @@
+/* cmd_regress.c - `sim regress DIR... [--db FILE] [--tolerance R] [--quiet]`: replays
+ * each kernel trace's scenario with its knobs through the simulator and compares, after
+ * every ksmd batch, every /sys/kernel/mm/ksm counter, each process's ksm_stat and the
+ * successful merge tracepoints per process (docs/kernel-traces.md, "Comparison").
+ * Static and timed workloads must match exactly at every batch; racy ones (writes that
+ * raced ksmd while recording) are accepted within a relative tolerance. Exit 1 on a
+ * divergence, 2 on bad input.
+ * The comparison is stored through reports/regress_db.h. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kernel_trace.h"
+#include "load_scenario.h"
+#include "regress_db.h"
+#include "world.h"
+#include "xalloc.h"
+
+#define RG_PROC_FIELDS 4
+static const char *const proc_fields[RG_PROC_FIELDS] = {
+	"ksm_rmap_items", "ksm_zero_pages", "ksm_merging_pages", "ksm_process_profit"
+};
+
+/* One compared value. */
+struct rg_val {
+	uint64_t batch;
+	char counter[48];
+	int64_t kernel, sim;
+	bool has_kernel, has_sim;
+};
+
+/* What the simulator produced, batch by batch. */
+struct rg_sim {
+	struct ks_sink sink;          /* must be first: the world calls it */
+	struct ks_kt_batch *b;        /* [batch], c[] filled, index 0 unused */
+	size_t nb, cap;
+	struct ks_kt_proc *p;         /* process samples taken after each batch */
+	size_t np;
+	uint32_t *merge_pid;          /* successful merge tracepoints: pid ... */
+	uint64_t *merge_batch;        /* ... and batch */
+	size_t nm;
+	const struct ks_ktrace *kt;   /* cost replay (advisor) */
+	uint64_t cost_calls;
+	int64_t cpu_base;
+};
+
+static int rg_begin(struct ks_sink *s, const struct ks_run_info *r, struct ks_err *e)
+{
+	(void)s, (void)r, (void)e;
+	return 0;
+}
+
+static int rg_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *e)
+{
+	(void)s, (void)smp, (void)e;
+	return 0;
+}
+
+static int rg_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
+{
+	struct rg_sim *r = (struct rg_sim *)s;
+	struct ks_kt_proc p = { .batch = r->nb + 1, .pid = ps->pid,
+				.rmap_items = (int64_t)ps->ps.ksm_rmap_items,
+				.zero_pages = (int64_t)ps->ps.ksm_zero_pages,
+				.merging_pages = (int64_t)ps->ps.ksm_merging_pages,
+				.profit = ps->ps.ksm_process_profit };
+
+	(void)e;
+	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
+	r->p[r->np++] = p;
+	return 0;
+}
+
+static int rg_end(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *e)
+{
+	(void)s, (void)sum, (void)e;
+	return 0;
+}
+
+static void rg_close(struct ks_sink *s)
+{
+	(void)s;
+}
+
+static void rg_on_batch(void *self, const struct ks_sample *smp)
+{
+	struct rg_sim *r = self;
+	struct ks_kt_batch b = { .batch = smp->batch, .t_end_ns = (int64_t)smp->t };
+	const struct ks_ksm_stats *st = &smp->st;
+
+	b.c[KS_KT_FULL_SCANS] = (int64_t)st->full_scans;
+	b.c[KS_KT_PAGES_SCANNED] = (int64_t)st->pages_scanned;
+	b.c[KS_KT_PAGES_SHARED] = (int64_t)st->pages_shared;
+	b.c[KS_KT_PAGES_SHARING] = (int64_t)st->pages_sharing;
+	b.c[KS_KT_PAGES_UNSHARED] = (int64_t)st->pages_unshared;
+	b.c[KS_KT_PAGES_VOLATILE] = (int64_t)st->pages_volatile;
+	b.c[KS_KT_PAGES_SKIPPED] = (int64_t)st->pages_skipped;
+	b.c[KS_KT_STABLE_NODE_CHAINS] = (int64_t)st->stable_node_chains;
+	b.c[KS_KT_STABLE_NODE_DUPS] = (int64_t)st->stable_node_dups;
+	b.c[KS_KT_KSM_ZERO_PAGES] = (int64_t)st->ksm_zero_pages;
+	b.c[KS_KT_GENERAL_PROFIT] = st->general_profit;
+	b.c[KS_KT_PAGES_TO_SCAN] = (int64_t)st->pages_to_scan;
+	if (r->nb + 1 >= r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->b = ks_xrealloc(r->b, r->cap * sizeof(*r->b));
+	}
+	r->b[++r->nb] = b;
+}
+
+static void rg_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
+{
+	struct rg_sim *r = self;
+
+	(void)t;
+	if (!((ev->type == KS_EV_MERGE_WITH_KSM_PAGE || ev->type == KS_EV_MERGE_ONE_PAGE) &&
+	      ev->err == 0))
+		return;
+	r->merge_pid = ks_xrealloc(r->merge_pid, (r->nm + 1) * sizeof(*r->merge_pid));
+	r->merge_batch = ks_xrealloc(r->merge_batch, (r->nm + 1) * sizeof(*r->merge_batch));
+	r->merge_pid[r->nm] = ev->pid;
+	r->merge_batch[r->nm] = r->nb + 1;
+	r->nm++;
+}
+
+/* Advisor traces: ksmd's recorded CPU time per batch becomes the batch's cost, so the
+ * simulated advisor sees the kernel's CPU time and scan durations. */
+static uint64_t rg_batch_ns(void *self, const struct ks_work *w, const struct ks_work *u)
+{
+	struct rg_sim *r = self;
+	uint64_t k = ++r->cost_calls;
+	int64_t ns = 0;
+
+	(void)w, (void)u;
+	if (k < r->kt->nbatches && r->kt->batches[k].ksmd_cpu_ns > 0)
+		ns = r->kt->batches[k].ksmd_cpu_ns;
+	if (k == 1)
+		ns += r->cpu_base;
+	return (uint64_t)ns;
+}
+
+/* ---- comparison ---- */
+
+struct rg_cmp {
+	struct rg_val *v;
+	size_t nv;
+	bool diverged;                 /* an exact comparison failed */
+	size_t first;                  /* index of the first mismatch in v, or nv */
+	int64_t kfinal[KS_KT_NCOUNTERS], sfinal[KS_KT_NCOUNTERS];
+	bool exact[KS_KT_NCOUNTERS];
+	double max_rel[KS_KT_NCOUNTERS];
+	bool procs_exact, merges_exact, have_merges;
+	size_t nbatches_sim;
+};
+
+static void add_val(struct rg_cmp *c, uint64_t batch, const char *name, bool hk, int64_t k,
+		    bool hs, int64_t s)
+{
+	struct rg_val *v;
+
+	if (c->nv % 256 == 0)
+		c->v = ks_xrealloc(c->v, (c->nv + 256) * sizeof(*c->v));
+	v = &c->v[c->nv++];
+	v->batch = batch;
+	snprintf(v->counter, sizeof(v->counter), "%s", name);
+	v->kernel = k;
+	v->sim = s;
+	v->has_kernel = hk;
+	v->has_sim = hs;
+	if ((hk != hs || k != s) && c->first == SIZE_MAX)
+		c->first = c->nv - 1;
+}
+
+static const struct ks_kt_proc *find_proc(const struct ks_kt_proc *p, size_t n, uint64_t b,
+					  uint32_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].batch == b && p[i].pid == pid)
+			return &p[i];
+	return NULL;
+}
+
+static int64_t proc_field(const struct ks_kt_proc *p, int f)
+{
+	return f == 0 ? p->rmap_items : f == 1 ? p->zero_pages : f == 2 ? p->merging_pages :
+								  p->profit;
+}
+
+static void compare_procs(struct rg_cmp *c, const struct ks_ktrace *kt, const struct rg_sim *r,
+			  uint64_t b)
+{
+	for (size_t i = 0; i < kt->nprocs; i++) {
+		const struct ks_kt_proc *kp = &kt->procs[i], *sp;
+
+		if (kp->batch != b)
+			continue;
+		sp = find_proc(r->p, r->np, b, kp->pid);
+		for (int f = 0; f < RG_PROC_FIELDS; f++) {
+			char name[48];
+			int64_t kv = proc_field(kp, f), sv = sp ? proc_field(sp, f) : 0;
+
+			snprintf(name, sizeof(name), "pid%" PRIu32 ".%s", kp->pid, proc_fields[f]);
+			add_val(c, b, name, true, kv, sp != NULL, sv);
+			if (!sp || kv != sv)
+				c->procs_exact = false;
+		}
+	}
+}
+
+static void compare_merges(struct rg_cmp *c, const struct ks_ktrace *kt,
+			   const struct rg_sim *r, uint64_t b, uint32_t nprocs)
+{
+	for (uint32_t pid = 1; pid <= nprocs; pid++) {
+		int64_t kn = 0, sn = 0;
+		char name[48];
+
+		for (size_t i = 0; i < kt->nevents; i++) {
+			const struct ks_kt_event *e = &kt->events[i];
+
+			if ((e->type == KS_KT_EV_MERGE_WITH_KSM_PAGE ||
+			     e->type == KS_KT_EV_MERGE_ONE_PAGE) && e->err == 0 &&
+			    ks_ktrace_mm_pid(kt, e->mm) == pid &&
+			    ks_ktrace_event_batch(kt, e) == b)
+				kn++;
+		}
+		for (size_t i = 0; i < r->nm; i++)
+			if (r->merge_pid[i] == pid && r->merge_batch[i] == b)
+				sn++;
+		if (!kn && !sn)
+			continue;
+		snprintf(name, sizeof(name), "merges.pid%" PRIu32, pid);
+		add_val(c, b, name, true, kn, true, sn);
+		if (kn != sn)
+			c->merges_exact = false;
+	}
+}
+
+static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct rg_sim *r,
+		    uint32_t nprocs)
+{
+	size_t nk = kt->nbatches - 1;
+
+	c->first = SIZE_MAX;
+	c->procs_exact = c->merges_exact = true;
+	c->nbatches_sim = r->nb;
+	for (int k = 0; k < KS_KT_NCOUNTERS; k++)
+		c->exact[k] = true;
+	for (uint64_t b = 1; b <= nk; b++) {
+		const struct ks_kt_batch *kb = &kt->batches[b];
+		const struct ks_kt_batch *sb = b <= r->nb ? &r->b[b] : NULL;
+
+		for (int k = 0; k < KS_KT_NCOUNTERS; k++) {
+			int64_t kv = kb->c[k], sv = sb ? sb->c[k] : 0;
+
+			if (kv == KS_KT_NONE)
+				continue; /* not recorded (foreign trace) */
+			add_val(c, b, ks_kt_counter_names[k], true, kv, sb != NULL, sv);
+			if (!sb || kv != sv)
+				c->exact[k] = false;
+			if (sb) {
+				double den = fabs((double)kv) > 1 ? fabs((double)kv) : 1;
+				double rel = fabs((double)(kv - sv)) / den;
+
+				if (rel > c->max_rel[k])
+					c->max_rel[k] = rel;
+			} else {
+				c->max_rel[k] = INFINITY;
+			}
+			c->kfinal[k] = kv;
+			c->sfinal[k] = sv;
+		}
+		compare_procs(c, kt, r, b);
+		if (kt->nevents)
+			compare_merges(c, kt, r, b, nprocs);
+	}
+	c->have_merges = kt->nevents > 0;
+}
+
+/* ---- storing the comparison ---- */
+
+static int store(struct ks_regress_db *db, const struct ks_ktrace *kt,
+		 const struct ks_scenario *sc, const struct rg_cmp *c, const char *result,
+		 double tol, struct ks_err *err)
+{
+	struct ks_regress_value *vals = ks_xcalloc(c->nv + 1, sizeof(*vals));
+	struct ks_regress_result res = {
+		.trace = kt->dir, .kernel = ks_ktrace_meta(kt, "kernel"), .scenario = sc->name,
+		.workload = ks_ktrace_meta(kt, "workload"), .result = result,
+		.kernel_batches = (int64_t)kt->nbatches - 1,
+		.sim_batches = (int64_t)c->nbatches_sim, .tolerance = tol,
+		.run_unix_ms = (int64_t)time(NULL) * 1000, .values = vals, .nvalues = c->nv };
+	int rc;
+
+	for (size_t i = 0; i < c->nv; i++)
+		vals[i] = (struct ks_regress_value){
+			.batch = c->v[i].batch, .counter = c->v[i].counter,
+			.has_kernel = c->v[i].has_kernel, .has_sim = c->v[i].has_sim,
+			.kernel = c->v[i].kernel, .sim = c->v[i].sim };
+	if (c->first < c->nv)
+		res.first = &vals[c->first];
+	rc = ks_regress_db_store(db, &res, err);
+	free(vals);
+	return rc;
+}
+
+/* ---- one trace ---- */
+
+static int load_trace_scenario(const struct ks_ktrace *kt, struct ks_scenario *sc,
+			       struct ks_err *err)
+{
+	char origin[4200];
+	const char *hz = ks_ktrace_meta(kt, "hz");
+	uint64_t nb = kt->nbatches - 1, s;
+	int rc;
+
+	snprintf(origin, sizeof(origin), "%s/scenario.yaml", kt->dir);
+	rc = ks_scenario_load_string(kt->scenario_text, origin, NULL, 0, sc, err);
+	if (rc)
+		return rc;
+	s = (uint64_t)sc->ksm.sleep_millisecs * 1000000;
+	if (!s)
+		return ks_err_set(err, KS_EINVAL, "%s: sleep_millisecs 0 cannot be replayed "
+				  "batch by batch", origin);
+	/* the simulator's batch k runs at (k-1) * sleep: run exactly the recorded batches */
+	/* (+ half a sleep: room for replayed batch costs; nothing after it is compared) */
+	sc->duration = (nb > 1 ? (nb - 1) * s : 0) + s / 2;
+	sc->stop_when_stable = false;
+	sc->sample_mode = KS_SAMPLE_BATCH;
+	sc->sample_every = 1;
+	sc->process_samples = true;
+	if (hz && atoi(hz) > 0)
+		sc->ksm.hz = (unsigned)atoi(hz);
+	return 0;
+}
+
+static void print_table(const struct ks_ktrace *kt, const struct ks_scenario *sc,
+			const struct rg_cmp *c, const char *result, double tol, bool racy)
+{
+	const struct rg_val *f = c->first < c->nv ? &c->v[c->first] : NULL;
+
+	printf("%s: %s (Linux %s, %s workload, %zu kernel batches, %zu simulated)\n", kt->dir,
+	       result, ks_ktrace_meta(kt, "kernel") ? ks_ktrace_meta(kt, "kernel") : "?",
+	       ks_ktrace_meta(kt, "workload"), kt->nbatches - 1, c->nbatches_sim);
+	printf("  scenario %s%s\n", sc->name,
+	       racy ? "; racy workload: accepted within the relative tolerance" : "");
+	printf("  %-20s %-6s %14s %14s %10s\n", "counter", "exact", "kernel(final)",
+	       "sim(final)", "max rel err");
+	for (int k = 0; k < KS_KT_NCOUNTERS; k++) {
+		if (kt->batches[1].c[k] == KS_KT_NONE)
+			continue;
+		printf("  %-20s %-6s %14" PRId64 " %14" PRId64 " %9.1f%%%s\n",
+		       ks_kt_counter_names[k], c->exact[k] ? "yes" : "no", c->kfinal[k],
+		       c->sfinal[k], 100 * c->max_rel[k],
+		       racy && c->max_rel[k] > tol ? "  > tolerance" : "");
+	}
+	if (kt->nprocs)
+		printf("  %-20s %-6s\n", "per-process ksm_stat", c->procs_exact ? "yes" : "no");
+	if (c->have_merges)
+		printf("  %-20s %-6s\n", "merges per process", c->merges_exact ? "yes" : "no");
+	if (f)
+		printf("  first divergence: batch %" PRIu64 ", %s: kernel %" PRId64 ", simulated %s"
+		       "%" PRId64 "\n", f->batch, f->counter, f->kernel,
+		       f->has_sim ? "" : "(no such batch) ", f->sim);
+	else
+		printf("  first divergence: none\n");
+}
+
+static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
+		       int *diverged, struct ks_err *err)
+{
+	struct ks_ktrace *kt = NULL;
+	struct ks_scenario sc;
+	struct rg_sim r = { .sink = { rg_begin, rg_sample, rg_proc, rg_end, rg_close, 0 } };
+	struct ks_world_opts o = { 0 };
+	struct ks_summary sum;
+	struct rg_cmp c = { 0 };
+	const char *wl, *result, *np;
+	bool racy, ok;
+	int rc = ks_ktrace_read(dir, &kt, err);
+
+	if (rc)
+		return rc;
+	rc = load_trace_scenario(kt, &sc, err);
+	if (rc)
+		goto out_trace;
+	r.kt = kt;
+	o.sc = &sc;
+	o.sink = &r.sink;
+	o.on_batch = rg_on_batch;
+	o.on_event = rg_on_event;
+	o.self = &r;
+	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {
+		const char *base = ks_ktrace_meta(kt, "base.ksmd_cpu_ns");
+
+		r.cpu_base = base ? strtoll(base, NULL, 10) : 0;
+		o.cost.self = &r;
+		o.cost.batch_ns = rg_batch_ns;
+	}
+	rc = ks_world_run(&o, &sum, err);
+	if (rc)
+		goto out_sc;
+	np = ks_ktrace_meta(kt, "processes");
+	compare(&c, kt, &r, kt->nmms ? (uint32_t)kt->nmms : np ? (uint32_t)atoi(np) : 0);
+	wl = ks_ktrace_meta(kt, "workload");
+	racy = wl && strcmp(wl, "racy") == 0;
+	ok = c.first == SIZE_MAX;
+	if (!ok && racy) {
+		ok = c.nbatches_sim >= kt->nbatches - 1;
+		for (int k = 0; k < KS_KT_NCOUNTERS; k++)
+			if (c.max_rel[k] > tol && k != KS_KT_PAGES_SKIPPED)
+				ok = false;
+	}
+	result = c.first == SIZE_MAX ? "match" : ok ? "within_tolerance" : "diverged";
+	if (!ks_cli_quiet || !ok)
+		print_table(kt, &sc, &c, result, tol, racy);
+	if (!ok)
+		*diverged = 1;
+	if (db)
+		rc = store(db, kt, &sc, &c, result, tol, err);
+out_sc:
+	ks_scenario_fini(&sc);
+out_trace:
+	free(c.v);
+	free(r.b);
+	free(r.p);
+	free(r.merge_pid);
+	free(r.merge_batch);
+	ks_ktrace_free(kt);
+	return rc;
+}
+
+static void rg_usage(FILE *out)
+{
+	fputs("usage: sim regress DIR... [--db FILE] [--tolerance R] [--quiet]\n"
+	      "\n"
+	      "Replays each kernel trace DIR (recorded by 'sim record-kernel', or a foreign\n"
+	      "trace: scenario.yaml + counters.csv [+ trace.txt]; docs/kernel-traces.md)\n"
+	      "through the simulator and compares every KSM counter after every ksmd batch,\n"
+	      "each process's ksm_stat, and the successful merges per process and batch.\n"
+	      "Static and timed workloads must match exactly; racy ones within R.\n"
+	      "\n"
+	      "  -d, --db FILE        store the comparison (regress_runs, regress_batches)\n"
+	      "  -t, --tolerance R    relative error accepted for racy workloads (default 0.05)\n"
+	      "  -q, --quiet          print only diverging traces\n"
+	      "  -h, --help           this help\n"
+	      "exit status: 0 every trace matched, 1 a trace diverged, 2 bad input or I/O\n",
+	      out);
+}
+
+int ks_cmd_regress(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "tolerance", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *dbpath = NULL;
+	double tol = 0.05;
+	struct ks_regress_db *db = NULL;
+	struct ks_err dberr = { 0 };
+	int c, diverged = 0, failed = 0;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:t:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbpath = optarg; break;
+		case 't':
+			tol = strtod(optarg, &end);
+			if (end == optarg || *end || !(tol >= 0)) {
+				ks_cli_error("--tolerance: expected a ratio >= 0 (e.g. 0.05), got "
+					     "'%s'", optarg);
+				return KS_EXIT_ERROR;
+			}
+			break;
+		case 'q': ks_cli_quiet = 1; break;
+		case 'h':
+			rg_usage(stdout);
+			return KS_EXIT_OK;
+		default:
+			ks_cli_error("regress: bad option '%s'; try 'sim regress --help'",
+				     argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		ks_cli_error("regress needs at least one kernel trace directory; try "
+			     "'sim regress --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (dbpath && !(db = ks_regress_db_open(dbpath, &dberr))) {
+		ks_cli_error("%s", dberr.msg);
+		return KS_EXIT_ERROR;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct ks_err err = { 0 };
+
+		if (regress_one(argv[i], db, tol, &diverged, &err)) {
+			ks_cli_error("%s", err.msg);
+			failed = 1;
+		}
+	}
+	ks_regress_db_close(db);
+	if (failed)
+		return KS_EXIT_ERROR;
+	return diverged ? KS_EXIT_CHECK_FAILED : KS_EXIT_OK;
+}
