@@ -575,21 +575,6 @@ static void gen_push(struct gen *g, struct gen_cursor *c)
 	ks_heap_push(&g->heap, it);
 }
 
-static void rec_init(struct ks_trace_rec *r)
-{
-	r->t = 0;
-	r->op = 0;
-	r->pid = 0;
-	r->vaddr = 0;
-	r->npages = 0;
-	r->cls = 0;
-	r->arg = 0;
-	r->step = 0;
-	memset(&r->spec, 0, sizeof(r->spec));
-	r->spec.patches = r->patches;
-	r->name[0] = '\0';
-}
-
 static int gen_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err)
 {
 	struct gen *g = (struct gen *)src;
@@ -609,7 +594,7 @@ static int gen_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struc
 		return 0;
 	ks_heap_pop(&g->heap, &it);
 	c = it.payload;
-	rec_init(rec);
+	ks_trace_rec_clear(rec);
 	if (c->proc)
 		life_emit(g, c->proc, rec);
 	else

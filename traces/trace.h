@@ -39,6 +39,10 @@ struct ks_trace_rec {
 	char name[64];            /* START: process name, NUL-terminated */
 };
 
+/* Clears the small fields of a record (not bytes[] nor patches[]); spec.patches points
+ * at the record's own patches[]. */
+void ks_trace_rec_clear(struct ks_trace_rec *r);
+
 /* A stream of records in time order: a file reader or a synthetic generator. */
 struct ks_trace_source {
 	/* Returns 1 with *rec filled, 0 at the end, or a negative KS_E* with err set

@@ -145,8 +145,7 @@ bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec 
 	}
 }
 
-/* Clears the small fields of a record (not bytes[] nor patches[]). */
-static void rec_clear(struct ks_trace_rec *r)
+void ks_trace_rec_clear(struct ks_trace_rec *r)
 {
 	r->t = 0;
 	r->op = 0;
@@ -594,7 +593,7 @@ static int bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struc
 	if (!bin_read(rd, 0, len, true))
 		return rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated record (expected "
 			       "%" PRIu64 " bytes)", rd->path, start, 1 + lenlen + len);
-	rec_clear(rec);
+	ks_trace_rec_clear(rec);
 	rec->op = op;
 	cur.p = rd->buf;
 	cur.end = rd->buf + len;
@@ -984,7 +983,7 @@ static int tx_parse(struct tr_reader *rd, struct tr_tok *tok, unsigned ntok,
 	bool have_t = false;
 	int op;
 
-	rec_clear(r);
+	ks_trace_rec_clear(r);
 	if (isdigit((unsigned char)tok[0].s[0])) {
 		if (!parse_time(tok[0].s, &r->t))
 			return tx_fail(rd, err, tok[0].col, "invalid time '%s' (e.g. 1500ms, 1.5s, "
