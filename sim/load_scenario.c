@@ -34,7 +34,7 @@ static const char *const ksm_keys[] = {
 	"advisor_mode", "advisor_max_cpu", "advisor_min_pages_to_scan",
 	"advisor_max_pages_to_scan", "advisor_target_scan_time", "checksum", "hz",
 	"cmp_order", "zero_page_colours", "stable_before_checksum", "zero_page_after_stable",
-	NULL
+	"algorithm", NULL
 };
 static const char *const numa_keys[] = { "nodes", "page_size", NULL };
 static const char *const trace_keys[] = { "file", NULL };
@@ -652,6 +652,7 @@ static int conv_ksm_enums(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_para
 {
 	static const char *const advisor_names[] = { "none", "scan-time", NULL };
 	static const char *const order_names[] = { "v6.11", "pre-v6.11", NULL };
+	static const char *const algorithm_names[] = { "linux-6.18", "2009", NULL };
 	const char *csum_names[KS_CSUM_COUNT + 1];
 	enum ks_checksum_alg alg;
 	yaml_node_t *v;
@@ -674,6 +675,13 @@ static int conv_ksm_enums(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_para
 		if (rc)
 			return rc;
 		p->cmp_order_pre_611 = i == 1;
+	}
+	v = ks_yaml_get(yd, n, "algorithm", NULL);
+	if (v) {
+		rc = ks_yaml_enum(yd, v, "algorithm", algorithm_names, &i);
+		if (rc)
+			return rc;
+		p->algorithm = i ? KS_KSM_ALG_2009 : KS_KSM_ALG_LINUX_618;
 	}
 	v = ks_yaml_get(yd, n, "checksum", NULL);
 	if (v) {
@@ -754,7 +762,7 @@ static int conv_numa(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc)
 
 	rc = ks_yaml_check_keys(yd, n, numa_keys, "numa");
 	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "nodes", 1, 1024, &sc->numa_nodes);
+		rc = ks_yaml_get_unsigned(yd, n, "nodes", 1, 64, &sc->numa_nodes);
 	v = ks_yaml_get(yd, n, "page_size", NULL);
 	if (rc || !v)
 		return rc;
