@@ -554,6 +554,36 @@ START_TEST(test_ksm_determinism)
 }
 END_TEST
 
+/* merge_across_nodes 0: one tree per NUMA node; pids 1 and 2 sit on nodes 0 and 1, so
+ * their identical pages merge only within each process. */
+START_TEST(test_ksm_numa_trees)
+{
+	ks_content c[2] = { page(1), page(1) };
+
+	F.p.merge_across_nodes = false;
+	start();
+	ck_assert_int_eq(ks_ksm_set_numa(F.ksm, 2), 0);
+	proc(1, c, 2);
+	proc(2, c, 2);
+	scans(2);
+	ASSERT_COUNTERS(2, 2, 0, 0, 8, 2);
+}
+END_TEST
+
+START_TEST(test_ksm_numa_merge_across)
+{
+	ks_content c[2] = { page(1), page(1) };
+
+	start();
+	ck_assert_int_eq(ks_ksm_set_numa(F.ksm, 2), 0);
+	proc(1, c, 2);
+	proc(2, c, 2);
+	scans(2);
+	ASSERT_COUNTERS(1, 3, 0, 0, 8, 2);
+	ck_assert_int_eq(ks_ksm_set_numa(F.ksm, 65), KS_ERANGE);
+}
+END_TEST
+
 START_TEST(test_ksm_errors)
 {
 	start();
@@ -604,6 +634,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(edges, test_ksm_exit);
 	tcase_add_test(edges, test_ksm_unstable_abort);
 	tcase_add_test(edges, test_ksm_determinism);
+	tcase_add_test(edges, test_ksm_numa_trees);
+	tcase_add_test(edges, test_ksm_numa_merge_across);
 	tcase_add_test(errors, test_ksm_errors);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, edges);
