@@ -10,7 +10,8 @@
  *
  * Left out: cache effects (a page compared twice in a row is cheaper the second time),
  * lock contention, and the write faults of the workload (not ksmd time; page_copy_ns
- * is reported for them). TLB flushes are multiplied by guest_tlb_factor (a flush inside
+ * is reported for them; it is charged only for the new KSM page the 2009 algorithm
+ * allocated and copied on every unstable-tree merge, with page_alloc_ns). TLB flushes are multiplied by guest_tlb_factor (a flush inside
  * a KVM guest costs more than on bare metal). */
 #include <math.h>
 
@@ -61,12 +62,14 @@ void ks_cost_price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
 			  (double)w->unstable_visits * t->unstable_visit_ns +
 			  (double)w->chain_dups * t->chain_dup_ns +
 			  (double)(w->stable_inserts + w->unstable_inserts) * t->tree_insert_ns +
-			  (double)w->stale_nodes * t->stale_node_ns;
+			  (double)w->stale_nodes * t->stale_node_ns +
+			  (double)w->gup_lookups * t->gup_lookup_ns;
 	c[KS_COST_MERGE] = (double)w->wrprotects * t->wrprotect_ns * flush +
 			   (double)w->replaces * t->replace_ns * flush +
 			   (double)w->merges * t->merge_ns +
 			   (double)w->zero_merges * t->zero_merge_ns +
-			   (double)w->break_cows * t->break_cow_ns;
+			   (double)w->break_cows * t->break_cow_ns +
+			   (double)w->kpage_allocs * (t->page_alloc_ns + t->page_copy_ns);
 	c[KS_COST_OTHER] = (double)anon * t->anon_page_ns +
 			   (double)w->ksm_pages * t->ksm_page_ns +
 			   (double)w->walk_entries * t->walk_entry_ns +

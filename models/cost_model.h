@@ -47,7 +47,9 @@ struct ks_cost_table {
 	double break_cow_ns;                   /* per break_cow (fault + 4 KiB copy) */
 	double scan_start_ns;                  /* per full scan: lru_add_drain_all */
 	double batch_ns;                       /* per ksm_do_scan() batch: wakeup, schedule */
-	double page_copy_ns;                   /* 4 KiB copy (COW fault; reported only) */
+	double page_copy_ns;                   /* 4 KiB copy (COW fault; 2009 new KSM page) */
+	double gup_lookup_ns;                  /* 2009: page lookup by address (optional) */
+	double page_alloc_ns;                  /* 2009: alloc_page of a new KSM page (optional) */
 };
 
 /* ns per component; total = sum of the parts. */

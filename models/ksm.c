@@ -947,6 +947,8 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 
 	if (!ks_ksm_should_run(ksm))
 		return false;
+	if (ksm->k2009)
+		return ks__k2009_scan_batch(ksm, now, w);
 	ksm->now_ns = now;
 	ksm->jiffies = now / (1000000000ULL / ksm->p.hz);
 	ksm->batch_work = w;
@@ -1005,7 +1007,9 @@ void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm)
 {
 	struct ks_mm_slot *slot = mm->slot;
 
-	if (slot && ksm->scan_slot != slot) {
+	if (ksm->k2009)
+		ks__k2009_exit(ksm, mm);
+	else if (slot && ksm->scan_slot != slot) {
 		if (!slot->rmap_list) {
 			mm_slot_unlink(slot);
 			free(slot);
@@ -1101,8 +1105,8 @@ static void unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 
 int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run)
 {
-	if (run > 2)
-		return KS_EINVAL;
+	if (run > 2 || (ksm->k2009 && (run & 2)))
+		return KS_EINVAL; /* the 2009 kksmd had no unmerge */
 	if (run == ksm->run)
 		return 0;
 	ksm->run = run;
@@ -1127,6 +1131,10 @@ void ks_ksm_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
 	int64_t volatile_pages = (int64_t)ksm->rmap_items - (int64_t)ksm->pages_shared -
 				 (int64_t)ksm->pages_sharing - (int64_t)ksm->pages_unshared;
 
+	if (ksm->k2009) {
+		ks__k2009_stats(ksm, st);
+		return;
+	}
 	memset(st, 0, sizeof(*st));
 	st->full_scans = ksm->seqnr;
 	st->pages_scanned = ksm->pages_scanned;

@@ -64,6 +64,10 @@ struct ks_work {
 	uint64_t stale_nodes;    /* stale stable nodes removed */
 	uint64_t break_cows;     /* break_cow() on failure */
 	uint64_t scans_started;  /* full scans started (lru_add_drain_all) */
+	uint64_t gup_lookups;    /* 2009 only: is_present_pte() + get_user_pages() of a
+				  * stable-tree candidate page, by (mm, address) */
+	uint64_t kpage_allocs;   /* 2009 only: new KSM pages allocated and filled by a
+				  * 4 KiB copy (unstable-tree merge) */
 };
 
 /* What kind of page a cmp_and_merge_page call saw (for latency histograms). */

@@ -33,6 +33,8 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	ks__pool_init(&ksm->item_pool, sizeof(struct ks_rmap_item), 65536);
 	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
 	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
+	if (p->algorithm == KS_KSM_ALG_2009)
+		ksm->k2009 = ks__k2009_new();
 	return ksm;
 }
 
@@ -61,6 +63,7 @@ void ks_ksm_free(struct ks_ksm *ksm)
 			free(mm);
 		}
 	}
+	ks__k2009_free(ksm->k2009);
 	ks__pool_fini(&ksm->item_pool);
 	ks__pool_fini(&ksm->node_pool);
 	ks__pool_fini(&ksm->frame_pool);
@@ -169,6 +172,8 @@ int ks_ksm_check(const struct ks_ksm *ksm)
 	const struct ks_mm_slot *slot;
 	int rc;
 
+	if (ksm->k2009)
+		return ks__k2009_check(ksm);
 	if ((rc = check_stable(ksm, &t)))
 		return rc;
 	if (t.shared != ksm->pages_shared)

@@ -39,6 +39,7 @@
 
 struct ks_stable_node;
 struct ks_mm;
+struct ks_k2009;
 
 /* Intrusive hlist (include/linux/list.h hlist_*): newest first. */
 struct ks_hnode {
@@ -56,7 +57,8 @@ struct ks_kframe {
 	uint32_t pfn;                 /* simulated PFN, for tracepoints */
 	struct ks_stable_node *node;  /* page->mapping: stable node, NULL while being promoted */
 	bool live;                    /* false once freed (keyhole check fails) */
-	uint16_t nid;                 /* NUMA node of the frame */
+	uint16_t nid;                 /* NUMA node of the frame (algorithm 2009, which has
+				       * no NUMA: 1 while counted under a stable node) */
 	struct ks_kframe *free_next;  /* free list link */
 };
 
@@ -177,6 +179,8 @@ struct ks_ksm {
 	struct ks_ksm_observer obs;
 	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
 	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
+	struct ks_k2009 *k2009;          /* ksm.algorithm 2009: its state (ksm2009.c); NULL for
+					  * linux-6.18 */
 };
 
 
@@ -230,5 +234,15 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 void ks__remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link);
 int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);
 void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);
+
+/* ksm2009.c: the 2009 algorithm, dispatched to from the public entry points when
+ * ksm->k2009 is set (it shares mm, VMAs, PTEs and KSM frames with the modern model). */
+struct ks_k2009 *ks__k2009_new(void);
+void ks__k2009_free(struct ks_k2009 *k);                /* NULL: no-op */
+bool ks__k2009_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w);
+void ks__k2009_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
+void ks__k2009_exit(struct ks_ksm *ksm, struct ks_mm *mm); /* drops the mm's slot + items */
+int ks__k2009_check(const struct ks_ksm *ksm);          /* 0 or an invariant number >= 50 */
+void ks__k2009_kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf); /* before mapcount-- */
 
 #endif

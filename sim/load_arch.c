@@ -22,10 +22,12 @@
 /* The simple (one-number) costs: YAML key and field. */
 struct simple_cost {
 	const char *key;
-	size_t off; /* offset of the double in struct ks_cost_table */
+	size_t off;    /* offset of the double in struct ks_cost_table */
+	bool optional; /* may be missing (then 0): priced work only algorithm 2009 does */
 };
 
-#define SC(k, f) { k, offsetof(struct ks_cost_table, f) }
+#define SC(k, f) { k, offsetof(struct ks_cost_table, f), false }
+#define SC_OPT(k, f) { k, offsetof(struct ks_cost_table, f), true }
 static const struct simple_cost simple_costs[] = {
 	SC("anon_page", anon_page_ns), SC("ksm_page", ksm_page_ns),
 	SC("walk_entry", walk_entry_ns), SC("skip", skip_ns),
@@ -36,8 +38,10 @@ static const struct simple_cost simple_costs[] = {
 	SC("replace", replace_ns), SC("merge", merge_ns), SC("zero_merge", zero_merge_ns),
 	SC("break_cow", break_cow_ns), SC("scan_start", scan_start_ns),
 	SC("batch", batch_ns), SC("page_copy", page_copy_ns),
+	SC_OPT("gup_lookup", gup_lookup_ns), SC_OPT("page_alloc", page_alloc_ns),
 };
 #undef SC
+#undef SC_OPT
 #define NSIMPLE (sizeof(simple_costs) / sizeof(simple_costs[0]))
 
 static const char *const top_keys[] = { "arch", "description", "cpu", "costs", NULL };
@@ -143,6 +147,8 @@ static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *
 		const char *key = simple_costs[i].key;
 
 		v = ks_yaml_get(yd, m, key, NULL);
+		if (!v && simple_costs[i].optional)
+			continue;
 		if (!v)
 			return ks_yaml_fail(yd, m, KS_EINVAL, "missing cost '%s'", key);
 		rc = ks_yaml_expect(yd, NULL, v, YAML_MAPPING_NODE, key);

@@ -14,3 +14,4 @@ include $(srcdir)/tests/ksm.mk
 include $(srcdir)/tests/engine.mk
 include $(srcdir)/tests/kernel.mk
 include $(srcdir)/tests/cost.mk
+include $(srcdir)/tests/k2009.mk

@@ -13,6 +13,9 @@
 
 enum ks_advisor_mode { KS_ADVISOR_NONE = 0, KS_ADVISOR_SCAN_TIME };
 
+/* ksm.algorithm: which KSM is simulated (models/ksm.c, or models/ksm2009.c). */
+enum ks_ksm_algorithm { KS_KSM_ALG_LINUX_618 = 0, KS_KSM_ALG_2009 };
+
 /* ksm: every /sys/kernel/mm/ksm tunable, kernel defaults in comments. */
 struct ks_ksm_params {
 	unsigned run;                                /* 0/1/2, default 1 in scenarios */
@@ -37,6 +40,7 @@ struct ks_ksm_params {
 				      * fast-changing pages pay a stable-tree walk */
 	bool zero_page_after_stable; /* try the zero page only after the stable-tree search */
 	unsigned zero_page_colours; /* coloured zero pages (1 = none; s390: up to 128) */
+	enum ks_ksm_algorithm algorithm; /* default linux-6.18; 2009: the Mar/Apr 2009 kksmd */
 };
 
 /* What a page holds: one content kind with its parameters. */
