@@ -5,6 +5,9 @@
 #ifndef KS_CLI_H
 #define KS_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 enum ks_exit {
 	KS_EXIT_OK = 0,
 	KS_EXIT_CHECK_FAILED = 1,
@@ -20,12 +23,20 @@ int ks_cmd_record_kernel(int argc, char **argv); /* sim record-kernel: cmd_recor
 int ks_cmd_regress(int argc, char **argv);       /* sim regress DIR...: cmd_regress.c */
 int ks_cmd_calibrate(int argc, char **argv);     /* sim calibrate: cmd_calibrate.c */
 int ks_cmd_bench(int argc, char **argv);          /* sim bench: cmd_bench.c */
+/* sim validate-timing DIR...: cmd_validate_timing.c */
+int ks_cmd_validate_timing(int argc, char **argv);
 
 /* Finds and loads a scenario with its --set overrides; prints the error and returns
  * KS_EXIT_ERROR on failure. */
 struct ks_scenario;
 int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nsets,
 			 struct ks_scenario *sc);
+
+/* Runs a loaded scenario into a results database (cmd_run.c); prints errors and, with
+ * `progress`, the progress bar and the summary. Returns an enum ks_exit. */
+struct ks_summary;
+int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
+			struct ks_summary *sum, int64_t *run_id);
 
 /* Prints "sim: <msg>" to stderr. */
 void ks_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -146,7 +146,7 @@ static void cost_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
 
 /* Writes the cost tables and prints the cost section (unless quiet). */
 static int cost_finish(struct ks_cost_model *cost, const char *db, int64_t run_id,
-		       ks_time sim_end)
+		       ks_time sim_end, bool print)
 {
 	struct ks_err err = { 0 };
 	size_t nb, nw;
@@ -161,7 +161,7 @@ static int cost_finish(struct ks_cost_model *cost, const char *db, int64_t run_i
 		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
-	if (!ks_cli_quiet)
+	if (print && !ks_cli_quiet)
 		ks_cost_report_print(cost, sim_end, stdout);
 	return 0;
 }
@@ -247,20 +247,93 @@ int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nse
 	return 0;
 }
 
-int ks_cmd_run(int argc, char **argv)
+/* Runs a loaded scenario into the results database `db`: opens its arch cost model,
+ * writes the run in one transaction, then its cost tables. Prints errors; returns an
+ * enum ks_exit (KS_EXIT_INTERRUPTED when SIGINT stopped it; the run is then kept). */
+int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
+			struct ks_summary *sum, int64_t *run_id)
 {
-	struct run_args a = { 0 };
-	struct ks_scenario sc;
 	struct ks_sink *sink = NULL;
-	struct ks_summary sum;
 	struct ks_err err = { 0 };
 	struct run_cb cb = { 0 };
 	struct progress *prog = &cb.prog;
 	struct ks_cost_model *cost = NULL;
 	struct ks_world_opts o = { 0 };
-	char dbbuf[4096];
-	int rc = parse_args(argc, argv, &a), wrc;
+	int rc = KS_EXIT_ERROR, wrc;
 	double t0;
+
+	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	sink = ks_sink_sqlite_open(db, &err);
+	if (!sink) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	if (sink->begin_run(sink, &(struct ks_run_info){
+			.scenario_name = sc->name, .scenario_text = sc->text, .seed = sc->seed,
+			.sim_version = PACKAGE_VERSION, .arch = sc->arch,
+			.started_unix_ms = wall_ms() }, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	interrupted = 0;
+	signal(SIGINT, on_sigint);
+	o.sc = sc;
+	o.sink = sink;
+	o.interrupt = &interrupted;
+	o.cost = ks_cost_model_hooks(cost);
+	o.self = &cb;
+	cb.cost = cost;
+	if (cost) {
+		o.on_batch_work = cost_on_batch_work;
+		o.on_event = cost_on_event;
+	}
+	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
+		prog->started = mono_s();
+		prog->last_pct = -1;
+		o.progress = show_progress;
+	}
+	t0 = mono_s();
+	wrc = ks_world_run(&o, sum, &err);
+	signal(SIGINT, SIG_DFL);
+	if (o.progress)
+		fputs("\r\033[K", stderr);
+	sum->wall_seconds = mono_s() - t0;
+	sum->finished_unix_ms = wall_ms();
+	if (wrc) {
+		/* Bad input found mid-run (a corrupt trace, an impossible record): nothing of
+		 * the run is kept; close() rolls the transaction back. */
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	if (sink->end_run(sink, sum, &err)) {
+		ks_cli_error("%s", err.msg);
+		goto out;
+	}
+	*run_id = sink->run_id;
+	if (progress && !ks_cli_quiet)
+		print_summary(sc, sum, db, sink->run_id);
+	if (cost_finish(cost, db, sink->run_id, sum->sim_end, progress))
+		goto out;
+	rc = sum->status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
+out:
+	if (sink)
+		sink->close(sink);
+	ks_cost_model_free(cost);
+	return rc;
+}
+
+int ks_cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	struct ks_scenario sc;
+	struct ks_summary sum;
+	struct ks_err err = { 0 };
+	int64_t run_id = 0;
+	char dbbuf[4096];
+	int rc = parse_args(argc, argv, &a);
 
 	if (rc >= 0) {
 		free(a.sets);
@@ -281,69 +354,11 @@ int ks_cmd_run(int argc, char **argv)
 		snprintf(dbbuf, sizeof(dbbuf), "%s.db", sc.name);
 		a.db = dbbuf;
 	}
-	rc = KS_EXIT_ERROR;
-	if (ks_cost_model_open(sc.arch, &sc.ksm, &cost, &err)) {
+	rc = ks_cli_run_scenario(&sc, a.db, true, &sum, &run_id);
+	if (rc == KS_EXIT_OK && a.report && ks_report_print(a.db, run_id, stdout, &err)) {
 		ks_cli_error("%s", err.msg);
-		goto out;
+		rc = KS_EXIT_ERROR;
 	}
-	sink = ks_sink_sqlite_open(a.db, &err);
-	if (!sink) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	if (sink->begin_run(sink, &(struct ks_run_info){
-			.scenario_name = sc.name, .scenario_text = sc.text, .seed = sc.seed,
-			.sim_version = PACKAGE_VERSION, .arch = sc.arch,
-			.started_unix_ms = wall_ms() }, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	signal(SIGINT, on_sigint);
-	o.sc = &sc;
-	o.sink = sink;
-	o.interrupt = &interrupted;
-	o.cost = ks_cost_model_hooks(cost);
-	o.self = &cb;
-	cb.cost = cost;
-	if (cost) {
-		o.on_batch_work = cost_on_batch_work;
-		o.on_event = cost_on_event;
-	}
-	if (!ks_cli_quiet && isatty(STDERR_FILENO)) {
-		prog->started = mono_s();
-		prog->last_pct = -1;
-		o.progress = show_progress;
-	}
-	t0 = mono_s();
-	wrc = ks_world_run(&o, &sum, &err);
-	signal(SIGINT, SIG_DFL);
-	if (o.progress)
-		fputs("\r\033[K", stderr);
-	sum.wall_seconds = mono_s() - t0;
-	sum.finished_unix_ms = wall_ms();
-	if (wrc) {
-		/* Bad input found mid-run (a corrupt trace, an impossible record): nothing of
-		 * the run is kept; close() rolls the transaction back. */
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	if (sink->end_run(sink, &sum, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	if (!ks_cli_quiet)
-		print_summary(&sc, &sum, a.db, sink->run_id);
-	if (cost_finish(cost, a.db, sink->run_id, sum.sim_end))
-		goto out;
-	if (a.report && ks_report_print(a.db, sink->run_id, stdout, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	rc = sum.status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
-out:
-	if (sink)
-		sink->close(sink);
-	ks_cost_model_free(cost);
 	ks_scenario_fini(&sc);
 	free(a.sets);
 	return rc;
