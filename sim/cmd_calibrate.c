@@ -2,20 +2,27 @@
  * host with real 4 KiB buffers and writes an arch model (arch-models/NAME.yaml) whose
  * every number says how it was measured, with the fit quality next to it.
  *
- * What is measured, all in user space on cold buffers (pages cycled through a pool
- * larger than the last-level cache, as ksmd's tree walks touch pages it has not seen
- * recently):
+ * What is measured, all in user space:
  *   compare     a word-at-a-time memcmp written like the kernel's generic lib/string.c
  *               memcmp (x86_64 has no assembly memcmp), at first-difference offsets
- *               0, 8, ..., 4088, 4095 and equal pages; fixed + per-byte by least squares;
- *   checksum    each algorithm of models/checksum.c over whole pages (mean, std. error);
+ *               0, 8, ..., 4088, 4095 and equal pages, cache-resident (tree walks
+ *               revisit the top of the tree); fixed + per-byte by least squares; the
+ *               cost against a cold page goes into the source text;
+ *   checksum    each algorithm of models/checksum.c over whole cold pages: 4 KiB pages
+ *               (no huge pages) of a pool larger than the last-level cache, visited in
+ *               shuffled order, as ksmd reads physically scattered pages once a scan;
  *   page_copy   memcpy of 4 KiB;
  *   tree        models/rbtree.c searches in trees of 16..256Ki nodes: ns per search against
- *               nodes visited, fixed + per-visit by least squares; inserts (link+rebalance);
+ *               nodes visited, fixed + per-visit by least squares; an insert's link +
+ *               rebalance timed alone;
+ *   page walk   move_pages(2) of one page minus getppid(2): mmap_read_lock, VMA lookup,
+ *               page-table walk, folio reference - the kernel's own walk, as ksmd does
+ *               for every scanned page (address order) and unstable-tree node (shuffled);
  *   syscalls    mprotect() of one page (a PTE change plus a local TLB flush: wrprotect and
  *               replace), a first-touch write fault (break_cow), malloc/free of 64 bytes
  *               (rmap_item / stable_node slab), an uncontended rwlock pair plus dependent
- *               loads (mmap lock + page-table walk), a pipe ping-pong (ksmd wakeup).
+ *               loads (fallback when move_pages is missing), a pipe ping-pong (wakeup).
+ * Repeated measurements report their median (robust to preemption on a shared host).
  * Timing here is intended: this is a measurement tool, not a test. */
 #include "config.h"
 
@@ -26,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,30 +78,69 @@ static __attribute__((noinline)) int kmemcmp(const void *cs, const void *ct, siz
 	return 0;
 }
 
+/* Two sets of pages. A scattered pool is what ksmd reads: 4 KiB pages (no huge pages)
+ * visited in a shuffled order, so neither the caches nor the prefetchers have seen the
+ * next page, as with the physically scattered pages of a large working set. */
 struct pool {
 	uint8_t *a, *b;   /* npages pages each */
 	size_t npages;
-	size_t next;
+	size_t *order;    /* page visiting order (shuffled when scattered) */
+	size_t next;      /* position in order */
 };
 
-static void pool_init(struct pool *p, size_t npages)
+static uint64_t rnd(void);
+
+static uint8_t *map_pages(size_t npages)
+{
+	void *m = mmap(NULL, npages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "sim: out of memory (%zu bytes)\n", npages * PG);
+		abort();
+	}
+	madvise(m, npages * PG, MADV_NOHUGEPAGE);
+	return m;
+}
+
+static void pool_init(struct pool *p, size_t npages, bool scattered)
 {
 	p->npages = npages;
-	p->a = ks_xmalloc(npages * PG);
-	p->b = ks_xmalloc(npages * PG);
+	p->a = map_pages(npages);
+	p->b = map_pages(npages);
+	p->order = ks_xmalloc(npages * sizeof(*p->order));
 	for (size_t i = 0; i < npages * PG; i++)
 		p->a[i] = p->b[i] = (uint8_t)(i * 131 + 7);
+	for (size_t i = 0; i < npages; i++)
+		p->order[i] = i;
+	for (size_t i = npages - 1; scattered && i > 0; i--) {
+		size_t j = rnd() % (i + 1), t = p->order[i];
+
+		p->order[i] = p->order[j];
+		p->order[j] = t;
+	}
 	p->next = 0;
+}
+
+static size_t pool_next(struct pool *p)
+{
+	return p->order[p->next++ % p->npages];
 }
 
 static void pool_fini(struct pool *p)
 {
-	free(p->a);
-	free(p->b);
+	munmap(p->a, p->npages * PG);
+	munmap(p->b, p->npages * PG);
+	free(p->order);
 }
 
 /* ns per compare of page pairs that first differ at `off` (PG: equal), cold. */
-static double time_compare(struct pool *p, unsigned off, unsigned reps, unsigned trials)
+/* ns per compare of page pairs that first differ at `off` (PG: equal): the first page of
+ * each pair from `w` (cache-resident, as the page ksmd just checksummed), the second
+ * from `p` (the tree's page). Every page holds the same bytes (pool_init's pattern
+ * repeats every 4 KiB), so any page of w matches any page of p. Min of the trials. */
+static double time_compare(struct pool *w, struct pool *p, unsigned off, unsigned reps,
+			   unsigned trials)
 {
 	double best = 1e30;
 
@@ -105,9 +152,9 @@ static double time_compare(struct pool *p, unsigned off, unsigned reps, unsigned
 		int acc = 0;
 
 		for (unsigned r = 0; r < reps; r++) {
-			size_t i = p->next++ % p->npages;
+			size_t i = pool_next(p);
 
-			acc += kmemcmp(p->a + i * PG, p->b + i * PG, PG);
+			acc += kmemcmp(w->a + (i % w->npages) * PG, p->b + i * PG, PG);
 		}
 		d = (now_ns() - t0) / reps;
 		sink_u64 += (uint64_t)acc;
@@ -126,7 +173,7 @@ static double time_checksum(struct pool *p, enum ks_checksum_alg alg, unsigned r
 	uint64_t acc = 0;
 
 	for (unsigned r = 0; r < reps; r++)
-		acc += ks_checksum(alg, p->a + (p->next++ % p->npages) * PG);
+		acc += ks_checksum(alg, p->a + pool_next(p) * PG);
 	sink_u64 += acc;
 	return (now_ns() - t0) / reps;
 }
@@ -136,7 +183,7 @@ static double time_copy(struct pool *p, unsigned reps)
 	double t0 = now_ns();
 
 	for (unsigned r = 0; r < reps; r++) {
-		size_t i = p->next++ % p->npages;
+		size_t i = pool_next(p);
 
 		memcpy(p->b + i * PG, p->a + ((i * 7 + 3) % p->npages) * PG, PG);
 	}
@@ -163,10 +210,13 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
-static unsigned tree_insert(struct ks_rb_root *root, struct tnode *n)
+/* Inserts n; adds the time of the link + rebalance alone (what the kernel does after
+ * its search found the place, as unstable_tree_search_insert) to *link_ns. */
+static unsigned tree_insert(struct ks_rb_root *root, struct tnode *n, double *link_ns)
 {
 	struct ks_rb_node **link = &root->node, *parent = NULL;
 	unsigned visits = 0;
+	double t0;
 
 	while (*link) {
 		struct tnode *t = ks_rb_entry(*link, struct tnode, rb);
@@ -175,8 +225,10 @@ static unsigned tree_insert(struct ks_rb_root *root, struct tnode *n)
 		visits++;
 		link = n->key < t->key ? &(*link)->left : &(*link)->right;
 	}
+	t0 = now_ns();
 	ks_rb_link_node(&n->rb, parent, link);
 	ks_rb_insert_color(&n->rb, root);
+	*link_ns += now_ns() - t0;
 	return visits;
 }
 
@@ -245,6 +297,34 @@ static double time_malloc_free(unsigned reps)
 	d = (now_ns() - t0) / reps;
 	free(v);
 	return d;
+}
+
+/* The kernel's walk from an (mm, address) to its page, as ksmd does for every page it
+ * scans (scan_get_next_rmap_item) and every unstable-tree node it visits
+ * (get_mergeable_page): mmap_read_lock, VMA lookup, page-table walk to the PTE under
+ * its lock, folio reference, unlock. move_pages(2) with no target nodes does exactly
+ * that for one page (do_pages_stat: mmap_read_lock, vma_lookup, folio_walk_start);
+ * minus a null system call (getppid) it is the kernel's walk. Pages of a 4 KiB-page
+ * pool (pages already written) in address order (the scanner) or shuffled (tree
+ * nodes). -1 when move_pages is not available (kernel without NUMA). */
+static double time_page_walk(struct pool *p, unsigned reps)
+{
+	double t0, d, nul;
+	int status;
+
+	t0 = now_ns();
+	for (unsigned r = 0; r < reps; r++)
+		sink_u64 += (uint64_t)syscall(SYS_getppid);
+	nul = (now_ns() - t0) / reps;
+	t0 = now_ns();
+	for (unsigned r = 0; r < reps; r++) {
+		void *addr = p->a + pool_next(p) * PG;
+
+		if (syscall(SYS_move_pages, 0, 1UL, &addr, NULL, &status, 0))
+			return -1;
+	}
+	d = (now_ns() - t0) / reps - nul;
+	return d > 0 ? d : 0;
 }
 
 /* An uncontended rwlock read pair plus `loads` dependent loads through a shuffled
@@ -323,20 +403,32 @@ static double time_wakeup(unsigned reps)
 
 /* ---- repeated measurements ---- */
 
+/* A repeated measurement. `mean` is the MEDIAN of the runs: on a shared machine a run
+ * that another process preempted is an outlier, not information about ksmd's step;
+ * `se` is the standard error of the mean of the runs (their spread). */
 struct stat_val {
 	double mean, se;
 	size_t n;
 };
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int repeat(double (*fn)(void *), void *arg, size_t n, struct stat_val *out,
 		  struct ks_err *err)
 {
-	double *v = ks_xmalloc(n * sizeof(*v));
+	double *v = ks_xmalloc(n * sizeof(*v)), mean;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = fn(arg);
-	rc = ks_fit_mean(v, n, &out->mean, &out->se, err);
+	rc = ks_fit_mean(v, n, &mean, &out->se, err);
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	out->mean = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	out->n = n;
 	free(v);
 	return rc;
@@ -345,6 +437,7 @@ static int repeat(double (*fn)(void *), void *arg, size_t n, struct stat_val *ou
 struct csum_arg { struct pool *p; enum ks_checksum_alg alg; unsigned reps; };
 static double m_csum(void *a) { struct csum_arg *c = a; return time_checksum(c->p, c->alg, c->reps); }
 static double m_copy(void *a) { struct csum_arg *c = a; return time_copy(c->p, c->reps); }
+static double m_walk(void *a) { struct csum_arg *c = a; return time_page_walk(c->p, c->reps); }
 static double m_mprotect(void *a) { return time_mprotect(*(unsigned *)a); }
 static double m_fault(void *a) { return time_fault(*(unsigned *)a); }
 static double m_malloc(void *a) { return time_malloc_free(*(unsigned *)a); }
@@ -401,12 +494,12 @@ int ks_cmd_calibrate(int argc, char **argv)
 	const char *outpath = NULL, *name = "x86_64";
 	unsigned scale = 5, reps;
 	struct ks_err err = { 0 };
-	struct pool pool, warm;
+	struct pool pool, warm, seq;
 	struct ks_fit cmpfit, treefit;
 	struct stat_val csum[KS_CSUM_COUNT], copy, mprot, fault, mfree, wake, lock4, lock0;
-	struct stat_val wlock4, wlock0;
-	double *x, *y, ins_ns = 0, ins_visits = 0, cold_cmp;
-	char date[32], src[512];
+	struct stat_val wlock4, wlock0, walk_seq, walk_rand;
+	double *x, *y, ins_ns = 0, timer_ns, cold_cmp[2];
+	char date[32], src[1024];
 	size_t npts = 0, cap = 600;
 	time_t now = time(NULL);
 	FILE *o = stdout;
@@ -435,8 +528,9 @@ int ks_cmd_calibrate(int argc, char **argv)
 		return KS_EXIT_ERROR;
 	}
 	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&now));
-	pool_init(&pool, 16384); /* 2 x 64 MiB: larger than the last-level cache */
-	pool_init(&warm, 256);   /* 2 x 1 MiB: cache-resident */
+	pool_init(&pool, 16384, true);  /* 2 x 64 MiB, shuffled: larger than the LLC */
+	pool_init(&seq, 16384, false);  /* the same in address order (the scanner) */
+	pool_init(&warm, 256, false);   /* 2 x 1 MiB: cache-resident */
 	x = ks_xmalloc(cap * sizeof(*x));
 	y = ks_xmalloc(cap * sizeof(*y));
 	if (!ks_cli_quiet)
@@ -446,11 +540,12 @@ int ks_cmd_calibrate(int argc, char **argv)
 		unsigned o2 = off == PG ? PG - 1 : off;
 
 		x[npts] = o2 + 1;
-		y[npts++] = time_compare(&warm, o2, reps, 5);
+		y[npts++] = time_compare(&warm, &warm, o2, reps, 5);
 	}
 	x[npts] = PG; /* equal pages: all 4096 bytes */
-	y[npts++] = time_compare(&warm, PG, reps, 5);
-	cold_cmp = time_compare(&pool, PG, reps, 5);
+	y[npts++] = time_compare(&warm, &warm, PG, reps, 5);
+	cold_cmp[0] = time_compare(&warm, &pool, 0, reps, 5);
+	cold_cmp[1] = time_compare(&warm, &pool, PG, reps, 5);
 	if (getenv("KS_CALIBRATE_DUMP"))
 		for (size_t i = 0; i < npts; i++)
 			fprintf(stderr, "compare %g %g\n", x[i], y[i]);
@@ -489,21 +584,22 @@ int ks_cmd_calibrate(int argc, char **argv)
 			order[j] = t;
 		}
 		ins_ns = 0;
+		timer_ns = now_ns();
+		for (unsigned r = 0; r < 100000; r++)
+			sink_u64 += (uint64_t)now_ns();
+		timer_ns = (now_ns() - timer_ns) / 100000; /* one clock read */
 		for (size_t n = 16; n <= maxn; n *= 4) {
 			struct ks_rb_root root = KS_RB_ROOT;
 			uint64_t visits = 0;
 			unsigned searches = 20000 * scale;
-			double t0;
+			double t0, link_ns = 0;
 
 			for (size_t i = 0; i < n; i++)
 				order[i]->key = rnd();
-			t0 = now_ns();
 			for (size_t i = 0; i < n; i++)
-				visits += tree_insert(&root, order[i]);
-			if (n == maxn) {
-				ins_ns = (now_ns() - t0) / n; /* walk + link + rebalance */
-				ins_visits = (double)visits / n;
-			}
+				visits += tree_insert(&root, order[i], &link_ns);
+			if (n == maxn) /* link + rebalance, minus one clock read per insert */
+				ins_ns = link_ns / n - timer_ns;
 			visits = 0;
 			t0 = now_ns();
 			for (unsigned s = 0; s < searches; s++)
@@ -516,7 +612,6 @@ int ks_cmd_calibrate(int argc, char **argv)
 	}
 	if (ks_fit_linear(x, y, npts, &treefit, &err))
 		goto out_err;
-	ins_ns -= treefit.c1 * ins_visits;
 	if (ins_ns < 0)
 		ins_ns = 0;
 	if (!ks_cli_quiet)
@@ -538,14 +633,23 @@ int ks_cmd_calibrate(int argc, char **argv)
 		    repeat(m_lockwalk, &w0, 10, &wlock0, &err))
 			goto out_err;
 	}
+	{
+		struct csum_arg ws = { &seq, 0, 4000 * scale }, wr = { &pool, 0, 4000 * scale };
+
+		if (repeat(m_walk, &ws, 10, &walk_seq, &err) ||
+		    repeat(m_walk, &wr, 10, &walk_rand, &err))
+			goto out_err;
+	}
 	if (outpath && !(o = fopen(outpath, "w"))) {
 		ks_cli_error("%s: cannot write", outpath);
 		goto out;
 	}
 	fprintf(o, "# arch-models/%s.yaml - written by `sim calibrate` (ksmsim %s) on %s.\n"
 		"# Host: %ld CPUs online. Every number below was measured on this host in\n"
-		"# user space with real 4 KiB buffers (cold: pages cycled through 2 x 64 MiB);\n"
-		"# fits are GSL least squares (gsl_fit_linear), means carry their standard error.\n"
+		"# user space with real 4 KiB buffers (cold: 4 KiB pages of 2 x 64 MiB visited\n"
+		"# in shuffled order);\n"
+		"# fits are GSL least squares (gsl_fit_linear); repeated runs give their median\n"
+		"# with the standard error of their mean (stderr_ns).\n"
 		"# Steps ksmd does in the kernel are measured through the nearest user-space\n"
 		"# operation; each `source` names the proxy. See docs/cost-models.md.\n",
 		name, PACKAGE_VERSION, date, sysconf(_SC_NPROCESSORS_ONLN));
@@ -554,16 +658,18 @@ int ks_cmd_calibrate(int argc, char **argv)
 	snprintf(src, sizeof(src), "sim calibrate %s: kernel-style word-at-a-time memcmp of two "
 		 "cache-resident 4 KiB pages first differing at offsets 0,8,..,4088,4095 and "
 		 "equal pages (min of 5 trials of %u pairs each); y = fixed + per_byte*(offset+1). "
-		 "Cold pages (2 x 64 MiB pool) took %.0f ns for a whole-page compare against %.0f "
-		 "predicted warm: cache misses are not in this model", date, reps, cold_cmp,
-		 cmpfit.c0 + cmpfit.c1 * PG);
+		 "Against a cold page (64 MiB pool, shuffled) a compare took %.0f ns at offset 0 "
+		 "and %.0f ns for a whole page (%.0f predicted): tree walks revisit the top of "
+		 "the tree and the compared prefixes, so the warm fit is used (a Linux 6.18 "
+		 "profile of ksmd: memcmp about 25 ns per call on random pages)",
+		 date, reps, cold_cmp[0], cold_cmp[1], cmpfit.c0 + cmpfit.c1 * PG);
 	put_linear(o, "  ", "compare", cmpfit.c0 > 0 ? cmpfit.c0 : 0, cmpfit.c1, &cmpfit, NULL,
 		   src);
 	fprintf(o, "  checksum:\n");
 	for (unsigned a = 0; a < KS_CSUM_COUNT; a++) {
 		snprintf(src, sizeof(src), "sim calibrate %s: models/checksum.c %s over cold 4 KiB "
-			 "pages, mean of %zu runs of %u pages; whole pages only, so the fixed "
-			 "part is folded into per_byte", date,
+			 "pages in shuffled order (2 x 64 MiB pool), median of %zu runs of %u pages; "
+			 "whole pages only, so the fixed part is folded into per_byte", date,
 			 ks_checksum_name((enum ks_checksum_alg)a), csum[a].n, 256 * scale);
 		put_linear(o, "    ", ks_checksum_name((enum ks_checksum_alg)a), 0,
 			   csum[a].mean / PG, NULL, &csum[a], src);
@@ -574,26 +680,47 @@ int ks_cmd_calibrate(int argc, char **argv)
 		       "random memory order, ns per search against nodes visited, per-visit slope "
 		       "%.3f +- %.3f ns, R2 %.4f, n %zu (ksm_get_folio keyhole not included)",
 		       date, treefit.c1, treefit.se1, treefit.r2, treefit.n));
-	put_simple(o, "unstable_visit", treefit.c1 + lock4.mean, &lock4,
-		   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + rwlock read pair with "
-		       "4 dependent cold loads (mmap_read_lock + 4-level page-table walk of the "
-		       "tree item's mm, %.2f ns)", date, treefit.c1, lock4.mean));
+	if (walk_rand.mean > 0)
+		put_simple(o, "unstable_visit", treefit.c1 + walk_rand.mean, &walk_rand,
+			   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + the kernel's "
+			       "walk to a tree item's page (get_mergeable_page: mmap_read_lock, VMA "
+			       "lookup, page-table walk, folio ref) measured as move_pages(2) of one "
+			       "page minus getppid(2), pages of a 64 MiB pool in shuffled order, "
+			       "%.2f ns", date, treefit.c1, walk_rand.mean));
+	else
+		put_simple(o, "unstable_visit", treefit.c1 + lock4.mean, &lock4,
+			   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + rwlock read "
+			       "pair with 4 dependent cold loads (mmap_read_lock + 4-level "
+			       "page-table walk of the tree item's mm, %.2f ns; move_pages(2) not "
+			       "available)", date, treefit.c1, lock4.mean));
 	put_simple(o, "chain_dup", treefit.c1 + lock0.mean, NULL,
 		   SRC("sim calibrate %s: rbtree per-visit slope + one dependent cold load "
 		       "(hlist step to the dup)", date));
 	put_simple(o, "tree_insert", ins_ns, NULL,
-		   SRC("sim calibrate %s: models/rbtree.c insert into a 256Ki-node tree "
-		       "(link + rebalance) minus the walk's visits", date));
+		   SRC("sim calibrate %s: models/rbtree.c link + rebalance of inserts into a "
+		       "tree growing to 256Ki nodes, timed alone (the kernel inserts where its "
+		       "search ended), minus one clock read (%.1f ns)", date, timer_ns));
 	put_simple(o, "stale_node", mfree.mean + ins_ns, NULL,
 		   SRC("sim calibrate %s: malloc/free of 64 B (slab free) + one rb erase, taken "
 		       "as one rb insert", date));
-	put_simple(o, "anon_page", wlock4.mean, &wlock4,
-		   SRC("sim calibrate %s: rwlock read pair + 4 dependent cache-resident loads "
-		       "(mmap lock + folio_walk of the scanned address; the scanner walks its own "
-		       "page tables in address order, so they are warm)", date));
-	put_simple(o, "ksm_page", wlock4.mean, &wlock4,
-		   SRC("sim calibrate %s: as anon_page (the KSM-page early return still takes "
-		       "the mmap lock and walks to the folio)", date));
+	if (walk_seq.mean > 0) {
+		put_simple(o, "anon_page", walk_seq.mean, &walk_seq,
+			   SRC("sim calibrate %s: the kernel's walk to the scanned page "
+			       "(scan_get_next_rmap_item: mmap_read_lock, VMA lookup, page-table "
+			       "walk, folio ref) measured as move_pages(2) of one page minus "
+			       "getppid(2), pages of a 64 MiB pool in address order", date));
+		put_simple(o, "ksm_page", walk_seq.mean, &walk_seq,
+			   SRC("sim calibrate %s: as anon_page (the KSM-page early return comes "
+			       "after the same walk)", date));
+	} else {
+		put_simple(o, "anon_page", wlock4.mean, &wlock4,
+			   SRC("sim calibrate %s: rwlock read pair + 4 dependent cache-resident "
+			       "loads (mmap lock + folio_walk of the scanned address; move_pages(2) "
+			       "not available)", date));
+		put_simple(o, "ksm_page", wlock4.mean, &wlock4,
+			   SRC("sim calibrate %s: as anon_page (the KSM-page early return still "
+			       "takes the mmap lock and walks to the folio)", date));
+	}
 	put_simple(o, "walk_entry", wlock0.mean, &wlock0,
 		   SRC("sim calibrate %s: one dependent cache-resident load (rmap_list step / "
 		       "PTE read in address order)", date));
@@ -608,7 +735,7 @@ int ks_cmd_calibrate(int argc, char **argv)
 		       "proxy)", date));
 	put_simple(o, "wrprotect", mprot.mean, &mprot,
 		   SRC("sim calibrate %s: mprotect() of one resident page (PTE change + local TLB "
-		       "flush + syscall entry), mean of %zu runs", date, mprot.n));
+		       "flush + syscall entry), median of %zu runs", date, mprot.n));
 	put_simple(o, "replace", mprot.mean, &mprot,
 		   SRC("sim calibrate %s: as wrprotect (replace_page: PTE replace + flush)", date));
 	put_simple(o, "merge", mfree.mean + ins_ns, NULL,
@@ -626,7 +753,7 @@ int ks_cmd_calibrate(int argc, char **argv)
 	put_simple(o, "batch", wake.mean, &wake,
 		   SRC("sim calibrate %s: one thread sleep/wakeup (half a pipe round trip)", date));
 	put_simple(o, "page_copy", copy.mean, &copy,
-		   SRC("sim calibrate %s: memcpy of a cold 4 KiB page, mean of %zu runs", date,
+		   SRC("sim calibrate %s: memcpy of a cold 4 KiB page, median of %zu runs", date,
 		       copy.n));
 	fprintf(o, "  guest_tlb_factor:\n    value: 1.0\n    source: \"sim calibrate %s: the "
 		"flushes above were measured on this host as it runs (a guest's virtualisation "
@@ -646,6 +773,7 @@ out_err:
 	ks_cli_error("calibrate: %s", err.msg);
 out:
 	pool_fini(&pool);
+	pool_fini(&seq);
 	pool_fini(&warm);
 	free(x);
 	free(y);

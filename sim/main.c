@@ -47,6 +47,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "regress", ks_cmd_regress },
 	{ "calibrate", ks_cmd_calibrate },
 	{ "bench", ks_cmd_bench },
+	{ "validate-timing", ks_cmd_validate_timing },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,384 @@
+/* cmd_validate_timing.c - `sim validate-timing DIR... [--arch NAME] [--threshold R]
+ * [--quiet]`: cost-model validation 1 (docs/cost-models.md). Replays each kernel trace
+ * (docs/kernel-traces.md) through the simulator WITH an arch cost model and compares,
+ * batch by batch, the predicted ksmd CPU time with the kernel's (batches.csv
+ * ksmd_cpu_ns, from /proc/<ksmd>/schedstat). Also shown: the kernel's on-CPU span
+ * t_end - t_start (switch-in to sleep) where the switch-in was recorded.
+ *
+ * Per batch: ratio = simulated / kernel, error = |simulated - kernel| / kernel. Per
+ * trace and over all batches of all traces: the median ratio, the median error and the
+ * ratio of the sums. Exit 0 when the median error over all batches is within the
+ * threshold (default 0.20), 1 when it is not, 2 on bad input.
+ *
+ * The replay must do the kernel's work for the comparison to mean anything: the batch's
+ * pages_scanned, pages_sharing and full_scans are compared too, and a batch whose work
+ * differs is reported (and counted in "work diverged"). The cost model delays each
+ * batch by its cost, as ksmd does; static workloads are unaffected by that. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cost_hooks.h"
+#include "kernel_trace.h"
+#include "load_scenario.h"
+#include "world.h"
+#include "xalloc.h"
+
+/* One compared batch. */
+struct vt_row {
+	uint64_t batch;        /* ksmd batch, 1-based */
+	int64_t pages;         /* pages scanned by the kernel in the batch */
+	int64_t kernel_ns;     /* kernel ksmd CPU time of the batch, ns */
+	int64_t span_ns;       /* kernel t_end - t_start, ns (-1: no switch-in recorded) */
+	int64_t sim_ns;        /* predicted ksmd CPU time, ns */
+	bool work_ok;          /* simulated counters equal the kernel's after the batch */
+};
+
+/* What the replay produced, batch by batch. */
+struct vt_sim {
+	struct ks_sink sink;          /* must be first: the world calls it */
+	struct ks_cost_model *cm;
+	struct ks_ksm_stats *st;      /* [batch - 1]: counters after each batch */
+	size_t nb, cap;
+};
+
+static int vt_begin(struct ks_sink *s, const struct ks_run_info *r, struct ks_err *e)
+{
+	(void)s, (void)r, (void)e;
+	return 0;
+}
+
+static int vt_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *e)
+{
+	(void)s, (void)smp, (void)e;
+	return 0;
+}
+
+static int vt_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
+{
+	(void)s, (void)ps, (void)e;
+	return 0;
+}
+
+static int vt_end(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *e)
+{
+	(void)s, (void)sum, (void)e;
+	return 0;
+}
+
+static void vt_close(struct ks_sink *s)
+{
+	(void)s;
+}
+
+static void vt_on_batch(void *self, const struct ks_sample *smp)
+{
+	struct vt_sim *r = self;
+
+	if (r->nb == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->st = ks_xrealloc(r->st, r->cap * sizeof(*r->st));
+	}
+	r->st[r->nb++] = smp->st;
+}
+
+static void vt_on_batch_work(void *self, ks_time t, uint64_t ns, const struct ks_work *w)
+{
+	struct vt_sim *r = self;
+
+	(void)ns, (void)w;
+	ks_cost_model_note_batch_end(r->cm, t);
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (sorts v); NAN when n is 0. */
+static double median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Summary of a set of rows: rows with kernel_ns <= 0 are not compared. */
+struct vt_sum {
+	size_t n;             /* compared batches */
+	size_t work_bad;      /* of which the simulated work differed */
+	double med_ratio;     /* median simulated / kernel */
+	double med_err;       /* median |simulated - kernel| / kernel */
+	double sum_ratio;     /* sum simulated / sum kernel */
+	double kernel_ms, sim_ms; /* sums, ms */
+};
+
+static void summarise(const struct vt_row *rows, size_t n, struct vt_sum *s)
+{
+	double *ratio = ks_xmalloc((n + 1) * sizeof(*ratio));
+	double *err = ks_xmalloc((n + 1) * sizeof(*err));
+	double ks = 0, ss = 0;
+
+	*s = (struct vt_sum){ 0 };
+	for (size_t i = 0; i < n; i++) {
+		double k = (double)rows[i].kernel_ns, x = (double)rows[i].sim_ns;
+
+		if (rows[i].kernel_ns <= 0)
+			continue;
+		ratio[s->n] = x / k;
+		err[s->n] = fabs(x - k) / k;
+		s->n++;
+		if (!rows[i].work_ok)
+			s->work_bad++;
+		ks += k;
+		ss += x;
+	}
+	s->med_ratio = median(ratio, s->n);
+	s->med_err = median(err, s->n);
+	s->sum_ratio = ks > 0 ? ss / ks : NAN;
+	s->kernel_ms = ks / 1e6;
+	s->sim_ms = ss / 1e6;
+	free(ratio);
+	free(err);
+}
+
+/* ---- one trace ---- */
+
+static int load_trace_scenario(const struct ks_ktrace *kt, struct ks_scenario *sc,
+			       struct ks_err *err)
+{
+	char origin[4200];
+	const char *hz = ks_ktrace_meta(kt, "hz");
+	uint64_t nb = kt->nbatches - 1, s;
+	int rc;
+
+	snprintf(origin, sizeof(origin), "%s/scenario.yaml", kt->dir);
+	rc = ks_scenario_load_string(kt->scenario_text, origin, NULL, 0, sc, err);
+	if (rc)
+		return rc;
+	s = (uint64_t)sc->ksm.sleep_millisecs * 1000000;
+	if (!s)
+		return ks_err_set(err, KS_EINVAL, "%s: sleep_millisecs 0 cannot be replayed "
+				  "batch by batch", origin);
+	/* batch k starts at (k-1) * sleep plus the cost of the batches before it: twice
+	 * the recorded span leaves room for costs of up to a sleep per batch (batches
+	 * after the recorded ones are not compared) */
+	sc->duration = 2 * nb * s + s / 2;
+	sc->stop_when_stable = false;
+	sc->sample_mode = KS_SAMPLE_BATCH;
+	sc->sample_every = 1;
+	sc->process_samples = false;
+	if (hz && atoi(hz) > 0)
+		sc->ksm.hz = (unsigned)atoi(hz);
+	return 0;
+}
+
+static bool same_work(const struct ks_kt_batch *kb, const struct ks_ksm_stats *st)
+{
+	return kb->c[KS_KT_PAGES_SCANNED] == (int64_t)st->pages_scanned &&
+	       kb->c[KS_KT_FULL_SCANS] == (int64_t)st->full_scans &&
+	       kb->c[KS_KT_PAGES_SHARING] == (int64_t)st->pages_sharing &&
+	       kb->c[KS_KT_PAGES_SHARED] == (int64_t)st->pages_shared;
+}
+
+static void print_rows(const struct vt_row *rows, size_t n)
+{
+	printf("  %6s %6s %12s %12s %12s %7s %7s\n", "batch", "pages", "kernel_us",
+	       "span_us", "sim_us", "ratio", "error");
+	for (size_t i = 0; i < n; i++) {
+		const struct vt_row *r = &rows[i];
+		char span[24];
+
+		if (r->span_ns >= 0)
+			snprintf(span, sizeof(span), "%.1f", r->span_ns / 1e3);
+		else
+			snprintf(span, sizeof(span), "-");
+		if (r->kernel_ns > 0)
+			printf("  %6" PRIu64 " %6" PRId64 " %12.1f %12s %12.1f %7.3f %6.1f%%%s\n",
+			       r->batch, r->pages, r->kernel_ns / 1e3, span, r->sim_ns / 1e3,
+			       (double)r->sim_ns / (double)r->kernel_ns,
+			       100 * fabs((double)(r->sim_ns - r->kernel_ns)) /
+			       (double)r->kernel_ns, r->work_ok ? "" : "  work differs");
+		else
+			printf("  %6" PRIu64 " %6" PRId64 " %12s %12s %12.1f %7s %7s\n", r->batch,
+			       r->pages, "-", span, r->sim_ns / 1e3, "-", "-");
+	}
+}
+
+/* Replays one trace; appends its rows to *all (*nall of them). */
+static int validate_one(const char *dir, const char *arch, bool verbose, struct vt_row **all,
+			size_t *nall, struct ks_err *err)
+{
+	struct ks_ktrace *kt = NULL;
+	struct ks_scenario sc;
+	struct vt_sim r = { .sink = { vt_begin, vt_sample, vt_proc, vt_end, vt_close, 0 } };
+	struct ks_world_opts o = { 0 };
+	struct ks_summary sum;
+	const struct ks_cost_batch *cb;
+	struct vt_row *rows;
+	struct vt_sum s;
+	size_t ncb, nk;
+	int rc = ks_ktrace_read(dir, &kt, err);
+
+	if (rc)
+		return rc;
+	rc = load_trace_scenario(kt, &sc, err);
+	if (rc)
+		goto out_trace;
+	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {
+		rc = ks_err_set(err, KS_EINVAL, "%s: advisor_mode scan-time traces are not "
+				"timing references (the advisor changes pages_to_scan from the "
+				"kernel's own CPU time)", dir);
+		goto out_sc;
+	}
+	rc = ks_cost_model_open(arch, &sc.ksm, &r.cm, err);
+	if (rc)
+		goto out_sc;
+	if (!r.cm) {
+		rc = ks_err_set(err, KS_EINVAL, "no arch model given (--arch NAME)");
+		goto out_sc;
+	}
+	o.sc = &sc;
+	o.sink = &r.sink;
+	o.cost = ks_cost_model_hooks(r.cm);
+	o.on_batch = vt_on_batch;
+	o.on_batch_work = vt_on_batch_work;
+	o.self = &r;
+	rc = ks_world_run(&o, &sum, err);
+	if (rc)
+		goto out_cm;
+	cb = ks_cost_model_batches(r.cm, &ncb);
+	nk = kt->nbatches - 1;
+	rows = ks_xcalloc(nk + 1, sizeof(*rows));
+	for (size_t k = 1; k <= nk; k++) {
+		const struct ks_kt_batch *kb = &kt->batches[k];
+		struct vt_row *row = &rows[k - 1];
+
+		row->batch = k;
+		row->pages = kb->c[KS_KT_PAGES_SCANNED] - kt->batches[k - 1].c[KS_KT_PAGES_SCANNED];
+		row->kernel_ns = kb->ksmd_cpu_ns;
+		row->span_ns = kb->t_start_ns > 0 && kb->t_end_ns >= kb->t_start_ns ?
+			       kb->t_end_ns - kb->t_start_ns : -1;
+		row->sim_ns = k <= ncb ? (int64_t)cb[k - 1].ns : 0;
+		row->work_ok = k <= r.nb && same_work(kb, &r.st[k - 1]);
+	}
+	summarise(rows, nk, &s);
+	if (!ks_cli_quiet)
+		printf("%s: %zu batches (%zu simulated), arch %s: median ratio %.3f, median "
+		       "error %.1f%%, sum %.2f ms simulated / %.2f ms kernel (ratio %.3f)%s\n",
+		       dir, nk, ncb, ks_cost_model_name(r.cm), s.med_ratio, 100 * s.med_err,
+		       s.sim_ms, s.kernel_ms, s.sum_ratio,
+		       s.work_bad ? "; simulated work differs in some batches" : "");
+	if (verbose && !ks_cli_quiet)
+		print_rows(rows, nk);
+	*all = ks_xrealloc(*all, (*nall + nk + 1) * sizeof(**all));
+	memcpy(*all + *nall, rows, nk * sizeof(*rows));
+	*nall += nk;
+	free(rows);
+out_cm:
+	ks_cost_model_free(r.cm);
+out_sc:
+	ks_scenario_fini(&sc);
+out_trace:
+	free(r.st);
+	ks_ktrace_free(kt);
+	return rc;
+}
+
+static void vt_usage(FILE *out)
+{
+	fputs("usage: sim validate-timing DIR... [--arch NAME] [--threshold R] [--batches]\n"
+	      "                           [--quiet]\n"
+	      "\n"
+	      "Replays each kernel trace DIR (recorded by 'sim record-kernel') with an arch\n"
+	      "cost model and compares the predicted ksmd CPU time of every batch with the\n"
+	      "kernel's (batches.csv ksmd_cpu_ns): per-batch ratio and error, their medians\n"
+	      "per trace and over all batches (cost-model validation 1, docs/cost-models.md).\n"
+	      "\n"
+	      "  -a, --arch NAME       arch model (default: x86_64)\n"
+	      "  -t, --threshold R     largest median error accepted (default 0.20)\n"
+	      "  -b, --batches         print every batch (kernel, on-CPU span, simulated)\n"
+	      "  -q, --quiet           print only the overall line\n"
+	      "  -h, --help            this help\n"
+	      "exit status: 0 median error within R, 1 above R, 2 bad input or I/O\n", out);
+}
+
+int ks_cmd_validate_timing(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "batches", no_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *arch = "x86_64";
+	double thr = 0.20;
+	bool verbose = false;
+	struct vt_row *all = NULL;
+	size_t nall = 0;
+	struct vt_sum s;
+	int c, failed = 0;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:t:bqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': arch = optarg; break;
+		case 't':
+			thr = strtod(optarg, &end);
+			if (end == optarg || *end || !(thr >= 0)) {
+				ks_cli_error("--threshold: expected a ratio >= 0 (e.g. 0.2), got '%s'",
+					     optarg);
+				return KS_EXIT_ERROR;
+			}
+			break;
+		case 'b': verbose = true; break;
+		case 'q': ks_cli_quiet = 1; break;
+		case 'h':
+			vt_usage(stdout);
+			return KS_EXIT_OK;
+		case ':':
+			ks_cli_error("option '%s' needs a value; try 'sim validate-timing --help'",
+				     argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		default:
+			ks_cli_error("validate-timing: bad option '%s'; try 'sim validate-timing "
+				     "--help'", argv[optind - 1]);
+			return KS_EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		ks_cli_error("validate-timing needs at least one kernel trace directory; try "
+			     "'sim validate-timing --help'");
+		return KS_EXIT_ERROR;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct ks_err err = { 0 };
+
+		if (validate_one(argv[i], arch, verbose, &all, &nall, &err)) {
+			ks_cli_error("%s", err.msg);
+			failed = 1;
+		}
+	}
+	if (failed) {
+		free(all);
+		return KS_EXIT_ERROR;
+	}
+	summarise(all, nall, &s);
+	free(all);
+	printf("all: %zu batches of %d traces: median ratio %.3f, median error %.1f%% "
+	       "(threshold %.0f%%): %s\n", s.n, argc - optind, s.med_ratio, 100 * s.med_err,
+	       100 * thr, s.n && s.med_err <= thr ? "PASS" : "FAIL");
+	return s.n && s.med_err <= thr ? KS_EXIT_OK : KS_EXIT_CHECK_FAILED;
+}
