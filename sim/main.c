@@ -48,6 +48,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "calibrate", ks_cmd_calibrate },
 	{ "bench", ks_cmd_bench },
 	{ "validate-timing", ks_cmd_validate_timing },
+	{ "sweep", ks_cmd_sweep },
 };
 
 int main(int argc, char **argv)

@@ -66,6 +66,18 @@ check "truncated trace: nothing written" 0 "$(q "$tmp/cut.db" 'select count(*) f
 "$SIM" --scenario "$data/tiny.yaml" --set ksm.pages_to_scan=7 --db "$tmp/s.db" --quiet
 check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"
 
+# sim sweep: every point x seed is a run; sweep_runs says which.
+"$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=10,30 --seeds 2 \
+	--db "$tmp/sw.db" >"$tmp/sw.out"
+check "sweep exit" 0 $?
+check "sweep runs" 4 "$(q "$tmp/sw.db" 'select count(*) from runs')"
+check "sweep points" "0|10|2;1|30|2" "$(q "$tmp/sw.db" "select group_concat(x, ';') from (select r.point || '|' || max(s.pages_to_scan) || '|' || count(distinct r.run_id) as x from sweep_runs r join samples s on s.run_id = r.run_id group by r.point order by r.point)")"
+grep -q "^ksm.pages_to_scan=30 " "$tmp/sw.out" && ok || bad "sweep table: $(cat "$tmp/sw.out")"
+"$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scn=1 --db "$tmp/sw2.db" >/dev/null 2>&1
+check "sweep bad key" 2 $?
+"$SIM" sweep --scenario "$data/tiny.yaml" --vary nothing 2>/dev/null
+check "sweep bad vary" 2 $?
+
 # Lookup by name: the shipped scenarios are found from any folder.
 (cd "$tmp" && "$SIM" --scenario ksmpages-best --set duration=1s --set processes.ksmpages.regions.buf.size=4MiB --quiet)
 check "lookup by name" 0 $?
