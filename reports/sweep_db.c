@@ -1,25 +1,11 @@
-/* sweep_db.c - the sweeps and sweep_runs tables (docs/results-schema.md). */
+/* sweep_db.c - rows of the sweeps and sweep_runs tables (sim/base/results_schema.h). */
 #include <sqlite3.h>
 #include <stddef.h>
 
 #include "sweep_db.h"
 
-#define SWEEP_SQL_CREATE \
-	"CREATE TABLE IF NOT EXISTS sweeps (" \
-	" id INTEGER PRIMARY KEY," \
-	" scenario TEXT NOT NULL," \
-	" vary TEXT NOT NULL," \
-	" seeds INTEGER NOT NULL," \
-	" started_unix_ms INTEGER);" \
-	"CREATE TABLE IF NOT EXISTS sweep_runs (" \
-	" sweep_id INTEGER NOT NULL REFERENCES sweeps(id)," \
-	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
-	" point INTEGER NOT NULL," \
-	" params TEXT NOT NULL," \
-	" seed INTEGER NOT NULL);"
-
-/* Opens the database in a write transaction with the sweep tables created, and prepares
- * `sql`. 0 or KS_ESQL (err set, everything closed). */
+/* Opens a results database (its schema, with the sweep tables, exists: a run was
+ * written to it first) in a write transaction and prepares `sql`. 0 or KS_ESQL (err set, everything closed). */
 static int begin(const char *path, const char *sql, sqlite3 **db, sqlite3_stmt **st,
 		 struct ks_err *err)
 {
@@ -27,7 +13,7 @@ static int begin(const char *path, const char *sql, sqlite3 **db, sqlite3_stmt *
 	*st = NULL;
 	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(*db, 5000);
-		if (sqlite3_exec(*db, "BEGIN IMMEDIATE;" SWEEP_SQL_CREATE, NULL, NULL, NULL) ==
+		if (sqlite3_exec(*db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
 			    SQLITE_OK &&
 		    sqlite3_prepare_v2(*db, sql, -1, st, NULL) == SQLITE_OK)
 			return 0;

@@ -194,6 +194,18 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
  * counter is a sysfs counter name, "pidN.<ksm_stat field>" or "merges.pidN" (successful
  * merge tracepoints of process N in that batch); a missing side is NULL. */
 
+/* sweeps: one row per `sim sweep` (scenario, the varied keys separated by spaces, seeds
+ * per point, wall-clock start in ms); sweep_runs: which run is which point (point index,
+ * its overrides "key=value ...", seed). */
+#define KS_RESULTS_SQL_SWEEP \
+	"CREATE TABLE IF NOT EXISTS sweeps(" \
+	" id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, vary TEXT NOT NULL," \
+	" seeds INTEGER NOT NULL, started_unix_ms INTEGER);" \
+	"CREATE TABLE IF NOT EXISTS sweep_runs(" \
+	" sweep_id INTEGER NOT NULL REFERENCES sweeps(id)," \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" point INTEGER NOT NULL, params TEXT NOT NULL, seed INTEGER NOT NULL);"
+
 /* Every schema fragment, in creation order (referenced tables first); NULL-terminated.
  * Later tables are appended here (see the top comment). */
 static const char *const ks_results_schema_sql[] = {
@@ -205,6 +217,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_LATENCY_HIST,
 	KS_RESULTS_SQL_COST_MERGE_WINDOWS,
 	KS_RESULTS_SQL_REGRESS,
+	KS_RESULTS_SQL_SWEEP,
 	NULL
 };
 
