@@ -68,8 +68,15 @@ static void usage(FILE *out)
 	      "  -h, --help           this help\n"
 	      "  -V, --version        print the version\n"
 	      "\n"
-	      "commands: run (default), trace, report, sweep, regress, record-kernel,\n"
-	      "          calibrate, bench\n"
+	      "commands (sim COMMAND --help for each):\n"
+	      "  report           print a run of a results database (summary, chart, CSV)\n"
+	      "  sweep            run a scenario over a grid of --set values and seeds\n"
+	      "  trace            convert, generate or describe page-write traces\n"
+	      "  record-kernel    run a scenario on this machine's real KSM and record it\n"
+	      "  regress          replay kernel traces and compare counters batch by batch\n"
+	      "  calibrate        measure this host's costs into an arch model\n"
+	      "  validate-timing  compare predicted and recorded per-batch ksmd time\n"
+	      "  bench            speed and memory benchmarks\n"
 	      "exit status: 0 success, 1 a check failed, 2 bad input or I/O error,\n"
 	      "             130 interrupted (the run is kept, marked interrupted)\n",
 	      out);
