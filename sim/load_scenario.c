@@ -112,6 +112,11 @@ static int conv_word(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
 	if (!v)
 		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'value' in %s", where);
 	s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+	if (!strcmp(s, "serial")) {
+		pt->source = KS_PV_SERIAL;
+		pt->value = 0;
+		return 0;
+	}
 	if (!strcmp(s, "index")) {
 		pt->source = KS_PV_INDEX;
 		pt->value = 0;
@@ -124,7 +129,8 @@ static int conv_word(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
 		pt->value = strtoull(s + 6, &end, 0);
 		if (s[6] < '0' || s[6] > '9' || *end)
 			return ks_yaml_fail(yd, v, KS_EINVAL,
-					    "value must be an integer, index or index+N, got '%s'", s);
+					    "value must be an integer, index, index+N or serial, got '%s'",
+					    s);
 		return 0;
 	}
 	pt->source = KS_PV_CONST;

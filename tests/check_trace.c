@@ -517,14 +517,14 @@ START_TEST(test_trace_gen_tiny_exact)
 	x->cls = 1, x->arg = 0, x->step = 1;
 	rec_class(&e, 0, 2, KS_CONTENT_RANDOM, v.n > 4 ? v.r[4].spec.seed : 0);
 	x = rec_op(&e, 0, KS_TR_WRITE, 1, base + 2 * 4096, 2);
-	x->cls = 2, x->arg = 0, x->step = 1;
+	x->cls = 2, x->arg = 1ULL << 39, x->step = 1; /* serials start above page indices */
 	x = rec_op(&e, KS_MS(1), KS_TR_START, 2, 0, 0);
 	strcpy(x->name, "vm/1");
 	rec_op(&e, KS_MS(1), KS_TR_MMAP, 2, base, 4);
 	x = rec_op(&e, KS_MS(1), KS_TR_WRITE, 2, base, 2);
 	x->cls = 1, x->arg = 0, x->step = 1;
 	x = rec_op(&e, KS_MS(1), KS_TR_WRITE, 2, base + 2 * 4096, 2);
-	x->cls = 2, x->arg = 2, x->step = 1;     /* fresh serials */
+	x->cls = 2, x->arg = (1ULL << 39) + 2, x->step = 1; /* fresh serials */
 	rec_op(&e, KS_MS(2), KS_TR_MERGEABLE, 1, base, 4);
 	rec_op(&e, KS_MS(3), KS_TR_MERGEABLE, 2, base, 4);
 	rec_op(&e, KS_MS(10), KS_TR_EXIT, 1, 0, 0);

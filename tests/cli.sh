@@ -62,6 +62,11 @@ check "truncated trace exit" 2 $?
 printf '%s' "$out" | grep -q "cut.kst:[0-9]*: truncated" && ok || bad "truncated trace message: $out"
 check "truncated trace: nothing written" 0 "$(q "$tmp/cut.db" 'select count(*) from runs' 2>/dev/null || echo 0)"
 
+# `serial` words make every page unique; `index` words repeat across processes.
+"$SIM" --scenario "$data/serial.yaml" --db "$tmp/se.db" --quiet
+check "serial words" "10|10|20" \
+	"$(q "$tmp/se.db" 'select pages_shared, pages_sharing, pages_unshared + pages_volatile from samples order by t_ns desc, batch desc limit 1')"
+
 # --set overrides reach the model.
 "$SIM" --scenario "$data/tiny.yaml" --set ksm.pages_to_scan=7 --db "$tmp/s.db" --quiet
 check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"

@@ -39,10 +39,14 @@ enum {
 };
 
 /* A content class of the generated trace. */
+#define GEN_SERIAL_BASE (1ULL << 39) /* content args are 40 bits; page indices stay below */
+
 struct gen_class {
 	struct ks_content_class_spec spec;             /* spec.patches points at patches */
 	struct ks_patch patches[KS_CONTENT_MAX_PATCHES]; /* FILL words */
 	uint32_t id;                                   /* trace class id; 0 = not emitted yet */
+	bool serial;                                   /* args are fresh serials (RANDOM, or
+							* FILL with `serial` words) */
 };
 
 /* Per group: the class (index into gen->classes) of each part and each schedule. */
@@ -114,7 +118,9 @@ struct gen {
 	struct gen_cursor *cursors;   /* heap payloads (owned) */
 	struct ks_heap heap;          /* cursors by (next time, process, cursor index) */
 	gsl_rng *shuffle_rng;         /* reseeded per shuffled region (owned) */
-	uint64_t serial;              /* next unique RANDOM serial */
+	uint64_t serial;              /* next unique serial (RANDOM pages, `serial` words);
+				       * starts at GEN_SERIAL_BASE, above any page index,
+				       * so a `serial` word never equals an `index` word */
 	struct ks_trace_rec *pending; /* a WRITE held back behind its CLASS (owned) */
 	bool have_pending;            /* pending is valid */
 };
@@ -191,6 +197,7 @@ static int gen_class_of(struct gen *g, const struct ks_content_spec *cs, const c
 		break;
 	case KS_SPEC_RANDOM:
 		c.spec.kind = KS_CONTENT_RANDOM;
+		c.serial = true;
 		c.spec.seed = mix64(g->sc->seed ^ GEN_SALT_RANDOM_CLASS);
 		break;
 	case KS_SPEC_FILL:
@@ -205,24 +212,32 @@ static int gen_class_of(struct gen *g, const struct ks_content_spec *cs, const c
 			const struct ks_patch_spec *p = &cs->patches[i];
 
 			if (p->width < 1 || p->width > 8 || p->offset >= KS_PAGE_SIZE ||
-			    p->offset + p->width > KS_PAGE_SIZE || p->source > KS_PV_INDEX_PLUS)
+			    p->offset + p->width > KS_PAGE_SIZE || p->source > KS_PV_SERIAL)
 				return ks_err_set(err, KS_EINVAL, "%s: %s: word at offset %u width "
 						  "%u does not fit a page", sc_where(g->sc), what,
 						  p->offset, p->width);
 			c.patches[i].offset = (uint16_t)p->offset;
 			c.patches[i].width = (uint8_t)p->width;
+			if (p->source == KS_PV_SERIAL)
+				c.serial = true;
 			c.patches[i].source = p->source == KS_PV_CONST ? KS_PATCH_CONST :
-					      p->source == KS_PV_INDEX ? KS_PATCH_ARG :
-					      KS_PATCH_ARG_PLUS;
+					      p->source == KS_PV_INDEX_PLUS ? KS_PATCH_ARG_PLUS :
+					      KS_PATCH_ARG;
 			c.patches[i].value = p->value;
 		}
+		for (unsigned i = 0; c.serial && i < cs->npatches; i++)
+			if (cs->patches[i].source == KS_PV_INDEX ||
+			    cs->patches[i].source == KS_PV_INDEX_PLUS)
+				return ks_err_set(err, KS_EINVAL, "%s: %s: words with value "
+						  "'serial' and 'index' cannot share a page",
+						  sc_where(g->sc), what);
 		break;
 	default:
 		return ks_err_set(err, KS_EINVAL, "%s: %s: invalid content kind %d",
 				  sc_where(g->sc), what, (int)cs->kind);
 	}
 	for (unsigned i = 0; i < g->nclasses; i++) {
-		if (class_equal(&g->classes[i].spec, &c.spec)) {
+		if (g->classes[i].serial == c.serial && class_equal(&g->classes[i].spec, &c.spec)) {
 			*out = i;
 			return 0;
 		}
@@ -239,6 +254,8 @@ static int gen_class_of(struct gen *g, const struct ks_content_spec *cs, const c
 static uint64_t content_arg(const struct gen_class *c, uint64_t idx, uint64_t pstart,
 			    uint64_t base)
 {
+	if (c->serial)
+		return base + idx - pstart;
 	switch (c->spec.kind) {
 	case KS_CONTENT_FILL: return idx;
 	case KS_CONTENT_IMAGE: return idx - pstart;
@@ -286,7 +303,7 @@ static void region_begin(struct gen *g, struct gen_proc *p)
 
 		n = n < rg->pages - at ? n : rg->pages - at;
 		p->pstart[k] = at;
-		if (g->classes[p->gg->part_cls[p->r][k]].spec.kind == KS_CONTENT_RANDOM) {
+		if (g->classes[p->gg->part_cls[p->r][k]].serial) {
 			p->argbase[k] = g->serial;
 			g->serial += n;
 		}
@@ -531,11 +548,11 @@ static void sched_emit(struct gen *g, struct gen_sched *s, struct ks_trace_rec *
 		page = s->first + gsl_rng_uniform_int(s->rng, (unsigned long)s->count);
 		n = 1;
 	}
-	/* FILL and IMAGE: the page index in the region; RANDOM: fresh serials */
+	/* FILL and IMAGE: the page index in the region; RANDOM, `serial` words: fresh serials */
 	write_rec(r, s->next, s->proc->pid, vbase + page * KS_PAGE_SIZE, n, s->cls,
-		  cl->spec.kind == KS_CONTENT_RANDOM ? g->serial : content_arg(cl, page, 0, 0),
+		  cl->serial ? g->serial : content_arg(cl, page, 0, 0),
 		  cl->spec.kind == KS_CONTENT_ZERO ? 0 : 1);
-	if (cl->spec.kind == KS_CONTENT_RANDOM)
+	if (cl->serial)
 		g->serial += n;
 	if (s->ws->kind == KS_WRITE_POISSON) {
 		sched_poisson_step(s);
@@ -750,6 +767,7 @@ struct ks_trace_source *ks_gen_open(const struct ks_scenario *sc, struct ks_err 
 	g->src.close = gen_close;
 	g->sc = sc;
 	g->next_id = 1;
+	g->serial = GEN_SERIAL_BASE;
 	ks_heap_init(&g->heap);
 	g->groups = ks_xcalloc(sc->ngroups + 1, sizeof(*g->groups));
 	for (unsigned gi = 0; gi < sc->ngroups; gi++)

@@ -51,7 +51,12 @@ enum ks_content_kind_spec {
 	KS_SPEC_RANDOM    /* unique random bytes (a fresh serial per page per write) */
 };
 
-enum ks_patch_value { KS_PV_CONST = 0, KS_PV_INDEX, KS_PV_INDEX_PLUS };
+enum ks_patch_value {
+	KS_PV_CONST = 0,   /* the constant value */
+	KS_PV_INDEX,       /* the page index in the region */
+	KS_PV_INDEX_PLUS,  /* page index + value */
+	KS_PV_SERIAL       /* a fresh number at every write: the page never repeats itself */
+};
 
 struct ks_patch_spec {
 	unsigned offset;              /* bytes */
