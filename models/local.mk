@@ -7,3 +7,4 @@ noinst_LIBRARIES += %reldir%/libmodels.a
 	%reldir%/rbtree.c %reldir%/rbtree.h \
 	%reldir%/ksm.c %reldir%/ksm_mm.c %reldir%/ksm_ctl.c %reldir%/ksm2009.c %reldir%/ksm.h %reldir%/ksm_int.h
 %canon_reldir%_libmodels_a_SOURCES += %reldir%/cost_model.c %reldir%/cost_model.h
+%canon_reldir%_libmodels_a_SOURCES += %reldir%/zsmalloc.c %reldir%/zsmalloc.h

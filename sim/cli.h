@@ -26,6 +26,7 @@ int ks_cmd_bench(int argc, char **argv);          /* sim bench: cmd_bench.c */
 /* sim validate-timing DIR...: cmd_validate_timing.c */
 int ks_cmd_validate_timing(int argc, char **argv);
 int ks_cmd_sweep(int argc, char **argv);          /* sim sweep: cmd_sweep.c */
+int ks_cmd_zsmalloc(int argc, char **argv);       /* sim zsmalloc: cmd_zsmalloc.c */
 
 /* Finds and loads a scenario with its --set overrides; prints the error and returns
  * KS_EXIT_ERROR on failure. */

@@ -32,3 +32,4 @@ dist_man_MANS += %reldir%/sim.1
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_record_kernel.c %reldir%/cmd_regress.c
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_validate_timing.c
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_sweep.c
+%canon_reldir%_sim_SOURCES += %reldir%/cmd_zsmalloc.c

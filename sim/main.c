@@ -49,6 +49,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "bench", ks_cmd_bench },
 	{ "validate-timing", ks_cmd_validate_timing },
 	{ "sweep", ks_cmd_sweep },
+	{ "zsmalloc", ks_cmd_zsmalloc },
 };
 
 int main(int argc, char **argv)

@@ -83,6 +83,18 @@ check "sweep bad key" 2 $?
 "$SIM" sweep --scenario "$data/tiny.yaml" --vary nothing 2>/dev/null
 check "sweep bad vary" 2 $?
 
+# sim zsmalloc: the class table and the mapping paths.
+out=$("$SIM" zsmalloc)
+check "zsmalloc exit" 0 $?
+printf '%s\n' "$out" | grep -q "119 of 255 classes after merging, huge_class_size 3625" && ok ||
+	bad "zsmalloc header"
+check "zsmalloc class 3632" "8 9 7" "$(printf '%s\n' "$out" | awk '$2 == 3632 {print $3, $4, $5}')"
+out=$("$SIM" zsmalloc --chain 4 --no-classes --sizes 100,3000)
+printf '%s\n' "$out" | grep -q "^copy " && printf '%s\n' "$out" | grep -q "^pgtable " && ok ||
+	bad "zsmalloc paths: $out"
+"$SIM" zsmalloc --sizes bogus:1 2>/dev/null
+check "zsmalloc bad sizes" 2 $?
+
 # Lookup by name: the shipped scenarios are found from any folder.
 (cd "$tmp" && "$SIM" --scenario ksmpages-best --set duration=1s --set processes.ksmpages.regions.buf.size=4MiB --quiet)
 check "lookup by name" 0 $?

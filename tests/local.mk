@@ -15,3 +15,4 @@ include $(srcdir)/tests/engine.mk
 include $(srcdir)/tests/kernel.mk
 include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk
+include $(srcdir)/tests/zsmalloc.mk
