@@ -8,8 +8,19 @@
  * number (arch-models/). The model is linear: cost = sum over steps of count * unit
  * cost, with a fixed + per-byte part for the two byte-bound steps (compare, checksum).
  *
- * Left out: cache effects (a page compared twice in a row is cheaper the second time),
- * lock contention, and the write faults of the workload (not ksmd time; page_copy_ns
+ * Cache residency of the trees (working-set size): a descent of a tree first visits the
+ * nodes near the root, which every search revisits and which therefore stay cached,
+ * then nodes revisited only every 2^depth searches, which the checksums of the scanned
+ * pages (4 KiB each) have evicted by then. So the first tree_hot_depth visits of each
+ * descent are priced warm (stable_visit_ns, unstable_visit_ns, compare per_byte) and the
+ * rest cold (*_visit_cold_ns; their share of the compared bytes at cmp_cold_byte_ns).
+ * The work counts say how many descents a page made (stable_walks, unstable_walks), so
+ * the split is exact per page; priced over a sum of pages it assumes equal descents,
+ * and the bytes of cold compares are their visits' share of cmp_bytes. The depth and
+ * both costs are measured by `sim calibrate` walking trees of 16..64Ki nodes.
+ *
+ * Left out: other cache effects (a page compared twice in a row is cheaper the second
+ * time), lock contention, and the write faults of the workload (not ksmd time; page_copy_ns
  * is reported for them; it is charged only for the new KSM page the 2009 algorithm
  * allocated and copied on every unstable-tree merge, with page_alloc_ns). TLB flushes are multiplied by guest_tlb_factor (a flush inside
  * a KVM guest costs more than on bare metal). */
@@ -43,6 +54,16 @@ double ks_cost_compare_ns(const struct ks_cost_table *t, uint64_t bytes)
 	return t->cmp_fixed_ns + (double)bytes * t->cmp_byte_ns;
 }
 
+uint64_t ks_cost_cold_visits(const struct ks_cost_table *t, uint64_t visits, uint64_t walks)
+{
+	double hot;
+
+	if (!(t->tree_hot_depth > 0) || !walks)
+		return 0;
+	hot = (double)walks * t->tree_hot_depth;
+	return (double)visits > hot ? visits - (uint64_t)hot : 0;
+}
+
 static uint64_t to_ns(double ns)
 {
 	return ns > 0 ? (uint64_t)llround(ns) : 0;
@@ -54,12 +75,21 @@ void ks_cost_price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
 	double c[KS_COST_NCOMP];
 	uint64_t anon = w->pages >= w->ksm_pages ? w->pages - w->ksm_pages : 0;
 	double flush = t->guest_tlb_factor > 0 ? t->guest_tlb_factor : 1.0;
+	uint64_t cold_s = ks_cost_cold_visits(t, w->stable_visits, w->stable_walks);
+	uint64_t cold_u = ks_cost_cold_visits(t, w->unstable_visits, w->unstable_walks);
+	double cold_bytes = 0;
 
+	if (w->cmps && cold_s + cold_u)
+		cold_bytes = (double)w->cmp_bytes *
+			     fmin(1.0, (double)(cold_s + cold_u) / (double)w->cmps);
 	c[KS_COST_COMPARE] = (double)w->cmps * t->cmp_fixed_ns +
-			     (double)w->cmp_bytes * t->cmp_byte_ns;
+			     ((double)w->cmp_bytes - cold_bytes) * t->cmp_byte_ns +
+			     cold_bytes * t->cmp_cold_byte_ns;
 	c[KS_COST_CHECKSUM] = (double)w->checksums * ks_cost_checksum_ns(t, checksum);
-	c[KS_COST_TREE] = (double)w->stable_visits * t->stable_visit_ns +
-			  (double)w->unstable_visits * t->unstable_visit_ns +
+	c[KS_COST_TREE] = (double)(w->stable_visits - cold_s) * t->stable_visit_ns +
+			  (double)cold_s * t->stable_visit_cold_ns +
+			  (double)(w->unstable_visits - cold_u) * t->unstable_visit_ns +
+			  (double)cold_u * t->unstable_visit_cold_ns +
 			  (double)w->chain_dups * t->chain_dup_ns +
 			  (double)(w->stable_inserts + w->unstable_inserts) * t->tree_insert_ns +
 			  (double)w->stale_nodes * t->stale_node_ns +

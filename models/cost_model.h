@@ -50,6 +50,11 @@ struct ks_cost_table {
 	double page_copy_ns;                   /* 4 KiB copy (COW fault; 2009 new KSM page) */
 	double gup_lookup_ns;                  /* 2009: page lookup by address (optional) */
 	double page_alloc_ns;                  /* 2009: alloc_page of a new KSM page (optional) */
+	double tree_hot_depth;                 /* visits per descent that stay cache-hot, nodes
+						* (0: no split; every visit is priced warm) */
+	double stable_visit_cold_ns;           /* per stable node deeper than tree_hot_depth */
+	double unstable_visit_cold_ns;         /* per unstable node deeper than tree_hot_depth */
+	double cmp_cold_byte_ns;               /* per byte compared against a cold visit's page */
 };
 
 /* ns per component; total = sum of the parts. */
@@ -94,6 +99,10 @@ void ks_cost_price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
 /* Per-batch overhead: batch_ns plus the price of the batch's unattributed work. */
 void ks_cost_price_batch(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
 			 const struct ks_work *unattributed, struct ks_cost_split *out);
+/* Of `visits` tree visits made in `walks` descents, how many lie deeper than
+ * t->tree_hot_depth (cache-cold): visits - min(visits, walks * depth); 0 when the table
+ * has no depth or the work counted no descents. Never fails. */
+uint64_t ks_cost_cold_visits(const struct ks_cost_table *t, uint64_t visits, uint64_t walks);
 /* Cost of one whole 4 KiB checksum / a compare of `bytes` bytes, ns (unrounded). */
 double ks_cost_checksum_ns(const struct ks_cost_table *t, enum ks_checksum_alg alg);
 double ks_cost_compare_ns(const struct ks_cost_table *t, uint64_t bytes);

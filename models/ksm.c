@@ -488,6 +488,8 @@ static struct ks_kframe *stable_tree_search(struct ks_ksm *ksm, struct page_ref 
 	root = &ksm->root_stable_tree[page_nid(ksm, pg)];
 again:
 	link = &root->node;
+	if (*link)
+		ksm->page_work.stable_walks++;
 	while (*link) {
 		struct ks_stable_node *sn = ks_rb_entry(*link, struct ks_stable_node, node);
 		struct ks_stable_node *dup;
@@ -529,6 +531,8 @@ static struct ks_stable_node *stable_tree_insert(struct ks_ksm *ksm, struct ks_k
 again:
 	parent = NULL;
 	link = &root->node;
+	if (*link)
+		ksm->page_work.stable_walks++;
 	while (*link) {
 		struct ks_kframe *tree_kf;
 		int ret;
@@ -609,6 +613,8 @@ static struct ks_rmap_item *unstable_tree_search_insert(struct ks_ksm *ksm,
 	struct ks_rb_node **link = &root->node, *parent = NULL;
 	ks_content c = page_content(pg);
 
+	if (*link)
+		ksm->page_work.unstable_walks++;
 	while (*link) {
 		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
 		int ret;

@@ -68,6 +68,9 @@ struct ks_work {
 				  * stable-tree candidate page, by (mm, address) */
 	uint64_t kpage_allocs;   /* 2009 only: new KSM pages allocated and filled by a
 				  * 4 KiB copy (unstable-tree merge) */
+	uint64_t stable_walks;   /* stable-tree descents from the root that visited a node
+				  * (a restart after a stale node is a new descent) */
+	uint64_t unstable_walks; /* unstable-tree descents that visited a node */
 };
 
 /* What kind of page a cmp_and_merge_page call saw (for latency histograms). */

@@ -3,10 +3,14 @@
  *   arch: NAME                 required, string
  *   description: TEXT          optional
  *   costs:                     required mapping; every entry is a mapping with
- *     compare:   {fixed_ns, per_byte_ns, source, [r2, *_stderr_ns, n, note]}
+ *     compare:   {fixed_ns, per_byte_ns, source, [cold_per_byte_ns, r2, *_stderr_ns, n,
+ *                 note]}   (cold_per_byte_ns: against a cold tree page; default per_byte_ns)
  *     checksum:  {ALG: {fixed_ns, per_byte_ns, source, ...}, ...}  (ALG as in scenarios)
  *     NAME:      {ns, source, [stderr_ns, r2, n, note]}   for every simple cost below
  *     guest_tlb_factor: {value, source, [note]}
+ *     tree_hot_depth:   {value, source, [note]}  optional, default 0 (no hot/cold split)
+ *   Optional simple costs: gup_lookup, page_alloc (missing = 0); stable_visit_cold,
+ *   unstable_visit_cold (missing = the warm stable_visit / unstable_visit).
  *
  * A cost without a non-empty `source` is refused: every number must say where it came
  * from (a measurement here with date and method, or a publication). */
@@ -39,6 +43,8 @@ static const struct simple_cost simple_costs[] = {
 	SC("break_cow", break_cow_ns), SC("scan_start", scan_start_ns),
 	SC("batch", batch_ns), SC("page_copy", page_copy_ns),
 	SC_OPT("gup_lookup", gup_lookup_ns), SC_OPT("page_alloc", page_alloc_ns),
+	SC_OPT("stable_visit_cold", stable_visit_cold_ns),
+	SC_OPT("unstable_visit_cold", unstable_visit_cold_ns),
 };
 #undef SC
 #undef SC_OPT
@@ -48,6 +54,10 @@ static const char *const top_keys[] = { "arch", "description", "cpu", "costs", N
 static const char *const linear_keys[] = {
 	"fixed_ns", "per_byte_ns", "source", "r2", "fixed_stderr_ns", "per_byte_stderr_ns",
 	"n", "note", NULL
+};
+static const char *const compare_keys[] = {
+	"fixed_ns", "per_byte_ns", "cold_per_byte_ns", "source", "r2", "fixed_stderr_ns",
+	"per_byte_stderr_ns", "n", "note", NULL
 };
 static const char *const simple_keys[] = {
 	"ns", "source", "stderr_ns", "r2", "n", "note", NULL
@@ -78,12 +88,12 @@ static int need_value(struct ks_ydoc *yd, yaml_node_t *m, const char *key, const
 }
 
 static int conv_linear(struct ks_ydoc *yd, yaml_node_t *m, const char *where, double *fixed,
-		       double *per_byte)
+		       double *per_byte, const char *const *keys)
 {
 	int rc = ks_yaml_expect(yd, NULL, m, YAML_MAPPING_NODE, where);
 
 	if (!rc)
-		rc = ks_yaml_check_keys(yd, m, linear_keys, where);
+		rc = ks_yaml_check_keys(yd, m, keys, where);
 	if (!rc)
 		rc = need_source(yd, m, where);
 	if (!rc)
@@ -111,15 +121,38 @@ static int conv_checksums(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_tab
 		if (!v)
 			continue;
 		snprintf(where, sizeof(where), "checksum.%s", names[i]);
-		rc = conv_linear(yd, v, where, &t->csum_fixed_ns[i], &t->csum_byte_ns[i]);
+		rc = conv_linear(yd, v, where, &t->csum_fixed_ns[i], &t->csum_byte_ns[i],
+				 linear_keys);
 		t->csum_known[i] = rc == 0;
 	}
 	return rc;
 }
 
+/* An optional {value, source} entry; *out is left alone when it is missing. */
+static int conv_factor(struct ks_ydoc *yd, yaml_node_t *m, const char *key, double min,
+		       double max, double *out)
+{
+	yaml_node_t *v = ks_yaml_get(yd, m, key, NULL), *f;
+	int rc;
+
+	if (!v)
+		return 0;
+	rc = ks_yaml_expect(yd, NULL, v, YAML_MAPPING_NODE, key);
+	if (!rc)
+		rc = ks_yaml_check_keys(yd, v, factor_keys, key);
+	if (!rc)
+		rc = need_source(yd, v, key);
+	if (rc)
+		return rc;
+	f = ks_yaml_get(yd, v, "value", NULL);
+	if (!f)
+		return ks_yaml_fail(yd, v, KS_EINVAL, "cost '%s' needs 'value'", key);
+	return ks_yaml_double(yd, f, "value", min, false, max, out);
+}
+
 static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *t)
 {
-	const char *known[NSIMPLE + 4];
+	const char *known[NSIMPLE + 5];
 	yaml_node_t *v;
 	unsigned k = 0;
 	int rc;
@@ -129,6 +162,7 @@ static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *
 	known[k++] = "compare";
 	known[k++] = "checksum";
 	known[k++] = "guest_tlb_factor";
+	known[k++] = "tree_hot_depth";
 	known[k] = NULL;
 	rc = ks_yaml_check_keys(yd, m, known, "costs");
 	if (rc)
@@ -136,7 +170,12 @@ static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *
 	v = ks_yaml_get(yd, m, "compare", NULL);
 	if (!v)
 		return ks_yaml_fail(yd, m, KS_EINVAL, "missing cost 'compare'");
-	rc = conv_linear(yd, v, "compare", &t->cmp_fixed_ns, &t->cmp_byte_ns);
+	rc = conv_linear(yd, v, "compare", &t->cmp_fixed_ns, &t->cmp_byte_ns, compare_keys);
+	if (rc)
+		return rc;
+	t->cmp_cold_byte_ns = t->cmp_byte_ns;
+	if (ks_yaml_get(yd, v, "cold_per_byte_ns", NULL))
+		rc = need_value(yd, v, "cold_per_byte_ns", "compare", &t->cmp_cold_byte_ns);
 	if (rc)
 		return rc;
 	v = ks_yaml_get(yd, m, "checksum", NULL);
@@ -162,23 +201,14 @@ static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *
 	}
 	if (rc)
 		return rc;
-	v = ks_yaml_get(yd, m, "guest_tlb_factor", NULL);
-	if (v) {
-		rc = ks_yaml_expect(yd, NULL, v, YAML_MAPPING_NODE, "guest_tlb_factor");
-		if (!rc)
-			rc = ks_yaml_check_keys(yd, v, factor_keys, "guest_tlb_factor");
-		if (!rc)
-			rc = need_source(yd, v, "guest_tlb_factor");
-		if (!rc) {
-			yaml_node_t *f = ks_yaml_get(yd, v, "value", NULL);
-
-			if (!f)
-				return ks_yaml_fail(yd, v, KS_EINVAL,
-						    "cost 'guest_tlb_factor' needs 'value'");
-			rc = ks_yaml_double(yd, f, "value", 1.0, false, 1000.0,
-					    &t->guest_tlb_factor);
-		}
-	}
+	/* the cold visits default to the warm ones (an arch without the split) */
+	if (!ks_yaml_get(yd, m, "stable_visit_cold", NULL))
+		t->stable_visit_cold_ns = t->stable_visit_ns;
+	if (!ks_yaml_get(yd, m, "unstable_visit_cold", NULL))
+		t->unstable_visit_cold_ns = t->unstable_visit_ns;
+	rc = conv_factor(yd, m, "guest_tlb_factor", 1.0, 1000.0, &t->guest_tlb_factor);
+	if (!rc)
+		rc = conv_factor(yd, m, "tree_hot_depth", 0.0, 64.0, &t->tree_hot_depth);
 	return rc;
 }
 

@@ -10,7 +10,9 @@
 
 #include "cost_fit.h"
 #include "cost_hooks.h"
+#include "content.h"
 #include "cost_model.h"
+#include "ksm.h"
 #include "load_arch.h"
 
 static void table(struct ks_cost_table *t)
@@ -45,6 +47,96 @@ START_TEST(test_cost_price_components)
 	ck_assert_uint_eq(c.ns[KS_COST_MERGE], (200 + 300) * 2);        /* guest factor */
 	ck_assert_uint_eq(c.ns[KS_COST_OTHER], 40);
 	ck_assert_uint_eq(c.total, 70 + 1030 + 121 + 1000 + 40);
+}
+END_TEST
+
+/* The cache split: the first tree_hot_depth visits of each descent are warm, the rest
+ * cold, and the cold visits' share of the compared bytes is priced cold. */
+START_TEST(test_cost_tree_depth_split)
+{
+	struct ks_cost_table t;
+	struct ks_work w = { .pages = 1, .cmps = 9, .cmp_bytes = 900, .unstable_visits = 5,
+			     .unstable_walks = 1, .stable_visits = 4, .stable_walks = 2 };
+	struct ks_cost_split c;
+
+	table(&t);
+	t.tree_hot_depth = 3;
+	t.unstable_visit_cold_ns = 1000;
+	t.stable_visit_cold_ns = 70;
+	t.cmp_cold_byte_ns = 2;
+	ck_assert_uint_eq(ks_cost_cold_visits(&t, 5, 1), 2);
+	ck_assert_uint_eq(ks_cost_cold_visits(&t, 4, 2), 0);
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.ns[KS_COST_TREE], 3 * 100 + 2 * 1000 + 4 * 7);     /* 2328 */
+	/* 2 cold visits of 9 compares: 200 of the 900 bytes are cold */
+	ck_assert_uint_eq(c.ns[KS_COST_COMPARE], 9 * 10 + 700 / 2 + 200 * 2);  /* 840 */
+	w.stable_visits = 8;  /* 2 descents of 4: one cold visit each */
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.ns[KS_COST_TREE], 3 * 100 + 2 * 1000 + 6 * 7 + 2 * 70);
+	ck_assert_uint_eq(c.ns[KS_COST_COMPARE], 9 * 10 + 500 / 2 + 400 * 2);
+}
+END_TEST
+
+/* No depth, or work that did not count its descents: every visit is warm (arch models
+ * without the keys price as before). */
+START_TEST(test_cost_no_split_without_depth_or_walks)
+{
+	struct ks_cost_table t;
+	struct ks_work w = { .pages = 1, .cmps = 5, .cmp_bytes = 50, .unstable_visits = 5,
+			     .unstable_walks = 1 };
+	struct ks_cost_split c;
+
+	table(&t);
+	t.unstable_visit_cold_ns = 1000;
+	t.cmp_cold_byte_ns = 2;
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.ns[KS_COST_TREE], 500);
+	ck_assert_uint_eq(c.ns[KS_COST_COMPARE], 50 + 25);
+	t.tree_hot_depth = 2;
+	w.unstable_walks = 0;
+	ck_assert_uint_eq(ks_cost_cold_visits(&t, 5, 0), 0);
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.ns[KS_COST_TREE], 500);
+	/* more descents than visits: nothing is cold */
+	ck_assert_uint_eq(ks_cost_cold_visits(&t, 3, 2), 0);
+	ck_assert_uint_eq(ks_cost_cold_visits(&t, 0, 0), 0);
+}
+END_TEST
+
+/* The KSM model counts one unstable descent per search of a non-empty tree. */
+START_TEST(test_cost_ksm_counts_descents)
+{
+	struct ks_patch patch = { .offset = 4088, .width = 8, .source = KS_PATCH_ARG };
+	struct ks_content_class_spec spec = { .kind = KS_CONTENT_FILL, .fill = 0x5a,
+					      .npatches = 1, .patches = &patch };
+	struct ks_content_store *cs = ks_content_store_new();
+	uint32_t cls = (uint32_t)ks_content_class(cs, &spec);
+	struct ks_ksm_params p;
+	struct ks_ksm *ksm;
+	struct ks_work w1 = { 0 }, w2 = { 0 };
+	const uint64_t a0 = 0x10000000, n = 8;
+
+	ks_ksm_params_default(&p);
+	p.pages_to_scan = (unsigned)n;
+	ksm = ks_ksm_new(&p, cs);
+	ck_assert_int_eq(ks_ksm_proc_start(ksm, 1), 0);
+	ck_assert_int_eq(ks_ksm_mmap(ksm, 1, a0, n), 0);
+	for (uint64_t i = 0; i < n; i++)
+		ck_assert_int_eq(ks_ksm_write(ksm, 1, a0 + i * 4096,
+					      ks_content_make(cls, 100 + i)), 0);
+	ck_assert_int_eq(ks_ksm_madvise(ksm, 1, a0, n, true), 0);
+	ck_assert(ks_ksm_scan_batch(ksm, 0, &w1));          /* 1st scan: checksums */
+	ck_assert_uint_eq(w1.unstable_visits + w1.unstable_walks + w1.stable_walks, 0);
+	for (int b = 1; b < 4 && w2.pages < n; b++)         /* 2nd: 8 unique pages (a batch
+							     * may end at the wrap-around) */
+		ck_assert(ks_ksm_scan_batch(ksm, (uint64_t)b * 20000000, &w2));
+	ck_assert_uint_eq(w2.pages, n);
+	ck_assert_uint_eq(w2.unstable_inserts, n);
+	ck_assert_uint_eq(w2.unstable_walks, n - 1);        /* the first found it empty */
+	ck_assert_uint_ge(w2.unstable_visits, n - 1);
+	ck_assert_uint_eq(w2.stable_walks, 0);              /* no stable tree yet */
+	ks_ksm_free(ksm);
+	ks_content_store_free(cs);
 }
 END_TEST
 
@@ -174,6 +266,39 @@ START_TEST(test_cost_arch_loads)
 }
 END_TEST
 
+/* The cache keys are optional with defaults that keep an arch's old prices, and read
+ * when present. */
+START_TEST(test_cost_arch_cache_keys)
+{
+	struct ks_arch_model am;
+	struct ks_err err = { 0 };
+	char buf[4096];
+
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, source: m}\n", &am,
+			      &err), 0);
+	ck_assert(am.t.tree_hot_depth == 0);
+	ck_assert(am.t.unstable_visit_cold_ns == am.t.unstable_visit_ns);
+	ck_assert(am.t.stable_visit_cold_ns == am.t.stable_visit_ns);
+	ck_assert(am.t.cmp_cold_byte_ns == am.t.cmp_byte_ns);
+	ks_arch_fini(&am);
+	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
+		 "0.03, cold_per_byte_ns: 0.2, source: m}\n%s  tree_hot_depth: {value: 11, "
+		 "source: s}\n  unstable_visit_cold: {ns: 500, source: s}\n"
+		 "  stable_visit_cold: {ns: 300, source: s}\n", good_tail);
+	ck_assert_int_eq(ks_arch_load_string(buf, "t.yaml", &am, &err), 0);
+	ck_assert(am.t.tree_hot_depth == 11 && am.t.cmp_cold_byte_ns == 0.2);
+	ck_assert(am.t.unstable_visit_cold_ns == 500 && am.t.stable_visit_cold_ns == 300);
+	ks_arch_fini(&am);
+	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
+		 "0.03, source: m}\n%s  tree_hot_depth: {value: 11}\n", good_tail);
+	ck_assert_int_eq(ks_arch_load_string(buf, "t.yaml", &am, &err), KS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tree_hot_depth"));
+	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
+		 "0.03, source: m}\n%s  tree_hot_depth: {value: -2, source: s}\n", good_tail);
+	ck_assert_int_lt(ks_arch_load_string(buf, "t.yaml", &am, &err), 0);
+}
+END_TEST
+
 START_TEST(test_cost_arch_needs_sources)
 {
 	struct ks_arch_model am;
@@ -228,12 +353,16 @@ Suite *ks_test_suite(void)
 	TCase *errors = tcase_create("errors");
 
 	tcase_add_test(core, test_cost_price_components);
+	tcase_add_test(core, test_cost_tree_depth_split);
+	tcase_add_test(core, test_cost_ksm_counts_descents);
 	tcase_add_test(core, test_cost_ksm_page_priced_apart);
 	tcase_add_test(core, test_cost_hooks_accumulate);
 	tcase_add_test(core, test_cost_fit_known_line);
 	tcase_add_test(core, test_cost_arch_loads);
 	tcase_add_test(edges, test_cost_hist_buckets);
 	tcase_add_test(edges, test_cost_fit_refuses_bad_input);
+	tcase_add_test(edges, test_cost_no_split_without_depth_or_walks);
+	tcase_add_test(errors, test_cost_arch_cache_keys);
 	tcase_add_test(errors, test_cost_arch_needs_sources);
 	tcase_add_test(errors, test_cost_arch_errors);
 	tcase_add_test(errors, test_cost_open_refuses_unpriced_checksum);
