@@ -116,7 +116,7 @@ static uint64_t obs_cpu(void *self)
 {
 	struct world *w = self;
 
-	return w->cpu_ns + w->batch_cost_ns;
+	return w->o->ksmd_cpu_base_ns + w->cpu_ns + w->batch_cost_ns;
 }
 
 /* ---- sampling ---- */

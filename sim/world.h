@@ -25,6 +25,9 @@ struct ks_world_opts {
 	struct ks_sink *sink;                 /* may be NULL */
 	struct ks_cost_hooks cost;
 	volatile int *interrupt;              /* set to stop (SIGINT); may be NULL */
+	uint64_t ksmd_cpu_base_ns;            /* ksmd's CPU time before the run: seen by the
+					       * advisor (as the kernel's task runtime), not
+					       * reported as the run's ksmd CPU time */
 	/* Called after every ksmd batch with the counters (sim regress); may be NULL. */
 	void (*on_batch)(void *self, const struct ks_sample *smp);
 	/* Called at every KSM tracepoint with its simulated time; may be NULL. */
