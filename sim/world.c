@@ -75,6 +75,9 @@ struct world {
 	int rc;                     /* first error */
 	struct ks_err *err;
 	char trace_path[4096];      /* trace.file resolved against the scenario's folder */
+	bool sampled;               /* a sample was taken ... */
+	ks_time last_sample_t;      /* ... at this time */
+	uint64_t last_sample_batch; /* ... after this many batches */
 };
 
 static void fail(struct world *w, int code)
@@ -132,6 +135,9 @@ static void take_sample(struct world *w, ks_time t)
 	struct ks_sink *sink = w->o->sink;
 
 	ks_ksm_stats(w->ksm, &smp.st);
+	w->sampled = true;
+	w->last_sample_t = t;
+	w->last_sample_batch = w->batches;
 	if (!sink)
 		return;
 	if (sink->sample(sink, &smp, w->err)) {
@@ -531,8 +537,9 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	    !w->sc->stop_when_stable)
 		w->sim.now = o->sc->duration; /* nothing left to happen: the run spans it all */
 	if (!rc && sum->status == KS_RUN_COMPLETE &&
-	    !(o->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % o->sc->sample_every == 0 &&
-	      w->batches))
+	    !(w->sampled && (o->sc->sample_mode == KS_SAMPLE_BATCH ?
+			     w->last_sample_batch == w->batches :
+			     w->last_sample_t == w->sim.now)))
 		take_sample(w, w->sim.now); /* always end with the final counters */
 	rc = w->rc;
 	if (rc)
