@@ -1,7 +1,8 @@
 /* cmd_regress.c - `sim regress DIR... [--db FILE] [--tolerance R] [--quiet]`: replays
  * each kernel trace's scenario with its knobs through the simulator and compares, after
- * every ksmd batch, every /sys/kernel/mm/ksm counter, each process's ksm_stat and the
- * successful merge tracepoints per process (docs/kernel-traces.md, "Comparison").
+ * every ksmd batch, every /sys/kernel/mm/ksm counter, each process's ksm_stat, the
+ * successful merge tracepoints per process, and which pages merged (the set of
+ * (pid, page address, how) of the batch; docs/kernel-traces.md, "Comparison").
  * Static and timed workloads must match exactly at every batch; racy ones (writes that
  * raced ksmd while recording) are accepted within a relative tolerance. Exit 1 on a
  * divergence, 2 on bad input.
@@ -28,10 +29,11 @@ static const char *const proc_fields[RG_PROC_FIELDS] = {
 
 /* One compared value. */
 struct rg_val {
-	uint64_t batch;
-	char counter[48];
-	int64_t kernel, sim;
-	bool has_kernel, has_sim;
+	uint64_t batch;               /* ksmd batch, 1-based */
+	char counter[48];             /* counter name */
+	int64_t kernel, sim;          /* the two values */
+	bool has_kernel, has_sim;     /* false: that side has no such batch */
+	bool differs;                 /* set comparison (merged_pages): the sets differ */
 };
 
 /* What the simulator produced, batch by batch. */
@@ -44,6 +46,8 @@ struct rg_sim {
 	uint32_t *merge_pid;          /* successful merge tracepoints: pid ... */
 	uint64_t *merge_batch;        /* ... and batch */
 	size_t nm;
+	struct ks_kt_merged *mp;      /* the pages those tracepoints merged */
+	size_t nmp;
 	const struct ks_ktrace *kt;   /* cost replay (advisor) */
 	uint64_t cost_calls;
 	int64_t cpu_base;
@@ -115,11 +119,18 @@ static void rg_on_batch(void *self, const struct ks_sample *smp)
 static void rg_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
 {
 	struct rg_sim *r = self;
+	struct ks_kt_merged m = { .batch = r->nb + 1, .pid = ev->pid,
+				  .vaddr = ev->vaddr, .pfn = ev->pfn };
 
 	(void)t;
 	if (!((ev->type == KS_EV_MERGE_WITH_KSM_PAGE || ev->type == KS_EV_MERGE_ONE_PAGE) &&
 	      ev->err == 0))
 		return;
+	m.kind = ev->type == KS_EV_MERGE_ONE_PAGE ? KS_KT_MERGE_INTO_ZERO :
+		 ev->to_ksm_page ? KS_KT_MERGE_INTO_KSM : KS_KT_MERGE_NEW_KSM;
+	if (r->nmp % 256 == 0)
+		r->mp = ks_xrealloc(r->mp, (r->nmp + 256) * sizeof(*r->mp));
+	r->mp[r->nmp++] = m;
 	r->merge_pid = ks_xrealloc(r->merge_pid, (r->nm + 1) * sizeof(*r->merge_pid));
 	r->merge_batch = ks_xrealloc(r->merge_batch, (r->nm + 1) * sizeof(*r->merge_batch));
 	r->merge_pid[r->nm] = ev->pid;
@@ -154,6 +165,8 @@ struct rg_cmp {
 	bool exact[KS_KT_NCOUNTERS];
 	double max_rel[KS_KT_NCOUNTERS];
 	bool procs_exact, merges_exact, have_merges;
+	bool pages_exact, have_pages;  /* merged pages: equal sets / recorded */
+	char pages_diff[320];          /* first batch whose merged pages differ, or "" */
 	size_t nbatches_sim;
 };
 
@@ -171,6 +184,7 @@ static void add_val(struct rg_cmp *c, uint64_t batch, const char *name, bool hk,
 	v->sim = s;
 	v->has_kernel = hk;
 	v->has_sim = hs;
+	v->differs = false;
 	if ((hk != hs || k != s) && c->first == SIZE_MAX)
 		c->first = c->nv - 1;
 }
@@ -239,13 +253,84 @@ static void compare_merges(struct rg_cmp *c, const struct ks_ktrace *kt,
 	}
 }
 
+static const char *const merge_how[] = {
+	"into KSM page", "promoted to a new KSM page", "into the zero page"
+};
+
+/* Appends "pid:vaddr (how)" to buf. */
+static void fmt_page(char *buf, size_t sz, const struct ks_kt_merged *m)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 >= sz)
+		return;
+	if (m->vaddr == KS_KT_NO_PAGE)
+		snprintf(buf + n, sz - n, "%" PRIu32 ":? (%s pfn %" PRIu64 ", no page of "
+			 "pfnmap.csv changed to it)", m->pid, merge_how[m->kind], m->pfn);
+	else
+		snprintf(buf + n, sz - n, "%" PRIu32 ":0x%" PRIx64 " (%s)", m->pid, m->vaddr,
+			 merge_how[m->kind]);
+}
+
+/* Compares batch b's merged pages: k[0..nk) from the kernel, s[0..ns) from the
+ * simulator, both sorted by ks_kt_merged_cmp; the first differences go to the diff. */
+static void compare_pages(struct rg_cmp *c, uint64_t b, const struct ks_kt_merged *k,
+			  size_t nk, const struct ks_kt_merged *s, size_t ns)
+{
+	size_t i = 0, j = 0, shown = 0;
+	char diff[sizeof(c->pages_diff)];
+	bool same = true;
+
+	snprintf(diff, sizeof(diff), "batch %" PRIu64 ": ", b);
+	while (i < nk || j < ns) {
+		int o = i >= nk ? 1 : j >= ns ? -1 : ks_kt_merged_cmp(&k[i], &s[j]);
+
+		if (!o) {
+			i++, j++;
+			continue;
+		}
+		same = false;
+		if (shown++ < 2) {
+			if (shown > 1)
+				strncat(diff, "; ", sizeof(diff) - strlen(diff) - 1);
+			strncat(diff, o < 0 ? "kernel merged " : "simulator merged ",
+				sizeof(diff) - strlen(diff) - 1);
+			fmt_page(diff, sizeof(diff), o < 0 ? &k[i] : &s[j]);
+			strncat(diff, o < 0 ? ", simulator did not" : ", kernel did not",
+				sizeof(diff) - strlen(diff) - 1);
+		}
+		if (o < 0)
+			i++;
+		else
+			j++;
+	}
+	if (shown > 2)
+		snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff), "; %zu more",
+			 shown - 2);
+	if (!nk && !ns)
+		return;
+	add_val(c, b, "merged_pages", true, (int64_t)nk, true, (int64_t)ns);
+	if (same)
+		return;
+	c->v[c->nv - 1].differs = true;
+	if (c->first == SIZE_MAX)
+		c->first = c->nv - 1;
+	if (c->pages_exact)
+		snprintf(c->pages_diff, sizeof(c->pages_diff), "%s", diff);
+	c->pages_exact = false;
+}
+
 static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct rg_sim *r,
 		    uint32_t nprocs)
 {
-	size_t nk = kt->nbatches - 1;
+	size_t nk = kt->nbatches - 1, ki = 0, si = 0, nkm = 0;
+	struct ks_kt_merged *km = NULL;
 
 	c->first = SIZE_MAX;
-	c->procs_exact = c->merges_exact = true;
+	c->procs_exact = c->merges_exact = c->pages_exact = true;
+	c->have_pages = ks_ktrace_has_merged_pages(kt);
+	if (c->have_pages)
+		nkm = ks_ktrace_merged_pages(kt, &km);
 	c->nbatches_sim = r->nb;
 	for (int k = 0; k < KS_KT_NCOUNTERS; k++)
 		c->exact[k] = true;
@@ -276,8 +361,18 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 		compare_procs(c, kt, r, b);
 		if (kt->nevents)
 			compare_merges(c, kt, r, b, nprocs);
+		if (c->have_pages) {
+			size_t k0 = ki, s0 = si;
+
+			while (ki < nkm && km[ki].batch == b)
+				ki++;
+			while (si < r->nmp && r->mp[si].batch <= b)
+				si++;
+			compare_pages(c, b, &km[k0], ki - k0, &r->mp[s0], si - s0);
+		}
 	}
 	c->have_merges = kt->nevents > 0;
+	free(km);
 }
 
 /* ---- storing the comparison ---- */
@@ -361,7 +456,16 @@ static void print_table(const struct ks_ktrace *kt, const struct ks_scenario *sc
 		printf("  %-20s %-6s\n", "per-process ksm_stat", c->procs_exact ? "yes" : "no");
 	if (c->have_merges)
 		printf("  %-20s %-6s\n", "merges per process", c->merges_exact ? "yes" : "no");
-	if (f)
+	if (c->have_pages)
+		printf("  %-20s %-6s%s%s\n", "merged pages", c->pages_exact ? "yes" : "no",
+		       c->pages_exact ? "" : "  ", c->pages_diff);
+	else
+		printf("  %-20s %s\n", "merged pages",
+		       "not recorded (needs events.txt and pfnmap.csv)");
+	if (f && f->differs)
+		printf("  first divergence: batch %" PRIu64 ", %s: %s\n", f->batch, f->counter,
+		       strchr(c->pages_diff, ':') ? strchr(c->pages_diff, ':') + 2 : "");
+	else if (f)
 		printf("  first divergence: batch %" PRIu64 ", %s: kernel %" PRId64 ", simulated %s"
 		       "%" PRId64 "\n", f->batch, f->counter, f->kernel,
 		       f->has_sim ? "" : "(no such batch) ", f->sim);
@@ -404,6 +508,8 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 	rc = ks_world_run(&o, &sum, err);
 	if (rc)
 		goto out_sc;
+	if (r.nmp)
+		qsort(r.mp, r.nmp, sizeof(*r.mp), ks_kt_merged_cmp);
 	np = ks_ktrace_meta(kt, "processes");
 	compare(&c, kt, &r, kt->nmms ? (uint32_t)kt->nmms : np ? (uint32_t)atoi(np) : 0);
 	wl = ks_ktrace_meta(kt, "workload");
@@ -430,6 +536,7 @@ out_trace:
 	free(r.p);
 	free(r.merge_pid);
 	free(r.merge_batch);
+	free(r.mp);
 	ks_ktrace_free(kt);
 	return rc;
 }
@@ -441,7 +548,8 @@ static void rg_usage(FILE *out)
 	      "Replays each kernel trace DIR (recorded by 'sim record-kernel', or a foreign\n"
 	      "trace: scenario.yaml + counters.csv [+ trace.txt]; docs/kernel-traces.md)\n"
 	      "through the simulator and compares every KSM counter after every ksmd batch,\n"
-	      "each process's ksm_stat, and the successful merges per process and batch.\n"
+	      "each process's ksm_stat, the successful merges per process and batch, and\n"
+	      "which pages merged (where events.txt and pfnmap.csv were recorded).\n"
 	      "Static and timed workloads must match exactly; racy ones within R.\n"
 	      "\n"
 	      "  -d, --db FILE        store the comparison (regress_runs, regress_batches)\n"

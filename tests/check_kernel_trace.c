@@ -1,7 +1,8 @@
 /* check_kernel_trace.c - the kernel trace format (traces/kernel_trace.h): tracepoint
  * text parsing (tracefs and trace-cmd forms), write/read round trip, event-to-batch
- * assignment, foreign import, and located errors. */
+ * assignment, foreign import, merged pages from events + PFN map, and located errors. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,119 @@ START_TEST(test_kernel_trace_foreign_import_deltas)
 }
 END_TEST
 
+/* A two-process trace of two batches (batch k ends at 1.k*2 s) for the merged pages:
+ * pid 1 (mm a1) pages 0x1000.. at PFNs 100..103, pid 2 (mm a2) 0x1000.. at 200..202. */
+static struct ks_ktrace *merge_trace(void)
+{
+	static const struct { uint64_t batch; char phase; uint32_t pid; uint64_t va, pfn; }
+	rows[] = {
+		{ 0, 's', 1, 0x1000, 100 }, { 0, 's', 1, 0x2000, 101 },
+		{ 0, 's', 1, 0x3000, 102 }, { 0, 's', 1, 0x4000, 103 },
+		{ 0, 's', 2, 0x1000, 200 }, { 0, 's', 2, 0x2000, 201 },
+		{ 0, 's', 2, 0x3000, 202 },
+		/* written in the sleep after batch 1 (listed first: replay order is by phase) */
+		{ 1, 'w', 1, 0x2000, 600 },
+		/* batch 1: two merges into KSM page 100, a zero-page merge, a COW break */
+		{ 1, 'b', 2, 0x1000, 100 }, { 1, 'b', 1, 0x2000, 100 },
+		{ 1, 'b', 2, 0x2000, 7 }, { 1, 'b', 1, 0x3000, 555 },
+		/* batch 2: a promoted page that moved; pid 1's page gets PFN 600 with no
+		 * "ksm pfn 600" event of pid 1; pid 2's merge into 600 */
+		{ 2, 'b', 1, 0x4000, 700 }, { 2, 'b', 1, 0x3000, 600 },
+		{ 2, 'b', 2, 0x3000, 600 },
+	};
+	static const char *const ev[] = {
+		"1.1000: ksm_merge_with_ksm_page: pfn 100 rmap_item 1 mm a1 error 0",
+		"1.1001: ksm_merge_with_ksm_page: ksm pfn 100 rmap_item 2 mm a2 error 0",
+		"1.1002: ksm_merge_with_ksm_page: ksm pfn 100 rmap_item 3 mm a1 error 0",
+		"1.1003: ksm_merge_with_ksm_page: ksm pfn 100 rmap_item 4 mm a1 error -14",
+		"1.1004: ksm_merge_one_page: pfn 7 rmap_item 5 mm a2 error 0",
+		"1.3000: ksm_merge_with_ksm_page: pfn 600 rmap_item 3 mm a1 error 0",
+		"1.3001: ksm_merge_with_ksm_page: ksm pfn 600 rmap_item 6 mm a2 error 0",
+		"1.3002: ksm_merge_with_ksm_page: pfn 700 rmap_item 7 mm a1 error 0",
+		"1.3003: ksm_merge_with_ksm_page: ksm pfn 600 rmap_item 8 mm a2 error 0",
+	};
+	struct ks_ktrace *kt = ks_ktrace_new();
+	char line[160];
+
+	for (int i = 0; i < 3; i++)
+		ks_ktrace_add_batch(kt, &(struct ks_kt_batch){ .batch = (uint64_t)i,
+				    .t_end_ns = 1000000000LL + 200000000LL * i });
+	ks_ktrace_add_mm(kt, &(struct ks_kt_mm){ .pid = 1, .mm = 0xa1 });
+	ks_ktrace_add_mm(kt, &(struct ks_kt_mm){ .pid = 2, .mm = 0xa2 });
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ks_ktrace_add_pfn(kt, &(struct ks_kt_pfn){ rows[i].batch, rows[i].phase,
+				  rows[i].pid, rows[i].va, rows[i].pfn });
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		snprintf(line, sizeof(line), "ksmd-37 [001] ..... %s", ev[i]);
+		ck_assert_int_eq(ks_ktrace_add_event_line(kt, line), 1);
+	}
+	return kt;
+}
+
+static bool has_merged(const struct ks_kt_merged *m, size_t n, uint64_t batch, uint32_t pid,
+		       uint64_t vaddr, enum ks_kt_merge_kind kind)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].batch == batch && m[i].pid == pid && m[i].vaddr == vaddr &&
+		    m[i].kind == kind)
+			return true;
+	return false;
+}
+
+START_TEST(test_kernel_trace_merged_pages_resolved)
+{
+	struct ks_ktrace *kt = merge_trace();
+	struct ks_kt_merged *m = NULL;
+	size_t n;
+
+	ck_assert(ks_ktrace_has_merged_pages(kt));
+	n = ks_ktrace_merged_pages(kt, &m);
+	ck_assert_uint_eq(n, 8);
+	/* sorted by batch, pid, vaddr */
+	for (size_t i = 1; i < n; i++)
+		ck_assert_int_lt(ks_kt_merged_cmp(&m[i - 1], &m[i]), 0);
+	/* batch 1: the unstable merge (promoted page keeps PFN 100, the tree page moves to
+	 * it), a stable merge, a zero-page merge */
+	ck_assert(has_merged(m, n, 1, 1, 0x1000, KS_KT_MERGE_NEW_KSM));
+	ck_assert(has_merged(m, n, 1, 2, 0x1000, KS_KT_MERGE_INTO_KSM));
+	ck_assert(has_merged(m, n, 1, 1, 0x2000, KS_KT_MERGE_INTO_KSM));
+	ck_assert(has_merged(m, n, 1, 2, 0x2000, KS_KT_MERGE_INTO_ZERO));
+	ck_assert_uint_eq(m[3].pfn, 7);
+	/* batch 2: promoted at the PFN the sleep's write gave it; promoted at the PFN it
+	 * got during the batch; merged into 600 */
+	ck_assert(has_merged(m, n, 2, 1, 0x2000, KS_KT_MERGE_NEW_KSM));
+	ck_assert(has_merged(m, n, 2, 1, 0x4000, KS_KT_MERGE_NEW_KSM));
+	ck_assert(has_merged(m, n, 2, 2, 0x3000, KS_KT_MERGE_INTO_KSM));
+	free(m);
+	ks_ktrace_free(kt);
+}
+END_TEST
+
+START_TEST(test_kernel_trace_merged_pages_not_merges)
+{
+	struct ks_ktrace *kt = merge_trace();
+	struct ks_kt_merged *m = NULL;
+	size_t n = ks_ktrace_merged_pages(kt, &m);
+
+	/* PFN changes no successful event of the page's process explains: the COW break
+	 * (1:0x3000 in batch 1), the write in the sleep (1:0x2000 -> 600), pid 1's page
+	 * taking PFN 600 while only pid 2 merged into it */
+	ck_assert(!has_merged(m, n, 1, 1, 0x3000, KS_KT_MERGE_INTO_KSM));
+	ck_assert(!has_merged(m, n, 2, 1, 0x3000, KS_KT_MERGE_INTO_KSM));
+	ck_assert(!has_merged(m, n, 2, 1, 0x3000, KS_KT_MERGE_NEW_KSM));
+	/* the second "ksm pfn 600" of pid 2 has no page: reported as such */
+	ck_assert(has_merged(m, n, 2, 2, KS_KT_NO_PAGE, KS_KT_MERGE_INTO_KSM));
+	ck_assert_uint_eq(m[n - 1].pfn, 600);
+	free(m);
+	/* without a PFN map there is nothing to resolve against */
+	free(kt->pfns);
+	kt->pfns = NULL;
+	kt->npfns = 0;
+	ck_assert(!ks_ktrace_has_merged_pages(kt));
+	ks_ktrace_free(kt);
+}
+END_TEST
+
 START_TEST(test_kernel_trace_errors_located)
 {
 	struct ks_ktrace *kt = NULL;
@@ -184,6 +298,8 @@ Suite *ks_test_suite(void)
 
 	tcase_add_test(core, test_kernel_trace_parse_tracefs_lines);
 	tcase_add_test(core, test_kernel_trace_round_trip_and_batches);
+	tcase_add_test(core, test_kernel_trace_merged_pages_resolved);
+	tcase_add_test(edges, test_kernel_trace_merged_pages_not_merges);
 	tcase_add_test(edges, test_kernel_trace_parse_trace_cmd_and_others);
 	tcase_add_test(edges, test_kernel_trace_foreign_import_deltas);
 	tcase_add_test(errors, test_kernel_trace_errors_located);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # regress_golden.sh - `make check`: every golden kernel trace under traces/kernel/ must
 # match the simulator exactly (sim regress exits 0); a trace with one counter changed
-# must be reported as a divergence (exit 1) naming the batch and counter; a foreign
-# trace (counters.csv with absolute values + trace.txt) must be imported and match.
+# must be reported as a divergence (exit 1) naming the batch and counter; so must a trace
+# whose PFN map moves one merged page to another address (naming the batch and pages);
+# a foreign trace (counters.csv with absolute values + trace.txt) must be imported and
+# match.
 set -u
 : "${SIM:?SIM not set}" "${SRCDIR:?SRCDIR not set}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/regress_golden.XXXXXX") || exit 99
@@ -27,6 +29,33 @@ awk -F, 'BEGIN{OFS=","} NR==1{for(i=1;i<=NF;i++) if($i=="pages_sharing") c=i}
 rc=$?
 if [ "$rc" -ne 1 ] || ! grep -q "first divergence: batch 5, pages_sharing" "$tmp/out"; then
 	echo "FAIL: tampered trace: exit $rc, expected 1 with the first divergence:"
+	cat "$tmp/out"; fail=1
+fi
+
+# A tampered PFN map: the first page that merged in batch 5 is recorded at another
+# address of its process (one that did not change in batch 5); the counters and the
+# merge counts still match, the merged pages must not.
+awk -F, 'BEGIN { OFS = "," }
+	NR == FNR { if ($2 == "s") all[$3] = all[$3] " " $4
+		if ($1 == 5 && $2 == "b") chg[$3 "," $4] = 1; next }
+	$1 == 5 && $2 == "b" && !done {
+		n = split(all[$3], va, " ")
+		for (i = 1; i <= n; i++) if (!(($3 "," va[i]) in chg)) break
+		print "old=" $4 " new=" va[i] " pid=" $3 > "/dev/stderr"
+		$4 = va[i]; done = 1 }
+	{ print }' "$g/pfnmap.csv" "$g/pfnmap.csv" >"$tmp/tampered/pfnmap.csv" 2>"$tmp/moved"
+cp "$g/batches.csv" "$tmp/tampered/batches.csv"
+old=$(sed -n 's/.*old=\([^ ]*\).*/\1/p' "$tmp/moved")
+new=$(sed -n 's/.*new=\([^ ]*\).*/\1/p' "$tmp/moved")
+pid=$(sed -n 's/.*pid=\([^ ]*\).*/\1/p' "$tmp/moved")
+"$SIM" regress "$tmp/tampered" >"$tmp/out" 2>&1
+rc=$?
+want="first divergence: batch 5, merged_pages: "
+if [ "$rc" -ne 1 ] || [ -z "$old" ] || [ -z "$new" ] ||
+   ! grep -q "${want}.*kernel merged $pid:$new (into KSM page), simulator did not" "$tmp/out" ||
+   ! grep -q "${want}.*simulator merged $pid:$old (into KSM page), kernel did not" "$tmp/out" ||
+   ! grep -q "merged pages  *no  *batch 5:" "$tmp/out"; then
+	echo "FAIL: tampered pfnmap ($pid:$old moved to $new): exit $rc, expected 1, both pages:"
 	cat "$tmp/out"; fail=1
 fi
 

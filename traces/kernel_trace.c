@@ -281,6 +281,237 @@ uint32_t ks_ktrace_mm_pid(const struct ks_ktrace *kt, uint64_t mm)
 	return 0;
 }
 
+/* ---- merged pages ---- */
+
+/* A page of the PFN map and its PFN as the map is replayed. */
+struct mp_page {
+	uint32_t pid;                 /* scenario pid */
+	uint64_t vaddr;               /* page address */
+	uint64_t pfn;                 /* current PFN (0: not present) */
+};
+
+/* A pfnmap row in replay order: (batch, phase s < b < w, file order). */
+struct mp_row {
+	uint64_t batch;               /* the row's batch */
+	int rank;                     /* 0 s, 1 b, 2 w, 3 unknown phase */
+	size_t i;                     /* index in kt->pfns */
+};
+
+/* A successful merge event, waiting for the page it merged. */
+struct mp_event {
+	uint64_t batch;               /* ksmd batch of the event */
+	enum ks_kt_merge_kind kind;   /* from the event type and ksm_page */
+	uint32_t pid;                 /* from the event's mm */
+	uint64_t pfn;                 /* the event's pfn */
+	unsigned found;               /* pages resolved to it */
+};
+
+static int phase_rank(char phase)
+{
+	return phase == 's' ? 0 : phase == 'b' ? 1 : phase == 'w' ? 2 : 3;
+}
+
+static int mp_page_cmp(const void *a, const void *b)
+{
+	const struct mp_page *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+static int mp_row_cmp(const void *a, const void *b)
+{
+	const struct mp_row *x = a, *y = b;
+
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Order of events within a batch; also the search key (batch, kind, pid, pfn). */
+static int mp_event_cmp(const void *a, const void *b)
+{
+	const struct mp_event *x = a, *y = b;
+
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+int ks_kt_merged_cmp(const void *a, const void *b)
+{
+	const struct ks_kt_merged *x = a, *y = b;
+
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+bool ks_ktrace_has_merged_pages(const struct ks_ktrace *kt)
+{
+	return kt->nevents > 0 && kt->npfns > 0;
+}
+
+/* The event of ev[0..n) with key (batch, kind, pid, pfn) that has explained the fewest
+ * pages (the first such), or NULL. */
+static struct mp_event *mp_event_find(struct mp_event *ev, size_t n, uint64_t batch,
+				      enum ks_kt_merge_kind kind, uint32_t pid, uint64_t pfn)
+{
+	struct mp_event key = { .batch = batch, .kind = kind, .pid = pid, .pfn = pfn };
+	struct mp_event *best = NULL;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mp_event_cmp(&ev[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && mp_event_cmp(&ev[lo], &key) == 0; lo++)
+		if (!best || ev[lo].found < best->found)
+			best = &ev[lo];
+	return best;
+}
+
+static void mp_add(struct ks_kt_merged **out, size_t *n, const struct mp_event *e,
+		   uint64_t vaddr)
+{
+	if (*n % 256 == 0)
+		*out = ks_xrealloc(*out, (*n + 256) * sizeof(**out));
+	(*out)[(*n)++] = (struct ks_kt_merged){ .batch = e->batch, .pid = e->pid,
+						.vaddr = vaddr, .kind = e->kind,
+						.pfn = e->pfn };
+}
+
+/* Promotions of ev[0..n) (one batch) not yet resolved: the page of the event's process
+ * whose PFN in the map as it stands now is the event's pfn. */
+static void mp_resolve_new(const struct mp_page *pg, size_t npg, struct mp_event *ev,
+			   size_t n, struct ks_kt_merged **out, size_t *nout)
+{
+	size_t open = 0;
+
+	for (size_t i = 0; i < n; i++)
+		open += ev[i].kind == KS_KT_MERGE_NEW_KSM && !ev[i].found;
+	for (size_t i = 0; open && i < npg; i++) {
+		struct mp_event *e;
+
+		if (!pg[i].pfn)
+			continue;
+		e = mp_event_find(ev, n, ev[0].batch, KS_KT_MERGE_NEW_KSM, pg[i].pid,
+				  pg[i].pfn);
+		if (!e || e->found)
+			continue;
+		e->found = 1;
+		open--;
+		mp_add(out, nout, e, pg[i].vaddr);
+	}
+}
+
+size_t ks_ktrace_merged_pages(const struct ks_ktrace *kt, struct ks_kt_merged **out)
+{
+	uint64_t last = kt->nbatches ? kt->batches[kt->nbatches - 1].batch : 0;
+	struct mp_page *pg = ks_xcalloc(kt->npfns + 1, sizeof(*pg));
+	struct mp_row *rows = ks_xcalloc(kt->npfns + 1, sizeof(*rows));
+	struct mp_event *ev = ks_xcalloc(kt->nevents + 1, sizeof(*ev));
+	size_t npg = 0, nev = 0, nout = 0, ri = 0, ei = 0;
+
+	*out = NULL;
+	/* the pages (distinct pid, vaddr) and the rows in replay order */
+	for (size_t i = 0; i < kt->npfns; i++) {
+		const struct ks_kt_pfn *p = &kt->pfns[i];
+
+		pg[i] = (struct mp_page){ .pid = p->pid, .vaddr = p->vaddr };
+		rows[i] = (struct mp_row){ .batch = p->batch, .rank = phase_rank(p->phase),
+					   .i = i };
+	}
+	qsort(pg, kt->npfns, sizeof(*pg), mp_page_cmp);
+	for (size_t i = 0; i < kt->npfns; i++)
+		if (!npg || mp_page_cmp(&pg[npg - 1], &pg[i]))
+			pg[npg++] = pg[i];
+	qsort(rows, kt->npfns, sizeof(*rows), mp_row_cmp);
+	/* the successful merge events of batches 1..last, attributed to processes */
+	for (size_t i = 0; i < kt->nevents; i++) {
+		const struct ks_kt_event *e = &kt->events[i];
+		struct mp_event m = { .pfn = e->pfn };
+
+		if (e->err != 0 || (e->type != KS_KT_EV_MERGE_WITH_KSM_PAGE &&
+				    e->type != KS_KT_EV_MERGE_ONE_PAGE))
+			continue;
+		m.batch = ks_ktrace_event_batch(kt, e);
+		m.pid = ks_ktrace_mm_pid(kt, e->mm);
+		if (m.batch < 1 || m.batch > last)
+			continue;
+		m.kind = e->type == KS_KT_EV_MERGE_ONE_PAGE ? KS_KT_MERGE_INTO_ZERO :
+			 e->ksm_page ? KS_KT_MERGE_INTO_KSM : KS_KT_MERGE_NEW_KSM;
+		ev[nev++] = m;
+	}
+	qsort(ev, nev, sizeof(*ev), mp_event_cmp);
+
+	for (uint64_t b = 1; b <= last; b++) {
+		size_t e0 = ei, n;
+
+		while (ei < nev && ev[ei].batch == b)
+			ei++;
+		n = ei - e0;
+		/* the map as ksmd found it: setup, earlier batches, earlier sleeps */
+		for (; ri < kt->npfns && (rows[ri].batch < b ||
+					  (rows[ri].batch == b && rows[ri].rank < 1)); ri++) {
+			const struct ks_kt_pfn *p = &kt->pfns[rows[ri].i];
+			struct mp_page key = { .pid = p->pid, .vaddr = p->vaddr };
+			struct mp_page *q = bsearch(&key, pg, npg, sizeof(*pg), mp_page_cmp);
+
+			q->pfn = p->pfn;
+		}
+		if (n)
+			mp_resolve_new(pg, npg, &ev[e0], n, out, &nout);
+		/* the batch's PFN changes: merges into a KSM page or the zero page */
+		for (; ri < kt->npfns && rows[ri].batch == b && rows[ri].rank == 1; ri++) {
+			const struct ks_kt_pfn *p = &kt->pfns[rows[ri].i];
+			struct mp_page key = { .pid = p->pid, .vaddr = p->vaddr };
+			struct mp_page *q = bsearch(&key, pg, npg, sizeof(*pg), mp_page_cmp);
+			struct mp_event *e = NULL;
+
+			q->pfn = p->pfn;
+			if (n && p->pfn)
+				e = mp_event_find(&ev[e0], n, b, KS_KT_MERGE_INTO_KSM, p->pid,
+						  p->pfn);
+			if (n && p->pfn && !e)
+				e = mp_event_find(&ev[e0], n, b, KS_KT_MERGE_INTO_ZERO, p->pid,
+						  p->pfn);
+			if (!e)
+				continue; /* not a merge: e.g. break_cow, a write, a migration */
+			e->found++;
+			mp_add(out, &nout, e, p->vaddr);
+		}
+		if (!n)
+			continue;
+		/* a promoted page that changed in the batch (its PFN after the batch) */
+		mp_resolve_new(pg, npg, &ev[e0], n, out, &nout);
+		for (size_t i = e0; i < ei; i++)
+			if (!ev[i].found)
+				mp_add(out, &nout, &ev[i], KS_KT_NO_PAGE);
+	}
+	free(ev);
+	free(rows);
+	free(pg);
+	if (nout)
+		qsort(*out, nout, sizeof(**out), ks_kt_merged_cmp);
+	return nout;
+}
+
 /* ---- writing ---- */
 
 static FILE *open_out(const char *dir, const char *name, struct ks_err *err)

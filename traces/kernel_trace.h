@@ -127,6 +127,30 @@ uint64_t ks_ktrace_event_batch(const struct ks_ktrace *kt, const struct ks_kt_ev
 /* Scenario pid of an mm pointer, 0 if unknown. */
 uint32_t ks_ktrace_mm_pid(const struct ks_ktrace *kt, uint64_t mm);
 
+/* Merged pages: which (process, page) merged in each batch, reconstructed from the
+ * successful merge events (events.txt, mm -> pid by mms.csv) and the PFN changes of the
+ * batch (pfnmap.csv, phase b): INTO_KSM = the page's PFN became the KSM page's PFN
+ * named by a "ksm pfn" event of its process; NEW_KSM = the page whose PFN (before the
+ * batch, else after it) is that of a "pfn" (ksm_page NULL) event: promoted in place;
+ * INTO_ZERO = the page's PFN became the zero-page PFN of a ksm_merge_one_page event.
+ * An event that no page explains gives an entry with vaddr KS_KT_NO_PAGE. */
+enum ks_kt_merge_kind { KS_KT_MERGE_INTO_KSM = 0, KS_KT_MERGE_NEW_KSM, KS_KT_MERGE_INTO_ZERO };
+#define KS_KT_NO_PAGE UINT64_MAX
+struct ks_kt_merged {
+	uint64_t batch;               /* ksmd batch of the merge event, 1-based */
+	uint32_t pid;                 /* scenario pid */
+	uint64_t vaddr;               /* page address (KS_KT_NO_PAGE: not found) */
+	enum ks_kt_merge_kind kind;   /* how it merged */
+	uint64_t pfn;                 /* the event's pfn (KSM page, page or zero page) */
+};
+/* Whether the trace recorded what ks_ktrace_merged_pages needs (events and pfnmap). */
+bool ks_ktrace_has_merged_pages(const struct ks_ktrace *kt);
+/* Every merged page of batches 1..last, sorted by ks_kt_merged_cmp; *out is malloc'd
+ * (free() it; NULL if none). Returns the count; never fails. */
+size_t ks_ktrace_merged_pages(const struct ks_ktrace *kt, struct ks_kt_merged **out);
+/* qsort order of merged pages: batch, pid, vaddr, kind. */
+int ks_kt_merged_cmp(const void *a, const void *b);
+
 /* Files. Each returns 0 or a negative KS_E* with err "PATH:LINE: problem". */
 int ks_ktrace_write(const struct ks_ktrace *kt, const char *dir, struct ks_err *err);
 /* Reads a native trace directory, or imports a foreign one (see above). */

@@ -191,7 +191,8 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
 	" kernel INTEGER, sim INTEGER);" \
 	"CREATE INDEX IF NOT EXISTS regress_batches_id ON regress_batches(regress_id, batch);"
 /* regress_batches: every compared value: (regress_id, batch, counter, kernel, sim);
- * counter is a sysfs counter name, "pidN.<ksm_stat field>" or "merges.pidN" (successful
+ * counter is a sysfs counter name, "pidN.<ksm_stat field>", "merged_pages" (the sizes of
+ * the sets of pages that merged in the batch) or "merges.pidN" (successful
  * merge tracepoints of process N in that batch); a missing side is NULL. */
 
 /* sweeps: one row per `sim sweep` (scenario, the varied keys separated by spaces, seeds
