@@ -38,7 +38,7 @@ struct rg_val {
 
 /* What the simulator produced, batch by batch. */
 struct rg_sim {
-	struct ks_sink sink;          /* must be first: the world calls it */
+	struct ks_sink sink;          /* first: the world calls its proc_sample */
 	struct ks_kt_batch *b;        /* [batch], c[] filled, index 0 unused */
 	size_t nb, cap;
 	struct ks_kt_proc *p;         /* process samples taken after each batch */
@@ -53,18 +53,6 @@ struct rg_sim {
 	int64_t cpu_base;
 };
 
-static int rg_begin(struct ks_sink *s, const struct ks_run_info *r, struct ks_err *e)
-{
-	(void)s, (void)r, (void)e;
-	return 0;
-}
-
-static int rg_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *e)
-{
-	(void)s, (void)smp, (void)e;
-	return 0;
-}
-
 static int rg_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
 {
 	struct rg_sim *r = (struct rg_sim *)s;
@@ -78,17 +66,6 @@ static int rg_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks
 	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
 	r->p[r->np++] = p;
 	return 0;
-}
-
-static int rg_end(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *e)
-{
-	(void)s, (void)sum, (void)e;
-	return 0;
-}
-
-static void rg_close(struct ks_sink *s)
-{
-	(void)s;
 }
 
 static void rg_on_batch(void *self, const struct ks_sample *smp)
@@ -478,7 +455,7 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 {
 	struct ks_ktrace *kt = NULL;
 	struct ks_scenario sc;
-	struct rg_sim r = { .sink = { rg_begin, rg_sample, rg_proc, rg_end, rg_close, 0 } };
+	struct rg_sim r = { .sink = { .proc_sample = rg_proc } };
 	struct ks_world_opts o = { 0 };
 	struct ks_summary sum;
 	struct rg_cmp c = { 0 };

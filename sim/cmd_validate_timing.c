@@ -40,40 +40,10 @@ struct vt_row {
 
 /* What the replay produced, batch by batch. */
 struct vt_sim {
-	struct ks_sink sink;          /* must be first: the world calls it */
 	struct ks_cost_model *cm;
 	struct ks_ksm_stats *st;      /* [batch - 1]: counters after each batch */
 	size_t nb, cap;
 };
-
-static int vt_begin(struct ks_sink *s, const struct ks_run_info *r, struct ks_err *e)
-{
-	(void)s, (void)r, (void)e;
-	return 0;
-}
-
-static int vt_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *e)
-{
-	(void)s, (void)smp, (void)e;
-	return 0;
-}
-
-static int vt_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
-{
-	(void)s, (void)ps, (void)e;
-	return 0;
-}
-
-static int vt_end(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *e)
-{
-	(void)s, (void)sum, (void)e;
-	return 0;
-}
-
-static void vt_close(struct ks_sink *s)
-{
-	(void)s;
-}
 
 static void vt_on_batch(void *self, const struct ks_sample *smp)
 {
@@ -220,7 +190,7 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 {
 	struct ks_ktrace *kt = NULL;
 	struct ks_scenario sc;
-	struct vt_sim r = { .sink = { vt_begin, vt_sample, vt_proc, vt_end, vt_close, 0 } };
+	struct vt_sim r = { 0 };
 	struct ks_world_opts o = { 0 };
 	struct ks_summary sum;
 	const struct ks_cost_batch *cb;
@@ -248,7 +218,6 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 		goto out_sc;
 	}
 	o.sc = &sc;
-	o.sink = &r.sink;
 	o.cost = ks_cost_model_hooks(r.cm);
 	o.on_batch = vt_on_batch;
 	o.on_batch_work = vt_on_batch_work;

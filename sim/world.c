@@ -140,11 +140,11 @@ static void take_sample(struct world *w, ks_time t)
 	w->last_sample_batch = w->batches;
 	if (!sink)
 		return;
-	if (sink->sample(sink, &smp, w->err)) {
+	if (sink->sample && sink->sample(sink, &smp, w->err)) {
 		fail(w, KS_ESQL);
 		return;
 	}
-	if (!w->sc->process_samples)
+	if (!w->sc->process_samples || !sink->proc_sample)
 		return;
 	for (size_t i = 0; i < w->nprocs; i++) {
 		struct ks_proc_sample ps = { .t = t, .pid = w->procs[i].pid,

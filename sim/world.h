@@ -22,7 +22,8 @@ struct ks_cost_hooks {
 
 struct ks_world_opts {
 	const struct ks_scenario *sc;
-	struct ks_sink *sink;                 /* may be NULL */
+	struct ks_sink *sink;                 /* may be NULL; so may its sample and
+					       * proc_sample (the world calls only those) */
 	struct ks_cost_hooks cost;
 	volatile int *interrupt;              /* set to stop (SIGINT); may be NULL */
 	uint64_t ksmd_cpu_base_ns;            /* ksmd's CPU time before the run: seen by the
