@@ -62,16 +62,6 @@ static inline uint16_t page_nid(const struct ks_ksm *ksm, const struct page_ref 
 	return kf ? kf->nid : pg->mm->nid;
 }
 
-static int memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content b)
-{
-	unsigned off;
-	int r = ks_content_cmp(ksm->cs, a, b, &off);
-
-	ksm->page_work.cmps++;
-	ksm->page_work.cmp_bytes += off < KS_PAGE_SIZE ? off + 1 : KS_PAGE_SIZE;
-	return r;
-}
-
 /* calc_checksum() of the page an item maps. Content descriptors are immutable, so an
  * unchanged page's checksum is the one computed last time (kept in oldchecksum). */
 static uint32_t calc_checksum(struct ks_ksm *ksm, struct ks_rmap_item *item, ks_content c)
@@ -330,7 +320,7 @@ static int try_to_merge_one_page(struct ks_ksm *ksm, struct page_ref *pg,
 		*pg->pte = KS_PTE_KSM | (uint64_t)(uintptr_t)nk;
 		return 0;
 	}
-	if (memcmp_pages(ksm, page_content(pg),
+	if (ks__memcmp_pages(ksm, page_content(pg),
 			 target == MERGE_ZERO ? KS_CONTENT_ZERO_PAGE : kpage->content))
 		return -14; /* !pages_identical() */
 	replace_page(ksm, pg, target == MERGE_ZERO ? NULL : kpage);
@@ -500,7 +490,7 @@ again:
 		tree_kf = stable_node_chain(ksm, &dup, &sn, root, true);
 		if (!tree_kf)
 			goto again; /* a stale node went: the tree may have rotated */
-		ret = memcmp_pages(ksm, c, tree_kf->content);
+		ret = ks__memcmp_pages(ksm, c, tree_kf->content);
 		if (ret < 0) {
 			link = &sn->node.left;
 		} else if (ret > 0) {
@@ -542,7 +532,7 @@ again:
 		tree_kf = stable_node_chain(ksm, &dup, &sn, root, false);
 		if (!tree_kf)
 			goto again;
-		ret = memcmp_pages(ksm, kpage->content, tree_kf->content);
+		ret = ks__memcmp_pages(ksm, kpage->content, tree_kf->content);
 		parent = *link;
 		if (ret < 0) {
 			link = &parent->left;
@@ -624,7 +614,7 @@ static struct ks_rmap_item *unstable_tree_search_insert(struct ks_ksm *ksm,
 			return NULL; /* tree page gone: neither matched nor inserted */
 		if (t_pg->pte == pg->pte)
 			return NULL;
-		ret = memcmp_pages(ksm, c, page_content(t_pg));
+		ret = ks__memcmp_pages(ksm, c, page_content(t_pg));
 		parent = *link;
 		if (ret < 0)
 			link = &parent->left;

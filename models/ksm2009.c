@@ -143,16 +143,6 @@ static bool is_zapped(struct ks_ksm *ksm, const struct k9_item *it, uint64_t **p
 	return false;
 }
 
-static int memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content b)
-{
-	unsigned off;
-	int r = ks_content_cmp(ksm->cs, a, b, &off);
-
-	ksm->page_work.cmps++;
-	ksm->page_work.cmp_bytes += off < KS_PAGE_SIZE ? off + 1 : KS_PAGE_SIZE;
-	return r;
-}
-
 static uint32_t calc_checksum(struct ks_ksm *ksm, struct k9_item *it, ks_content c)
 {
 	ksm->page_work.checksums++;
@@ -330,7 +320,7 @@ static struct k9_item *stable_tree_search(struct ks_ksm *ksm, ks_content c,
 		found = live_candidate(ksm, t, self, ptep);
 		if (!found)
 			return NULL; /* out_didnt_find, even if the node had siblings */
-		ret = memcmp_pages(ksm, c, ks__pte_content(**ptep));
+		ret = ks__memcmp_pages(ksm, c, ks__pte_content(**ptep));
 		if (ret < 0)
 			node = node->left;
 		else if (ret > 0)
@@ -357,7 +347,7 @@ static bool stable_tree_insert(struct ks_ksm *ksm, ks_content c, struct k9_tree 
 		ksm->page_work.stable_visits++;
 		if (!live_candidate(ksm, t2, it, &pte))
 			return false;
-		ret = memcmp_pages(ksm, c, ks__pte_content(*pte));
+		ret = ks__memcmp_pages(ksm, c, ks__pte_content(*pte));
 		parent = *link;
 		if (ret < 0)
 			link = &parent->left;
@@ -400,7 +390,7 @@ static struct k9_tree *unstable_tree_search_insert(struct ks_ksm *ksm, ks_conten
 		*ptep = pte_of(ti->mm, ti->address);
 		if (!*ptep || **ptep == KS_PTE_NONE)
 			return NULL; /* "we dont want to swap in pages" */
-		ret = memcmp_pages(ksm, c, ks__pte_content(**ptep));
+		ret = ks__memcmp_pages(ksm, c, ks__pte_content(**ptep));
 		parent = *link;
 		if (ret < 0)
 			link = &parent->left;
@@ -438,7 +428,7 @@ static bool merge_one_page(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t addr,
 		err = -14;
 	} else {
 		ksm->page_work.wrprotects++;
-		if (memcmp_pages(ksm, ks__pte_content(*pte), kpage->content))
+		if (ks__memcmp_pages(ksm, ks__pte_content(*pte), kpage->content))
 			err = -14;
 	}
 	if (!err) {

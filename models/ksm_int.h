@@ -213,6 +213,18 @@ static inline struct ks_kframe *ks__pte_kframe(uint64_t pte)
 	return (struct ks_kframe *)(uintptr_t)KS_PTE_PAYLOAD(pte);
 }
 
+/* memcmp_pages(): memcmp() order of two pages, counting the call and the bytes read
+ * (up to the first difference, or the whole page when equal) as work. */
+static inline int ks__memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content b)
+{
+	unsigned off;
+	int r = ks_content_cmp(ksm->cs, a, b, &off);
+
+	ksm->page_work.cmps++;
+	ksm->page_work.cmp_bytes += off < KS_PAGE_SIZE ? off + 1 : KS_PAGE_SIZE;
+	return r;
+}
+
 /* ksm_mm.c */
 void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
 void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */
