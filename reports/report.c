@@ -531,6 +531,115 @@ err_sql:
 	return rc;
 }
 
+void ks_report_fmt_pow2(char *buf, size_t n, uint64_t v)
+{
+	static const char suffix[] = { 0, 'K', 'M', 'G', 'T', 'P' };
+	unsigned s = 0;
+
+	while (v >= 1024 && v % 1024 == 0 && s < sizeof(suffix) - 1) {
+		v /= 1024;
+		s++;
+	}
+	if (s)
+		snprintf(buf, n, "%" PRIu64 "%c", v, suffix[s]);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+}
+
+enum { HIST_BAR = 52 };
+
+void ks_report_hist(const uint64_t *lo, const uint64_t *hi, const uint64_t *count,
+		    size_t n, FILE *out)
+{
+	size_t first = n, last = 0;
+	uint64_t max = 0;
+
+	for (size_t b = 0; b < n; b++) {
+		if (!count[b])
+			continue;
+		if (first == n)
+			first = b;
+		last = b;
+		if (count[b] > max)
+			max = count[b];
+	}
+	for (size_t b = first; b < n && b <= last; b++) {
+		char l[24], h[24], label[64], bar[HIST_BAR + 1];
+		unsigned len = (unsigned)(count[b] * HIST_BAR / max);
+
+		ks_report_fmt_pow2(l, sizeof(l), lo[b]);
+		ks_report_fmt_pow2(h, sizeof(h), hi[b]);
+		snprintf(label, sizeof(label), "[%s, %s)", l, h);
+		memset(bar, '@', len);
+		memset(bar + len, ' ', HIST_BAR - len);
+		bar[HIST_BAR] = 0;
+		fprintf(out, "%-14s %8" PRIu64 " |%s|\n", label, count[b], bar);
+	}
+}
+
+/* The run's cost tables, when it had a cost model: ksmd CPU by component and the
+ * cmp_and_merge_page latency histograms. Nothing when the tables are empty. */
+static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,
+		       struct ks_err *err)
+{
+	static const char *const kinds[] = { "anon", "ksm" };
+	sqlite3_stmt *st = NULL;
+	int rc, step, n = 0;
+
+	rc = prep(db, path, "SELECT component, ns, share FROM cost_components WHERE run_id = ?"
+		  " ORDER BY rowid", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run->id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		char t[32];
+
+		if (n++ == 0)
+			fprintf(out, "\nksmd CPU by component:\n  %-10s %16s %7s\n", "component",
+				"time", "share");
+		ks_report_fmt_ns(t, sizeof(t), (uint64_t)col_i64(st, 1));
+		fprintf(out, "  %-10s %16s %6.1f%%\n", col_text(st, 0, "?"), t,
+			100.0 * sqlite3_column_double(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return sql_fail(db, path, err);
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t lo[64], hi[64], cnt[64], calls = 0;
+		size_t nb = 0;
+
+		rc = prep(db, path, "SELECT bucket_lo_ns, bucket_hi_ns, count FROM latency_hist "
+			  "WHERE run_id = ? AND page_kind = ? ORDER BY bucket_lo_ns", &st, err);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(st, 1, run->id);
+		sqlite3_bind_text(st, 2, kinds[k], -1, SQLITE_STATIC);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW && nb < 64) {
+			uint64_t l = (uint64_t)col_i64(st, 0);
+
+			/* the table keeps non-empty buckets only: put the empty ones back */
+			while (nb && hi[nb - 1] < l && hi[nb - 1] && nb < 63) {
+				lo[nb] = hi[nb - 1];
+				hi[nb] = 2 * lo[nb];
+				cnt[nb++] = 0;
+			}
+			lo[nb] = l;
+			hi[nb] = (uint64_t)col_i64(st, 1);
+			cnt[nb] = (uint64_t)col_i64(st, 2);
+			calls += cnt[nb++];
+		}
+		sqlite3_finalize(st);
+		if (step != SQLITE_DONE && step != SQLITE_ROW)
+			return sql_fail(db, path, err);
+		if (!nb)
+			continue;
+		fprintf(out, "\ncmp_and_merge_page latency, %s page (%" PRIu64 " calls):\n",
+			kinds[k], calls);
+		ks_report_hist(lo, hi, cnt, nb, out);
+	}
+	return 0;
+}
+
 int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
 {
 	struct report_run run = { 0 };
@@ -549,6 +658,8 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 		rc = print_chart(db, db_path, out, &run, err);
 	if (!rc)
 		rc = print_processes(db, db_path, out, &run, err);
+	if (!rc)
+		rc = print_costs(db, db_path, out, &run, err);
 	if (!rc)
 		rc = out_check(out, db_path, err);
 	sqlite3_close(db);

@@ -34,7 +34,15 @@ int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err 
 /* One line per run: id, scenario, seed, status, started (UTC), saved. */
 int ks_report_list(const char *db_path, FILE *out, struct ks_err *err);
 
+/* Prints a histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|": bucket i is
+ * [lo[i], hi[i]) with count[i]; empty buckets before the first and after the last
+ * non-empty one are not printed. */
+void ks_report_hist(const uint64_t *lo, const uint64_t *hi, const uint64_t *count,
+		    size_t n, FILE *out);
+
 /* Formatting helpers (never fail; output truncated to n). */
+/* A power-of-two count with a binary suffix: 512, 2K, 4M. */
+void ks_report_fmt_pow2(char *buf, size_t n, uint64_t v);
 /* Bytes in binary units: "512 B", "3.50 KiB", "1.25 MiB", "2.00 GiB", "1.00 TiB". */
 void ks_report_fmt_bytes(char *buf, size_t n, int64_t bytes);
 /* Simulated ns in human units: "750 ns", "1.500 us", "20.000 ms", "3.250 s",

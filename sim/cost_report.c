@@ -9,49 +9,17 @@
 #include "report.h"
 #include "xalloc.h"
 
-enum { BAR_WIDTH = 52, TIME_SLICES = 10 };
-
-void ks_cost_fmt_pow2(char *buf, size_t n, uint64_t v)
-{
-	static const char suffix[] = { 0, 'K', 'M', 'G', 'T', 'P' };
-	unsigned s = 0;
-
-	while (v >= 1024 && v % 1024 == 0 && s < sizeof(suffix) - 1) {
-		v /= 1024;
-		s++;
-	}
-	if (s)
-		snprintf(buf, n, "%" PRIu64 "%c", v, suffix[s]);
-	else
-		snprintf(buf, n, "%" PRIu64, v);
-}
+enum { TIME_SLICES = 10 };
 
 void ks_cost_report_hist(const uint64_t *hist, unsigned nbuckets, FILE *out)
 {
-	unsigned first = nbuckets, last = 0;
-	uint64_t max = 0;
+	uint64_t lo[64], hi[64];
 
-	for (unsigned b = 0; b < nbuckets; b++) {
-		if (!hist[b])
-			continue;
-		if (first == nbuckets)
-			first = b;
-		last = b;
-		if (hist[b] > max)
-			max = hist[b];
+	for (unsigned b = 0; b < nbuckets && b < 64; b++) {
+		lo[b] = ks_cost_hist_lo(b);
+		hi[b] = (uint64_t)2 << b;
 	}
-	for (unsigned b = first; b < nbuckets && b <= last; b++) {
-		char lo[24], hi[24], label[64], bar[BAR_WIDTH + 1];
-		unsigned len = (unsigned)(hist[b] * BAR_WIDTH / max);
-
-		ks_cost_fmt_pow2(lo, sizeof(lo), ks_cost_hist_lo(b));
-		ks_cost_fmt_pow2(hi, sizeof(hi), (uint64_t)2 << b);
-		snprintf(label, sizeof(label), "[%s, %s)", lo, hi);
-		memset(bar, '@', len);
-		memset(bar + len, ' ', BAR_WIDTH - len);
-		bar[BAR_WIDTH] = 0;
-		fprintf(out, "%-14s %8" PRIu64 " |%s|\n", label, hist[b], bar);
-	}
+	ks_report_hist(lo, hi, hist, nbuckets < 64 ? nbuckets : 64, out);
 }
 
 static int cmp_u64(const void *a, const void *b)

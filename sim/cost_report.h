@@ -16,6 +16,4 @@ void ks_cost_report_print(const struct ks_cost_model *cm, ks_time sim_end, FILE 
 /* Prints one histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|" (only the
  * rows from the first to the last non-empty bucket; nothing when all are 0). */
 void ks_cost_report_hist(const uint64_t *hist, unsigned nbuckets, FILE *out);
-/* Formats a power-of-two bucket bound: 512, 1K, 2M, 4G. */
-void ks_cost_fmt_pow2(char *buf, size_t n, uint64_t v);
 #endif

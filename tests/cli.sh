@@ -29,6 +29,13 @@ check "tiny scenario text" 1 "$(q "$tmp/t.db" "select instr(scenario_text, 'name
 check "tiny process samples" 2 "$(q "$tmp/t.db" 'select count(distinct pid) from process_samples')"
 check "tiny merging pages" "64|64" \
 	"$(q "$tmp/t.db" "select group_concat(m, '|') from (select max(ksm_merging_pages) m from process_samples group by pid order by pid)")"
+# The report of a run shows its cost tables (x86_64 cost model by default).
+rep=$("$SIM" report "$tmp/t.db")
+check "report exit" 0 $?
+for want in "memory saved:" "ksmd CPU by component:" "cmp_and_merge_page latency, anon page" \
+	"cmp_and_merge_page latency, ksm page"; do
+	printf '%s\n' "$rep" | grep -qF "$want" && ok || bad "report lacks '$want'"
+done
 # A second run into the same database adds a run.
 "$SIM" --scenario "$data/tiny.yaml" --db "$tmp/t.db" --quiet
 check "second run" 2 "$(q "$tmp/t.db" 'select count(*) from runs')"
