@@ -64,6 +64,8 @@ static void usage(FILE *out)
 	      "      --set KEY=VALUE  override any scenario key, e.g. ksm.pages_to_scan=1000\n"
 	      "      --arch NAME      override the scenario's arch model\n"
 	      "      --report         print the full report of the run at the end\n"
+	      "      --dry-run        check the scenario and its arch model, describe them,\n"
+	      "                       and exit without running or writing anything\n"
 	      "  -q, --quiet          no progress, notes or summary (errors still print)\n"
 	      "  -h, --help           this help\n"
 	      "  -V, --version        print the version\n"
@@ -177,7 +179,7 @@ struct run_args {
 	const char *scenario, *db, *arch;
 	const char **sets;
 	unsigned nsets;
-	bool have_seed, report;
+	bool have_seed, report, dry_run;
 	uint64_t seed;
 };
 
@@ -190,6 +192,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "set", required_argument, NULL, 'o' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -207,6 +210,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'd': a->db = optarg; break;
 		case 'a': a->arch = optarg; break;
 		case 'r': a->report = true; break;
+		case 'n': a->dry_run = true; break;
 		case 'o': a->sets[a->nsets++] = optarg; break;
 		case 'q': ks_cli_quiet = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -332,6 +336,32 @@ out:
 	return rc;
 }
 
+/* --dry-run: the scenario loaded and its arch model priced; say what would run. */
+static int dry_run(struct ks_scenario *sc)
+{
+	struct ks_cost_model *cost = NULL;
+	struct ks_err err = { 0 };
+	char size[32], dur[32];
+	unsigned procs = 0;
+
+	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	ks_cost_model_free(cost);
+	for (unsigned g = 0; g < sc->ngroups; g++)
+		procs += sc->groups[g].count;
+	ks_report_fmt_bytes(size, sizeof(size),
+			    (int64_t)ks_scenario_total_pages(sc) * 4096);
+	ks_report_fmt_ns(dur, sizeof(dur), sc->duration);
+	printf("%s: valid (%s)\n  %u process group(s), %u process(es), %s of mergeable-region "
+	       "memory%s\n  arch %s, seed %" PRIu64 ", duration %s, pages_to_scan %u, "
+	       "sleep_millisecs %u\n", sc->name, sc->path ? sc->path : "?", sc->ngroups, procs,
+	       size, sc->trace_file ? ", plus a trace" : "", sc->arch, sc->seed, dur,
+	       sc->ksm.pages_to_scan, sc->ksm.sleep_millisecs);
+	return KS_EXIT_OK;
+}
+
 int ks_cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
@@ -360,6 +390,12 @@ int ks_cmd_run(int argc, char **argv)
 	if (!a.db) {
 		snprintf(dbbuf, sizeof(dbbuf), "%s.db", sc.name);
 		a.db = dbbuf;
+	}
+	if (a.dry_run) {
+		rc = dry_run(&sc);
+		ks_scenario_fini(&sc);
+		free(a.sets);
+		return rc;
 	}
 	rc = ks_cli_run_scenario(&sc, a.db, true, &sum, &run_id);
 	if (rc == KS_EXIT_OK && a.report && ks_report_print(a.db, run_id, stdout, &err)) {

@@ -74,6 +74,14 @@ check "truncated trace: nothing written" 0 "$(q "$tmp/cut.db" 'select count(*) f
 check "serial words" "10|10|20" \
 	"$(q "$tmp/se.db" 'select pages_shared, pages_sharing, pages_unshared + pages_volatile from samples order by t_ns desc, batch desc limit 1')"
 
+# --dry-run checks and describes, and writes nothing.
+out=$(cd "$tmp" && "$SIM" --scenario "$data/tiny.yaml" --dry-run)
+check "dry-run exit" 0 $?
+printf '%s' "$out" | grep -q "tiny: valid" && ok || bad "dry-run output: $out"
+[ ! -e "$tmp/tiny.db" ] && ok || bad "dry-run wrote a database"
+"$SIM" --scenario "$data/tiny.yaml" --dry-run --arch nosuch 2>/dev/null
+check "dry-run unknown arch" 2 $?
+
 # --set overrides reach the model.
 "$SIM" --scenario "$data/tiny.yaml" --set ksm.pages_to_scan=7 --db "$tmp/s.db" --quiet
 check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"
