@@ -244,7 +244,9 @@ static int gen_class_of(struct gen *g, const struct ks_content_spec *cs, const c
 	}
 	g->classes = ks_xrealloc(g->classes, (g->nclasses + 1) * sizeof(*g->classes));
 	g->classes[g->nclasses] = c;
-	g->classes[g->nclasses].spec.patches = g->classes[g->nclasses].patches;
+	/* the array may have moved: every spec points back at its own patches */
+	for (unsigned i = 0; i <= g->nclasses; i++)
+		g->classes[i].spec.patches = g->classes[i].patches;
 	*out = g->nclasses++;
 	return 0;
 }
