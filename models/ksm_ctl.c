@@ -118,6 +118,11 @@ static int check_node(const struct ks_ksm *ksm, const struct ks_stable_node *sn,
 	return 0;
 }
 
+static bool node_page_live(const struct ks_stable_node *sn)
+{
+	return sn->kpage && sn->kpage->live && sn->kpage->node == sn;
+}
+
 static int check_stable(const struct ks_ksm *ksm, struct check_tally *t)
 {
 	for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++) {
@@ -153,12 +158,13 @@ static int check_stable(const struct ks_ksm *ksm, struct check_tally *t)
 			} else if ((rc = check_node(ksm, sn, t))) {
 				return rc;
 			}
-			if (prev && first->kpage && first->kpage->live && prev->kpage &&
-			    prev->kpage->live &&
+			/* stale nodes (their page freed, perhaps reused: the keyhole no longer
+			 * fits) stay in the tree until KSM touches them; they have no order */
+			if (prev && node_page_live(first) &&
 			    ks_content_cmp(ksm->cs, prev->kpage->content, first->kpage->content,
 					   NULL) >= 0)
 				return 23; /* stable tree not in strictly increasing memcmp order */
-			if (first->kpage && first->kpage->live)
+			if (node_page_live(first))
 				prev = first;
 		}
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "engine.h"
 #include "gen.h"
 #include "ksm.h"
@@ -242,6 +243,16 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	end = sim->now + w->batch_cost_ns;
 	if (w->o->on_batch_work)
 		w->o->on_batch_work(w->o->self, end, w->batch_cost_ns, &batch);
+	if (KS_DEBUG_CHECKS) {
+		int bad = ks_ksm_check(w->ksm);
+
+		if (bad) {
+			ks_err_set(w->err, KS_EINVAL, "internal error: KSM model invariant %d "
+				   "violated after batch %" PRIu64, bad, w->batches);
+			fail(w, KS_EINVAL);
+			return;
+		}
+	}
 	ks_ksm_stats(w->ksm, &st);
 	record_history(w, end, &st);
 	if (w->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % w->sc->sample_every == 0)

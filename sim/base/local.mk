@@ -6,4 +6,4 @@ noinst_LIBRARIES += %reldir%/libbase.a
 	%reldir%/simtime.h \
 	%reldir%/heap.c %reldir%/heap.h \
 	%reldir%/scenario.c %reldir%/scenario.h \
-	%reldir%/results_schema.h
+	%reldir%/results_schema.h %reldir%/debug.h
