@@ -584,6 +584,45 @@ START_TEST(test_ksm_numa_merge_across)
 }
 END_TEST
 
+/* A weaker checksum has a real effect: swapping two words keeps the plain sum, so a
+ * page that changed between two visits passes the volatility filter and enters the
+ * unstable tree; xxhash64 sees the change. */
+static void weak_checksum_run(int alg, uint64_t *unshared, uint64_t *vol)
+{
+	struct ks_patch px[2] = { { .offset = 0, .width = 8, .source = KS_PATCH_CONST, .value = 1 },
+				  { .offset = 8, .width = 8, .source = KS_PATCH_CONST, .value = 2 } };
+	struct ks_patch py[2] = { { .offset = 0, .width = 8, .source = KS_PATCH_CONST, .value = 2 },
+				  { .offset = 8, .width = 8, .source = KS_PATCH_CONST, .value = 1 } };
+	struct ks_content_class_spec sx = { .kind = KS_CONTENT_FILL, .npatches = 2, .patches = px };
+	struct ks_content_class_spec sy = { .kind = KS_CONTENT_FILL, .npatches = 2, .patches = py };
+	ks_content x = ks_content_make((uint32_t)ks_content_class(F.cs, &sx), 0);
+	ks_content y = ks_content_make((uint32_t)ks_content_class(F.cs, &sy), 0);
+
+	F.p.checksum = alg;
+	start();
+	proc(1, &x, 1);
+	scans(1);                                   /* checksum of x recorded */
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 1, A0, y), 0);
+	scans(2);                                   /* y: same sum, other bytes */
+	*unshared = stats().pages_unshared;
+	*vol = stats().pages_volatile;
+	ks_ksm_free(F.ksm);
+	F.ksm = NULL;
+}
+
+START_TEST(test_ksm_weak_checksum_collision)
+{
+	uint64_t unshared, vol;
+
+	weak_checksum_run(KS_CSUM_SUM, &unshared, &vol);
+	ck_assert_uint_eq(unshared, 1); /* slipped into the unstable tree */
+	ck_assert_uint_eq(vol, 0);
+	weak_checksum_run(KS_CSUM_XXHASH64, &unshared, &vol);
+	ck_assert_uint_eq(unshared, 0); /* seen as volatile */
+	ck_assert_uint_eq(vol, 1);
+}
+END_TEST
+
 START_TEST(test_ksm_errors)
 {
 	start();
@@ -635,6 +674,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(edges, test_ksm_unstable_abort);
 	tcase_add_test(edges, test_ksm_determinism);
 	tcase_add_test(edges, test_ksm_numa_trees);
+	tcase_add_test(edges, test_ksm_weak_checksum_collision);
 	tcase_add_test(edges, test_ksm_numa_merge_across);
 	tcase_add_test(errors, test_ksm_errors);
 	suite_add_tcase(s, core);
