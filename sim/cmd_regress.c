@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "kernel_trace.h"
+#include "ktrace_replay.h"
 #include "load_scenario.h"
 #include "regress_db.h"
 #include "world.h"
@@ -381,33 +382,6 @@ static int store(struct ks_regress_db *db, const struct ks_ktrace *kt,
 
 /* ---- one trace ---- */
 
-static int load_trace_scenario(const struct ks_ktrace *kt, struct ks_scenario *sc,
-			       struct ks_err *err)
-{
-	char origin[4200];
-	const char *hz = ks_ktrace_meta(kt, "hz");
-	uint64_t nb = kt->nbatches - 1, s;
-	int rc;
-
-	snprintf(origin, sizeof(origin), "%s/scenario.yaml", kt->dir);
-	rc = ks_scenario_load_string(kt->scenario_text, origin, NULL, 0, sc, err);
-	if (rc)
-		return rc;
-	s = (uint64_t)sc->ksm.sleep_millisecs * 1000000;
-	if (!s)
-		return ks_err_set(err, KS_EINVAL, "%s: sleep_millisecs 0 cannot be replayed "
-				  "batch by batch", origin);
-	/* the simulator's batch k runs at (k-1) * sleep: run exactly the recorded batches */
-	/* (+ half a sleep: room for replayed batch costs; nothing after it is compared) */
-	sc->duration = (nb > 1 ? (nb - 1) * s : 0) + s / 2;
-	sc->stop_when_stable = false;
-	sc->sample_mode = KS_SAMPLE_BATCH;
-	sc->sample_every = 1;
-	sc->process_samples = true;
-	if (hz && atoi(hz) > 0)
-		sc->ksm.hz = (unsigned)atoi(hz);
-	return 0;
-}
 
 static void print_table(const struct ks_ktrace *kt, const struct ks_scenario *sc,
 			const struct rg_cmp *c, const char *result, double tol, bool racy)
@@ -465,7 +439,7 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 
 	if (rc)
 		return rc;
-	rc = load_trace_scenario(kt, &sc, err);
+	rc = ks_ktrace_load_scenario(kt, 1, true, &sc, err);
 	if (rc)
 		goto out_trace;
 	r.kt = kt;

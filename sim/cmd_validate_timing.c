@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "cost_hooks.h"
 #include "kernel_trace.h"
+#include "ktrace_replay.h"
 #include "load_scenario.h"
 #include "world.h"
 #include "xalloc.h"
@@ -123,34 +124,6 @@ static void summarise(const struct vt_row *rows, size_t n, struct vt_sum *s)
 
 /* ---- one trace ---- */
 
-static int load_trace_scenario(const struct ks_ktrace *kt, struct ks_scenario *sc,
-			       struct ks_err *err)
-{
-	char origin[4200];
-	const char *hz = ks_ktrace_meta(kt, "hz");
-	uint64_t nb = kt->nbatches - 1, s;
-	int rc;
-
-	snprintf(origin, sizeof(origin), "%s/scenario.yaml", kt->dir);
-	rc = ks_scenario_load_string(kt->scenario_text, origin, NULL, 0, sc, err);
-	if (rc)
-		return rc;
-	s = (uint64_t)sc->ksm.sleep_millisecs * 1000000;
-	if (!s)
-		return ks_err_set(err, KS_EINVAL, "%s: sleep_millisecs 0 cannot be replayed "
-				  "batch by batch", origin);
-	/* batch k starts at (k-1) * sleep plus the cost of the batches before it: twice
-	 * the recorded span leaves room for costs of up to a sleep per batch (batches
-	 * after the recorded ones are not compared) */
-	sc->duration = 2 * nb * s + s / 2;
-	sc->stop_when_stable = false;
-	sc->sample_mode = KS_SAMPLE_BATCH;
-	sc->sample_every = 1;
-	sc->process_samples = false;
-	if (hz && atoi(hz) > 0)
-		sc->ksm.hz = (unsigned)atoi(hz);
-	return 0;
-}
 
 static bool same_work(const struct ks_kt_batch *kb, const struct ks_ksm_stats *st)
 {
@@ -201,7 +174,7 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 
 	if (rc)
 		return rc;
-	rc = load_trace_scenario(kt, &sc, err);
+	rc = ks_ktrace_load_scenario(kt, 2, false, &sc, err);
 	if (rc)
 		goto out_trace;
 	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {

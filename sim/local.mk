@@ -33,3 +33,4 @@ dist_man_MANS += %reldir%/sim.1
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_validate_timing.c
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_sweep.c
 %canon_reldir%_sim_SOURCES += %reldir%/cmd_zsmalloc.c
+%canon_reldir%_libsim_a_SOURCES += %reldir%/ktrace_replay.c %reldir%/ktrace_replay.h
