@@ -1055,8 +1055,11 @@ static bool remove_stable_node_chain(struct ks_ksm *ksm, struct ks_stable_node *
 	return false;
 }
 
-static void remove_all_stable_nodes(struct ks_ksm *ksm)
+/* remove_all_stable_nodes(): true (EBUSY) if some node's page is still mapped. */
+static bool remove_all_stable_nodes(struct ks_ksm *ksm)
 {
+	bool busy = false;
+
 	for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++) {
 		struct ks_rb_root *root = &ksm->root_stable_tree[nid];
 
@@ -1064,10 +1067,13 @@ static void remove_all_stable_nodes(struct ks_ksm *ksm)
 			struct ks_stable_node *sn = ks_rb_entry(root->node, struct ks_stable_node,
 								node);
 
-			if (remove_stable_node_chain(ksm, sn, root))
+			if (remove_stable_node_chain(ksm, sn, root)) {
+				busy = true;
 				break;
+			}
 		}
 	}
+	return busy;
 }
 
 static void unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
@@ -1119,6 +1125,68 @@ int ks_ksm_set_pages_to_scan(struct ks_ksm *ksm, unsigned n)
 	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
 		return KS_EINVAL;
 	ksm->p.pages_to_scan = n;
+	return 0;
+}
+
+/* max_page_sharing_store() and merge_across_nodes_store() change the rules of the
+ * stable tree only when it holds no KSM page: none counted, and every node left (all
+ * stale) can be dropped. */
+static bool stable_tree_busy(struct ks_ksm *ksm)
+{
+	bool busy;
+
+	if (ksm->pages_shared)
+		return true;
+	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
+	busy = remove_all_stable_nodes(ksm);
+	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
+	return busy;
+}
+
+int ks_ksm_set_max_page_sharing(struct ks_ksm *ksm, uint64_t n)
+{
+	if (n < 2 || n > INT32_MAX)
+		return KS_EINVAL; /* kstrtoint: a positive int of at least 2 */
+	if (n == ksm->p.max_page_sharing)
+		return 0;
+	if (stable_tree_busy(ksm))
+		return KS_EBUSY;
+	ksm->p.max_page_sharing = (unsigned)n;
+	return 0;
+}
+
+/* Unstable trees [from, to) go out of use (per-node trees -> one tree). The kernel
+ * leaves their items linked until ksmd next visits them; here the trees are emptied and
+ * their items aged to an earlier scan, so each is unlinked from no tree on its next visit
+ * with the same pages_unshared accounting, and no tree keeps a pointer to a freed item
+ * if per-node trees come back before the next full scan. */
+static void retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
+{
+	for (unsigned nid = from; nid < to; nid++) {
+		struct ks_rb_node *rb;
+
+		for (rb = ks_rb_first(&ksm->root_unstable_tree[nid]); rb; rb = ks_rb_next(rb)) {
+			struct ks_rmap_item *item = ks_rb_entry(rb, struct ks_rmap_item, node);
+
+			item->address = (item->address & ~KS_SEQNR_MASK) |
+					((ksm->seqnr - 1) & KS_SEQNR_MASK);
+		}
+		ksm->root_unstable_tree[nid] = KS_RB_ROOT;
+	}
+}
+
+int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
+{
+	unsigned old = ksm->nr_node_ids;
+
+	if (across == ksm->p.merge_across_nodes)
+		return 0;
+	if (stable_tree_busy(ksm))
+		return KS_EBUSY;
+	ksm->p.merge_across_nodes = across;
+	ksm->nr_node_ids = across || !ksm->numa_nodes ? 1 : ksm->numa_nodes;
+	if (ksm->nr_node_ids < old)
+		retire_unstable_trees(ksm, ksm->nr_node_ids, old);
 	return 0;
 }
 

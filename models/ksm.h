@@ -129,6 +129,13 @@ int ks_ksm_proc_exit(struct ks_ksm *ksm, uint32_t pid);
 /* Knobs at run time, with the kernel's rules (KS_EBUSY / KS_EINVAL as sysfs would). */
 int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run);
 int ks_ksm_set_pages_to_scan(struct ks_ksm *ksm, unsigned n);
+/* max_page_sharing (KS_EINVAL below 2) and merge_across_nodes: KS_EBUSY while
+ * pages_shared > 0 or a stable node's page is still mapped (stale nodes are dropped). */
+int ks_ksm_set_max_page_sharing(struct ks_ksm *ksm, uint64_t n);
+int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across);
+/* A write of `value` to a knob's sysfs file, with the file's range and side effects
+ * (advisor_mode resets pages_to_scan): 0, KS_EINVAL or KS_EBUSY; refused = unchanged. */
+int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value);
 
 /* ksmd: one batch (ksm_do_scan(pages_to_scan)) at simulated time now; adds its work to
  * *w. Returns false without doing anything when ksmd_should_run() is false. */

@@ -1,5 +1,6 @@
-/* ksm_ctl.c - creating and freeing a simulated machine, and the invariant checker that
- * tests (and --enable-debug builds) run after every step. */
+/* ksm_ctl.c - creating and freeing a simulated machine, writes to its sysfs knobs during
+ * a run (the *_store() functions of mm/ksm.c), and the invariant checker that tests (and
+ * --enable-debug builds) run after every step. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,84 @@ void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs)
 		ksm->obs = *obs;
 	else
 		memset(&ksm->obs, 0, sizeof(ksm->obs));
+}
+
+/* advisor_mode_store(): a different mode starts from its defaults (set_advisor_defaults). */
+static int set_advisor_mode(struct ks_ksm *ksm, uint64_t mode)
+{
+	if (mode > KS_ADVISOR_SCAN_TIME)
+		return KS_EINVAL; /* neither "none" nor "scan-time" */
+	if (mode == ksm->p.advisor_mode)
+		return 0;
+	ksm->p.advisor_mode = (enum ks_advisor_mode)mode;
+	if (mode == KS_ADVISOR_NONE) {
+		ksm->p.pages_to_scan = 100; /* DEFAULT_PAGES_TO_SCAN */
+	} else {
+		memset(&ksm->advisor, 0, sizeof(ksm->advisor));
+		ksm->p.pages_to_scan = (unsigned)ksm->p.advisor_min_pages_to_scan;
+	}
+	return 0;
+}
+
+/* Stores an unsigned int file (kstrtouint: values above UINT_MAX are refused). */
+static int store_uint(unsigned *knob, uint64_t value)
+{
+	if (value > UINT32_MAX)
+		return KS_EINVAL;
+	*knob = (unsigned)value;
+	return 0;
+}
+
+/* Stores a bool file (kstrtobool of a number: 0 or 1). */
+static int store_bool(bool *knob, uint64_t value)
+{
+	if (value > 1)
+		return KS_EINVAL;
+	*knob = value == 1;
+	return 0;
+}
+
+int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value)
+{
+	struct ks_ksm_params *p = &ksm->p;
+
+	switch (knob) {
+	case KS_KNOB_RUN:
+		return value > 2 ? KS_EINVAL : ks_ksm_set_run(ksm, (unsigned)value);
+	case KS_KNOB_PAGES_TO_SCAN:
+		return value > UINT32_MAX ? KS_EINVAL :
+		       ks_ksm_set_pages_to_scan(ksm, (unsigned)value);
+	case KS_KNOB_SLEEP_MILLISECS:
+		return store_uint(&p->sleep_millisecs, value);
+	case KS_KNOB_MAX_PAGE_SHARING:
+		return ks_ksm_set_max_page_sharing(ksm, value);
+	case KS_KNOB_USE_ZERO_PAGES:
+		return store_bool(&p->use_zero_pages, value);
+	case KS_KNOB_MERGE_ACROSS_NODES:
+		return value > 1 ? KS_EINVAL : ks_ksm_set_merge_across_nodes(ksm, value == 1);
+	case KS_KNOB_SMART_SCAN:
+		return store_bool(&p->smart_scan, value);
+	case KS_KNOB_STABLE_NODE_CHAINS_PRUNE_MILLISECS:
+		return store_uint(&p->stable_node_chains_prune_millisecs, value);
+	case KS_KNOB_ADVISOR_MODE:
+		return set_advisor_mode(ksm, value);
+	case KS_KNOB_ADVISOR_MAX_CPU:
+		p->advisor_max_cpu = value;
+		return 0;
+	case KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN:
+		p->advisor_min_pages_to_scan = value;
+		return 0;
+	case KS_KNOB_ADVISOR_MAX_PAGES_TO_SCAN:
+		p->advisor_max_pages_to_scan = value;
+		return 0;
+	case KS_KNOB_ADVISOR_TARGET_SCAN_TIME:
+		if (value < 1)
+			return KS_EINVAL;
+		p->advisor_target_scan_time = value;
+		return 0;
+	default:
+		return KS_EINVAL; /* no such file */
+	}
 }
 
 void ks_work_add(struct ks_work *acc, const struct ks_work *w)

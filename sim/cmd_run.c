@@ -153,6 +153,19 @@ static void cost_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
 	ks_cost_model_note_event(((struct run_cb *)self)->cost, t, ev);
 }
 
+/* A ksm_changes write the kernel would refuse: the run goes on, the user hears of it. */
+static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, int rc)
+{
+	char when[32];
+
+	(void)self;
+	if (!rc)
+		return;
+	ks_report_fmt_ns(when, sizeof(when), t);
+	ks_cli_warn("at %s: writing %" PRIu64 " to %s refused (%s), as the kernel would",
+		    when, value, ks_knob_name(knob), rc == KS_EBUSY ? "EBUSY" : "EINVAL");
+}
+
 /* Writes the cost tables and prints the cost section (unless quiet). */
 static int cost_finish(struct ks_cost_model *cost, const char *db, int64_t run_id,
 		       ks_time sim_end, bool print)
@@ -295,6 +308,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	o.sink = sink;
 	o.interrupt = &interrupted;
 	o.cost = ks_cost_model_hooks(cost);
+	o.on_knob = on_knob;
 	o.self = &cb;
 	cb.cost = cost;
 	if (cost) {

@@ -267,7 +267,7 @@ static int trace_info(const struct trace_opts *o)
 			first = rec->t;
 		last = rec->t;
 		count[rec->op]++;
-		if (rec->op != KS_TR_CLASS)
+		if (rec->op != KS_TR_CLASS && rec->op != KS_TR_KNOB)
 			pid_set_add(&pids, rec->pid);
 		if (rec->op == KS_TR_WRITE || rec->op == KS_TR_WRITE_LITERAL)
 			written += rec->npages;

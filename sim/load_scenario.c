@@ -1,8 +1,8 @@
 /* load_scenario.c - scenario YAML into struct ks_scenario.
  *
  * The file is loaded as one libyaml document, the `--set` overrides are applied to its
- * nodes, and the nodes are converted section by section (top level, sample, ksm, numa,
- * processes -> regions -> contents, writes, trace). Every mapping is checked for unknown
+ * nodes, and the nodes are converted section by section (top level, sample, ksm,
+ * ksm_changes, numa, processes -> regions -> contents, writes, trace). Every mapping is checked for unknown
  * and repeated keys before its values are read, every value is range-checked, and the
  * first problem ends the load with one located message. Fractions of regions are resolved
  * to page counts here, so the engine only ever sees pages. docs/scenario.md is the user's
@@ -23,7 +23,7 @@
 
 static const char *const top_keys[] = {
 	"name", "seed", "arch", "duration", "sample", "stop_when_stable", "stable_scans",
-	"ksm", "numa", "processes", "trace", NULL
+	"ksm", "ksm_changes", "numa", "processes", "trace", NULL
 };
 static const char *const sample_keys[] = {
 	"every", "every_batches", "interval", "processes", NULL
@@ -36,6 +36,7 @@ static const char *const ksm_keys[] = {
 	"cmp_order", "zero_page_colours", "stable_before_checksum", "zero_page_after_stable",
 	"algorithm", NULL
 };
+static const char *const change_keys[] = { "at", "set", NULL };
 static const char *const numa_keys[] = { "nodes", "page_size", NULL };
 static const char *const trace_keys[] = { "file", NULL };
 static const char *const group_keys[] = {
@@ -702,14 +703,13 @@ static int conv_ksm_enums(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_para
 	return 0;
 }
 
-static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
+/* The knobs of /sys/kernel/mm/ksm present in n (ksm: or a ksm_changes set:), except
+ * advisor_mode (see conv_ksm_enums); absent keys leave *p unchanged. */
+static int conv_ksm_knobs(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
 {
-	yaml_node_t *v;
 	int rc;
 
-	rc = ks_yaml_check_keys(yd, n, ksm_keys, "ksm");
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "run", 0, 2, &p->run);
+	rc = ks_yaml_get_unsigned(yd, n, "run", 0, 2, &p->run);
 	if (!rc)
 		rc = ks_yaml_get_unsigned(yd, n, "pages_to_scan", 0, UINT32_MAX, &p->pages_to_scan);
 	if (!rc)
@@ -738,6 +738,17 @@ static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
 	if (!rc)
 		rc = ks_yaml_get_uint(yd, n, "advisor_target_scan_time", 1, UINT64_MAX,
 				      &p->advisor_target_scan_time);
+	return rc;
+}
+
+static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
+{
+	yaml_node_t *v;
+	int rc;
+
+	rc = ks_yaml_check_keys(yd, n, ksm_keys, "ksm");
+	if (!rc)
+		rc = conv_ksm_knobs(yd, n, p);
 	if (!rc)
 		rc = conv_ksm_enums(yd, n, p);
 	if (!rc)
@@ -758,6 +769,115 @@ static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
 				  "zero_page_colours must be a power of two, got %u",
 				  p->zero_page_colours);
 	return rc;
+}
+
+/* ---- ksm_changes ---------------------------------------------------------------- */
+
+/* The value a sysfs write of knob k would carry to give p's setting. */
+static uint64_t knob_value(const struct ks_ksm_params *p, enum ks_knob k)
+{
+	switch (k) {
+	case KS_KNOB_RUN: return p->run;
+	case KS_KNOB_PAGES_TO_SCAN: return p->pages_to_scan;
+	case KS_KNOB_SLEEP_MILLISECS: return p->sleep_millisecs;
+	case KS_KNOB_MAX_PAGE_SHARING: return p->max_page_sharing;
+	case KS_KNOB_USE_ZERO_PAGES: return p->use_zero_pages;
+	case KS_KNOB_MERGE_ACROSS_NODES: return p->merge_across_nodes;
+	case KS_KNOB_SMART_SCAN: return p->smart_scan;
+	case KS_KNOB_STABLE_NODE_CHAINS_PRUNE_MILLISECS:
+		return p->stable_node_chains_prune_millisecs;
+	case KS_KNOB_ADVISOR_MODE: return p->advisor_mode;
+	case KS_KNOB_ADVISOR_MAX_CPU: return p->advisor_max_cpu;
+	case KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN: return p->advisor_min_pages_to_scan;
+	case KS_KNOB_ADVISOR_MAX_PAGES_TO_SCAN: return p->advisor_max_pages_to_scan;
+	case KS_KNOB_ADVISOR_TARGET_SCAN_TIME: return p->advisor_target_scan_time;
+	default: return 0;
+	}
+}
+
+/* A set: mapping; its values are checked as in ksm:, then appended in file order. */
+static int conv_change_set(struct ks_ydoc *yd, yaml_node_t *set, const char *where,
+			   ks_time at, struct ks_scenario *sc)
+{
+	const char *names[KS_KNOB_COUNT + 1];
+	struct ks_ksm_params p;
+	yaml_node_pair_t *pair;
+	int rc;
+
+	for (unsigned i = 0; i < KS_KNOB_COUNT; i++)
+		names[i] = ks_knob_name((enum ks_knob)i);
+	names[KS_KNOB_COUNT] = NULL;
+	ks_ksm_params_default(&p);
+	rc = ks_yaml_check_keys(yd, set, names, where);
+	if (!rc)
+		rc = conv_ksm_knobs(yd, set, &p);
+	if (!rc)
+		rc = conv_ksm_enums(yd, set, &p);
+	if (rc)
+		return rc;
+	for (pair = set->data.mapping.pairs.start; pair < set->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(&yd->doc, pair->key);
+		struct ks_knob_change *c;
+		enum ks_knob knob;
+
+		if (ks_knob_parse((const char *)key->data.scalar.value, &knob))
+			return ks_yaml_fail(yd, key, KS_EINVAL, "unknown knob in %s", where);
+		sc->ksm_changes = ks_xrealloc(sc->ksm_changes, (sc->nksm_changes + 1) *
+					      sizeof(*sc->ksm_changes));
+		c = &sc->ksm_changes[sc->nksm_changes++];
+		c->at = at;
+		c->knob = knob;
+		c->value = knob_value(&p, knob);
+	}
+	return 0;
+}
+
+static int conv_change(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
+		       struct ks_scenario *sc)
+{
+	yaml_node_t *v, *set;
+	char path[300];
+	ks_time at;
+	int rc;
+
+	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
+	if (!rc)
+		rc = ks_yaml_check_keys(yd, n, change_keys, where);
+	if (rc)
+		return rc;
+	v = ks_yaml_get(yd, n, "at", NULL);
+	if (!v)
+		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'at' in %s (e.g. at: 60s)",
+				    where);
+	rc = ks_yaml_duration(yd, v, "at", false, &at);
+	if (!rc && at > sc->duration)
+		rc = ks_yaml_fail(yd, v, KS_EINVAL, "at is after the end of the run (duration %.9gs)",
+				  (double)sc->duration / 1e9);
+	if (!rc)
+		rc = ks_yaml_get_mapping(yd, n, "set", where, &set);
+	if (rc)
+		return rc;
+	if (!set || !set->data.mapping.pairs.top ||
+	    set->data.mapping.pairs.top == set->data.mapping.pairs.start)
+		return ks_yaml_fail(yd, set ? set : n, KS_EINVAL,
+				    "%s needs knobs to write in 'set' (e.g. set: {use_zero_pages: true})",
+				    where);
+	child_path(path, sizeof(path), where, "set");
+	return conv_change_set(yd, set, path, at, sc);
+}
+
+static int conv_changes(struct ks_ydoc *yd, yaml_node_t *seq, struct ks_scenario *sc)
+{
+	char path[64];
+	int rc;
+
+	for (unsigned i = 0; i < ks_yaml_count(seq); i++) {
+		item_path(path, sizeof(path), "ksm_changes", i);
+		rc = conv_change(yd, ks_yaml_item(yd, seq, i), path, sc);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 static int conv_numa(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc)
@@ -811,6 +931,10 @@ static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenar
 		rc = ks_yaml_get_mapping(yd, root, "ksm", "", &m);
 	if (!rc && m)
 		rc = conv_ksm(yd, m, &sc->ksm);
+	if (!rc)
+		rc = ks_yaml_get_sequence(yd, root, "ksm_changes", "", &m);
+	if (!rc && m)
+		rc = conv_changes(yd, m, sc);
 	if (!rc)
 		rc = ks_yaml_get_mapping(yd, root, "numa", "", &m);
 	if (!rc && m)

@@ -8,10 +8,17 @@
  *              CPU time; the next batch comes after cost + sleep_millisecs (rounded up
  *              to jiffies). When ksmd_should_run() is false ksmd idles until a workload
  *              event makes it true (as __ksm_enter() wakes it);
- *   ev_sample  periodic sampling when the scenario samples by interval.
+ *   ev_sample  periodic sampling when the scenario samples by interval;
+ *   ev_knob    one write to a /sys/kernel/mm/ksm file (a KNOB record, from a trace or
+ *              from the scenario's ksm_changes via the generator), run after every
+ *              workload record of its instant. The kernel may refuse it (EINVAL, EBUSY):
+ *              that is reported to on_knob and is not an error of the run. run=1 wakes
+ *              an idle ksmd; a new sleep_millisecs wakes a sleeping ksmd at once (the
+ *              batch already queued is dropped: it carries an older ksmd_gen).
  *
  * The caller (cmd_run.c) owns the sink's begin_run/end_run and the wall clock. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +58,12 @@ struct saved_point {
 	int64_t saved;
 };
 
+/* A knob write waiting for its ev_knob (after the workload records of its instant). */
+struct knob_write {
+	uint32_t knob;              /* enum ks_knob */
+	uint64_t value;             /* value written */
+};
+
 struct world {
 	const struct ks_world_opts *o;
 	const struct ks_scenario *sc;
@@ -59,7 +72,12 @@ struct world {
 	struct ks_ksm *ksm;
 	struct src srcs[KS_MAX_SOURCES];
 	unsigned nsrc;
-	bool ksmd_pending;          /* an ev_ksmd is in the queue */
+	bool ksmd_pending;          /* an ev_ksmd of generation ksmd_gen is in the queue */
+	uint64_t ksmd_gen;          /* ev_ksmd events of another generation do nothing */
+	ks_time ksmd_busy_until;    /* end of the last batch's CPU time, ns */
+	unsigned sleep_ms;          /* sleep_millisecs as last written (wake on change) */
+	struct knob_write *knobs;   /* queued knob writes, FIFO from knob_head */
+	size_t nknobs, capknobs, knob_head;
 	uint64_t batches;
 	uint64_t cpu_ns;            /* ksmd CPU time of completed batches */
 	uint64_t batch_cost_ns;     /* cost of the batch in progress so far */
@@ -173,12 +191,16 @@ static void ev_sample(struct ks_sim *sim, void *subject, void *object)
 
 static void ev_ksmd(struct ks_sim *sim, void *subject, void *object);
 
+static void schedule_ksmd(struct world *w, ks_time at)
+{
+	w->ksmd_pending = true;
+	ks_sim_schedule_at(&w->sim, at, ev_ksmd, w, (void *)(uintptr_t)w->ksmd_gen);
+}
+
 static void wake_ksmd(struct world *w)
 {
-	if (!w->ksmd_pending && ks_ksm_should_run(w->ksm)) {
-		w->ksmd_pending = true;
-		ks_sim_schedule_at(&w->sim, w->sim.now, ev_ksmd, w, NULL);
-	}
+	if (!w->ksmd_pending && ks_ksm_should_run(w->ksm))
+		schedule_ksmd(w, w->sim.now);
 }
 
 static bool sources_done(const struct world *w)
@@ -226,7 +248,8 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	struct ks_ksm_stats st;
 	ks_time end;
 
-	(void)object;
+	if ((uintptr_t)object != w->ksmd_gen)
+		return; /* replaced by an earlier wake-up */
 	w->ksmd_pending = false;
 	w->batch_start = sim->now;
 	w->batch_cost_ns = 0;
@@ -266,8 +289,56 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	check_stable(w, &st);
 	w->batch_cost_ns = 0;
 	w->batch_start = end;
-	w->ksmd_pending = true;
-	ks_sim_schedule_at(sim, end + ks_ksm_sleep_ns(w->ksm), ev_ksmd, w, NULL);
+	w->ksmd_busy_until = end;
+	schedule_ksmd(w, end + ks_ksm_sleep_ns(w->ksm));
+}
+
+/* ---- knob writes ---- */
+
+/* sleep_millisecs changed: ksmd asleep wakes now; ksmd still busy with its batch sleeps
+ * the new value after it (the kernel reads sleep_millisecs when the sleep starts). */
+static void ksmd_sleep_changed(struct world *w)
+{
+	ks_time at = w->sim.now;
+
+	if (!w->ksmd_pending)
+		return; /* idle: nothing to cut short */
+	if (at < w->ksmd_busy_until)
+		at = w->ksmd_busy_until + ks_ksm_sleep_ns(w->ksm);
+	w->ksmd_gen++;
+	schedule_ksmd(w, at);
+}
+
+static void ev_knob(struct ks_sim *sim, void *subject, void *object)
+{
+	struct world *w = subject;
+	struct knob_write kw = w->knobs[w->knob_head++];
+	int rc;
+
+	(void)object;
+	if (w->knob_head == w->nknobs)
+		w->knob_head = w->nknobs = 0;
+	rc = ks_ksm_set_knob(w->ksm, (enum ks_knob)kw.knob, kw.value);
+	if (w->o->on_knob)
+		w->o->on_knob(w->o->self, sim->now, (enum ks_knob)kw.knob, kw.value, rc);
+	if (rc)
+		return; /* refused, as sysfs would: the run goes on */
+	if (kw.knob == KS_KNOB_SLEEP_MILLISECS && kw.value != w->sleep_ms) {
+		w->sleep_ms = (unsigned)kw.value;
+		ksmd_sleep_changed(w);
+	}
+	wake_ksmd(w); /* run=1, or a knob that lets an idle ksmd run */
+}
+
+/* Queues a knob write behind every workload record due at this instant. */
+static void queue_knob(struct world *w, const struct ks_trace_rec *r)
+{
+	if (w->nknobs == w->capknobs) {
+		w->capknobs = w->capknobs ? 2 * w->capknobs : 16;
+		w->knobs = ks_xrealloc(w->knobs, w->capknobs * sizeof(*w->knobs));
+	}
+	w->knobs[w->nknobs++] = (struct knob_write){ r->knob, r->value };
+	ks_sim_schedule_at(&w->sim, w->sim.now, ev_knob, w, NULL);
 }
 
 /* ---- trace records ---- */
@@ -381,6 +452,9 @@ static int apply_record(struct world *w, struct src *s)
 		if (p)
 			p->alive = false;
 		return 0;
+	case KS_TR_KNOB:
+		queue_knob(w, r);
+		return 0;
 	default:
 		return rec_error(w, s, "unknown record type", KS_EINVAL);
 	}
@@ -438,7 +512,7 @@ static int open_sources(struct world *w)
 {
 	const struct ks_scenario *sc = w->sc;
 
-	if (sc->ngroups) {
+	if (sc->ngroups || sc->nksm_changes) {
 		struct src *s = &w->srcs[w->nsrc];
 
 		s->ts = ks_gen_open(sc, w->err);
@@ -454,7 +528,7 @@ static int open_sources(struct world *w)
 		s->ts = ks_trace_open(s->origin, w->err);
 		if (!s->ts)
 			return w->err->code ? w->err->code : KS_EIO;
-		s->pid_offset = w->nsrc ? KS_TRACE_PID_OFFSET : 0;
+		s->pid_offset = w->nsrc && sc->ngroups ? KS_TRACE_PID_OFFSET : 0;
 		w->nsrc++;
 	}
 	for (unsigned i = 0; i < w->nsrc; i++) {
@@ -483,6 +557,7 @@ static void close_world(struct world *w)
 	ks_content_store_free(w->cs);
 	free(w->procs);
 	free(w->hist);
+	free(w->knobs);
 }
 
 static void progress_event(struct ks_sim *sim, void *subject, void *object)
@@ -528,6 +603,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	w->sim.interrupt = o->interrupt;
 	w->cs = ks_content_store_new();
 	w->ksm = ks_ksm_new(&o->sc->ksm, w->cs);
+	w->sleep_ms = o->sc->ksm.sleep_millisecs;
 	ks_ksm_set_numa(w->ksm, o->sc->numa_nodes ? o->sc->numa_nodes : 1);
 	ks_ksm_set_observer(w->ksm, &(struct ks_ksm_observer){
 		.self = w, .page_done = obs_page_done, .event = obs_event,

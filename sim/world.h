@@ -36,6 +36,10 @@ struct ks_world_opts {
 	/* Called with the work of every batch, and of every page (cost reports). */
 	void (*on_batch_work)(void *self, ks_time t, uint64_t batch_ns, const struct ks_work *w);
 	void (*on_page)(void *self, enum ks_page_kind kind, uint64_t ns, const struct ks_work *w);
+	/* Called after every KSM knob write (ksm_changes, trace KNOB records) with the
+	 * kernel's answer: 0, or KS_EINVAL / KS_EBUSY when refused (not an error of the
+	 * run: the knob keeps its value, as after a failed sysfs write); may be NULL. */
+	void (*on_knob)(void *self, ks_time t, enum ks_knob knob, uint64_t value, int rc);
 	/* Progress, called about every 0.1% of simulated time; may be NULL. */
 	void (*progress)(void *self, ks_time now, ks_time end);
 	void *self;                           /* passed to the callbacks above */

@@ -623,6 +623,179 @@ START_TEST(test_ksm_weak_checksum_collision)
 }
 END_TEST
 
+/* max_page_sharing and merge_across_nodes are refused (EBUSY) while KSM pages are
+ * counted, even stale ones not yet dropped; run=2 frees them and the write succeeds. */
+START_TEST(test_ksm_knob_ebusy_with_merged_pages)
+{
+	ks_content c[3] = { page(7), page(7), page(7) };
+
+	start();
+	ck_assert_int_eq(ks_ksm_set_numa(F.ksm, 2), 0);
+	proc(1, c, 3);
+	scans(2);
+	ASSERT_COUNTERS(1, 2, 0, 0, 6, 2);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 3), KS_EBUSY);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 0), KS_EBUSY);
+	/* writing the current value is not a change: accepted */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 256), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 1), 0);
+	/* every mapping written: the node is stale but still counted until ksmd drops it */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ks_ksm_write(F.ksm, 1, A0 + i * PG, page(20 + i)), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 3), KS_EBUSY);
+	ck_assert_int_eq(ks_ksm_set_run(F.ksm, 2), 0);
+	ck_assert_uint_eq(stats().pages_shared, 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 3), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 0), 0);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+	/* the new limit holds: 6 equal pages now make KSM pages of 3 mappings each */
+	ck_assert_int_eq(ks_ksm_set_run(F.ksm, 1), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ks_ksm_write(F.ksm, 1, A0 + i * PG, page(7)), 0);
+	proc(2, c, 3);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 1), 0);
+	scans(2);
+	ASSERT_COUNTERS(2, 4, 0, 0, 18, 2); /* pages_scanned is not reset by run=2 */
+	ck_assert_uint_eq(stats().stable_node_dups, 2);
+}
+END_TEST
+
+/* advisor_mode: switching to scan-time starts at advisor_min_pages_to_scan with a zeroed
+ * context (so the worked example gives 250 again); back to none, pages_to_scan = 100. */
+START_TEST(test_ksm_knob_advisor_reset)
+{
+	ks_content c[1] = { page(1) };
+	struct adv_clock clk = { 0, 10000000000ULL };
+	struct ks_ksm_observer obs = { .self = &clk, .clock_ns = adv_now, .cpu_ns = adv_cpu };
+	struct ks_work w = { 0 };
+
+	start();
+	ks_ksm_set_observer(F.ksm, &obs);
+	proc(1, c, 1);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN, 321), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_SCAN_TIME), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 321);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_PAGES_TO_SCAN, 9), KS_EINVAL);
+	ck_assert_uint_eq(stats().pages_to_scan, 321);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN, 500), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 321); /* only read when switching on */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_NONE), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 100);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_SCAN_TIME), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 500);
+	ck_assert(ks_ksm_scan_batch(F.ksm, 1000, &w));
+	ck_assert_uint_eq(stats().pages_to_scan, 250); /* the worked example */
+	/* the same mode again resets nothing */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_SCAN_TIME), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 250);
+	/* off and on: the context starts from zero, so one more 50 s scan gives 250 again
+	 * (with the old context: no CPU used since, change 51 %, the 10 % floor -> 5000) */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_NONE), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_PAGES_TO_SCAN, 9), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 9);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, KS_ADVISOR_SCAN_TIME), 0);
+	ck_assert_uint_eq(stats().pages_to_scan, 500);
+	clk.calls = 0;
+	ck_assert(ks_ksm_scan_batch(F.ksm, 1000, &w));
+	ck_assert_uint_eq(stats().full_scans, 2);
+	ck_assert_uint_eq(stats().pages_to_scan, 250);
+}
+END_TEST
+
+/* use_zero_pages switched on during a run: pages merged before stay on their KSM page,
+ * zero pages met after the change go to the zero page. */
+START_TEST(test_ksm_knob_use_zero_pages_after_change)
+{
+	ks_content c[4] = { 0, 0, 0, 0 };
+
+	start();
+	proc(1, c, 4);
+	scans(2);
+	ASSERT_COUNTERS(1, 3, 0, 0, 8, 2);
+	ck_assert_uint_eq(stats().ksm_zero_pages, 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_USE_ZERO_PAGES, 1), 0);
+	proc(2, c, 3);
+	scans(3); /* first visit of process 2: checksums only */
+	ck_assert_uint_eq(stats().ksm_zero_pages, 0);
+	scans(4);
+	ck_assert_uint_eq(stats().ksm_zero_pages, 3);
+	/* their rmap_items stay (volatile) until the next visit finds no anonymous page */
+	ASSERT_COUNTERS(1, 3, 0, 3, 22, 4);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_USE_ZERO_PAGES, 0), 0);
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 2, A0, page(1)), 0);
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 2, A0, 0), 0);
+	scans(6); /* off again: the rewritten zero page merges with the KSM page */
+	ck_assert_uint_eq(stats().ksm_zero_pages, 2);
+	ck_assert_uint_eq(stats().pages_sharing, 4);
+}
+END_TEST
+
+/* Per-node trees -> one tree in the middle of a scan: counters do not move at the write;
+ * the per-node tree left behind is not walked, nor is it found again (with pointers into
+ * the one tree) when per-node trees come back. */
+START_TEST(test_ksm_knob_merge_across_nodes_mid_scan)
+{
+	ks_content p1[2] = { page(1), page(2) };
+	ks_content p2[2] = { page(3), page(4) };
+
+	F.p.merge_across_nodes = false;
+	F.p.smart_scan = false; /* every page is visited in every scan */
+	F.p.pages_to_scan = 3;
+	start();
+	ck_assert_int_eq(ks_ksm_set_numa(F.ksm, 2), 0);
+	proc(1, p1, 2);
+	proc(2, p2, 2);
+	scans(2);
+	ASSERT_COUNTERS(0, 0, 4, 0, 8, 2);
+	batch(); /* scan 3: process 1's pages in tree 0, process 2's first in tree 1 */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 1), 0);
+	ASSERT_COUNTERS(0, 0, 4, 0, 11, 2);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+	scans(4); /* scan 4: all four pages in the one tree */
+	ASSERT_COUNTERS(0, 0, 4, 0, 16, 4);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 0), 0);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+	batch();
+	scans(6);
+	ASSERT_COUNTERS(0, 0, 4, 0, 24, 6);
+	/* one tree again, and process 2 now holds process 1's pages: they merge */
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 1), 0);
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 2, A0, page(1)), 0);
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 2, A0 + PG, page(2)), 0);
+	scans(8);
+	ASSERT_COUNTERS(2, 2, 0, 0, 32, 8);
+}
+END_TEST
+
+/* Values outside a file's range are refused and change nothing; sleep_millisecs and
+ * the others just take the value. */
+START_TEST(test_ksm_knob_ranges)
+{
+	start();
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_RUN, 3), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_PAGES_TO_SCAN, 1ULL << 32), KS_EINVAL);
+	ck_assert_uint_eq(stats().pages_to_scan, 1000000);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_SLEEP_MILLISECS, 1ULL << 32), KS_EINVAL);
+	ck_assert_uint_eq(ks_ksm_sleep_ns(F.ksm), 20000000);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_SLEEP_MILLISECS, 50), 0);
+	ck_assert_uint_eq(ks_ksm_sleep_ns(F.ksm), 50000000);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 1), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MAX_PAGE_SHARING, 1ULL << 31), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_USE_ZERO_PAGES, 2), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_MERGE_ACROSS_NODES, 2), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_SMART_SCAN, 2), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_STABLE_NODE_CHAINS_PRUNE_MILLISECS,
+					 1ULL << 32), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MODE, 2), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_TARGET_SCAN_TIME, 0), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_COUNT, 0), KS_EINVAL);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_SMART_SCAN, 0), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_ADVISOR_MAX_CPU, 30), 0);
+	ck_assert_int_eq(ks_ksm_set_knob(F.ksm, KS_KNOB_RUN, 0), 0);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+}
+END_TEST
+
 START_TEST(test_ksm_errors)
 {
 	start();
@@ -676,7 +849,12 @@ Suite *ks_test_suite(void)
 	tcase_add_test(edges, test_ksm_numa_trees);
 	tcase_add_test(edges, test_ksm_weak_checksum_collision);
 	tcase_add_test(edges, test_ksm_numa_merge_across);
+	tcase_add_test(core, test_ksm_knob_ebusy_with_merged_pages);
+	tcase_add_test(core, test_ksm_knob_advisor_reset);
+	tcase_add_test(core, test_ksm_knob_use_zero_pages_after_change);
+	tcase_add_test(edges, test_ksm_knob_merge_across_nodes_mid_scan);
 	tcase_add_test(errors, test_ksm_errors);
+	tcase_add_test(errors, test_ksm_knob_ranges);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, edges);
 	suite_add_tcase(s, errors);

@@ -232,7 +232,13 @@ static void sample_records(struct recs *v)
 	rec_op(v, KS_S(1), KS_TR_MUNMAP, 1, 0x100000000ULL, 262144);
 	r = rec_op(v, KS_S(1) + 1, KS_TR_START, 4294967295u, 0, 0);
 	r->name[0] = '\0';
+	r = rec_op(v, KS_S(1) + 1, KS_TR_KNOB, 0, 0, 0);
+	r->knob = KS_KNOB_USE_ZERO_PAGES;
+	r->value = 1;
 	rec_op(v, KS_MS(1500), KS_TR_EXIT, 1, 0, 0);
+	r = rec_op(v, KS_MS(1500), KS_TR_KNOB, 0, 0, 0);
+	r->knob = KS_KNOB_ADVISOR_TARGET_SCAN_TIME; /* the last knob, any value */
+	r->value = UINT64_MAX;
 }
 
 /* --------------------------------------------------------------- scenarios */
@@ -436,6 +442,44 @@ START_TEST(test_trace_text_syntax)
 		ck_assert_uint_eq(v.r[7].bytes[i], i == 4088 ? 1 : 0);
 	ck_assert_int_eq(v.r[8].op, KS_TR_EXIT);
 	ck_assert_uint_eq(v.r[8].t, KS_MS(2));
+	recs_free(&v);
+}
+END_TEST
+
+/* KNOB records: "TIME knob name=FILE value=N", written back the same way. */
+START_TEST(test_trace_knob_text)
+{
+	const char *path = tmp_path("k.kstt"), *out = tmp_path("k2.kstt");
+	static const char text[] =
+		"ksmsim-trace 1\n"
+		"60s knob name=use_zero_pages value=1\n"
+		"60s knob value=0x10 name=pages_to_scan\n"
+		"61500ms knob name=run value=7\n";
+	static const char written[] =
+		"ksmsim-trace 1\n"
+		"60s knob name=use_zero_pages value=1\n"
+		"60s knob name=pages_to_scan value=16\n"
+		"61500ms knob name=run value=7\n";
+	struct recs v = { 0 };
+	char *d;
+	size_t n;
+
+	spit(path, text, sizeof(text) - 1);
+	recs_load(path, &v);
+	ck_assert_uint_eq(v.n, 3);
+	ck_assert_int_eq(v.r[0].op, KS_TR_KNOB);
+	ck_assert_uint_eq(v.r[0].t, KS_S(60));
+	ck_assert_uint_eq(v.r[0].knob, KS_KNOB_USE_ZERO_PAGES);
+	ck_assert_uint_eq(v.r[0].value, 1);
+	ck_assert_uint_eq(v.r[1].knob, KS_KNOB_PAGES_TO_SCAN);
+	ck_assert_uint_eq(v.r[1].value, 16);
+	ck_assert_uint_eq(v.r[2].knob, KS_KNOB_RUN);
+	ck_assert_uint_eq(v.r[2].value, 7); /* out of range for run: kept, refused when applied */
+	ck_assert_str_eq(ks_trace_op_name(KS_TR_KNOB), "knob");
+	recs_write(&v, out, KS_TRACE_TEXT);
+	d = slurp(out, &n);
+	ck_assert_str_eq(d, written);
+	free(d);
 	recs_free(&v);
 }
 END_TEST
@@ -705,6 +749,68 @@ START_TEST(test_trace_gen_file_round_trip)
 	recs_free(&v);
 	recs_free(&b);
 	recs_free(&t);
+	ks_scenario_fini(&sc);
+}
+END_TEST
+
+/* ksm_changes become KNOB records, after every workload record of their instant, in
+ * file order at one instant; a change after the end is not emitted. */
+START_TEST(test_trace_gen_knobs)
+{
+	struct ks_knob_change ch[] = {
+		{ KS_MS(1), KS_KNOB_USE_ZERO_PAGES, 1 },
+		{ 0, KS_KNOB_PAGES_TO_SCAN, 500 },
+		{ KS_MS(1), KS_KNOB_RUN, 0 },
+		{ KS_MS(30), KS_KNOB_RUN, 1 },
+	};
+	struct ks_scenario sc;
+	struct ks_group *g;
+	struct recs v = { 0 }, b = { 0 };
+	size_t at0 = 0, at1 = 0, nknob = 0;
+
+	ks_scenario_init(&sc);
+	sc.duration = KS_MS(20);
+	g = add_group(&sc, "vm", 2);
+	g->stagger = KS_MS(1);
+	add_part(add_region(g, "ram", 4, true), 4, KS_SPEC_ZERO);
+	sc.nksm_changes = 4;
+	sc.ksm_changes = ks_xmalloc(sizeof(ch));
+	memcpy(sc.ksm_changes, ch, sizeof(ch));
+	gen_read(&sc, &v);
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.r[i].op != KS_TR_KNOB)
+			continue;
+		nknob++;
+		if (v.r[i].t == 0)
+			at0 = i;
+		else if (!at1)
+			at1 = i;
+	}
+	ck_assert_uint_eq(nknob, 3);
+	/* at 0: after vm/0's START, MMAP, CLASS, WRITE, MERGEABLE; at 1ms: after vm/1's */
+	ck_assert_uint_eq(at0, 5);
+	ck_assert_uint_eq(v.r[at0].knob, KS_KNOB_PAGES_TO_SCAN);
+	ck_assert_uint_eq(v.r[at0].value, 500);
+	ck_assert_uint_eq(at1, 10);
+	ck_assert_uint_eq(v.n, 12);
+	ck_assert_uint_eq(v.r[10].knob, KS_KNOB_USE_ZERO_PAGES);
+	ck_assert_uint_eq(v.r[11].knob, KS_KNOB_RUN);
+	ck_assert_uint_eq(v.r[11].t, KS_MS(1));
+	recs_write(&v, tmp_path("kn.kst"), KS_TRACE_BINARY);
+	recs_load(tmp_path("kn.kst"), &b);
+	recs_assert_equal(&v, &b);
+	/* knob changes alone (no processes) still make a stream */
+	recs_free(&v);
+	ks_scenario_fini(&sc);
+	ks_scenario_init(&sc);
+	sc.nksm_changes = 1;
+	sc.ksm_changes = ks_xmalloc(sizeof(ch));
+	memcpy(sc.ksm_changes, ch, sizeof(ch[0]));
+	gen_read(&sc, &v);
+	ck_assert_uint_eq(v.n, 1);
+	ck_assert_int_eq(v.r[0].op, KS_TR_KNOB);
+	recs_free(&v);
+	recs_free(&b);
 	ks_scenario_fini(&sc);
 }
 END_TEST
@@ -1158,6 +1264,19 @@ TEXT_CASE(tx_bad_word, "ksmsim-trace 1\nclass 1 fill word=4090:8:index\n")
 TEXT_CASE(tx_bad_kind, "ksmsim-trace 1\nclass 1 literal\n")
 TEXT_CASE(tx_dup_key, "ksmsim-trace 1\n0ns exit pid=1 pid=2\n")
 TEXT_CASE(tx_no_pages, "ksmsim-trace 1\n0ns mmap pid=1 vaddr=0x1000 pages=0\n")
+TEXT_CASE(tx_bad_knob, "ksmsim-trace 1\n0ns knob name=use_zero_page value=1\n")
+TEXT_CASE(tx_knob_no_value, "ksmsim-trace 1\n0ns knob name=run\n")
+TEXT_CASE(tx_knob_pid, "ksmsim-trace 1\n0ns knob pid=1 name=run value=1\n")
+
+static void mk_bad_knob(const char *p)
+{
+	struct bb b;
+	uint64_t v[] = { KS_KNOB_COUNT, 1 }; /* knob value */
+
+	bb_header(&b);
+	bb_rec(&b, KS_TR_KNOB, 0, v, 2);
+	spit(p, b.d, b.n);
+}
 
 static const struct err_case err_cases[] = {
 	{ "magic.kst", mk_bad_magic, ":0: not a ksmsim trace (bad magic)" },
@@ -1195,6 +1314,10 @@ static const struct err_case err_cases[] = {
 	{ "kind.kstt", tx_bad_kind, ":2:9: unknown class kind 'literal'" },
 	{ "dup.kstt", tx_dup_key, ":2:16: duplicate key 'pid'" },
 	{ "nopages.kstt", tx_no_pages, ":2: mmap range has no pages" },
+	{ "knob.kstt", tx_bad_knob, ":2:15: unknown knob 'use_zero_page'" },
+	{ "knobvalue.kstt", tx_knob_no_value, ":2:5: knob needs value=" },
+	{ "knobpid.kstt", tx_knob_pid, ":2:10: unknown key 'pid' for knob" },
+	{ "knob.kst", mk_bad_knob, ":24: unknown knob 13" },
 };
 
 START_TEST(test_trace_error_messages)
@@ -1314,6 +1437,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_trace_binary_header_and_trailer);
 	tcase_add_test(core, test_trace_text_syntax);
 	tcase_add_test(core, test_trace_literal_runs);
+	tcase_add_test(core, test_trace_knob_text);
+	tcase_add_test(core, test_trace_gen_knobs);
 	tcase_add_test(core, test_trace_time_str);
 	tcase_add_test(core, test_trace_gen_tiny_exact);
 	tcase_add_test(core, test_trace_gen_time_order);

@@ -120,6 +120,31 @@ check "lookup by name" 0 $?
 check "best case 2x16384" "128|32640" \
 	"$(q "$tmp/b.db" 'select pages_shared, pages_sharing from samples order by t_ns desc, batch desc limit 1')"
 
+# ksm_changes: knob writes at given times, applied as sysfs writes (see knobs.yaml).
+"$SIM" --scenario "$data/knobs.yaml" --db "$tmp/k.db" --quiet
+check "knobs exit (a refused write is no error)" 0 $?
+check "knobs: KSM pages, no zero pages before the change" "1|0" \
+	"$(q "$tmp/k.db" 'select max(pages_sharing) > 0, max(ksm_zero_pages) from samples where t_ns < 2000000000')"
+check "knobs: zero pages after the change" "1|64" \
+	"$(q "$tmp/k.db" 'select min(t_ns) > 3000000000, max(ksm_zero_pages) from samples where ksm_zero_pages > 0')"
+check "knobs: pages_to_scan before, after" "100;500" \
+	"$(q "$tmp/k.db" "select group_concat(distinct pages_to_scan) from samples where t_ns < 2000000000");$(q "$tmp/k.db" "select group_concat(distinct pages_to_scan) from samples where t_ns > 2000000000")"
+check "knobs: a 400ms sleep" 0 \
+	"$(q "$tmp/k.db" 'select count(*) from samples where t_ns > 4010000000 and t_ns < 4390000000')"
+check "knobs: a new sleep_millisecs wakes ksmd at once" 1 \
+	"$(q "$tmp/k.db" 'select count(*) from samples where t_ns between 5000000000 and 5005000000')"
+krows() { q "$1" 'select t_ns, batch, full_scans, pages_scanned, pages_shared, pages_sharing, pages_unshared, pages_volatile, ksm_zero_pages, pages_to_scan from samples order by t_ns, batch'; }
+"$SIM" trace gen --scenario "$data/knobs.yaml" -o "$tmp/k.kstt" >/dev/null
+check "knobs: trace gen" 0 $?
+grep -qx '2s knob name=use_zero_pages value=1' "$tmp/k.kstt" && ok || bad "knobs: no knob record"
+printf 'name: knobs\nduration: 6s\nksm:\n  pages_to_scan: 100\ntrace:\n  file: k.kstt\n' > "$tmp/kr.yaml"
+"$SIM" --scenario "$tmp/kr.yaml" --db "$tmp/kr.db" --quiet
+check "knobs: replay equals synthetic" "$(krows "$tmp/k.db" | md5sum)" "$(krows "$tmp/kr.db" | md5sum)"
+out=$("$SIM" --scenario "$data/knobs.yaml" --set ksm_changes.0.set.use_zero_page=1 --dry-run 2>&1)
+check "knobs: unknown knob exit" 2 $?
+printf '%s' "$out" | grep -q "unknown key 'use_zero_page' in ksm_changes.0.set (did you mean 'use_zero_pages'?)" &&
+	ok || bad "knobs: unknown knob message: $out"
+
 # Bad input: one line naming file:line:col, exit 2, no database written.
 out=$("$SIM" --scenario "$data/bad_key.yaml" --db "$tmp/bad.db" 2>&1)
 check "bad key exit" 2 $?

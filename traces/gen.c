@@ -11,7 +11,9 @@
  * cursor index), so records come out in time order with a fixed tie-break, and nothing
  * is materialised beyond one record per cursor (plus, while a shuffled region is being
  * filled, its permutation). CLASS records are slipped in before the first WRITE that
- * uses a class; trace class ids count from 1 in that order.
+ * uses a class; trace class ids count from 1 in that order. Each of the scenario's
+ * ksm_changes is one more cursor with one KNOB record, keyed after every process, so a
+ * knob change comes after the workload records of the same instant.
  *
  * Cursor states (life): START -> MMAP (per region) -> INIT (per region: per part, or per
  * run of the shuffled permutation) -> TIMED (sorted list) -> DONE. A schedule cursor is
@@ -101,8 +103,12 @@ struct gen_sched {
 
 struct gen_cursor {
 	struct gen_proc *proc;   /* life cursor of this process, or */
-	struct gen_sched *sched; /* this schedule */
+	struct gen_sched *sched; /* this schedule, or */
+	const struct ks_knob_change *change; /* this knob write (one record) */
 };
+
+/* Heap key of knob cursors: above every process's (pids stay below UINT32_MAX). */
+#define GEN_KNOB_SEQ ((uint64_t)UINT32_MAX << 32)
 
 struct gen {
 	struct ks_trace_source src;   /* first member: the interface */
@@ -571,11 +577,20 @@ static void sched_emit(struct gen *g, struct gen_sched *s, struct ks_trace_rec *
 
 static void gen_push(struct gen *g, struct gen_cursor *c)
 {
-	struct gen_proc *p = c->proc ? c->proc : c->sched->proc;
-	uint64_t pidx = (uint64_t)(p - g->procs);
-	uint64_t cidx = c->proc ? 0 : (uint64_t)(c->sched - g->scheds) + 1;
+	struct gen_proc *p;
+	uint64_t pidx, cidx;
 	struct ks_heap_item it;
 
+	if (c->change) {
+		it.at = c->change->at;
+		it.seq = GEN_KNOB_SEQ | (uint64_t)(c->change - g->sc->ksm_changes);
+		it.payload = c;
+		ks_heap_push(&g->heap, it);
+		return;
+	}
+	p = c->proc ? c->proc : c->sched->proc;
+	pidx = (uint64_t)(p - g->procs);
+	cidx = c->proc ? 0 : (uint64_t)(c->sched - g->scheds) + 1;
 	if (c->proc) {
 		if (!life_settle(g, p))
 			return;
@@ -614,6 +629,13 @@ static int gen_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struc
 	ks_heap_pop(&g->heap, &it);
 	c = it.payload;
 	ks_trace_rec_clear(rec);
+	if (c->change) {
+		rec->t = c->change->at;
+		rec->op = KS_TR_KNOB;
+		rec->knob = (uint32_t)c->change->knob;
+		rec->value = c->change->value;
+		return 1; /* one record: the cursor is not pushed again */
+	}
 	if (c->proc)
 		life_emit(g, c->proc, rec);
 	else
@@ -729,7 +751,8 @@ static void gen_start(struct gen *g)
 
 	g->procs = ks_xcalloc(g->nprocs + 1, sizeof(*g->procs));
 	g->scheds = ks_xcalloc(g->nscheds + 1, sizeof(*g->scheds));
-	g->cursors = ks_xcalloc(g->nprocs + g->nscheds + 1, sizeof(*g->cursors));
+	g->cursors = ks_xcalloc(g->nprocs + g->nscheds + g->sc->nksm_changes + 1,
+				sizeof(*g->cursors));
 	for (unsigned gi = 0; gi < g->sc->ngroups; gi++) {
 		const struct ks_group *grp = &g->sc->groups[gi];
 
@@ -758,6 +781,10 @@ static void gen_start(struct gen *g)
 				gen_push(g, &g->cursors[ci++]);
 			}
 		}
+	}
+	for (unsigned k = 0; k < g->sc->nksm_changes; k++) {
+		g->cursors[ci].change = &g->sc->ksm_changes[k];
+		gen_push(g, &g->cursors[ci++]);
 	}
 }
 

@@ -21,6 +21,7 @@ enum ks_trace_op {
 	KS_TR_MERGEABLE,       /* madvise(MADV_MERGEABLE) on the range */
 	KS_TR_UNMERGEABLE,     /* madvise(MADV_UNMERGEABLE) on the range */
 	KS_TR_EXIT,            /* process exits */
+	KS_TR_KNOB,            /* `value` written to /sys/kernel/mm/ksm/<knob> (no pid) */
 	KS_TR_OP_MAX
 };
 
@@ -37,6 +38,8 @@ struct ks_trace_rec {
 	struct ks_patch patches[KS_CONTENT_MAX_PATCHES]; /* CLASS: spec.patches points here */
 	uint8_t bytes[KS_PAGE_SIZE];                     /* WRITE_LITERAL */
 	char name[64];            /* START: process name, NUL-terminated */
+	uint32_t knob;            /* KNOB: enum ks_knob (sim/base/scenario.h) */
+	uint64_t value;           /* KNOB: the value written */
 };
 
 /* Clears the small fields of a record (not bytes[] nor patches[]); spec.patches points

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scenario.h"
 #include "trace_io.h"
 #include "xalloc.h"
 
@@ -72,7 +73,7 @@ static const char *const op_names[KS_TR_OP_MAX] = {
 	[KS_TR_CLASS] = "class", [KS_TR_START] = "start", [KS_TR_MMAP] = "mmap",
 	[KS_TR_MUNMAP] = "munmap", [KS_TR_WRITE] = "write", [KS_TR_WRITE_LITERAL] = "literal",
 	[KS_TR_MERGEABLE] = "mergeable", [KS_TR_UNMERGEABLE] = "unmergeable",
-	[KS_TR_EXIT] = "exit",
+	[KS_TR_EXIT] = "exit", [KS_TR_KNOB] = "knob",
 };
 
 static bool op_is_valid(int op)
@@ -140,6 +141,8 @@ bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec 
 		       memcmp(a->bytes, b->bytes, KS_PAGE_SIZE) == 0;
 	case KS_TR_EXIT:
 		return a->pid == b->pid;
+	case KS_TR_KNOB:
+		return a->knob == b->knob && a->value == b->value;
 	default:
 		return false;
 	}
@@ -158,6 +161,8 @@ void ks_trace_rec_clear(struct ks_trace_rec *r)
 	memset(&r->spec, 0, sizeof(r->spec));
 	r->spec.patches = r->patches;
 	r->name[0] = '\0';
+	r->knob = 0;
+	r->value = 0;
 }
 
 /* ------------------------------------------------------------ record checker */
@@ -317,6 +322,13 @@ static int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *
 			snprintf(msg, len, "write arguments (arg %" PRIu64 ", step %" PRId64
 				 ", %" PRIu64 " pages) do not fit %d bits", r->arg, r->step,
 				 r->npages, KS_CONTENT_ARG_BITS);
+			return -1;
+		}
+		break;
+	case KS_TR_KNOB:
+		/* any value: a write the kernel refuses is part of what a trace records */
+		if (!ks_knob_name((enum ks_knob)r->knob)) {
+			snprintf(msg, len, "unknown knob %" PRIu32, r->knob);
 			return -1;
 		}
 		break;
@@ -503,6 +515,13 @@ static void decode_payload(struct tr_cur *c, struct ks_trace_rec *r)
 	case KS_TR_EXIT:
 		r->pid = (uint32_t)cur_varint(c);
 		break;
+	case KS_TR_KNOB: {
+		uint64_t knob = cur_varint(c);
+
+		r->knob = knob > UINT32_MAX ? UINT32_MAX : (uint32_t)knob;
+		r->value = cur_varint(c);
+		break;
+	}
 	default: /* ranged ops */
 		r->pid = (uint32_t)cur_varint(c);
 		r->vaddr = cur_vaddr(c);
@@ -650,11 +669,12 @@ struct tr_tok {
 
 enum tr_key {
 	K_PID, K_NAME, K_VADDR, K_PAGES, K_CLASS, K_ARG, K_STEP, K_BYTES, K_BYTE, K_WORD,
-	K_SEED, K_NKEYS
+	K_SEED, K_VALUE, K_NKEYS
 };
 
 static const char *const key_names[K_NKEYS] = {
 	"pid", "name", "vaddr", "pages", "class", "arg", "step", "bytes", "byte", "word", "seed",
+	"value",
 };
 
 #define KB(k) (1u << (k))
@@ -672,6 +692,7 @@ static const struct { unsigned allowed, required; } op_keys[KS_TR_OP_MAX] = {
 	[KS_TR_WRITE_LITERAL] = { KB(K_PID) | KB(K_VADDR) | KB(K_BYTES),
 				  KB(K_PID) | KB(K_VADDR) | KB(K_BYTES) },
 	[KS_TR_EXIT] = { KB(K_PID), KB(K_PID) },
+	[KS_TR_KNOB] = { KB(K_NAME) | KB(K_VALUE), KB(K_NAME) | KB(K_VALUE) },
 };
 
 static const char *const kind_names[] = {
@@ -910,6 +931,15 @@ static int parse_kv(struct tr_reader *rd, const struct tr_tok *tk, unsigned allo
 	*seen |= KB(k);
 	switch (k) {
 	case K_NAME:
+		if (r->op == KS_TR_KNOB) {
+			enum ks_knob knob;
+
+			if (ks_knob_parse(v.s, &knob))
+				return tx_fail(rd, err, v.col, "unknown knob '%s' (a file of "
+					       "/sys/kernel/mm/ksm, e.g. pages_to_scan)", v.s);
+			r->knob = (uint32_t)knob;
+			return 0;
+		}
 		if (!parse_name(v.s, r->name, sizeof(r->name)))
 			return tx_fail(rd, err, v.col, "invalid process name (at most %zu bytes, "
 				       "%%XX escapes)", sizeof(r->name) - 1);
@@ -943,6 +973,7 @@ static int parse_kv(struct tr_reader *rd, const struct tr_tok *tk, unsigned allo
 	case K_ARG: r->arg = u; break;
 	case K_BYTE: r->spec.fill = (uint8_t)u; break;
 	case K_SEED: r->spec.seed = u; break;
+	case K_VALUE: r->value = u; break;
 	default: break;
 	}
 	return 0;
@@ -1228,6 +1259,10 @@ static size_t encode_payload(uint8_t *p, const struct ks_trace_rec *r, ks_time l
 	case KS_TR_EXIT:
 		n += put_varint(p + n, r->pid);
 		break;
+	case KS_TR_KNOB:
+		n += put_varint(p + n, r->knob);
+		n += put_varint(p + n, r->value);
+		break;
 	default:
 		n += put_varint(p + n, r->pid);
 		n += put_varint(p + n, r->vaddr >> 12);
@@ -1330,6 +1365,9 @@ static bool text_put(struct ks_trace_writer *w, const struct ks_trace_rec *r)
 		if (r->t != w->last_t)
 			fprintf(f, "%s ", t);
 		text_class(f, r);
+	} else if (r->op == KS_TR_KNOB) {
+		fprintf(f, "%s knob name=%s value=%" PRIu64, t,
+			ks_knob_name((enum ks_knob)r->knob), r->value);
 	} else {
 		fprintf(f, "%s %s pid=%" PRIu32, t, op_names[r->op], r->pid);
 	}

@@ -10,7 +10,7 @@
  *   12     4    u32 flags, 0 (reserved; other values are rejected)
  *   16     8    u64 number of records (end record excluded), 0 = unknown
  *   Record (repeated):
- *   0      1    op: enum ks_trace_op (1..9)
+ *   0      1    op: enum ks_trace_op (1..10)
  *   1      v    varint L: payload length in bytes (<= 8192)
  *   1+v    L    payload; starts with zigzag dt = t - t of the previous record (ns;
  *               the first record is relative to 0), then per op, all varints unless
@@ -37,6 +37,7 @@
  *   write        pid vaddr pages(1) class arg(0) step(0)
  *   literal      pid vaddr bytes=RUN,RUN,... with RUN = HEX or HEX*COUNT, 4096 bytes
  *   exit         pid
+ *   knob         name=KNOB value=N   (a ksm_changes sysfs write; KNOB as in scenarios)
  *
  * Both readers check: time never decreases, a CLASS precedes every WRITE using it and
  * is defined once, ranges are page-aligned and non-empty, class specs are valid.

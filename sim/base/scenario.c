@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "status.h"
 
 void ks_ksm_params_default(struct ks_ksm_params *p)
 {
@@ -71,6 +72,7 @@ void ks_scenario_fini(struct ks_scenario *sc)
 	free(sc->text);
 	free(sc->arch);
 	free(sc->trace_file);
+	free(sc->ksm_changes);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -82,4 +84,36 @@ uint64_t ks_scenario_total_pages(const struct ks_scenario *sc)
 		for (unsigned r = 0; r < sc->groups[g].nregions; r++)
 			total += sc->groups[g].regions[r].pages * sc->groups[g].count;
 	return total;
+}
+
+static const char *const knob_names[KS_KNOB_COUNT] = {
+	[KS_KNOB_RUN] = "run",
+	[KS_KNOB_PAGES_TO_SCAN] = "pages_to_scan",
+	[KS_KNOB_SLEEP_MILLISECS] = "sleep_millisecs",
+	[KS_KNOB_MAX_PAGE_SHARING] = "max_page_sharing",
+	[KS_KNOB_USE_ZERO_PAGES] = "use_zero_pages",
+	[KS_KNOB_MERGE_ACROSS_NODES] = "merge_across_nodes",
+	[KS_KNOB_SMART_SCAN] = "smart_scan",
+	[KS_KNOB_STABLE_NODE_CHAINS_PRUNE_MILLISECS] = "stable_node_chains_prune_millisecs",
+	[KS_KNOB_ADVISOR_MODE] = "advisor_mode",
+	[KS_KNOB_ADVISOR_MAX_CPU] = "advisor_max_cpu",
+	[KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN] = "advisor_min_pages_to_scan",
+	[KS_KNOB_ADVISOR_MAX_PAGES_TO_SCAN] = "advisor_max_pages_to_scan",
+	[KS_KNOB_ADVISOR_TARGET_SCAN_TIME] = "advisor_target_scan_time",
+};
+
+const char *ks_knob_name(enum ks_knob knob)
+{
+	return (unsigned)knob < KS_KNOB_COUNT ? knob_names[knob] : NULL;
+}
+
+int ks_knob_parse(const char *name, enum ks_knob *knob)
+{
+	for (unsigned i = 0; i < KS_KNOB_COUNT; i++) {
+		if (!strcmp(name, knob_names[i])) {
+			*knob = (enum ks_knob)i;
+			return 0;
+		}
+	}
+	return KS_EINVAL;
 }

@@ -16,6 +16,25 @@ enum ks_advisor_mode { KS_ADVISOR_NONE = 0, KS_ADVISOR_SCAN_TIME };
 /* ksm.algorithm: which KSM is simulated (models/ksm.c, or models/ksm2009.c). */
 enum ks_ksm_algorithm { KS_KSM_ALG_LINUX_618 = 0, KS_KSM_ALG_2009 };
 
+/* The writable files of /sys/kernel/mm/ksm, as ksm_changes: and trace KNOB records name
+ * them. The numbers are stored in binary traces: append only. */
+enum ks_knob {
+	KS_KNOB_RUN = 0,
+	KS_KNOB_PAGES_TO_SCAN,
+	KS_KNOB_SLEEP_MILLISECS,
+	KS_KNOB_MAX_PAGE_SHARING,
+	KS_KNOB_USE_ZERO_PAGES,
+	KS_KNOB_MERGE_ACROSS_NODES,
+	KS_KNOB_SMART_SCAN,
+	KS_KNOB_STABLE_NODE_CHAINS_PRUNE_MILLISECS,
+	KS_KNOB_ADVISOR_MODE,              /* value: enum ks_advisor_mode */
+	KS_KNOB_ADVISOR_MAX_CPU,
+	KS_KNOB_ADVISOR_MIN_PAGES_TO_SCAN,
+	KS_KNOB_ADVISOR_MAX_PAGES_TO_SCAN,
+	KS_KNOB_ADVISOR_TARGET_SCAN_TIME,
+	KS_KNOB_COUNT
+};
+
 /* ksm: every /sys/kernel/mm/ksm tunable, kernel defaults in comments. */
 struct ks_ksm_params {
 	unsigned run;                                /* 0/1/2, default 1 in scenarios */
@@ -118,6 +137,13 @@ struct ks_group {
 
 enum ks_sample_mode { KS_SAMPLE_BATCH = 0, KS_SAMPLE_INTERVAL };
 
+/* ksm_changes: one sysfs write of a KSM knob during the run. */
+struct ks_knob_change {
+	ks_time at;                 /* when, simulated ns from the start of the run */
+	enum ks_knob knob;          /* which file */
+	uint64_t value;             /* the value written (advisor_mode: enum ks_advisor_mode) */
+};
+
 struct ks_scenario {
 	char *name;                 /* owned */
 	char *path;                 /* file it came from (owned), may be NULL */
@@ -137,6 +163,8 @@ struct ks_scenario {
 	char *trace_file;           /* trace: replayed on top of the groups (owned), may be NULL */
 	bool stop_when_stable;      /* end the run early after N full scans without change */
 	unsigned stable_scans;      /* that N (default 3) */
+	unsigned nksm_changes;
+	struct ks_knob_change *ksm_changes; /* knob writes in file order (owned), may be NULL */
 };
 
 /* Kernel defaults for every KSM tunable (run = 1 so the scenario actually scans). */
@@ -147,5 +175,10 @@ void ks_scenario_init(struct ks_scenario *sc);
 void ks_scenario_fini(struct ks_scenario *sc);
 /* Total pages of all processes of all groups (for progress and bench figures). */
 uint64_t ks_scenario_total_pages(const struct ks_scenario *sc);
+
+/* Knob names as in /sys/kernel/mm/ksm ("use_zero_pages"); NULL outside the enum. */
+const char *ks_knob_name(enum ks_knob knob);
+/* The knob called `name`: 0, or KS_EINVAL if there is none. */
+int ks_knob_parse(const char *name, enum ks_knob *knob);
 
 #endif
