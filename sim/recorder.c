@@ -307,6 +307,16 @@ static int collect_records(struct rec_state *s)
 			x.c.cls = ks_content_cls(c);
 			x.c.arg = ks_content_arg(c);
 		}
+		if (r->op == KS_TR_KNOB) {
+			if (r->knob == KS_KNOB_SLEEP_MILLISECS || r->knob == KS_KNOB_RUN) {
+				rc = sys_err(s, KS_EINVAL, "scenario: ksm_changes of %s cannot be "
+					     "recorded (batches are cut at a fixed sleep, with run=1)",
+					     ks_knob_name((enum ks_knob)r->knob));
+				break;
+			}
+			x.c.cls = r->knob;      /* enum ks_knob */
+			x.c.arg = r->value;
+		}
 		if (r->op == KS_TR_START)
 			snprintf(x.name, sizeof(x.name), "%s", r->name);
 		if (x.t > 0) {
@@ -457,11 +467,35 @@ static void track_region(struct child *k, const struct cmd *c)
 	}
 }
 
+/* A ksm_changes write: the same sysfs write on the real kernel. The knob is restored at
+ * the end like the others; a write the kernel refuses (EBUSY, EINVAL) is not an error
+ * of the recording, as it is not one of the simulated run. */
+static void run_knob(struct rec_state *s, const struct rec *x)
+{
+	const char *name = ks_knob_name((enum ks_knob)x->c.cls);
+	char path[256], val[32];
+
+	if (x->c.cls == KS_KNOB_ADVISOR_MODE)
+		snprintf(val, sizeof(val), "%s", x->c.arg ? "scan-time" : "none");
+	else
+		snprintf(val, sizeof(val), "%" PRIu64, x->c.arg);
+	for (int i = 0; i < NKNOBS; i++)
+		if (strcmp(knob_names[i], name) == 0)
+			s->knob_changed[i] = true;
+	snprintf(path, sizeof(path), KSM_DIR "%s", name);
+	write_str(path, val);
+}
+
 static int run_cmd(struct rec_state *s, const struct rec *x)
 {
-	struct child *k = &s->kids[x->pid - 1];
+	struct child *k;
 	int res = 0;
 
+	if (x->c.op == KS_TR_KNOB) {
+		run_knob(s, x);
+		return 0;
+	}
+	k = &s->kids[x->pid - 1];
 	if (x->c.op == KS_TR_START)
 		return start_child(s, k, x->name);
 	if (!k->alive)
@@ -1085,7 +1119,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 	if (!rc)
 		rc = record_loop(&s);
 out_restore:
-	for (unsigned i = 0; i < s.nkids; i++)
+	for (unsigned i = 0; s.kids && i < s.nkids; i++)
 		reap_child(&s.kids[i]);
 	if (s.run_touched) {
 		write_str(KSM_DIR "run", "2");
@@ -1107,7 +1141,7 @@ out_restore:
 		rc = ks_ktrace_write(s.kt, o->out_dir, err);
 	}
 out_free:
-	for (unsigned i = 0; i < s.nkids; i++) {
+	for (unsigned i = 0; s.kids && i < s.nkids; i++) {
 		for (unsigned r = 0; r < s.kids[i].nregions; r++)
 			free(s.kids[i].regions[r].pfn);
 		free(s.kids[i].regions);
