@@ -1,6 +1,6 @@
 /* cost_db.c - writes a run's cost tables (cost_components, cost_batches,
- * latency_hist, cost_merge_windows; sim/base/results_schema.h) after the run's own
- * transaction has committed: one more transaction on the same database file. */
+ * latency_hist, cost_merge_windows; sim/base/results_schema.h) inside the run's own
+ * transaction (the sink's before_commit). */
 #include <sqlite3.h>
 
 #include "cost_db.h"
@@ -108,38 +108,19 @@ static int write_windows(struct cw *c, int64_t run, const struct ks_cost_merge_w
 	return rc;
 }
 
-int ks_cost_db_write(const char *db_path, int64_t run_id, const struct ks_cost_stats *s,
-		     const struct ks_cost_batch *batches, size_t nbatches,
-		     const struct ks_cost_merge_window *windows, size_t nwindows,
+int ks_cost_db_write(struct sqlite3 *db, const char *path, int64_t run_id,
+		     const struct ks_cost_stats *s, const struct ks_cost_batch *batches,
+		     size_t nbatches, const struct ks_cost_merge_window *windows, size_t nwindows,
 		     struct ks_err *err)
 {
-	struct cw c = { .path = db_path, .err = err };
-	int rc;
+	struct cw c = { .db = db, .path = path, .err = err };
+	int rc = write_components(&c, run_id, s);
 
-	if (sqlite3_open_v2(db_path, &c.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		rc = sq_fail(&c);
-		goto out_close;
-	}
-	sqlite3_busy_timeout(c.db, 5000);
-	rc = ks_results_schema_create(c.db, db_path, err);
-	if (rc)
-		goto out_close;
-	if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = sq_fail(&c);
-		goto out_close;
-	}
-	rc = write_components(&c, run_id, s);
 	if (!rc)
 		rc = write_batches(&c, run_id, batches, nbatches);
 	if (!rc)
 		rc = write_hist(&c, run_id, s);
 	if (!rc)
 		rc = write_windows(&c, run_id, windows, nwindows);
-	if (!rc && sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = sq_fail(&c);
-	if (rc)
-		sqlite3_exec(c.db, "ROLLBACK", NULL, NULL, NULL);
-out_close:
-	sqlite3_close(c.db);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* cost_db.h - writes a run's cost tables (cost_components, cost_batches, latency_hist,
  * cost_merge_windows; sim/base/results_schema.h, docs/results-schema.md) into a results
- * database, after the run's own transaction has committed. */
+ * database, in the run's own transaction. */
 #ifndef KS_COST_DB_H
 #define KS_COST_DB_H
 
@@ -10,11 +10,13 @@
 #include "cost_model.h"
 #include "status.h"
 
-/* One transaction on db_path for run_id: 0, or KS_ESQL "PATH: sqlite error: ..." (the
- * database is left as it was). */
-int ks_cost_db_write(const char *db_path, int64_t run_id, const struct ks_cost_stats *s,
-		     const struct ks_cost_batch *batches, size_t nbatches,
-		     const struct ks_cost_merge_window *windows, size_t nwindows,
+struct sqlite3;
+
+/* Inserts the rows of run_id into an open database, inside the caller's transaction
+ * (the results sink's before_commit): 0, or KS_ESQL "PATH: sqlite error: ...". */
+int ks_cost_db_write(struct sqlite3 *db, const char *path, int64_t run_id,
+		     const struct ks_cost_stats *s, const struct ks_cost_batch *batches,
+		     size_t nbatches, const struct ks_cost_merge_window *windows, size_t nwindows,
 		     struct ks_err *err);
 
 #endif

@@ -166,26 +166,16 @@ static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, in
 		    when, value, ks_knob_name(knob), rc == KS_EBUSY ? "EBUSY" : "EINVAL");
 }
 
-/* Writes the cost tables and prints the cost section (unless quiet). */
-static int cost_finish(struct ks_cost_model *cost, const char *db, int64_t run_id,
-		       ks_time sim_end, bool print)
+/* The sink's before_commit: the cost tables, in the run's transaction. */
+static int cost_before_commit(void *ctx, struct sqlite3 *db, const char *path, int64_t run_id,
+			      struct ks_err *err)
 {
-	struct ks_err err = { 0 };
+	struct ks_cost_model *cost = ctx;
 	size_t nb, nw;
-	const struct ks_cost_batch *b;
-	const struct ks_cost_merge_window *w;
+	const struct ks_cost_batch *b = ks_cost_model_batches(cost, &nb);
+	const struct ks_cost_merge_window *w = ks_cost_model_merge_windows(cost, &nw);
 
-	if (!cost)
-		return 0;
-	b = ks_cost_model_batches(cost, &nb);
-	w = ks_cost_model_merge_windows(cost, &nw);
-	if (ks_cost_db_write(db, run_id, ks_cost_model_stats(cost), b, nb, w, nw, &err)) {
-		ks_cli_error("%s", err.msg);
-		return KS_EXIT_ERROR;
-	}
-	if (print && !ks_cli_quiet)
-		ks_cost_report_print(cost, sim_end, stdout);
-	return 0;
+	return ks_cost_db_write(db, path, run_id, ks_cost_model_stats(cost), b, nb, w, nw, err);
 }
 
 struct run_args {
@@ -333,6 +323,10 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 		ks_cli_error("%s", err.msg);
 		goto out;
 	}
+	if (cost) {
+		sink->before_commit = cost_before_commit;
+		sink->before_commit_ctx = cost;
+	}
 	if (sink->end_run(sink, sum, &err)) {
 		ks_cli_error("%s", err.msg);
 		goto out;
@@ -340,8 +334,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	*run_id = sink->run_id;
 	if (progress && !ks_cli_quiet)
 		print_summary(sc, sum, db, sink->run_id);
-	if (cost_finish(cost, db, sink->run_id, sum->sim_end, progress))
-		goto out;
+	if (cost && progress && !ks_cli_quiet)
+		ks_cost_report_print(cost, sum->sim_end, stdout);
 	rc = sum->status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
 out:
 	if (sink)

@@ -9,6 +9,8 @@
 #include "base/status.h"
 #include "../models/ksm.h"
 
+struct sqlite3; /* sqlite3.h's handle, opaque here */
+
 struct ks_run_info {
 	const char *scenario_name;
 	const char *scenario_text;  /* full YAML as run (with --set applied) */
@@ -55,6 +57,12 @@ struct ks_sink {
 	int (*end_run)(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *err);
 	void (*close)(struct ks_sink *s); /* frees s; rolls back an unfinished run */
 	int64_t run_id;                   /* set by begin_run */
+	/* Optional, set by the caller before end_run: called inside the run's transaction
+	 * just before it commits, with the open database, so a run's extra tables (the cost
+	 * tables) commit with it or not at all. Non-zero rolls the whole run back. */
+	int (*before_commit)(void *ctx, struct sqlite3 *db, const char *path, int64_t run_id,
+			     struct ks_err *err);
+	void *before_commit_ctx;
 };
 
 /* Opens (creating if needed) a SQLite results database. NULL with err set on failure

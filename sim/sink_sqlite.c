@@ -223,6 +223,9 @@ static int sq_end_run(struct ks_sink *s, const struct ks_summary *sum, struct ks
 				(long long)s->run_id);
 		goto err_rollback;
 	}
+	if (s->before_commit &&
+	    (rc = s->before_commit(s->before_commit_ctx, sq->db, sq->path, s->run_id, err)))
+		goto err_rollback;
 	if (sqlite3_exec(sq->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = sq_error(sq, err);
 		goto err_rollback;
