@@ -130,7 +130,8 @@ static struct memsink *memsink_new(void)
 {
 	struct memsink *m = calloc(1, sizeof(*m));
 
-	m->sink = (struct ks_sink){ ms_begin, ms_sample, ms_proc, ms_end, ms_close, 0 };
+	m->sink = (struct ks_sink){ .begin_run = ms_begin, .sample = ms_sample,
+				    .proc_sample = ms_proc, .end_run = ms_end, .close = ms_close };
 	return m;
 }
 
