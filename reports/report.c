@@ -102,16 +102,21 @@ static int check_version(int64_t v, const char *path, struct ks_err *err)
 	return 0;
 }
 
+/* The file's user_version, refused when it is another schema's (0: no schema yet). */
+static int read_version(sqlite3 *db, const char *path, int64_t *v, struct ks_err *err)
+{
+	int rc = query_int(db, path, "PRAGMA user_version", NULL, 0, v, err);
+
+	return rc ? rc : check_version(*v, path, err);
+}
+
 int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
 {
 	char pragma[64];
 	int64_t v, ntables;
 	int rc;
 
-	rc = query_int(db, path, "PRAGMA user_version", NULL, 0, &v, err);
-	if (rc)
-		return rc;
-	rc = check_version(v, path, err);
+	rc = read_version(db, path, &v, err);
 	if (rc)
 		return rc;
 	if (v == 0) {
@@ -147,10 +152,7 @@ int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err 
 	int64_t v, n;
 	int rc;
 
-	rc = query_int(db, path, "PRAGMA user_version", NULL, 0, &v, err);
-	if (rc)
-		return rc;
-	rc = check_version(v, path, err);
+	rc = read_version(db, path, &v, err);
 	if (rc)
 		return rc;
 	if (v == 0)

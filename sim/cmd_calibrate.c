@@ -679,15 +679,11 @@ static double time_nullsys(unsigned reps)
 	return (now_ns() - t0) / reps;
 }
 
-/* One dependent cold load as the kernel takes it: a pointer chase through a shuffled
- * ring of 64-byte cells in 64 MiB of huge-page memory (the direct map: no 4 KiB TLB
- * misses). ns per load. */
-static double time_chase(unsigned reps)
+/* Links `ring` 64-byte cells of next[] (8 size_t each) into one cycle in a shuffled
+ * order: next[cell * 8] is the index of the following cell's first word. */
+static void build_ring(size_t *next, size_t ring)
 {
-	size_t ring = (size_t)1 << 20, len, cur = 0, *perm = ks_xmalloc(ring * sizeof(*perm));
-	void *base;
-	size_t *next = (size_t *)map_huge(ring * 64, &base, &len);
-	double t0, d;
+	size_t *perm = ks_xmalloc(ring * sizeof(*perm));
 
 	for (size_t i = 0; i < ring; i++)
 		perm[i] = i;
@@ -699,13 +695,26 @@ static double time_chase(unsigned reps)
 	}
 	for (size_t i = 0; i < ring; i++)
 		next[perm[i] * 8] = perm[(i + 1) % ring] * 8;
+	free(perm);
+}
+
+/* One dependent cold load as the kernel takes it: a pointer chase through a shuffled
+ * ring of 64-byte cells in 64 MiB of huge-page memory (the direct map: no 4 KiB TLB
+ * misses). ns per load. */
+static double time_chase(unsigned reps)
+{
+	size_t ring = (size_t)1 << 20, len, cur = 0;
+	void *base;
+	size_t *next = (size_t *)map_huge(ring * 64, &base, &len);
+	double t0, d;
+
+	build_ring(next, ring);
 	t0 = now_ns();
 	for (unsigned r = 0; r < reps; r++)
 		cur = next[cur];
 	d = (now_ns() - t0) / reps;
 	sink_u64 += cur;
 	munmap(base, len);
-	free(perm);
 	return d;
 }
 
@@ -714,20 +723,11 @@ static double time_chase(unsigned reps)
 static double time_lock_walk(unsigned reps, unsigned loads, size_t ring)
 {
 	pthread_rwlock_t lk = PTHREAD_RWLOCK_INITIALIZER;
-	size_t *next = ks_xmalloc(ring * 8 * sizeof(size_t)), *perm = ks_xmalloc(ring * sizeof(*perm));
+	size_t *next = ks_xmalloc(ring * 8 * sizeof(size_t));
 	size_t cur = 0;
 	double t0, d;
 
-	for (size_t i = 0; i < ring; i++)
-		perm[i] = i;
-	for (size_t i = ring - 1; i > 0; i--) {
-		size_t j = rnd() % (i + 1), tmp = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = tmp;
-	}
-	for (size_t i = 0; i < ring; i++)
-		next[perm[i] * 8] = perm[(i + 1) % ring] * 8;
+	build_ring(next, ring);
 	t0 = now_ns();
 	for (unsigned r = 0; r < reps; r++) {
 		if (loads)
@@ -740,7 +740,6 @@ static double time_lock_walk(unsigned reps, unsigned loads, size_t ring)
 	d = (now_ns() - t0) / reps;
 	sink_u64 += cur;
 	free(next);
-	free(perm);
 	return d;
 }
 
