@@ -40,6 +40,11 @@ struct ks_summary;
 int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			struct ks_summary *sum, int64_t *run_id);
 
+/* The wall clock, read only at the command line: ms since the epoch, and monotonic
+ * seconds for durations. */
+int64_t ks_cli_wall_ms(void);
+double ks_cli_mono_s(void);
+
 /* Prints "sim: <msg>" to stderr. */
 void ks_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "sim: warning: <msg>" unless quiet. */

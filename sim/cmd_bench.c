@@ -20,22 +20,6 @@
 
 static const char *const default_scenarios[] = { "ksmpages-worst", "8vms", "bench-64x4g" };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs `sim --scenario NAME --db DB --quiet` as a child; returns its exit status and
  * fills its peak RSS (bytes) and wall time. */
 static int run_child(const char *self, const char *name, const char *db,
@@ -43,7 +27,7 @@ static int run_child(const char *self, const char *name, const char *db,
 {
 	struct rusage ru;
 	int status;
-	double t0 = mono_s();
+	double t0 = ks_cli_mono_s();
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -54,7 +38,7 @@ static int run_child(const char *self, const char *name, const char *db,
 	}
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return -1;
-	*wall = mono_s() - t0;
+	*wall = ks_cli_mono_s() - t0;
 	*rss = (uint64_t)ru.ru_maxrss * 1024;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -74,7 +58,7 @@ static int bench_one(const char *self, const char *name, const char *bench_db,
 	row.sim_pages = ks_scenario_total_pages(&sc);
 	ks_scenario_fini(&sc);
 	snprintf(db, sizeof(db), "%s/%s.db", tmpdir, name);
-	row.started_unix_ms = wall_ms();
+	row.started_unix_ms = ks_cli_wall_ms();
 	rc = run_child(self, name, db, &row.peak_rss_bytes, &row.wall_seconds);
 	if (rc) {
 		ks_cli_error("bench: %s: the run failed (exit status %d)", name, rc);

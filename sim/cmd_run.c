@@ -31,22 +31,6 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(FILE *out)
 {
 	fputs("usage: sim --scenario FILE [--db FILE] [--seed N] [--set KEY=VALUE]...\n"
@@ -93,7 +77,7 @@ static void show_progress(void *self, ks_time now, ks_time end)
 {
 	struct progress *p = self;
 	int pct = end ? (int)(now * 100 / end) : 100;
-	double el = mono_s() - p->started;
+	double el = ks_cli_mono_s() - p->started;
 	double eta = now ? el * (double)(end - now) / (double)now : 0;
 	int bar = pct / 4;
 
@@ -288,7 +272,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	if (sink->begin_run(sink, &(struct ks_run_info){
 			.scenario_name = sc->name, .scenario_text = sc->text, .seed = sc->seed,
 			.sim_version = PACKAGE_VERSION, .arch = sc->arch,
-			.started_unix_ms = wall_ms() }, &err)) {
+			.started_unix_ms = ks_cli_wall_ms() }, &err)) {
 		ks_cli_error("%s", err.msg);
 		goto out;
 	}
@@ -306,17 +290,17 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 		o.on_event = cost_on_event;
 	}
 	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
-		prog->started = mono_s();
+		prog->started = ks_cli_mono_s();
 		prog->last_pct = -1;
 		o.progress = show_progress;
 	}
-	t0 = mono_s();
+	t0 = ks_cli_mono_s();
 	wrc = ks_world_run(&o, sum, &err);
 	signal(SIGINT, SIG_DFL);
 	if (o.progress)
 		fputs("\r\033[K", stderr);
-	sum->wall_seconds = mono_s() - t0;
-	sum->finished_unix_ms = wall_ms();
+	sum->wall_seconds = ks_cli_mono_s() - t0;
+	sum->finished_unix_ms = ks_cli_wall_ms();
 	if (wrc) {
 		/* Bad input found mid-run (a corrupt trace, an impossible record): nothing of
 		 * the run is kept; close() rolls the transaction back. */
