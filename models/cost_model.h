@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "checksum.h"
 #include "ksm.h"
+#include "models/vocab/checksum.h"
 
 /* Profiler-like components of ksmd's time. */
 enum ks_cost_comp {

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "ksm_int.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 #define KS_NOW_JIFFIES(k) ((k)->jiffies)
 

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "content.h"
-#include "../sim/base/scenario.h"
-#include "../sim/base/simtime.h"
+#include "models/base/simtime.h"
+#include "models/vocab/content.h"
+#include "models/vocab/knobs.h"
 
 struct ks_ksm;
 

@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "ksm_int.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 #define K9_HASH_BUCKETS 104857u /* totalram_pages / 10 on the 4 GiB benchmark machine */
 #define K9_PG ((uint64_t)KS_PAGE_SIZE)

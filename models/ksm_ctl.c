@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ksm_int.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs)
 {

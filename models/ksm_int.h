@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "content.h"
 #include "ksm.h"
 #include "rbtree.h"
-#include "status.h"
+#include "models/base/status.h"
+#include "models/vocab/content.h"
 
 /* PTE words. */
 #define KS_PTE_NONE 0ULL                 /* not present */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ksm_int.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 /* ---- object pools ---- */
 

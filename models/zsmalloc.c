@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "status.h"
-#include "xalloc.h"
 #include "zsmalloc.h"
+#include "models/base/status.h"
+#include "models/base/xalloc.h"
 
 #define PG KS_ZS_PAGE_SIZE
 #define NONE UINT_MAX

@@ -1,5 +1,5 @@
-/* report.c - reading results databases: the schema create/check shared with the writer,
- * and the text, CSV and list reports behind `sim report` and the end-of-run summary.
+/* report.c - reading results databases (sim/results/db.h opens and checks them): the
+ * text, CSV and list reports behind `sim report` and the end-of-run summary.
  *
  * Every report opens the file itself (read-write without create, so that a hot journal
  * left by a writer that died is rolled back; nothing is ever written), checks the
@@ -16,9 +16,10 @@
 
 #include <sqlite3.h>
 
-#include "base/results_schema.h"
-#include "base/status.h"
 #include "report.h"
+#include "models/base/status.h"
+#include "sim/results/db.h"
+#include "sim/results/schema.h"
 
 enum {
 	CHART_COLS = 60,  /* chart width, characters (one column per time slice) */
@@ -39,172 +40,6 @@ struct report_run {
 	uint64_t ksmd_cpu_ns;  /* simulated ksmd CPU ns */
 };
 
-static int64_t col_i64(sqlite3_stmt *st, int i)
-{
-	return (int64_t)sqlite3_column_int64(st, i);
-}
-
-static int sql_fail(sqlite3 *db, const char *path, struct ks_err *err)
-{
-	int rc = sqlite3_errcode(db);
-
-	if (rc == SQLITE_NOTADB)
-		return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database (%s)",
-				  path, sqlite3_errmsg(db));
-	return ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", path, sqlite3_errmsg(db));
-}
-
-static int prep(sqlite3 *db, const char *path, const char *sql, sqlite3_stmt **st,
-		struct ks_err *err)
-{
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return sql_fail(db, path, err);
-	}
-	return 0;
-}
-
-/* One integer from a one-row query (PRAGMA user_version, count(*)). A parameter ?1,
- * if the query has one, gets `text` if not NULL, else `num`. */
-static int query_int(sqlite3 *db, const char *path, const char *sql, const char *text,
-		     int64_t num, int64_t *val, struct ks_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = prep(db, path, sql, &st, err);
-
-	if (rc)
-		return rc;
-	if (sqlite3_bind_parameter_count(st) > 0) {
-		rc = text ? sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) :
-			sqlite3_bind_int64(st, 1, num);
-		if (rc != SQLITE_OK)
-			goto err_finalize;
-	}
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto err_finalize;
-	*val = col_i64(st, 0);
-	sqlite3_finalize(st);
-	return 0;
-
-err_finalize:
-	rc = sql_fail(db, path, err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int check_version(int64_t v, const char *path, struct ks_err *err)
-{
-	if (v != 0 && v != KS_RESULTS_SCHEMA_VERSION)
-		return ks_err_set(err, KS_ESQL,
-				  "%s: results schema version %" PRId64
-				  ", this sim writes version %d",
-				  path, v, KS_RESULTS_SCHEMA_VERSION);
-	return 0;
-}
-
-/* The file's user_version, refused when it is another schema's (0: no schema yet). */
-static int read_version(sqlite3 *db, const char *path, int64_t *v, struct ks_err *err)
-{
-	int rc = query_int(db, path, "PRAGMA user_version", NULL, 0, v, err);
-
-	return rc ? rc : check_version(*v, path, err);
-}
-
-int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
-{
-	char pragma[64];
-	int64_t v, ntables;
-	int rc;
-
-	rc = read_version(db, path, &v, err);
-	if (rc)
-		return rc;
-	if (v == 0) {
-		rc = query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-			       " AND name NOT LIKE 'sqlite_%'", NULL, 0, &ntables, err);
-		if (rc)
-			return rc;
-		if (ntables > 0)
-			return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database "
-					  "(it has other tables and no schema version)", path);
-	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return sql_fail(db, path, err);
-	for (size_t i = 0; ks_results_schema_sql[i]; i++)
-		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
-			goto err_rollback;
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		 KS_RESULTS_SCHEMA_VERSION);
-	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-		goto err_rollback;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto err_rollback;
-	return 0;
-
-err_rollback:
-	rc = sql_fail(db, path, err);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err)
-{
-	int64_t v, n;
-	int rc;
-
-	rc = read_version(db, path, &v, err);
-	if (rc)
-		return rc;
-	if (v == 0)
-		return ks_err_set(err, KS_ESQL,
-				  "%s: not a ksmsim results database (no schema version)", path);
-	for (size_t i = 0; ks_results_required_tables[i]; i++) {
-		rc = query_int(db, path, "SELECT count(*) FROM sqlite_master"
-			       " WHERE type = 'table' AND name = ?1",
-			       ks_results_required_tables[i], 0, &n, err);
-		if (rc)
-			return rc;
-		if (n == 0)
-			return ks_err_set(err, KS_ESQL,
-					  "%s: not a ksmsim results database (no table '%s')",
-					  path, ks_results_required_tables[i]);
-	}
-	return 0;
-}
-
-/* Opens an existing results database for reading; *db is NULL on failure. */
-static int report_open(const char *path, sqlite3 **db, struct ks_err *err)
-{
-	struct stat sb;
-	int rc;
-
-	*db = NULL;
-	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return ks_err_set(err, KS_ENOENT, "%s: no such results database", path);
-		return ks_err_set(err, KS_EIO, "%s: cannot open results database: %s", path,
-				  strerror(errno));
-	}
-	if (S_ISDIR(sb.st_mode))
-		return ks_err_set(err, KS_EIO, "%s: cannot open results database: "
-				  "is a directory", path);
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		rc = ks_err_set(err, KS_ESQL, "%s: cannot open results database: %s", path,
-				*db ? sqlite3_errmsg(*db) : "out of memory");
-		goto err_close;
-	}
-	sqlite3_busy_timeout(*db, 5000);
-	rc = ks_results_schema_check(*db, path, err);
-	if (rc)
-		goto err_close;
-	return 0;
-
-err_close:
-	sqlite3_close(*db);
-	*db = NULL;
-	return rc;
-}
-
 /* Turns KS_REPORT_LAST_RUN into the highest id and checks that the run exists. */
 static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t *id,
 			  struct ks_err *err)
@@ -213,7 +48,7 @@ static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t
 	int rc;
 
 	if (run_id == KS_REPORT_LAST_RUN) {
-		rc = query_int(db, path, "SELECT coalesce(max(id), 0) FROM runs", NULL, 0, &n,
+		rc = ks_db_query_int(db, path, "SELECT coalesce(max(id), 0) FROM runs", NULL, 0, &n,
 			       err);
 		if (rc)
 			return rc;
@@ -222,7 +57,7 @@ static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t
 		*id = n;
 		return 0;
 	}
-	rc = query_int(db, path, "SELECT count(*) FROM runs WHERE id = ?1", NULL, run_id, &n,
+	rc = ks_db_query_int(db, path, "SELECT count(*) FROM runs WHERE id = ?1", NULL, run_id, &n,
 		       err);
 	if (rc)
 		return rc;
@@ -302,26 +137,26 @@ static int print_header(sqlite3 *db, const char *path, FILE *out, struct report_
 	char t[64], wall[64];
 	int rc;
 
-	rc = prep(db, path, "SELECT scenario, seed, arch, status, sim_end_ns, batches,"
+	rc = ks_db_prep(db, path, "SELECT scenario, seed, arch, status, sim_end_ns, batches,"
 		  " wall_seconds, saved_bytes, t90_ns, ksmd_cpu_ns, started_unix_ms,"
 		  " sim_version FROM runs WHERE id = ?1", &st, err);
 	if (rc)
 		return rc;
 	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		rc = sql_fail(db, path, err);
+		rc = ks_db_fail(db, path, err);
 		goto out_finalize;
 	}
-	run->sim_end_ns = (uint64_t)col_i64(st, 4);
-	run->batches = (uint64_t)col_i64(st, 5);
+	run->sim_end_ns = (uint64_t)ks_db_col_i64(st, 4);
+	run->batches = (uint64_t)ks_db_col_i64(st, 5);
 	run->has_saved = sqlite3_column_type(st, 7) != SQLITE_NULL;
-	run->saved_bytes = col_i64(st, 7);
+	run->saved_bytes = ks_db_col_i64(st, 7);
 	run->has_t90 = sqlite3_column_type(st, 8) != SQLITE_NULL;
-	run->t90_ns = (uint64_t)col_i64(st, 8);
+	run->t90_ns = (uint64_t)ks_db_col_i64(st, 8);
 	run->has_cpu = sqlite3_column_type(st, 9) != SQLITE_NULL;
-	run->ksmd_cpu_ns = (uint64_t)col_i64(st, 9);
+	run->ksmd_cpu_ns = (uint64_t)ks_db_col_i64(st, 9);
 
 	fprintf(out, "run %" PRId64 ": scenario %s, seed %" PRIu64 ", arch %s, status %s\n",
-		run->id, col_text(st, 0, "?"), (uint64_t)col_i64(st, 1),
+		run->id, col_text(st, 0, "?"), (uint64_t)ks_db_col_i64(st, 1),
 		col_text(st, 2, "?"), col_text(st, 3, "?"));
 	ks_report_fmt_ns(t, sizeof(t), run->sim_end_ns);
 	fprintf(out, "%-*s%s (%" PRIu64 " batches)\n", LABEL_WIDTH, "simulated time:", t,
@@ -332,7 +167,7 @@ static int print_header(sqlite3 *db, const char *path, FILE *out, struct report_
 		snprintf(wall, sizeof(wall), "unknown");
 	fprintf(out, "%-*s%s\n", LABEL_WIDTH, "wall time:", wall);
 	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-		fmt_unix_ms(t, sizeof(t), col_i64(st, 10));
+		fmt_unix_ms(t, sizeof(t), ks_db_col_i64(st, 10));
 		fprintf(out, "%-*s%s (sim %s)\n", LABEL_WIDTH, "started:", t,
 			col_text(st, 11, "?"));
 	}
@@ -350,7 +185,7 @@ static int print_final(sqlite3 *db, const char *path, FILE *out, const struct re
 	int64_t saved_pages = -1, full_scans = -1;
 	int rc, step;
 
-	rc = prep(db, path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
+	rc = ks_db_prep(db, path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
 		  " WHERE run_id = ?1 ORDER BY t_ns DESC, rowid DESC LIMIT 1", &st, err);
 	if (rc)
 		return rc;
@@ -358,11 +193,11 @@ static int print_final(sqlite3 *db, const char *path, FILE *out, const struct re
 		goto err_sql;
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
-		ks_report_fmt_ns(buf, sizeof(buf), (uint64_t)col_i64(st, 0));
+		ks_report_fmt_ns(buf, sizeof(buf), (uint64_t)ks_db_col_i64(st, 0));
 		fprintf(out, "\nfinal counters (sample at %s):\n", buf);
 		for (int i = 1; i < sqlite3_column_count(st); i++) {
 			const char *name = sqlite3_column_name(st, i);
-			int64_t v = col_i64(st, i);
+			int64_t v = ks_db_col_i64(st, i);
 
 			fprintf(out, "  %-20s%20" PRId64 "\n", name, v);
 			if (!strcmp(name, "full_scans"))
@@ -408,7 +243,7 @@ static int print_final(sqlite3 *db, const char *path, FILE *out, const struct re
 	return 0;
 
 err_sql:
-	rc = sql_fail(db, path, err);
+	rc = ks_db_fail(db, path, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -425,7 +260,7 @@ static int print_chart(sqlite3 *db, const char *path, FILE *out, const struct re
 	char lab[32], lab2[32];
 	int rc, step, nsamples = 0;
 
-	rc = prep(db, path, "SELECT t_ns, (pages_sharing + ksm_zero_pages) FROM samples"
+	rc = ks_db_prep(db, path, "SELECT t_ns, (pages_sharing + ksm_zero_pages) FROM samples"
 		  " WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
 	if (rc)
 		return rc;
@@ -434,8 +269,8 @@ static int print_chart(sqlite3 *db, const char *path, FILE *out, const struct re
 	for (int c = 0; c < CHART_COLS; c++)
 		col_val[c] = -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t t = (uint64_t)col_i64(st, 0);
-		int64_t v = col_i64(st, 1) * KS_RESULTS_PAGE_BYTES;
+		uint64_t t = (uint64_t)ks_db_col_i64(st, 0);
+		int64_t v = ks_db_col_i64(st, 1) * KS_RESULTS_PAGE_BYTES;
 		int c;
 
 		if (t > tmax)
@@ -486,7 +321,7 @@ static int print_chart(sqlite3 *db, const char *path, FILE *out, const struct re
 	return 0;
 
 err_sql:
-	rc = sql_fail(db, path, err);
+	rc = ks_db_fail(db, path, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -499,7 +334,7 @@ static int print_processes(sqlite3 *db, const char *path, FILE *out,
 	int rc, step, n = 0;
 
 	/* SQLite takes the bare columns from the row holding max(t_ns). */
-	rc = prep(db, path, "SELECT pid, process, max(t_ns), ksm_rmap_items, ksm_zero_pages,"
+	rc = ks_db_prep(db, path, "SELECT pid, process, max(t_ns), ksm_rmap_items, ksm_zero_pages,"
 		  " ksm_merging_pages, ksm_process_profit, ksm_merge_any, ksm_mergeable"
 		  " FROM process_samples WHERE run_id = ?1 GROUP BY pid, process"
 		  " ORDER BY pid, process", &st, err);
@@ -515,9 +350,9 @@ static int print_processes(sqlite3 *db, const char *path, FILE *out,
 				"ksm_process_profit", "ksm_merge_any", "ksm_mergeable");
 		fprintf(out, "  %7" PRId64 " %-12s %14" PRId64 " %14" PRId64 " %17" PRId64
 			" %18" PRId64 " %13d %13d\n",
-			col_i64(st, 0), col_text(st, 1, "?"),
-			col_i64(st, 3), col_i64(st, 4),
-			col_i64(st, 5), col_i64(st, 6),
+			ks_db_col_i64(st, 0), col_text(st, 1, "?"),
+			ks_db_col_i64(st, 3), ks_db_col_i64(st, 4),
+			ks_db_col_i64(st, 5), ks_db_col_i64(st, 6),
 			sqlite3_column_int(st, 7), sqlite3_column_int(st, 8));
 	}
 	if (step != SQLITE_DONE)
@@ -528,7 +363,7 @@ static int print_processes(sqlite3 *db, const char *path, FILE *out,
 	return 0;
 
 err_sql:
-	rc = sql_fail(db, path, err);
+	rc = ks_db_fail(db, path, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -588,7 +423,7 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 	sqlite3_stmt *st = NULL;
 	int rc, step, n = 0;
 
-	rc = prep(db, path, "SELECT component, ns, share FROM cost_components WHERE run_id = ?"
+	rc = ks_db_prep(db, path, "SELECT component, ns, share FROM cost_components WHERE run_id = ?"
 		  " ORDER BY rowid", &st, err);
 	if (rc)
 		return rc;
@@ -599,25 +434,25 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 		if (n++ == 0)
 			fprintf(out, "\nksmd CPU by component:\n  %-10s %16s %7s\n", "component",
 				"time", "share");
-		ks_report_fmt_ns(t, sizeof(t), (uint64_t)col_i64(st, 1));
+		ks_report_fmt_ns(t, sizeof(t), (uint64_t)ks_db_col_i64(st, 1));
 		fprintf(out, "  %-10s %16s %6.1f%%\n", col_text(st, 0, "?"), t,
 			100.0 * sqlite3_column_double(st, 2));
 	}
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
-		return sql_fail(db, path, err);
+		return ks_db_fail(db, path, err);
 	for (unsigned k = 0; k < 2; k++) {
 		uint64_t lo[64], hi[64], cnt[64], calls = 0;
 		size_t nb = 0;
 
-		rc = prep(db, path, "SELECT bucket_lo_ns, bucket_hi_ns, count FROM latency_hist "
+		rc = ks_db_prep(db, path, "SELECT bucket_lo_ns, bucket_hi_ns, count FROM latency_hist "
 			  "WHERE run_id = ? AND page_kind = ? ORDER BY bucket_lo_ns", &st, err);
 		if (rc)
 			return rc;
 		sqlite3_bind_int64(st, 1, run->id);
 		sqlite3_bind_text(st, 2, kinds[k], -1, SQLITE_STATIC);
 		while ((step = sqlite3_step(st)) == SQLITE_ROW && nb < 64) {
-			uint64_t l = (uint64_t)col_i64(st, 0);
+			uint64_t l = (uint64_t)ks_db_col_i64(st, 0);
 
 			/* the table keeps non-empty buckets only: put the empty ones back */
 			while (nb && hi[nb - 1] < l && hi[nb - 1] && nb < 63) {
@@ -626,13 +461,13 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 				cnt[nb++] = 0;
 			}
 			lo[nb] = l;
-			hi[nb] = (uint64_t)col_i64(st, 1);
-			cnt[nb] = (uint64_t)col_i64(st, 2);
+			hi[nb] = (uint64_t)ks_db_col_i64(st, 1);
+			cnt[nb] = (uint64_t)ks_db_col_i64(st, 2);
 			calls += cnt[nb++];
 		}
 		sqlite3_finalize(st);
 		if (step != SQLITE_DONE && step != SQLITE_ROW)
-			return sql_fail(db, path, err);
+			return ks_db_fail(db, path, err);
 		if (!nb)
 			continue;
 		fprintf(out, "\ncmp_and_merge_page latency, %s page (%" PRIu64 " calls):\n",
@@ -648,7 +483,7 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 	sqlite3 *db;
 	int rc;
 
-	rc = report_open(db_path, &db, err);
+	rc = ks_results_open_read(db_path, &db, err);
 	if (rc)
 		return rc;
 	rc = report_resolve(db, db_path, run_id, &run.id, err);
@@ -675,18 +510,18 @@ int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err 
 	int64_t id;
 	int rc, step;
 
-	rc = report_open(db_path, &db, err);
+	rc = ks_results_open_read(db_path, &db, err);
 	if (rc)
 		return rc;
 	rc = report_resolve(db, db_path, run_id, &id, err);
 	if (rc)
 		goto out_close;
-	rc = prep(db, db_path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
+	rc = ks_db_prep(db, db_path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
 		  " WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
 	if (rc)
 		goto out_close;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		rc = sql_fail(db, db_path, err);
+		rc = ks_db_fail(db, db_path, err);
 		goto out_close;
 	}
 	for (int i = 0; i < sqlite3_column_count(st); i++)
@@ -694,11 +529,11 @@ int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err 
 	fputc('\n', out);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < sqlite3_column_count(st); i++)
-			fprintf(out, "%s%" PRId64, i ? "," : "", col_i64(st, i));
+			fprintf(out, "%s%" PRId64, i ? "," : "", ks_db_col_i64(st, i));
 		fputc('\n', out);
 	}
 	if (step != SQLITE_DONE) {
-		rc = sql_fail(db, db_path, err);
+		rc = ks_db_fail(db, db_path, err);
 		goto out_close;
 	}
 	rc = out_check(out, db_path, err);
@@ -715,10 +550,10 @@ int ks_report_list(const char *db_path, FILE *out, struct ks_err *err)
 	char started[64], saved[32];
 	int rc, step;
 
-	rc = report_open(db_path, &db, err);
+	rc = ks_results_open_read(db_path, &db, err);
 	if (rc)
 		return rc;
-	rc = prep(db, db_path, "SELECT id, scenario, seed, status, started_unix_ms, saved_bytes"
+	rc = ks_db_prep(db, db_path, "SELECT id, scenario, seed, status, started_unix_ms, saved_bytes"
 		  " FROM runs ORDER BY id", &st, err);
 	if (rc)
 		goto out_close;
@@ -726,20 +561,20 @@ int ks_report_list(const char *db_path, FILE *out, struct ks_err *err)
 		"status", "started", "saved");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			fmt_unix_ms(started, sizeof(started), col_i64(st, 4));
+			fmt_unix_ms(started, sizeof(started), ks_db_col_i64(st, 4));
 		else
 			snprintf(started, sizeof(started), "?");
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			ks_report_fmt_bytes(saved, sizeof(saved), col_i64(st, 5));
+			ks_report_fmt_bytes(saved, sizeof(saved), ks_db_col_i64(st, 5));
 		else
 			snprintf(saved, sizeof(saved), "?");
 		fprintf(out, "%6" PRId64 "  %-20s %20" PRIu64 "  %-11s  %-23s  %s\n",
-			col_i64(st, 0), col_text(st, 1, "?"),
-			(uint64_t)col_i64(st, 2), col_text(st, 3, "?"), started,
+			ks_db_col_i64(st, 0), col_text(st, 1, "?"),
+			(uint64_t)ks_db_col_i64(st, 2), col_text(st, 3, "?"), started,
 			saved);
 	}
 	if (step != SQLITE_DONE) {
-		rc = sql_fail(db, db_path, err);
+		rc = ks_db_fail(db, db_path, err);
 		goto out_close;
 	}
 	rc = out_check(out, db_path, err);

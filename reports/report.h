@@ -1,6 +1,5 @@
-/* report.h - reads results databases (sim/base/results_schema.h) and prints run
- * reports; also holds the schema create/check used by the writer (sim/sink_sqlite.c),
- * so that the two sides share one definition. SQLite and sim/base only. */
+/* report.h - reads results databases (sim/results/db.h, schema.h) and prints run
+ * reports. Reads only. */
 #ifndef KS_REPORT_H
 #define KS_REPORT_H
 
@@ -8,21 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/status.h"
-
-struct sqlite3; /* sqlite3.h's handle (typedef'd there as sqlite3) */
+#include "models/base/status.h"
 
 /* Pass as run_id to mean the run with the highest id. Real ids are >= 1. */
 enum { KS_REPORT_LAST_RUN = 0 };
-
-/* Schema (shared with the writer). `path` only names the file in messages. */
-/* Creates every table of ks_results_schema_sql[] that is missing and sets
- * user_version. KS_ESQL "PATH: results schema version N, this sim writes version M",
- * "PATH: not a ksmsim results database (...)" or "PATH: sqlite error: ...". */
-int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err);
-/* Checks a database for reading: user_version and required tables. KS_ESQL with the
- * messages above. */
-int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err);
 
 /* Reports. Each opens db_path read-only and returns 0, or with err set: KS_ENOENT
  * "PATH: no such results database" / "PATH: no run N" / "PATH: no runs", KS_ESQL (not a

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base/scenario.h"
-#include "bench.h"
 #include "cli.h"
+#include "sim/results/bench.h"
+#include "traces/scenario.h"
 
 static const char *const default_scenarios[] = { "ksmpages-worst", "8vms", "bench-64x4g" };
 

@@ -49,11 +49,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checksum.h"
 #include "cli.h"
 #include "cost_fit.h"
-#include "rbtree.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "models/rbtree.h"
+#include "models/vocab/checksum.h"
 
 #define PG 4096u
 

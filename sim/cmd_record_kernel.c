@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "load_scenario.h"
-#include "recorder.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "sim/config/load_scenario.h"
+#include "traces/record_kernel.h"
 
 static volatile int rk_interrupted;
 

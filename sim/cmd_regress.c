@@ -16,12 +16,11 @@
 #include <time.h>
 
 #include "cli.h"
-#include "kernel_trace.h"
-#include "ktrace_replay.h"
-#include "load_scenario.h"
-#include "regress_db.h"
-#include "world.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "sim/config/load_scenario.h"
+#include "sim/engine/world.h"
+#include "sim/results/regress_db.h"
+#include "traces/kernel_trace.h"
 
 #define RG_PROC_FIELDS 4
 static const char *const proc_fields[RG_PROC_FIELDS] = {
@@ -439,7 +438,7 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 
 	if (rc)
 		return rc;
-	rc = ks_ktrace_load_scenario(kt, 1, true, &sc, err);
+	rc = ks_scenario_load_ktrace(kt, 1, true, &sc, err);
 	if (rc)
 		goto out_trace;
 	r.kt = kt;

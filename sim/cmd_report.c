@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../reports/report.h"
 #include "cli.h"
+#include "reports/report.h"
 
 static const char report_usage[] =
 	"usage: sim report DB [--run ID|last] [--format text|csv]\n"

@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cost_db.h"
-#include "cost_hooks.h"
 #include "cost_report.h"
-#include "load_scenario.h"
-#include "report.h"
-#include "sink.h"
-#include "world.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "reports/report.h"
+#include "sim/config/load_scenario.h"
+#include "sim/engine/cost_hooks.h"
+#include "sim/engine/sink.h"
+#include "sim/engine/world.h"
+#include "sim/results/cost_db.h"
 
 static volatile int interrupted;
 

@@ -13,12 +13,12 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "base/scenario.h"
 #include "cli.h"
-#include "report.h"
-#include "sink.h"
-#include "sweep_db.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "reports/report.h"
+#include "sim/engine/sink.h"
+#include "sim/results/sweep_db.h"
+#include "traces/scenario.h"
 
 #define SWEEP_MAX_KEYS 8
 

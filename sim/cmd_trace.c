@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "gen.h"
-#include "load_scenario.h"
-#include "scenario.h"
-#include "trace_io.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "sim/config/load_scenario.h"
+#include "traces/gen.h"
+#include "traces/scenario.h"
+#include "traces/trace_io.h"
 
 static const char trace_usage[] =
 	"usage: sim trace convert [--format bin|text] IN OUT\n"

@@ -22,12 +22,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cost_hooks.h"
-#include "kernel_trace.h"
-#include "ktrace_replay.h"
-#include "load_scenario.h"
-#include "world.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "sim/config/load_scenario.h"
+#include "sim/engine/cost_hooks.h"
+#include "sim/engine/world.h"
+#include "traces/kernel_trace.h"
 
 /* One compared batch. */
 struct vt_row {
@@ -174,7 +173,7 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 
 	if (rc)
 		return rc;
-	rc = ks_ktrace_load_scenario(kt, 2, false, &sc, err);
+	rc = ks_scenario_load_ktrace(kt, 2, false, &sc, err);
 	if (rc)
 		goto out_trace;
 	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {

@@ -24,9 +24,9 @@
 #include <gsl/gsl_cdf.h>
 
 #include "cli.h"
-#include "xalloc.h"
-#include "yaml_util.h"
-#include "zsmalloc.h"
+#include "models/base/xalloc.h"
+#include "models/zsmalloc.h"
+#include "sim/config/yaml_util.h"
 
 #define PG KS_ZS_PAGE_SIZE
 

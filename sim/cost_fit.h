@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "status.h"
+#include "models/base/status.h"
 
 /* y = c0 + c1 * x */
 struct ks_fit {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cost_report.h"
-#include "report.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "reports/report.h"
 
 enum { TIME_SLICES = 10 };
 

@@ -1,15 +1,15 @@
 /* cost_report.h - the cost part of a run's results: the end-of-run text (component
  * table like a profiler's, per-batch times, utilisation, merge windows, ASCII latency
  * histograms of cmp_and_merge_page per page kind) and the SQLite cost_* tables
- * (sim/base/results_schema.h; written by sim/sink_cost_sqlite.c). */
+ * (sim/results/schema.h; written by sim/sink_cost_sqlite.c). */
 #ifndef KS_COST_REPORT_H
 #define KS_COST_REPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cost_hooks.h"
-#include "status.h"
+#include "models/base/status.h"
+#include "sim/engine/cost_hooks.h"
 
 /* Prints the whole cost section for a run that ended at sim_end ns. Never fails. */
 void ks_cost_report_print(const struct ks_cost_model *cm, ks_time sim_end, FILE *out);

@@ -22,7 +22,7 @@
 #include <check.h>
 #include <xxhash.h>
 
-#include "checksum.h"
+#include "models/vocab/checksum.h"
 
 #define PG 4096u
 

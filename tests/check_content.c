@@ -10,8 +10,8 @@
 
 #include <check.h>
 
-#include "content.h"
-#include "status.h"
+#include "models/base/status.h"
+#include "models/vocab/content.h"
 
 #define PG KS_PAGE_SIZE
 #define POOL_MAX 512

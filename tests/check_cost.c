@@ -8,12 +8,12 @@
 
 #include <check.h>
 
-#include "cost_fit.h"
-#include "cost_hooks.h"
-#include "content.h"
-#include "cost_model.h"
-#include "ksm.h"
-#include "load_arch.h"
+#include "models/cost_model.h"
+#include "models/ksm.h"
+#include "models/vocab/content.h"
+#include "sim/config/load_arch.h"
+#include "sim/cost_fit.h"
+#include "sim/engine/cost_hooks.h"
 
 static void table(struct ks_cost_table *t)
 {

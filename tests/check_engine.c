@@ -9,10 +9,10 @@
 
 #include <check.h>
 
-#include "engine.h"
-#include "load_scenario.h"
-#include "sink.h"
-#include "world.h"
+#include "sim/config/load_scenario.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/sink.h"
+#include "sim/engine/world.h"
 
 /* ---- engine ---- */
 

@@ -1,4 +1,4 @@
-/* check_heap.c - tests for sim/base/heap.c: (time, seq) order, FIFO ties, peek,
+/* check_heap.c - tests for models/base/heap.c: (time, seq) order, FIFO ties, peek,
  * empty pops, and random pushes/pops against a sorted reference. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -6,7 +6,7 @@
 
 #include <check.h>
 
-#include "heap.h"
+#include "models/base/heap.h"
 
 static uint64_t rng_next(uint64_t *s)
 {

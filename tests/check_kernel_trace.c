@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel_trace.h"
+#include "traces/kernel_trace.h"
 
 static char tmpdir[256];
 

@@ -7,9 +7,9 @@
 
 #include <check.h>
 
-#include "content.h"
-#include "ksm.h"
-#include "status.h"
+#include "models/base/status.h"
+#include "models/ksm.h"
+#include "models/vocab/content.h"
 
 #define A0 0x100000000ULL
 #define PG 4096ULL

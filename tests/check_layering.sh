@@ -1,44 +1,71 @@
 #!/usr/bin/env bash
-# check_layering.sh - the include rules of the house style (rule 19), checked mechanically:
-#   models/   pure: libc headers that do no I/O, xxhash.h, and models/ + sim/base/ headers
-#   sim/base/ libc only, and only its own headers
-#   traces/   no libyaml, no SQLite
-#   yaml.h    only in sim/yaml_util.* and sim/load_*.c
-#   sqlite3.h only in sim/sink_sqlite.c, sim/base/results_schema.h (names only) and reports/
+# check_layering.sh - the include rules, checked mechanically for every folder that holds
+# C code: each folder's .may_include lists the folders whose headers its files may
+# include (besides its own) and the system headers they may use (shell patterns, a
+# leading ! refuses one). Cross-folder includes are written from the top of the tree
+# ("models/base/status.h"); same-folder ones by name. A folder with C code and no
+# .may_include is a failure too, so a new folder cannot slip past. HACKING.md has the
+# picture.
 set -u
 : "${SRCDIR:?}"
 cd "$SRCDIR" || exit 2
 fail=0 pass=0
 violation() { echo "layering: $1"; fail=$((fail + 1)); }
 
-pure='stdint.h|stdbool.h|stddef.h|stdlib.h|string.h|assert.h|math.h|limits.h|xxhash.h'
-for f in models/*.c models/*.h; do
-	while IFS= read -r line; do
-		h=$(sed -E 's/.*<([^>]+)>.*/\1/' <<<"$line")
-		grep -qxE "$pure" <<<"$h" || violation "$f includes <$h> (models are pure: no I/O)"
-	done < <(grep -E '^#include <' "$f")
-	while IFS= read -r line; do
-		h=$(sed -E 's/.*"([^"]+)".*/\1/' <<<"$line")
-		base=$(basename "$h")
-		[ -f "models/$base" ] || [ -f "sim/base/$base" ] ||
-			violation "$f includes \"$h\" (models may use models/ and sim/base/ only)"
-	done < <(grep -E '^#include "' "$f")
-	pass=$((pass + 1))
-done
-for f in sim/base/*.c sim/base/*.h; do
-	while IFS= read -r line; do
-		h=$(sed -E 's/.*"([^"]+)".*/\1/' <<<"$line")
-		[ -f "sim/base/$(basename "$h")" ] || violation "$f includes \"$h\" (sim/base is layer 0)"
-	done < <(grep -E '^#include "' "$f")
-	pass=$((pass + 1))
-done
-for f in $(grep -lE '#include <yaml.h>' -r sim traces models reports); do
-	case "$f" in sim/yaml_util.[ch] | sim/load_*.c) pass=$((pass + 1)) ;;
-	*) violation "$f includes <yaml.h> (only the YAML loaders may)" ;; esac
-done
-for f in $(grep -lE '#include <sqlite3.h>' -r sim traces models reports); do
-	case "$f" in sim/sink_sqlite.c | sim/base/results_schema.h | reports/*) pass=$((pass + 1)) ;;
-	*) violation "$f includes <sqlite3.h> (only the SQLite sink and reports may)" ;; esac
+# Folders with C sources or headers, under the project's fixed top-level folders (so
+# build trees, wherever they are, are not scanned).
+tops=$(ls -d models traces sim reports tests arch-models scenarios docs 2>/dev/null)
+# shellcheck disable=SC2086
+folders=$(find $tops \( -name '*.c' -o -name '*.h' \) -print | sed 's|/[^/]*$||' | sort -u)
+
+check_system() { # file header rules...
+	local f=$1 h=$2 p ok=0
+	shift 2
+	for p in "$@"; do
+		case "$p" in
+		'!<'*) p=${p#!<}; p=${p%>}
+			# shellcheck disable=SC2254
+			case "$h" in $p) violation "$f includes <$h> (refused in $(dirname "$f")/.may_include)"
+				return ;; esac ;;
+		'<'*) p=${p#<}; p=${p%>}
+			# shellcheck disable=SC2254
+			case "$h" in $p) ok=1 ;; esac ;;
+		esac
+	done
+	[ "$ok" = 1 ] || violation "$f includes <$h> (not allowed in $(dirname "$f")/.may_include)"
+}
+
+for d in $folders; do
+	if [ ! -f "$d/.may_include" ]; then
+		violation "$d has C files but no .may_include"
+		continue
+	fi
+	mapfile -t rules < <(grep -vE '^\s*(#|$)' "$d/.may_include")
+	dirs=() sys=()
+	for r in "${rules[@]}"; do
+		case "$r" in '<'* | '!<'*) sys+=("$r") ;; *) dirs+=("$r") ;; esac
+	done
+	for f in "$d"/*.c "$d"/*.h; do
+		[ -f "$f" ] || continue
+		while IFS= read -r h; do
+			if [[ "$h" != */* ]]; then
+				[ "$h" = config.h ] || [ -f "$d/$h" ] ||
+					violation "$f includes \"$h\": no such file in $d/"
+				continue
+			fi
+			hd=${h%/*}
+			[ -f "$h" ] || { violation "$f includes \"$h\": no such file"; continue; }
+			ok=0
+			for a in "${dirs[@]}"; do [ "$hd" = "$a" ] && ok=1; done
+			[ "$hd" = "$d" ] && violation "$f includes \"$h\": same folder, write \"${h##*/}\""
+			[ "$ok" = 1 ] || [ "$hd" = "$d" ] ||
+				violation "$f includes \"$h\" ($hd/ is not in $d/.may_include)"
+		done < <(sed -nE 's/^#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/p' "$f")
+		while IFS= read -r h; do
+			check_system "$f" "$h" "${sys[@]}"
+		done < <(sed -nE 's/^#[[:space:]]*include[[:space:]]+<([^>]+)>.*/\1/p' "$f")
+		pass=$((pass + 1))
+	done
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

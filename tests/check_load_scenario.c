@@ -9,8 +9,8 @@
 
 #include <check.h>
 
-#include "checksum.h"
-#include "load_scenario.h"
+#include "models/vocab/checksum.h"
+#include "sim/config/load_scenario.h"
 
 /* A minimal valid process group, appended to scenarios that test something else. */
 Suite *ks_test_suite(void);

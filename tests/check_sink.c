@@ -1,5 +1,5 @@
-/* check_sink.c - the SQLite results database: writer (sim/sink_sqlite.c), schema
- * (sim/base/results_schema.h), reports (reports/report.c) and `sim report` ($SIM).
+/* check_sink.c - the SQLite results database: writer (sim/results/sink_sqlite.c), schema
+ * (sim/results/schema.h), reports (reports/report.c) and `sim report` ($SIM).
  * Every test works in its own mkdtemp directory; values written through the sink are
  * read back with sqlite3 directly. */
 #include <dirent.h>
@@ -16,9 +16,9 @@
 #include <check.h>
 #include <sqlite3.h>
 
-#include "base/results_schema.h"
-#include "../reports/report.h"
-#include "sink.h"
+#include "reports/report.h"
+#include "sim/engine/sink.h"
+#include "sim/results/schema.h"
 
 static char tmpdir[256];   /* per-test temporary directory */
 static char dbpath[512];   /* tmpdir/results.db */

@@ -9,10 +9,10 @@
 
 #include <check.h>
 
-#include "gen.h"
-#include "scenario.h"
-#include "trace_io.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
+#include "traces/gen.h"
+#include "traces/scenario.h"
+#include "traces/trace_io.h"
 
 /* ------------------------------------------------------------------ helpers */
 

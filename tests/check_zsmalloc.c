@@ -7,8 +7,8 @@
 
 #include <check.h>
 
-#include "status.h"
-#include "zsmalloc.h"
+#include "models/base/status.h"
+#include "models/zsmalloc.h"
 
 #define PG KS_ZS_PAGE_SIZE
 

@@ -3,7 +3,7 @@
 AM_TESTS_ENVIRONMENT = export SIM="$(abs_builddir)/sim/sim"; export SRCDIR="$(abs_srcdir)"; \
 	export BUILDDIR="$(abs_builddir)";
 KS_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-KS_MODEL_TEST_LIBS = models/libmodels.a sim/base/libbase.a $(XXHASH_LIBS) $(CHECK_LIBS) $(LIBS)
+KS_MODEL_TEST_LIBS = models/libmodels.a models/vocab/libvocab.a models/base/libbase.a $(XXHASH_LIBS) $(CHECK_LIBS) $(LIBS)
 KS_FULL_TEST_LIBS = $(KS_ALL_LIBS) $(CHECK_LIBS)
 include $(srcdir)/tests/content.mk
 include $(srcdir)/tests/rbtree.mk
@@ -16,3 +16,4 @@ include $(srcdir)/tests/kernel.mk
 include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk
 include $(srcdir)/tests/zsmalloc.mk
+EXTRA_DIST += %reldir%/.may_include

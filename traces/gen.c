@@ -29,9 +29,9 @@
 #include <gsl/gsl_rng.h>
 
 #include "gen.h"
-#include "heap.h"
 #include "scenario.h"
-#include "xalloc.h"
+#include "models/base/heap.h"
+#include "models/base/xalloc.h"
 
 /* Salts so that the seeds derived from one scenario seed are independent. */
 enum {

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "kernel_trace.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 const char *const ks_kt_counter_names[KS_KT_NCOUNTERS] = {
 	"full_scans", "pages_scanned", "pages_shared", "pages_sharing", "pages_unshared",

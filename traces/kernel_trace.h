@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "status.h"
+#include "models/base/status.h"
 
 enum ks_kt_counter {
 	KS_KT_FULL_SCANS = 0, KS_KT_PAGES_SCANNED, KS_KT_PAGES_SHARED, KS_KT_PAGES_SHARING,

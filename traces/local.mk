@@ -1,9 +1,14 @@
-# traces: layer 1, trace formats, readers/writers and synthetic generators (GSL, stdio).
+# traces: layer 2, workload inputs: the scenario structs, page-write trace formats and
+# their readers/writers, the synthetic generator, kernel traces, and the recorders of
+# the real kernel (GSL, stdio, system calls).
 noinst_LIBRARIES += %reldir%/libtraces.a
 %canon_reldir%_libtraces_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)
 %canon_reldir%_libtraces_a_SOURCES = \
-	%reldir%/trace.h
-%canon_reldir%_libtraces_a_SOURCES += \
+	%reldir%/scenario.c %reldir%/scenario.h \
+	%reldir%/trace.h \
 	%reldir%/trace_io.c %reldir%/trace_io.h \
-	%reldir%/gen.c %reldir%/gen.h
-%canon_reldir%_libtraces_a_SOURCES += %reldir%/kernel_trace.c %reldir%/kernel_trace.h
+	%reldir%/gen.c %reldir%/gen.h \
+	%reldir%/kernel_trace.c %reldir%/kernel_trace.h \
+	%reldir%/ktrace_replay.c %reldir%/ktrace_replay.h \
+	%reldir%/record_kernel.c %reldir%/record_kernel.h
+EXTRA_DIST += %reldir%/.may_include

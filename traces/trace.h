@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "simtime.h"
-#include "status.h"
-#include "../models/content.h"
+#include "models/base/simtime.h"
+#include "models/base/status.h"
+#include "models/vocab/content.h"
 
 enum ks_trace_op {
 	KS_TR_CLASS = 1,       /* define trace-local content class `cls` as `spec` */
@@ -38,7 +38,7 @@ struct ks_trace_rec {
 	struct ks_patch patches[KS_CONTENT_MAX_PATCHES]; /* CLASS: spec.patches points here */
 	uint8_t bytes[KS_PAGE_SIZE];                     /* WRITE_LITERAL */
 	char name[64];            /* START: process name, NUL-terminated */
-	uint32_t knob;            /* KNOB: enum ks_knob (sim/base/scenario.h) */
+	uint32_t knob;            /* KNOB: enum ks_knob (models/vocab/knobs.h) */
 	uint64_t value;           /* KNOB: the value written */
 };
 

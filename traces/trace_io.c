@@ -24,7 +24,7 @@
 
 #include "scenario.h"
 #include "trace_io.h"
-#include "xalloc.h"
+#include "models/base/xalloc.h"
 
 #define TR_MAGIC "KSMTRACE"
 #define TR_HEADER_SIZE 24u

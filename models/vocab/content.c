@@ -1,0 +1,715 @@
+/* content.c - exact, compact page contents and their memcmp() order.
+ *
+ * Why: KSM decides everything by the bytes of pages: memcmp_pages() orders the stable
+ * and unstable trees, pages_identical() confirms a merge, calc_checksum() spots
+ * volatile pages, and the zero-page check compares with ZERO_PAGE. The simulator
+ * must reproduce those decisions exactly for up to 64 Mi pages, so it cannot store
+ * 4 KiB per page. Instead a page holds an 8-byte descriptor, (class << 40) | arg,
+ * and its bytes are a pure function of the interned class and the argument:
+ *   ZERO     4096 zero bytes (class 0, interned when the store is created);
+ *   FILL     a filler byte, then patches written little-endian in order; a patch's
+ *            value is a constant, the arg, or arg + constant;
+ *   IMAGE    pseudo-random bytes from (seed, arg = page index in the image);
+ *   RANDOM   pseudo-random bytes from (seed, arg = unique serial);
+ *   LITERAL  arbitrary bytes, interned once in the store; arg indexes them.
+ * IMAGE and RANDOM words come from a counter-based generator (a splitmix64 mix of
+ * class key, arg and word index), so any 8-byte word is O(1) to produce.
+ *
+ * Comparison is always by bytes: two descriptors may differ and still hold the same
+ * bytes (a FILL page whose patches write zeros equals ZERO; a literal can equal
+ * anything). It never materialises a page: pages are walked as 512 little-endian
+ * 64-bit words; two FILL/ZERO pages with the same filler can only differ in words
+ * touched by patches, so only those are visited (the 2009 benchmark's worst-case
+ * pages cost one word compare); everything else walks words from offset 0 and stops
+ * at the first difference, which for pseudo-random pages is almost always word 0.
+ *
+ * Memory: the store grows per class and per distinct literal page, never per page.
+ * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store.
+ *
+ * Left out: no reference counting of literals (they live as long as the store). */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content.h"
+#include "models/base/status.h"
+#include "models/base/xalloc.h"
+
+#define PAGE_WORDS (KS_PAGE_SIZE / 8u)
+#define LIT_CHUNK_SHIFT 8u /* literal pages per chunk: 256 (1 MiB) */
+#define LIT_CHUNK_PAGES (1u << LIT_CHUNK_SHIFT)
+#define CSUM_CACHE_BITS 16u
+#define CSUM_CACHE_SIZE (1u << CSUM_CACHE_BITS)
+#define GOLDEN64 0x9e3779b97f4a7c15ull
+
+/* A 64-bit word of a FILL page that at least one patch touches. */
+struct dirty_word {
+	uint16_t word;  /* word index in the page, 0..511 (bytes 8*word .. 8*word+7) */
+	uint16_t first; /* first entry in the class's pidx[] listing patches that touch it */
+	uint16_t count; /* number of such patches */
+	bool arg_dep;   /* true if its value depends on the descriptor's arg */
+	uint64_t value; /* little-endian word value, valid when !arg_dep */
+};
+
+/* An interned content class with what is derived from it for fast access. */
+struct cclass {
+	struct ks_content_class_spec spec; /* normalised spec; spec.patches == patches */
+	struct ks_patch *patches;          /* FILL: owned copy of the patches, else NULL */
+	uint64_t hash;                     /* hash of the normalised spec (interning) */
+	uint64_t fillword;                 /* ZERO/FILL: filler byte repeated 8 times */
+	uint64_t key;                      /* IMAGE/RANDOM: stream key from (kind, seed) */
+	unsigned ndirty;                   /* FILL: number of words touched by patches */
+	struct dirty_word *dirty;          /* FILL: touched words, sorted by word index */
+	uint8_t *pidx;                     /* FILL: patch indices per dirty word, in order */
+};
+
+/* One interned literal page. */
+struct literal {
+	uint64_t hash;     /* hash of the 4096 bytes */
+	uint16_t first_nz; /* offset of the first nonzero byte, 4096 if all zero */
+};
+
+/* One entry of the direct-mapped checksum cache. */
+struct csum_slot {
+	ks_content c;   /* descriptor whose checksum is cached */
+	uint32_t value; /* ks_checksum() of its bytes */
+	uint8_t alg;    /* enum ks_checksum_alg */
+	uint8_t valid;  /* 1 if the entry holds a value */
+};
+
+struct ks_content_store {
+	struct cclass **cls;      /* classes by id; pointers stay valid until _free */
+	uint32_t ncls;            /* number of classes */
+	uint32_t cap_cls;         /* allocated entries of cls[] */
+	uint32_t *cls_ht;         /* open-addressing table: class id + 1, 0 = empty */
+	uint32_t cls_ht_mask;     /* table size - 1 (power of two) */
+	int64_t literal_cls;      /* id of the LITERAL class, -1 until first interned */
+	struct literal *lit;      /* literal metadata by index */
+	uint8_t **lit_chunk;      /* literal bytes, LIT_CHUNK_PAGES pages per chunk */
+	uint64_t nlit;            /* number of literals */
+	uint64_t cap_lit;         /* allocated entries of lit[] */
+	uint64_t *lit_ht;         /* open-addressing table: literal index + 1, 0 = empty */
+	uint64_t lit_ht_mask;     /* table size - 1 (power of two) */
+	struct csum_slot *csum;   /* CSUM_CACHE_SIZE entries */
+};
+
+/* Sequential access to the words of one page. */
+struct wsrc {
+	const struct cclass *cl; /* the page's class */
+	const uint8_t *lit;      /* LITERAL: the bytes */
+	uint64_t arg;            /* the descriptor's arg */
+	uint64_t pkey;           /* IMAGE/RANDOM: per-page stream key */
+	unsigned d;              /* FILL: cursor into cl->dirty (words read in order) */
+};
+
+/* ---- small helpers ---- */
+
+static inline uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Little-endian 64-bit access; one move on little-endian hosts (the test on the
+ * compiler's predefined byte order folds away). */
+static inline uint64_t load64le(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+		v = __builtin_bswap64(v);
+	return v;
+}
+
+static inline void store64le(uint8_t *p, uint64_t v)
+{
+	if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+		v = __builtin_bswap64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Stream key of an IMAGE/RANDOM page: injective in arg for a given class key. */
+static inline uint64_t page_key(uint64_t class_key, uint64_t arg)
+{
+	return mix64(class_key + mix64(arg ^ 0x5851f42d4c957f2dull));
+}
+
+/* Word w of an IMAGE/RANDOM page with per-page key pkey (splitmix64 stream). */
+static inline uint64_t stream_word(uint64_t pkey, unsigned w)
+{
+	return mix64(pkey + (w + 1) * GOLDEN64);
+}
+
+static inline const struct cclass *class_of(const struct ks_content_store *cs, ks_content c)
+{
+	uint32_t id = ks_content_cls(c);
+
+	assert(id < cs->ncls);
+	return cs->cls[id];
+}
+
+static inline const uint8_t *lit_page(const struct ks_content_store *cs, uint64_t idx)
+{
+	assert(idx < cs->nlit);
+	return cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] +
+	       (size_t)(idx & (LIT_CHUNK_PAGES - 1)) * KS_PAGE_SIZE;
+}
+
+static inline uint64_t patch_value(const struct ks_patch *p, uint64_t arg)
+{
+	switch (p->source) {
+	case KS_PATCH_ARG:
+		return arg;
+	case KS_PATCH_ARG_PLUS:
+		return arg + p->value;
+	default:
+		return p->value;
+	}
+}
+
+/* memcmp() result of two words that differ, given as little-endian loads. */
+static inline int word_diff(uint64_t x, uint64_t y, unsigned w, unsigned *first_diff)
+{
+	unsigned byte = (unsigned)__builtin_ctzll(x ^ y) >> 3;
+	unsigned bx = (unsigned)(x >> (8 * byte)) & 0xffu;
+	unsigned by = (unsigned)(y >> (8 * byte)) & 0xffu;
+
+	if (first_diff)
+		*first_diff = w * 8 + byte;
+	return bx < by ? -1 : 1;
+}
+
+/* ---- FILL pages ---- */
+
+/* Computes dirty word dw of a FILL class for the given arg by applying, in order,
+ * the bytes of every patch that falls into it. */
+static uint64_t dirty_compute(const struct cclass *cl, const struct dirty_word *dw, uint64_t arg)
+{
+	uint64_t v = cl->fillword;
+
+	for (unsigned k = 0; k < dw->count; k++) {
+		const struct ks_patch *p = &cl->patches[cl->pidx[dw->first + k]];
+		uint64_t pv = patch_value(p, arg);
+		uint64_t m = p->width == 8 ? ~0ull : (1ull << (8 * p->width)) - 1;
+		unsigned sh = 8u * (p->offset & 7u);
+
+		pv &= m;
+		if (p->offset / 8u == dw->word) /* the patch starts in this word */
+			v = (v & ~(m << sh)) | (pv << sh);
+		else /* it started in the previous word and spills into this one (sh > 0) */
+			v = (v & ~(m >> (64 - sh))) | (pv >> (64 - sh));
+	}
+	return v;
+}
+
+/* Value of dirty word i of a FILL class for the given arg. */
+static inline uint64_t dirty_value(const struct cclass *cl, unsigned i, uint64_t arg)
+{
+	const struct dirty_word *dw = &cl->dirty[i];
+
+	return dw->arg_dep ? dirty_compute(cl, dw, arg) : dw->value;
+}
+
+/* Derives the sorted dirty-word list and per-word patch lists of a FILL class. */
+static void fill_prepare(struct cclass *cl)
+{
+	const struct ks_content_class_spec *sp = &cl->spec;
+	bool touched[PAGE_WORDS] = { false };
+	unsigned n = 0, np = 0;
+
+	cl->fillword = sp->fill * 0x0101010101010101ull;
+	for (unsigned i = 0; i < sp->npatches; i++) {
+		const struct ks_patch *p = &sp->patches[i];
+
+		touched[p->offset / 8] = true;
+		touched[(p->offset + p->width - 1) / 8] = true;
+	}
+	for (unsigned w = 0; w < PAGE_WORDS; w++)
+		n += touched[w];
+	cl->ndirty = n;
+	if (n == 0)
+		return;
+	cl->dirty = ks_xcalloc(n, sizeof(*cl->dirty));
+	cl->pidx = ks_xmalloc(2 * sp->npatches);
+	n = 0;
+	for (unsigned w = 0; w < PAGE_WORDS; w++) {
+		struct dirty_word *dw = &cl->dirty[n];
+
+		if (!touched[w])
+			continue;
+		dw->word = (uint16_t)w;
+		dw->first = (uint16_t)np;
+		for (unsigned i = 0; i < sp->npatches; i++) {
+			const struct ks_patch *p = &sp->patches[i];
+
+			if (p->offset / 8 > w || (p->offset + p->width - 1u) / 8 < w)
+				continue;
+			cl->pidx[np++] = (uint8_t)i;
+			if (p->source != KS_PATCH_CONST)
+				dw->arg_dep = true;
+		}
+		dw->count = (uint16_t)(np - dw->first);
+		if (!dw->arg_dep)
+			dw->value = dirty_compute(cl, dw, 0);
+		n++;
+	}
+}
+
+/* ---- word sources ---- */
+
+static void wsrc_init(struct wsrc *s, const struct ks_content_store *cs, ks_content c)
+{
+	s->cl = class_of(cs, c);
+	s->arg = ks_content_arg(c);
+	s->d = 0;
+	s->lit = NULL;
+	s->pkey = 0;
+	switch (s->cl->spec.kind) {
+	case KS_CONTENT_LITERAL:
+		s->lit = lit_page(cs, s->arg);
+		break;
+	case KS_CONTENT_IMAGE:
+	case KS_CONTENT_RANDOM:
+		s->pkey = page_key(s->cl->key, s->arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Word w of the page; for FILL pages w must not decrease between calls. */
+static inline uint64_t wsrc_word(struct wsrc *s, unsigned w)
+{
+	const struct cclass *cl = s->cl;
+
+	switch (cl->spec.kind) {
+	case KS_CONTENT_FILL:
+		while (s->d < cl->ndirty && cl->dirty[s->d].word < w)
+			s->d++;
+		if (s->d < cl->ndirty && cl->dirty[s->d].word == w)
+			return dirty_value(cl, s->d, s->arg);
+		return cl->fillword;
+	case KS_CONTENT_IMAGE:
+	case KS_CONTENT_RANDOM:
+		return stream_word(s->pkey, w);
+	case KS_CONTENT_LITERAL:
+		return load64le(s->lit + 8 * w);
+	default:
+		return 0;
+	}
+}
+
+/* ---- comparison ---- */
+
+/* Two ZERO/FILL pages with the same filler: only patched words can differ. */
+static int cmp_same_fill(const struct cclass *ca, uint64_t arga, const struct cclass *cb,
+			 uint64_t argb, unsigned *first_diff)
+{
+	unsigned i = 0, j = 0;
+
+	for (;;) {
+		unsigned wa = i < ca->ndirty ? ca->dirty[i].word : PAGE_WORDS;
+		unsigned wb = j < cb->ndirty ? cb->dirty[j].word : PAGE_WORDS;
+		unsigned w = wa < wb ? wa : wb;
+		uint64_t x = ca->fillword, y = cb->fillword;
+
+		if (w == PAGE_WORDS)
+			break;
+		if (wa == w)
+			x = dirty_value(ca, i++, arga);
+		if (wb == w)
+			y = dirty_value(cb, j++, argb);
+		if (x != y)
+			return word_diff(x, y, w, first_diff);
+	}
+	if (first_diff)
+		*first_diff = KS_PAGE_SIZE;
+	return 0;
+}
+
+static bool is_flat(const struct cclass *cl)
+{
+	return cl->spec.kind == KS_CONTENT_ZERO || cl->spec.kind == KS_CONTENT_FILL;
+}
+
+int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b,
+		   unsigned *first_diff)
+{
+	const struct cclass *ca, *cb;
+	struct wsrc sa, sb;
+
+	if (a == b)
+		goto equal;
+	ca = class_of(cs, a);
+	cb = class_of(cs, b);
+	if (is_flat(ca) && is_flat(cb) && ca->fillword == cb->fillword)
+		return cmp_same_fill(ca, ks_content_arg(a), cb, ks_content_arg(b), first_diff);
+	if (ca->spec.kind == KS_CONTENT_LITERAL && cb->spec.kind == KS_CONTENT_ZERO) {
+		unsigned nz;
+
+		assert(ks_content_arg(a) < cs->nlit);
+		nz = cs->lit[ks_content_arg(a)].first_nz;
+		if (first_diff)
+			*first_diff = nz;
+		return nz < KS_PAGE_SIZE;
+	}
+	if (ca->spec.kind == KS_CONTENT_ZERO && cb->spec.kind == KS_CONTENT_LITERAL)
+		return -ks_content_cmp(cs, b, a, first_diff);
+	wsrc_init(&sa, cs, a);
+	wsrc_init(&sb, cs, b);
+	for (unsigned w = 0; w < PAGE_WORDS; w++) {
+		uint64_t x = wsrc_word(&sa, w);
+		uint64_t y = wsrc_word(&sb, w);
+
+		if (x != y)
+			return word_diff(x, y, w, first_diff);
+	}
+equal:
+	if (first_diff)
+		*first_diff = KS_PAGE_SIZE;
+	return 0;
+}
+
+bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c)
+{
+	const struct cclass *cl = class_of(cs, c);
+
+	if (cl->spec.kind == KS_CONTENT_LITERAL) {
+		assert(ks_content_arg(c) < cs->nlit);
+		return cs->lit[ks_content_arg(c)].first_nz == KS_PAGE_SIZE;
+	}
+	/* At most 64 patches of 8 bytes: a page with a nonzero filler is never zero. */
+	if (is_flat(cl) && cl->fillword != 0)
+		return false;
+	return ks_content_cmp(cs, c, KS_CONTENT_ZERO_PAGE, NULL) == 0;
+}
+
+/* ---- materialisation and checksums ---- */
+
+void ks_content_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *out)
+{
+	const struct cclass *cl = class_of(cs, c);
+	uint64_t arg = ks_content_arg(c);
+	uint64_t pkey;
+
+	switch (cl->spec.kind) {
+	case KS_CONTENT_ZERO:
+		memset(out, 0, KS_PAGE_SIZE);
+		return;
+	case KS_CONTENT_FILL:
+		memset(out, cl->spec.fill, KS_PAGE_SIZE);
+		for (unsigned i = 0; i < cl->spec.npatches; i++) {
+			const struct ks_patch *p = &cl->patches[i];
+			uint64_t v = patch_value(p, arg);
+
+			for (unsigned j = 0; j < p->width; j++)
+				out[p->offset + j] = (uint8_t)(v >> (8 * j));
+		}
+		return;
+	case KS_CONTENT_LITERAL:
+		memcpy(out, lit_page(cs, arg), KS_PAGE_SIZE);
+		return;
+	default: /* IMAGE, RANDOM; pkey is a local so byte stores cannot alias it */
+		pkey = page_key(cl->key, arg);
+		for (unsigned w = 0; w < PAGE_WORDS; w++)
+			store64le(out + 8 * w, stream_word(pkey, w));
+		return;
+	}
+}
+
+uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_checksum_alg alg)
+{
+	struct csum_slot *slot;
+	uint8_t page[KS_PAGE_SIZE];
+
+	slot = &cs->csum[mix64(c + (uint64_t)alg * GOLDEN64) & (CSUM_CACHE_SIZE - 1)];
+	if (slot->valid && slot->c == c && slot->alg == (uint8_t)alg)
+		return slot->value;
+	if (ks_content_cls(c) == cs->literal_cls)
+		slot->value = ks_checksum(alg, lit_page(cs, ks_content_arg(c)));
+	else {
+		ks_content_bytes(cs, c, page);
+		slot->value = ks_checksum(alg, page);
+	}
+	slot->c = c;
+	slot->alg = (uint8_t)alg;
+	slot->valid = 1;
+	return slot->value;
+}
+
+/* ---- classes ---- */
+
+static uint64_t spec_hash(const struct ks_content_class_spec *sp)
+{
+	uint64_t h = mix64((uint64_t)sp->kind + 1);
+
+	h = mix64(h ^ sp->fill ^ ((uint64_t)sp->npatches << 8));
+	h = mix64(h ^ sp->seed);
+	for (unsigned i = 0; i < sp->npatches; i++) {
+		const struct ks_patch *p = &sp->patches[i];
+
+		h = mix64(h ^ p->offset ^ ((uint64_t)p->width << 16) ^ ((uint64_t)p->source << 24));
+		h = mix64(h ^ p->value);
+	}
+	return h;
+}
+
+static bool spec_equal(const struct ks_content_class_spec *x, const struct ks_content_class_spec *y)
+{
+	if (x->kind != y->kind || x->fill != y->fill || x->seed != y->seed ||
+	    x->npatches != y->npatches)
+		return false;
+	for (unsigned i = 0; i < x->npatches; i++) {
+		const struct ks_patch *p = &x->patches[i], *q = &y->patches[i];
+
+		if (p->offset != q->offset || p->width != q->width || p->source != q->source ||
+		    p->value != q->value)
+			return false;
+	}
+	return true;
+}
+
+static int spec_validate(const struct ks_content_class_spec *sp)
+{
+	if (!sp || (unsigned)sp->kind > KS_CONTENT_LITERAL)
+		return KS_EINVAL;
+	if (sp->kind != KS_CONTENT_FILL)
+		return 0;
+	if (sp->npatches > KS_CONTENT_MAX_PATCHES || (sp->npatches && !sp->patches))
+		return KS_EINVAL;
+	for (unsigned i = 0; i < sp->npatches; i++) {
+		const struct ks_patch *p = &sp->patches[i];
+
+		if (p->width < 1 || p->width > 8 || p->source > KS_PATCH_ARG_PLUS ||
+		    (unsigned)p->offset + p->width > KS_PAGE_SIZE)
+			return KS_EINVAL;
+	}
+	return 0;
+}
+
+/* Keeps only the fields that matter for the kind, so equal contents intern once. */
+static void spec_normalise(struct ks_content_class_spec *out, const struct ks_content_class_spec *in)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = in->kind;
+	if (in->kind == KS_CONTENT_FILL) {
+		out->fill = in->fill;
+		out->npatches = in->npatches;
+		out->patches = in->patches;
+	} else if (in->kind == KS_CONTENT_IMAGE || in->kind == KS_CONTENT_RANDOM) {
+		out->seed = in->seed;
+	}
+}
+
+static void cls_ht_insert(uint32_t *ht, uint32_t mask, uint64_t hash, uint32_t id)
+{
+	uint32_t i = (uint32_t)hash & mask;
+
+	while (ht[i])
+		i = (i + 1) & mask;
+	ht[i] = id + 1;
+}
+
+static void cls_ht_grow(struct ks_content_store *cs)
+{
+	uint32_t mask = cs->cls_ht_mask * 2 + 1;
+	uint32_t *ht = ks_xcalloc((size_t)mask + 1, sizeof(*ht));
+
+	for (uint32_t id = 0; id < cs->ncls; id++)
+		cls_ht_insert(ht, mask, cs->cls[id]->hash, id);
+	free(cs->cls_ht);
+	cs->cls_ht = ht;
+	cs->cls_ht_mask = mask;
+}
+
+static struct cclass *class_create(const struct ks_content_class_spec *sp, uint64_t hash)
+{
+	struct cclass *cl = ks_xcalloc(1, sizeof(*cl));
+
+	cl->spec = *sp;
+	cl->hash = hash;
+	if (sp->kind == KS_CONTENT_FILL && sp->npatches) {
+		cl->patches = ks_xmalloc(sp->npatches * sizeof(*cl->patches));
+		memcpy(cl->patches, sp->patches, sp->npatches * sizeof(*cl->patches));
+	}
+	cl->spec.patches = cl->patches;
+	if (sp->kind == KS_CONTENT_FILL)
+		fill_prepare(cl);
+	cl->key = mix64(sp->seed ^ mix64(((uint64_t)sp->kind + 1) * GOLDEN64));
+	return cl;
+}
+
+int64_t ks_content_class(struct ks_content_store *cs, const struct ks_content_class_spec *spec)
+{
+	struct ks_content_class_spec sp;
+	uint64_t hash;
+	uint32_t i, id;
+	int rc = spec_validate(spec);
+
+	if (rc)
+		return rc;
+	spec_normalise(&sp, spec);
+	hash = spec_hash(&sp);
+	for (i = (uint32_t)hash & cs->cls_ht_mask; cs->cls_ht[i]; i = (i + 1) & cs->cls_ht_mask) {
+		const struct cclass *cl = cs->cls[cs->cls_ht[i] - 1];
+
+		if (cl->hash == hash && spec_equal(&cl->spec, &sp))
+			return cs->cls_ht[i] - 1;
+	}
+	if (cs->ncls >= KS_CONTENT_MAX_CLASSES)
+		return KS_ERANGE;
+	if (cs->ncls == cs->cap_cls) {
+		cs->cap_cls = cs->cap_cls ? cs->cap_cls * 2 : 16;
+		cs->cls = ks_xrealloc(cs->cls, cs->cap_cls * sizeof(*cs->cls));
+	}
+	id = cs->ncls++;
+	cs->cls[id] = class_create(&sp, hash);
+	if (sp.kind == KS_CONTENT_LITERAL)
+		cs->literal_cls = id;
+	if ((uint64_t)cs->ncls * 2 > cs->cls_ht_mask)
+		cls_ht_grow(cs);
+	else
+		cls_ht_insert(cs->cls_ht, cs->cls_ht_mask, hash, id);
+	return id;
+}
+
+const struct ks_content_class_spec *ks_content_class_get(const struct ks_content_store *cs,
+							 uint32_t cls)
+{
+	if (!cs || cls >= cs->ncls)
+		return NULL;
+	return &cs->cls[cls]->spec;
+}
+
+uint32_t ks_content_class_count(const struct ks_content_store *cs)
+{
+	return cs->ncls;
+}
+
+/* ---- literals ---- */
+
+static uint64_t page_hash(const uint8_t *page)
+{
+	uint64_t h = 0x243f6a8885a308d3ull;
+
+	for (unsigned w = 0; w < PAGE_WORDS; w++) {
+		h ^= load64le(page + 8 * w) * 0x87c37b91114253d5ull;
+		h = ((h << 31) | (h >> 33)) * 0x4cf5ad432745937full;
+	}
+	return mix64(h);
+}
+
+static void lit_ht_insert(uint64_t *ht, uint64_t mask, uint64_t hash, uint64_t idx)
+{
+	uint64_t i = hash & mask;
+
+	while (ht[i])
+		i = (i + 1) & mask;
+	ht[i] = idx + 1;
+}
+
+static void lit_ht_grow(struct ks_content_store *cs)
+{
+	uint64_t mask = cs->lit_ht_mask ? cs->lit_ht_mask * 2 + 1 : 255;
+	uint64_t *ht = ks_xcalloc(mask + 1, sizeof(*ht));
+
+	for (uint64_t idx = 0; idx < cs->nlit; idx++)
+		lit_ht_insert(ht, mask, cs->lit[idx].hash, idx);
+	free(cs->lit_ht);
+	cs->lit_ht = ht;
+	cs->lit_ht_mask = mask;
+}
+
+static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64_t hash)
+{
+	uint64_t idx = cs->nlit;
+	unsigned nz = 0;
+
+	assert(idx <= KS_CONTENT_ARG_MASK);
+	if (idx == cs->cap_lit) {
+		cs->cap_lit = cs->cap_lit ? cs->cap_lit * 2 : LIT_CHUNK_PAGES;
+		cs->lit = ks_xrealloc(cs->lit, cs->cap_lit * sizeof(*cs->lit));
+		cs->lit_chunk = ks_xrealloc(cs->lit_chunk,
+					    (cs->cap_lit >> LIT_CHUNK_SHIFT) * sizeof(*cs->lit_chunk));
+	}
+	if ((idx & (LIT_CHUNK_PAGES - 1)) == 0)
+		cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] = ks_xmalloc((size_t)LIT_CHUNK_PAGES * KS_PAGE_SIZE);
+	cs->nlit++;
+	memcpy((uint8_t *)lit_page(cs, idx), page, KS_PAGE_SIZE);
+	while (nz < KS_PAGE_SIZE && page[nz] == 0)
+		nz++;
+	cs->lit[idx].hash = hash;
+	cs->lit[idx].first_nz = (uint16_t)nz;
+	return idx;
+}
+
+ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page)
+{
+	static const struct ks_content_class_spec lit_spec = { .kind = KS_CONTENT_LITERAL };
+	uint64_t hash = page_hash(page), i, idx;
+
+	if (cs->literal_cls < 0)
+		cs->literal_cls = ks_content_class(cs, &lit_spec);
+	assert(cs->literal_cls >= 0);
+	for (i = hash & cs->lit_ht_mask; cs->lit_ht[i]; i = (i + 1) & cs->lit_ht_mask) {
+		idx = cs->lit_ht[i] - 1;
+		if (cs->lit[idx].hash == hash && memcmp(lit_page(cs, idx), page, KS_PAGE_SIZE) == 0)
+			return ks_content_make((uint32_t)cs->literal_cls, idx);
+	}
+	idx = lit_add(cs, page, hash);
+	if (cs->nlit * 2 > cs->lit_ht_mask)
+		lit_ht_grow(cs);
+	else
+		lit_ht_insert(cs->lit_ht, cs->lit_ht_mask, hash, idx);
+	return ks_content_make((uint32_t)cs->literal_cls, idx);
+}
+
+const uint8_t *ks_content_literal_bytes(const struct ks_content_store *cs, ks_content c)
+{
+	if (cs->literal_cls < 0 || ks_content_cls(c) != cs->literal_cls ||
+	    ks_content_arg(c) >= cs->nlit)
+		return NULL;
+	return lit_page(cs, ks_content_arg(c));
+}
+
+/* ---- lifecycle ---- */
+
+struct ks_content_store *ks_content_store_new(void)
+{
+	static const struct ks_content_class_spec zero_spec = { .kind = KS_CONTENT_ZERO };
+	struct ks_content_store *cs = ks_xcalloc(1, sizeof(*cs));
+	int64_t id;
+
+	cs->cls_ht_mask = 63;
+	cs->cls_ht = ks_xcalloc(cs->cls_ht_mask + 1, sizeof(*cs->cls_ht));
+	cs->literal_cls = -1;
+	lit_ht_grow(cs);
+	cs->csum = ks_xcalloc(CSUM_CACHE_SIZE, sizeof(*cs->csum));
+	id = ks_content_class(cs, &zero_spec);
+	assert(id == 0);
+	(void)id;
+	return cs;
+}
+
+void ks_content_store_free(struct ks_content_store *cs)
+{
+	if (!cs)
+		return;
+	for (uint32_t id = 0; id < cs->ncls; id++) {
+		free(cs->cls[id]->patches);
+		free(cs->cls[id]->dirty);
+		free(cs->cls[id]->pidx);
+		free(cs->cls[id]);
+	}
+	for (uint64_t k = 0; k < (cs->nlit + LIT_CHUNK_PAGES - 1) >> LIT_CHUNK_SHIFT; k++)
+		free(cs->lit_chunk[k]);
+	free(cs->cls);
+	free(cs->cls_ht);
+	free(cs->lit);
+	free(cs->lit_chunk);
+	free(cs->lit_ht);
+	free(cs->csum);
+	free(cs);
+}

@@ -1,0 +1,29 @@
+/* load_arch.h - arch cost models: arch-models/NAME.yaml (docs/cost-models.md) into a
+ * struct ks_cost_table (models/cost_model.h). Every number in the file must carry its
+ * `source`; messages are "FILE:LINE:COL: problem". */
+#ifndef KS_LOAD_ARCH_H
+#define KS_LOAD_ARCH_H
+
+#include <stddef.h>
+
+#include "models/base/status.h"
+#include "models/cost_model.h"
+
+struct ks_arch_model {
+	char *name;                 /* `arch:` (owned) */
+	char *description;          /* `description:` (owned), may be NULL */
+	struct ks_cost_table t;     /* the costs */
+};
+
+/* Loads an arch model from a file / a string (`origin` names it in messages).
+ * 0, or a negative KS_E* with err set; *am is then empty (safe to _fini). */
+int ks_arch_load_file(const char *path, struct ks_arch_model *am, struct ks_err *err);
+int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_model *am,
+			struct ks_err *err);
+/* Resolves an arch name: as given, with ".yaml", in the source tree's arch-models/, in the
+ * installed arch-models/. 0, KS_ENOENT (err lists where it looked) or KS_ERANGE. */
+int ks_arch_find(const char *name, char *out, size_t outlen, struct ks_err *err);
+/* Frees what *am owns; safe on a zeroed or failed model. */
+void ks_arch_fini(struct ks_arch_model *am);
+
+#endif

@@ -1,0 +1,45 @@
+/* cost_hooks.h - the cost model as the world sees it: an arch model (arch-models/NAME.yaml)
+ * turned into per-page and per-batch ksmd CPU time, with what a run accumulates for the
+ * cost report (components, latency histograms, per-batch times, merge windows). */
+#ifndef KS_COST_HOOKS_H
+#define KS_COST_HOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "world.h"
+#include "models/base/status.h"
+#include "models/cost_model.h"
+#include "traces/scenario.h"
+
+struct ks_cost_model;
+
+/* Loads the arch model `arch` (looked up like scenarios: current folder, source tree's
+ * arch-models/, installed arch-models/) for a run with these KSM parameters.
+ * 0, or a negative KS_E* with err set (also when the arch does not price the run's
+ * checksum). *out may be NULL for "no cost model". */
+int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
+		       struct ks_cost_model **out, struct ks_err *err);
+/* The same from a table already loaded (tests, calibrate). Never fails. */
+struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_table *t,
+					enum ks_checksum_alg checksum);
+/* Hooks for ks_world_run (all-NULL hooks when cm is NULL). */
+struct ks_cost_hooks ks_cost_model_hooks(struct ks_cost_model *cm);
+void ks_cost_model_free(struct ks_cost_model *cm);
+
+/* What the run accumulated (cm not NULL). */
+const char *ks_cost_model_name(const struct ks_cost_model *cm);
+const struct ks_cost_table *ks_cost_model_table(const struct ks_cost_model *cm);
+const struct ks_cost_stats *ks_cost_model_stats(const struct ks_cost_model *cm);
+/* Batches priced so far, in order; *n gets their count. */
+const struct ks_cost_batch *ks_cost_model_batches(const struct ks_cost_model *cm, size_t *n);
+/* Stamps the last priced batch with its simulated end (ks_world_opts.on_batch_work). */
+void ks_cost_model_note_batch_end(struct ks_cost_model *cm, ks_time t_end);
+/* Feeds a KSM tracepoint (ks_world_opts.on_event) for the merge windows. */
+void ks_cost_model_note_event(struct ks_cost_model *cm, ks_time t,
+			      const struct ks_ksm_event *ev);
+/* Merge windows, by pid in order of first merge; *n gets their count. */
+const struct ks_cost_merge_window *ks_cost_model_merge_windows(const struct ks_cost_model *cm,
+							       size_t *n);
+
+#endif

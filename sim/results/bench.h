@@ -1,0 +1,31 @@
+/* bench.h - benchmark figures: read a finished run back, and store bench rows
+ * (table `bench` of a bench database; see docs/results-schema.md). */
+#ifndef KS_BENCH_H
+#define KS_BENCH_H
+
+#include <stdint.h>
+
+#include "models/base/status.h"
+
+struct ks_bench_row {
+	const char *scenario;       /* scenario name */
+	const char *sim_version;
+	int64_t started_unix_ms;    /* wall clock at start */
+	uint64_t sim_pages;         /* simulated pages (all processes) */
+	uint64_t pages_scanned;     /* KSM pages_scanned at the end of the run */
+	uint64_t full_scans;
+	double sim_seconds;         /* simulated time covered */
+	double wall_seconds;        /* wall time of the whole run (process start to exit) */
+	double pages_per_second;    /* pages_scanned / wall_seconds */
+	uint64_t peak_rss_bytes;    /* the run's maximum resident set size */
+	double bytes_per_page;      /* peak_rss_bytes / sim_pages */
+};
+
+/* Reads the last run of a results database: final pages_scanned, full_scans and the
+ * simulated end. 0 or KS_ESQL/KS_ENOENT with err set. */
+int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *full_scans,
+		      double *sim_seconds, struct ks_err *err);
+/* Appends a row to the bench table (created if needed), in one transaction. */
+int ks_bench_store(const char *db_path, const struct ks_bench_row *row, struct ks_err *err);
+
+#endif

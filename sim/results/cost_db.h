@@ -1,0 +1,22 @@
+/* cost_db.h - writes a run's cost tables (cost_components, cost_batches, latency_hist,
+ * cost_merge_windows; sim/results/schema.h, docs/results-schema.md) into a results
+ * database, in the run's own transaction. */
+#ifndef KS_COST_DB_H
+#define KS_COST_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/base/status.h"
+#include "models/cost_model.h"
+
+struct sqlite3;
+
+/* Inserts the rows of run_id into an open database, inside the caller's transaction
+ * (the results sink's before_commit): 0, or KS_ESQL "PATH: sqlite error: ...". */
+int ks_cost_db_write(struct sqlite3 *db, const char *path, int64_t run_id,
+		     const struct ks_cost_stats *s, const struct ks_cost_batch *batches,
+		     size_t nbatches, const struct ks_cost_merge_window *windows, size_t nwindows,
+		     struct ks_err *err);
+
+#endif

@@ -1,0 +1,179 @@
+/* db.c - the results database (schema.h): opening, the schema create/check, and the
+ * SQLite helpers every writer here and every reader in reports/ share. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "schema.h"
+
+int64_t ks_db_col_i64(sqlite3_stmt *st, int i)
+{
+	return (int64_t)sqlite3_column_int64(st, i);
+}
+
+int ks_db_fail(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	int rc = sqlite3_errcode(db);
+
+	if (rc == SQLITE_NOTADB)
+		return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database (%s)",
+				  path, sqlite3_errmsg(db));
+	return ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", path, sqlite3_errmsg(db));
+}
+
+int ks_db_prep(sqlite3 *db, const char *path, const char *sql, sqlite3_stmt **st,
+		struct ks_err *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return ks_db_fail(db, path, err);
+	}
+	return 0;
+}
+
+/* One integer from a one-row query (PRAGMA user_version, count(*)). A parameter ?1,
+ * if the query has one, gets `text` if not NULL, else `num`. */
+int ks_db_query_int(sqlite3 *db, const char *path, const char *sql, const char *text,
+		     int64_t num, int64_t *val, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = ks_db_prep(db, path, sql, &st, err);
+
+	if (rc)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) > 0) {
+		rc = text ? sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) :
+			sqlite3_bind_int64(st, 1, num);
+		if (rc != SQLITE_OK)
+			goto err_finalize;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto err_finalize;
+	*val = ks_db_col_i64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+
+err_finalize:
+	rc = ks_db_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int check_version(int64_t v, const char *path, struct ks_err *err)
+{
+	if (v != 0 && v != KS_RESULTS_SCHEMA_VERSION)
+		return ks_err_set(err, KS_ESQL,
+				  "%s: results schema version %" PRId64
+				  ", this sim writes version %d",
+				  path, v, KS_RESULTS_SCHEMA_VERSION);
+	return 0;
+}
+
+/* The file's user_version, refused when it is another schema's (0: no schema yet). */
+static int read_version(sqlite3 *db, const char *path, int64_t *v, struct ks_err *err)
+{
+	int rc = ks_db_query_int(db, path, "PRAGMA user_version", NULL, 0, v, err);
+
+	return rc ? rc : check_version(*v, path, err);
+}
+
+int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
+{
+	char pragma[64];
+	int64_t v, ntables;
+	int rc;
+
+	rc = read_version(db, path, &v, err);
+	if (rc)
+		return rc;
+	if (v == 0) {
+		rc = ks_db_query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name NOT LIKE 'sqlite_%'", NULL, 0, &ntables, err);
+		if (rc)
+			return rc;
+		if (ntables > 0)
+			return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database "
+					  "(it has other tables and no schema version)", path);
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return ks_db_fail(db, path, err);
+	for (size_t i = 0; ks_results_schema_sql[i]; i++)
+		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto err_rollback;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		 KS_RESULTS_SCHEMA_VERSION);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		goto err_rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto err_rollback;
+	return 0;
+
+err_rollback:
+	rc = ks_db_fail(db, path, err);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err)
+{
+	int64_t v, n;
+	int rc;
+
+	rc = read_version(db, path, &v, err);
+	if (rc)
+		return rc;
+	if (v == 0)
+		return ks_err_set(err, KS_ESQL,
+				  "%s: not a ksmsim results database (no schema version)", path);
+	for (size_t i = 0; ks_results_required_tables[i]; i++) {
+		rc = ks_db_query_int(db, path, "SELECT count(*) FROM sqlite_master"
+			       " WHERE type = 'table' AND name = ?1",
+			       ks_results_required_tables[i], 0, &n, err);
+		if (rc)
+			return rc;
+		if (n == 0)
+			return ks_err_set(err, KS_ESQL,
+					  "%s: not a ksmsim results database (no table '%s')",
+					  path, ks_results_required_tables[i]);
+	}
+	return 0;
+}
+
+/* Opens an existing results database for reading; *db is NULL on failure. */
+int ks_results_open_read(const char *path, sqlite3 **db, struct ks_err *err)
+{
+	struct stat sb;
+	int rc;
+
+	*db = NULL;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ks_err_set(err, KS_ENOENT, "%s: no such results database", path);
+		return ks_err_set(err, KS_EIO, "%s: cannot open results database: %s", path,
+				  strerror(errno));
+	}
+	if (S_ISDIR(sb.st_mode))
+		return ks_err_set(err, KS_EIO, "%s: cannot open results database: "
+				  "is a directory", path);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = ks_err_set(err, KS_ESQL, "%s: cannot open results database: %s", path,
+				*db ? sqlite3_errmsg(*db) : "out of memory");
+		goto err_close;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	rc = ks_results_schema_check(*db, path, err);
+	if (rc)
+		goto err_close;
+	return 0;
+
+err_close:
+	sqlite3_close(*db);
+	*db = NULL;
+	return rc;
+}
+

@@ -1,0 +1,25 @@
+/* ktrace_replay.c - a kernel trace's scenario, set up for a batch-by-batch replay. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ktrace_replay.h"
+
+int ks_ktrace_fit_scenario(const struct ks_ktrace *kt, unsigned span, bool process_samples,
+			   struct ks_scenario *sc, struct ks_err *err)
+{
+	const char *hz = ks_ktrace_meta(kt, "hz");
+	uint64_t nb = kt->nbatches - 1, s;
+
+	s = (uint64_t)sc->ksm.sleep_millisecs * 1000000;
+	if (!s)
+		return ks_err_set(err, KS_EINVAL, "%s/scenario.yaml: sleep_millisecs 0 cannot be "
+				  "replayed batch by batch", kt->dir);
+	sc->duration = (uint64_t)span * (nb > 1 ? (nb - 1) * s : 0) + s / 2;
+	sc->stop_when_stable = false;
+	sc->sample_mode = KS_SAMPLE_BATCH;
+	sc->sample_every = 1;
+	sc->process_samples = process_samples;
+	if (hz && atoi(hz) > 0)
+		sc->ksm.hz = (unsigned)atoi(hz);
+	return 0;
+}

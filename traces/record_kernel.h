@@ -1,0 +1,31 @@
+/* recorder.h - realises a scenario on the running kernel's KSM and records a kernel trace
+ * (traces/kernel_trace.h; docs/kernel-traces.md): one child process per scenario process,
+ * knobs set and restored, tracefs events, counters after every ksmd batch.
+ * Needs root and /sys/kernel/mm/ksm. System I/O only here; the format is kernel_trace. */
+#ifndef KS_RECORDER_H
+#define KS_RECORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "models/base/status.h"
+
+struct ks_recorder_opts {
+	const struct ks_scenario *sc;   /* the scenario as run (its duration is ignored) */
+	const char *scenario_file;      /* recorded in meta.yaml */
+	const char *out_dir;            /* trace directory to write */
+	uint64_t batches;               /* ksmd batches to record (>= 1) */
+	uint64_t scans;                 /* or: stop after this many full scans (0: off) */
+	volatile int *interrupt;        /* set by SIGINT/SIGTERM: stop, restore, KS_EINTR */
+	void (*note)(const char *msg);  /* progress notes; may be NULL */
+};
+
+/* Records. Returns 0, or a negative KS_E* with err set: KS_EPERM (not root, no KSM),
+ * KS_EBUSY (KSM in use: run != 0 or pages_shared != 0), KS_EIO (sysfs, tracefs, fork,
+ * mmap), KS_EINTR (interrupted; knobs restored, nothing written), KS_EDIVERGE (a batch
+ * could not be isolated). Whatever happens, every knob it changed is restored, the
+ * tracefs settings it changed are restored and tracefs is unmounted if it mounted it. */
+int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err);
+
+#endif
