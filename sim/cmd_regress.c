@@ -38,7 +38,6 @@ struct rg_val {
 
 /* What the simulator produced, batch by batch. */
 struct rg_sim {
-	struct ks_sink sink;          /* first: the world calls its proc_sample */
 	struct ks_kt_batch *b;        /* [batch], c[] filled, index 0 unused */
 	size_t nb, cap;
 	struct ks_kt_proc *p;         /* process samples taken after each batch */
@@ -53,24 +52,31 @@ struct rg_sim {
 	int64_t cpu_base;
 };
 
-static int rg_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
+/* The processes' ksm_stat, sampled after every batch (before the batch callback). */
+static int rg_sample(void *self, const struct ks_sample *smp,
+		     const struct ks_proc_sample *procs, size_t nprocs, struct ks_err *e)
 {
-	struct rg_sim *r = (struct rg_sim *)s;
-	struct ks_kt_proc p = { .batch = r->nb + 1, .pid = ps->pid,
-				.rmap_items = (int64_t)ps->ps.ksm_rmap_items,
-				.zero_pages = (int64_t)ps->ps.ksm_zero_pages,
-				.merging_pages = (int64_t)ps->ps.ksm_merging_pages,
-				.profit = ps->ps.ksm_process_profit };
+	struct rg_sim *r = self;
 
-	(void)e;
-	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
-	r->p[r->np++] = p;
+	(void)smp, (void)e;
+	r->p = ks_xrealloc(r->p, (r->np + nprocs + 1) * sizeof(*r->p));
+	for (size_t i = 0; i < nprocs; i++) {
+		const struct ks_proc_sample *ps = &procs[i];
+
+		r->p[r->np++] = (struct ks_kt_proc){
+			.batch = r->nb + 1, .pid = ps->pid,
+			.rmap_items = (int64_t)ps->ps.ksm_rmap_items,
+			.zero_pages = (int64_t)ps->ps.ksm_zero_pages,
+			.merging_pages = (int64_t)ps->ps.ksm_merging_pages,
+			.profit = ps->ps.ksm_process_profit };
+	}
 	return 0;
 }
 
-static void rg_on_batch(void *self, const struct ks_sample *smp)
+static void rg_on_batch(void *self, const struct ks_batch_done *bd)
 {
 	struct rg_sim *r = self;
+	const struct ks_sample *smp = bd->sample;
 	struct ks_kt_batch b = { .batch = smp->batch, .t_end_ns = (int64_t)smp->t };
 	const struct ks_ksm_stats *st = &smp->st;
 
@@ -428,8 +434,10 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 {
 	struct ks_ktrace *kt = NULL;
 	struct ks_scenario sc;
-	struct rg_sim r = { .sink = { .proc_sample = rg_proc } };
-	struct ks_world_opts o = { 0 };
+	struct rg_sim r = { 0 };
+	struct ks_observer obs = { .self = &r, .batch = rg_on_batch, .event = rg_on_event,
+				   .sample = rg_sample };
+	struct ks_world_opts o = { .obs = &obs, .nobs = 1 };
 	struct ks_summary sum;
 	struct rg_cmp c = { 0 };
 	const char *wl, *result, *np;
@@ -443,10 +451,6 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 		goto out_trace;
 	r.kt = kt;
 	o.sc = &sc;
-	o.sink = &r.sink;
-	o.on_batch = rg_on_batch;
-	o.on_event = rg_on_event;
-	o.self = &r;
 	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {
 		const char *base = ks_ktrace_meta(kt, "base.ksmd_cpu_ns");
 

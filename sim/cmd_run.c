@@ -18,9 +18,8 @@
 #include "reports/report.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/cost_hooks.h"
-#include "sim/engine/sink.h"
 #include "sim/engine/world.h"
-#include "sim/results/cost_db.h"
+#include "sim/results/run_db.h"
 
 static volatile int interrupted;
 
@@ -115,27 +114,6 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 		       run_id, db);
 }
 
-/* ---- cost model callbacks (cost-models issue) ---- */
-
-/* Callback context: progress first, so show_progress() can take it as its own. */
-struct run_cb {
-	struct progress prog;
-	struct ks_cost_model *cost;
-};
-
-static void cost_on_batch_work(void *self, ks_time t, uint64_t batch_ns,
-			       const struct ks_work *w)
-{
-	(void)batch_ns;
-	(void)w;
-	ks_cost_model_note_batch_end(((struct run_cb *)self)->cost, t);
-}
-
-static void cost_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
-{
-	ks_cost_model_note_event(((struct run_cb *)self)->cost, t, ev);
-}
-
 /* A ksm_changes write the kernel would refuse: the run goes on, the user hears of it. */
 static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, int rc)
 {
@@ -147,18 +125,6 @@ static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, in
 	ks_report_fmt_ns(when, sizeof(when), t);
 	ks_cli_warn("at %s: writing %" PRIu64 " to %s refused (%s), as the kernel would",
 		    when, value, ks_knob_name(knob), rc == KS_EBUSY ? "EBUSY" : "EINVAL");
-}
-
-/* The sink's before_commit: the cost tables, in the run's transaction. */
-static int cost_before_commit(void *ctx, struct sqlite3 *db, const char *path, int64_t run_id,
-			      struct ks_err *err)
-{
-	struct ks_cost_model *cost = ctx;
-	size_t nb, nw;
-	const struct ks_cost_batch *b = ks_cost_model_batches(cost, &nb);
-	const struct ks_cost_merge_window *w = ks_cost_model_merge_windows(cost, &nw);
-
-	return ks_cost_db_write(db, path, run_id, ks_cost_model_stats(cost), b, nb, w, nw, err);
 }
 
 struct run_args {
@@ -250,79 +216,55 @@ int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nse
 int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			struct ks_summary *sum, int64_t *run_id)
 {
-	struct ks_sink *sink = NULL;
+	struct ks_run_db *rdb = NULL;
 	struct ks_err err = { 0 };
-	struct run_cb cb = { 0 };
-	struct progress *prog = &cb.prog;
+	struct progress prog = { .last_pct = -1 };
 	struct ks_cost_model *cost = NULL;
-	struct ks_world_opts o = { 0 };
+	struct ks_observer obs[3];
+	struct ks_world_opts o = { .sc = sc, .obs = obs, .interrupt = &interrupted,
+				   .clock = { ks_cli_wall_ms, ks_cli_mono_s } };
 	int rc = KS_EXIT_ERROR, wrc;
-	double t0;
 
-	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	sink = ks_sink_sqlite_open(db, &err);
-	if (!sink) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	if (sink->begin_run(sink, &(struct ks_run_info){
+	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err))
+		goto out_error;
+	rdb = ks_run_db_open(db, &err);
+	if (!rdb || ks_run_db_begin(rdb, &(struct ks_run_info){
 			.scenario_name = sc->name, .scenario_text = sc->text, .seed = sc->seed,
 			.sim_version = PACKAGE_VERSION, .arch = sc->arch,
-			.started_unix_ms = ks_cli_wall_ms() }, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
+			.started_unix_ms = ks_cli_wall_ms() }, &err))
+		goto out_error;
+	obs[o.nobs++] = (struct ks_observer){ .self = &prog, .knob = on_knob };
+	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
+		prog.started = ks_cli_mono_s();
+		obs[0].progress = show_progress;
 	}
+	if (cost) {
+		o.cost = ks_cost_model_hooks(cost);
+		obs[o.nobs++] = ks_cost_model_observer(cost);
+		ks_run_db_set_cost(rdb, cost);
+	}
+	obs[o.nobs++] = ks_run_db_observer(rdb); /* last: commits after the others */
 	interrupted = 0;
 	signal(SIGINT, on_sigint);
-	o.sc = sc;
-	o.sink = sink;
-	o.interrupt = &interrupted;
-	o.cost = ks_cost_model_hooks(cost);
-	o.on_knob = on_knob;
-	o.self = &cb;
-	cb.cost = cost;
-	if (cost) {
-		o.on_batch_work = cost_on_batch_work;
-		o.on_event = cost_on_event;
-	}
-	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
-		prog->started = ks_cli_mono_s();
-		prog->last_pct = -1;
-		o.progress = show_progress;
-	}
-	t0 = ks_cli_mono_s();
 	wrc = ks_world_run(&o, sum, &err);
 	signal(SIGINT, SIG_DFL);
-	if (o.progress)
+	if (obs[0].progress)
 		fputs("\r\033[K", stderr);
-	sum->wall_seconds = ks_cli_mono_s() - t0;
-	sum->finished_unix_ms = ks_cli_wall_ms();
-	if (wrc) {
-		/* Bad input found mid-run (a corrupt trace, an impossible record): nothing of
-		 * the run is kept; close() rolls the transaction back. */
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	if (cost) {
-		sink->before_commit = cost_before_commit;
-		sink->before_commit_ctx = cost;
-	}
-	if (sink->end_run(sink, sum, &err)) {
-		ks_cli_error("%s", err.msg);
-		goto out;
-	}
-	*run_id = sink->run_id;
+	if (wrc) /* bad input found mid-run, or the run could not be written: nothing of
+		  * it is kept (close rolls the transaction back) */
+		goto out_error;
+	*run_id = ks_run_db_run_id(rdb);
 	if (progress && !ks_cli_quiet)
-		print_summary(sc, sum, db, sink->run_id);
+		print_summary(sc, sum, db, *run_id);
 	if (cost && progress && !ks_cli_quiet)
 		ks_cost_report_print(cost, sum->sim_end, stdout);
 	rc = sum->status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
+	goto out;
+
+out_error:
+	ks_cli_error("%s", err.msg);
 out:
-	if (sink)
-		sink->close(sink);
+	ks_run_db_close(rdb);
 	ks_cost_model_free(cost);
 	return rc;
 }

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "models/base/xalloc.h"
 #include "reports/report.h"
-#include "sim/engine/sink.h"
+#include "sim/engine/observer.h"
 #include "sim/results/sweep_db.h"
 #include "traces/scenario.h"
 

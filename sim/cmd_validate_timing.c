@@ -45,7 +45,7 @@ struct vt_sim {
 	size_t nb, cap;
 };
 
-static void vt_on_batch(void *self, const struct ks_sample *smp)
+static void vt_on_batch(void *self, const struct ks_batch_done *b)
 {
 	struct vt_sim *r = self;
 
@@ -53,15 +53,7 @@ static void vt_on_batch(void *self, const struct ks_sample *smp)
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->st = ks_xrealloc(r->st, r->cap * sizeof(*r->st));
 	}
-	r->st[r->nb++] = smp->st;
-}
-
-static void vt_on_batch_work(void *self, ks_time t, uint64_t ns, const struct ks_work *w)
-{
-	struct vt_sim *r = self;
-
-	(void)ns, (void)w;
-	ks_cost_model_note_batch_end(r->cm, t);
+	r->st[r->nb++] = b->sample->st;
 }
 
 /* ---- statistics ---- */
@@ -163,6 +155,7 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 	struct ks_ktrace *kt = NULL;
 	struct ks_scenario sc;
 	struct vt_sim r = { 0 };
+	struct ks_observer obs[2];
 	struct ks_world_opts o = { 0 };
 	struct ks_summary sum;
 	const struct ks_cost_batch *cb;
@@ -191,9 +184,10 @@ static int validate_one(const char *dir, const char *arch, bool verbose, struct 
 	}
 	o.sc = &sc;
 	o.cost = ks_cost_model_hooks(r.cm);
-	o.on_batch = vt_on_batch;
-	o.on_batch_work = vt_on_batch_work;
-	o.self = &r;
+	obs[0] = ks_cost_model_observer(r.cm);
+	obs[1] = (struct ks_observer){ .self = &r, .batch = vt_on_batch };
+	o.obs = obs;
+	o.nobs = 2;
 	rc = ks_world_run(&o, &sum, err);
 	if (rc)
 		goto out_cm;

@@ -1,7 +1,7 @@
 /* cost_report.h - the cost part of a run's results: the end-of-run text (component
  * table like a profiler's, per-batch times, utilisation, merge windows, ASCII latency
  * histograms of cmp_and_merge_page per page kind) and the SQLite cost_* tables
- * (sim/results/schema.h; written by sim/sink_cost_sqlite.c). */
+ * (sim/results/schema.h; written by sim/results/cost_db.c). */
 #ifndef KS_COST_REPORT_H
 #define KS_COST_REPORT_H
 

@@ -11,7 +11,6 @@
 
 #include "sim/config/load_scenario.h"
 #include "sim/engine/engine.h"
-#include "sim/engine/sink.h"
 #include "sim/engine/world.h"
 
 /* ---- engine ---- */
@@ -83,55 +82,40 @@ START_TEST(test_engine_stop_and_interrupt)
 }
 END_TEST
 
-/* ---- world, with an in-memory sink ---- */
+/* ---- world, with an in-memory observer ---- */
 
 struct memsink {
-	struct ks_sink sink;      /* first: the world calls through it */
+	struct ks_observer obs;
 	struct ks_sample smp[4096];
 	size_t n;
 	size_t nproc;
+	size_t ncommit;
 };
 
-static int ms_begin(struct ks_sink *s, const struct ks_run_info *r, struct ks_err *e)
+static int ms_sample(void *self, const struct ks_sample *smp,
+		     const struct ks_proc_sample *procs, size_t nprocs, struct ks_err *e)
 {
-	(void)s, (void)r, (void)e;
-	return 0;
-}
+	struct memsink *m = self;
 
-static int ms_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *e)
-{
-	struct memsink *m = (struct memsink *)s;
-
-	(void)e;
+	(void)procs, (void)e;
 	if (m->n < sizeof(m->smp) / sizeof(m->smp[0]))
 		m->smp[m->n++] = *smp;
+	m->nproc += nprocs;
 	return 0;
 }
 
-static int ms_proc(struct ks_sink *s, const struct ks_proc_sample *ps, struct ks_err *e)
+static int ms_commit(void *self, const struct ks_summary *sum, struct ks_err *e)
 {
-	(void)ps, (void)e;
-	((struct memsink *)s)->nproc++;
+	(void)sum, (void)e;
+	((struct memsink *)self)->ncommit++;
 	return 0;
-}
-
-static int ms_end(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *e)
-{
-	(void)s, (void)sum, (void)e;
-	return 0;
-}
-
-static void ms_close(struct ks_sink *s)
-{
-	(void)s;
 }
 
 static struct memsink *memsink_new(void)
 {
 	struct memsink *m = calloc(1, sizeof(*m));
 
-	m->sink = (struct ks_sink){ .begin_run = ms_begin, .sample = ms_sample,
-				    .proc_sample = ms_proc, .end_run = ms_end, .close = ms_close };
+	m->obs = (struct ks_observer){ .self = m, .sample = ms_sample, .commit = ms_commit };
 	return m;
 }
 
@@ -147,9 +131,11 @@ static int run_text(const char *yaml, struct memsink *m, struct ks_summary *sum,
 	rc = ks_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
 	ck_assert_msg(rc == 0, "%s", err.msg);
 	o.sc = &sc;
-	o.sink = &m->sink;
+	o.obs = &m->obs;
+	o.nobs = 1;
 	o.interrupt = interrupt;
 	rc = ks_world_run(&o, sum, &err);
+	ck_assert_uint_eq(m->ncommit, rc == 0); /* committed once, only if it did not fail */
 	ks_scenario_fini(&sc);
 	return rc;
 }
@@ -271,8 +257,11 @@ START_TEST(test_world_bad_trace_record)
 	ks_scenario_init(&sc);
 	ck_assert_int_eq(ks_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err), 0);
 	o.sc = &sc;
-	o.sink = &m->sink;
+	o.obs = &m->obs;
+	o.nobs = 1;
 	ck_assert_int_lt(ks_world_run(&o, &sum, &err), 0);
+	ck_assert_uint_eq(m->ncommit, 0);
+	ck_assert_int_eq(sum.status, KS_RUN_FAILED);
 	ck_assert_msg(strstr(err.msg, "record 3") && strstr(err.msg, "write outside a mapping"),
 		      "%s", err.msg);
 	ks_scenario_fini(&sc);

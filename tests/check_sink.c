@@ -1,4 +1,4 @@
-/* check_sink.c - the SQLite results database: writer (sim/results/sink_sqlite.c), schema
+/* check_sink.c - the SQLite results database: writer (sim/results/run_db.c), schema
  * (sim/results/schema.h), reports (reports/report.c) and `sim report` ($SIM).
  * Every test works in its own mkdtemp directory; values written through the sink are
  * read back with sqlite3 directly. */
@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "reports/report.h"
-#include "sim/engine/sink.h"
+#include "sim/results/run_db.h"
 #include "sim/results/schema.h"
 
 static char tmpdir[256];   /* per-test temporary directory */
@@ -117,27 +117,26 @@ static struct ks_summary mk_summary(enum ks_run_status status, uint64_t n)
 }
 
 /* Writes one run of n samples and nproc processes per sample; returns its id. With
- * end == false the sink is closed without end_run. */
-static int64_t write_run(struct ks_sink *s, uint64_t n, unsigned nproc,
+ * end == false the writer is closed without ks_run_db_end. */
+static int64_t write_run(struct ks_run_db *s, uint64_t n, unsigned nproc,
 			 enum ks_run_status status, bool end)
 {
 	struct ks_err err = { 0 };
 	struct ks_summary sum = mk_summary(status, n);
 
-	ck_assert_int_eq(s->begin_run(s, &test_info, &err), 0);
+	ck_assert_int_eq(ks_run_db_begin(s, &test_info, &err), 0);
 	for (uint64_t i = 0; i < n; i++) {
 		struct ks_sample smp = mk_sample(i);
+		struct ks_proc_sample ps[8];
 
-		ck_assert_int_eq(s->sample(s, &smp, &err), 0);
-		for (unsigned p = 0; p < nproc; p++) {
-			struct ks_proc_sample ps = mk_proc(i, p);
-
-			ck_assert_int_eq(s->proc_sample(s, &ps, &err), 0);
-		}
+		ck_assert_uint_le(nproc, 8);
+		for (unsigned p = 0; p < nproc; p++)
+			ps[p] = mk_proc(i, p);
+		ck_assert_int_eq(ks_run_db_sample(s, &smp, ps, nproc, &err), 0);
 	}
 	if (end)
-		ck_assert_msg(s->end_run(s, &sum, &err) == 0, "%s", err.msg);
-	return s->run_id;
+		ck_assert_msg(ks_run_db_end(s, &sum, &err) == 0, "%s", err.msg);
+	return ks_run_db_run_id(s);
 }
 
 static sqlite3 *db_open(void)
@@ -161,10 +160,10 @@ static int64_t db_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
-static struct ks_sink *sink_open(void)
+static struct ks_run_db *sink_open(void)
 {
 	struct ks_err err = { 0 };
-	struct ks_sink *s = ks_sink_sqlite_open(dbpath, &err);
+	struct ks_run_db *s = ks_run_db_open(dbpath, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.msg);
 	return s;
@@ -175,14 +174,14 @@ static struct ks_sink *sink_open(void)
 START_TEST(test_sink_roundtrip_every_column)
 {
 	const uint64_t n = 40;
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	int64_t id = write_run(s, n, 3, KS_RUN_COMPLETE, true);
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	uint64_t want[KS_RESULTS_SAMPLES_NCOLUMNS];
 	uint64_t i = 0;
 
-	s->close(s);
+	ks_run_db_close(s);
 	ck_assert_int_eq(id, 1);
 	db = db_open();
 	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), KS_RESULTS_SCHEMA_VERSION);
@@ -253,16 +252,16 @@ END_TEST
 
 START_TEST(test_sink_two_runs_two_ids)
 {
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	int64_t a = write_run(s, 5, 1, KS_RUN_COMPLETE, true);
 	int64_t b = write_run(s, 7, 1, KS_RUN_COMPLETE, true);
 	int64_t c;
 	sqlite3 *db;
 
-	s->close(s);
+	ks_run_db_close(s);
 	s = sink_open(); /* re-running into the same file adds a run */
 	c = write_run(s, 3, 0, KS_RUN_COMPLETE, true);
-	s->close(s);
+	ks_run_db_close(s);
 	ck_assert_int_ne(a, b);
 	ck_assert_int_ne(b, c);
 	ck_assert_int_ne(a, c);
@@ -277,12 +276,12 @@ END_TEST
 
 START_TEST(test_sink_interrupted_keeps_samples)
 {
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	int64_t id = write_run(s, 9, 2, KS_RUN_INTERRUPTED, true);
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
-	s->close(s);
+	ks_run_db_close(s);
 	db = db_open();
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT status FROM runs WHERE id = ?1", -1,
 					    &st, NULL), SQLITE_OK);
@@ -298,10 +297,10 @@ END_TEST
 
 START_TEST(test_sink_failed_status_commits)
 {
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 
 	write_run(s, 4, 1, KS_RUN_FAILED, true);
-	s->close(s);
+	ks_run_db_close(s);
 	sqlite3 *db = db_open();
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM samples"), 4);
@@ -324,29 +323,28 @@ static int64_t write_known_run(void)
 		.t90 = KS_MS(900), .ksmd_cpu_ns = KS_MS(150), .wall_seconds = 0.25,
 	};
 	struct ks_err err = { 0 };
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	int64_t id;
 
-	ck_assert_int_eq(s->begin_run(s, &info, &err), 0);
+	ck_assert_int_eq(ks_run_db_begin(s, &info, &err), 0);
 	for (uint64_t i = 0; i <= 30; i++) {
 		struct ks_sample smp = { .t = KS_MS(100) * i, .batch = i * 10 };
+		struct ks_proc_sample ps[2];
 
 		smp.st.pages_sharing = i < 10 ? i * 100 : 1000;
 		smp.st.ksm_zero_pages = i >= 1 ? 24 : 0;
 		smp.st.pages_shared = smp.st.pages_sharing / 4;
 		smp.st.full_scans = i / 5;
 		smp.ksmd_cpu_ns = KS_MS(5) * i;
-		ck_assert_int_eq(s->sample(s, &smp, &err), 0);
 		for (unsigned p = 0; p < 2; p++) {
-			struct ks_proc_sample ps = mk_proc(i, p);
-
-			ps.t = smp.t;
-			ck_assert_int_eq(s->proc_sample(s, &ps, &err), 0);
+			ps[p] = mk_proc(i, p);
+			ps[p].t = smp.t;
 		}
+		ck_assert_int_eq(ks_run_db_sample(s, &smp, ps, 2, &err), 0);
 	}
-	ck_assert_int_eq(s->end_run(s, &sum, &err), 0);
-	id = s->run_id;
-	s->close(s);
+	ck_assert_int_eq(ks_run_db_end(s, &sum, &err), 0);
+	id = ks_run_db_run_id(s);
+	ks_run_db_close(s);
 	return id;
 }
 
@@ -483,12 +481,12 @@ END_TEST
 
 START_TEST(test_sink_close_without_end_leaves_nothing)
 {
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	sqlite3 *db;
 
 	write_run(s, 20, 2, KS_RUN_COMPLETE, true);
 	write_run(s, 50, 2, KS_RUN_COMPLETE, false);
-	s->close(s);
+	ks_run_db_close(s);
 	db = db_open();
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM runs"), 1);
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM samples"), 20);
@@ -510,7 +508,7 @@ START_TEST(test_sink_process_death_leaves_nothing)
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		/* Enough rows to spill the page cache into the file mid-transaction. */
-		struct ks_sink *s = ks_sink_sqlite_open(dbpath, NULL);
+		struct ks_run_db *s = ks_run_db_open(dbpath, NULL);
 
 		if (!s)
 			_exit(3);
@@ -532,10 +530,10 @@ START_TEST(test_sink_process_death_leaves_nothing)
 				" WHERE integrity_check <> 'ok'"), 0);
 	sqlite3_close(db);
 	/* And the file takes the next run. */
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 
 	write_run(s, 3, 1, KS_RUN_COMPLETE, true);
-	s->close(s);
+	ks_run_db_close(s);
 	db = db_open();
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM samples"), 3);
 	sqlite3_close(db);
@@ -545,13 +543,13 @@ END_TEST
 START_TEST(test_sink_many_samples_fast)
 {
 	struct timespec a, b;
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	double secs;
 	sqlite3 *db;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	write_run(s, 50000, 1, KS_RUN_COMPLETE, true);
-	s->close(s);
+	ks_run_db_close(s);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	/* 100000 rows: well under a second with one transaction; per-row commits (an
@@ -601,16 +599,16 @@ END_TEST
 START_TEST(test_sink_report_run_choice_and_unknown_t90)
 {
 	struct ks_err err = { 0 };
-	struct ks_sink *s = sink_open();
+	struct ks_run_db *s = sink_open();
 	struct ks_summary sum = mk_summary(KS_RUN_COMPLETE, 2);
 	char *text;
 	int rc;
 
 	write_known_run(); /* run 1 */
 	sum.t90 = KS_TIME_MAX; /* the engine's "never" */
-	ck_assert_int_eq(s->begin_run(s, &test_info, &err), 0);
-	ck_assert_int_eq(s->end_run(s, &sum, &err), 0);
-	s->close(s);
+	ck_assert_int_eq(ks_run_db_begin(s, &test_info, &err), 0);
+	ck_assert_int_eq(ks_run_db_end(s, &sum, &err), 0);
+	ks_run_db_close(s);
 
 	text = report_text(KS_REPORT_LAST_RUN, &rc, &err);
 	ck_assert_int_eq(rc, 0);
@@ -633,17 +631,17 @@ START_TEST(test_sink_unwritable_path)
 {
 	struct ks_err err = { 0 };
 	char p[600], want[700];
-	struct ks_sink *s;
+	struct ks_run_db *s;
 
 	snprintf(p, sizeof(p), "%s/no-such-dir/x.db", tmpdir);
-	s = ks_sink_sqlite_open(p, &err);
+	s = ks_run_db_open(p, &err);
 	ck_assert_ptr_null(s);
 	ck_assert_int_eq(err.code, KS_EIO);
 	snprintf(want, sizeof(want), "%s: cannot open results database: "
 		 "unable to open database file", p);
 	ck_assert_str_eq(err.msg, want);
 
-	s = ks_sink_sqlite_open(tmpdir, &err); /* a directory */
+	s = ks_run_db_open(tmpdir, &err); /* a directory */
 	ck_assert_ptr_null(s);
 	ck_assert_int_eq(err.code, KS_EIO);
 	snprintf(want, sizeof(want), "%s: cannot open results database: is a directory",
@@ -652,9 +650,9 @@ START_TEST(test_sink_unwritable_path)
 
 	if (geteuid() != 0) { /* root writes read-only files anyway */
 		s = sink_open();
-		s->close(s);
+		ks_run_db_close(s);
 		ck_assert_int_eq(chmod(dbpath, 0444), 0);
-		s = ks_sink_sqlite_open(dbpath, &err);
+		s = ks_run_db_open(dbpath, &err);
 		ck_assert_ptr_null(s);
 		ck_assert_int_eq(err.code, KS_EIO);
 		snprintf(want, sizeof(want), "%s: cannot open results database: "
@@ -676,7 +674,7 @@ START_TEST(test_sink_schema_version_mismatch)
 	sqlite3_close(db);
 	snprintf(want, sizeof(want), "%s: results schema version 99, this sim writes "
 		 "version %d", dbpath, KS_RESULTS_SCHEMA_VERSION);
-	ck_assert_ptr_null(ks_sink_sqlite_open(dbpath, &err));
+	ck_assert_ptr_null(ks_run_db_open(dbpath, &err));
 	ck_assert_int_eq(err.code, KS_ESQL);
 	ck_assert_str_eq(err.msg, want);
 	memset(&err, 0, sizeof(err));
@@ -698,7 +696,7 @@ START_TEST(test_sink_not_a_results_database)
 	/* Someone else's SQLite file: neither written into nor reported. */
 	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	ck_assert_ptr_null(ks_sink_sqlite_open(dbpath, &err));
+	ck_assert_ptr_null(ks_run_db_open(dbpath, &err));
 	ck_assert_int_eq(err.code, KS_ESQL);
 	ck_assert_ptr_nonnull(strstr(err.msg, ": not a ksmsim results database"));
 	text = report_text(KS_REPORT_LAST_RUN, &rc, &err);

@@ -127,18 +127,22 @@ const struct ks_cost_batch *ks_cost_model_batches(const struct ks_cost_model *cm
 	return cm->batches;
 }
 
-void ks_cost_model_note_batch_end(struct ks_cost_model *cm, ks_time t_end)
+/* Stamps the last priced batch with its simulated end. */
+static void obs_batch(void *self, const struct ks_batch_done *b)
 {
-	if (cm && cm->nbatches)
-		cm->batches[cm->nbatches - 1].t_end = t_end;
+	struct ks_cost_model *cm = self;
+
+	if (cm->nbatches)
+		cm->batches[cm->nbatches - 1].t_end = b->t_end;
 }
 
-void ks_cost_model_note_event(struct ks_cost_model *cm, ks_time t,
-			      const struct ks_ksm_event *ev)
+/* Successful merges extend their process's merge window. */
+static void obs_event(void *self, ks_time t, const struct ks_ksm_event *ev)
 {
+	struct ks_cost_model *cm = self;
 	struct ks_cost_merge_window *w = NULL;
 
-	if (!cm || ev->err || (ev->type != KS_EV_MERGE_ONE_PAGE &&
+	if (ev->err || (ev->type != KS_EV_MERGE_ONE_PAGE &&
 			       ev->type != KS_EV_MERGE_WITH_KSM_PAGE))
 		return;
 	if (cm->last_win < cm->nwin && cm->win[cm->last_win].pid == ev->pid)
@@ -158,6 +162,11 @@ void ks_cost_model_note_event(struct ks_cost_model *cm, ks_time t,
 	}
 	w->last = t;
 	w->merges++;
+}
+
+struct ks_observer ks_cost_model_observer(struct ks_cost_model *cm)
+{
+	return (struct ks_observer){ .self = cm, .batch = obs_batch, .event = obs_event };
 }
 
 const struct ks_cost_merge_window *ks_cost_model_merge_windows(const struct ks_cost_model *cm,

@@ -33,11 +33,9 @@ const struct ks_cost_table *ks_cost_model_table(const struct ks_cost_model *cm);
 const struct ks_cost_stats *ks_cost_model_stats(const struct ks_cost_model *cm);
 /* Batches priced so far, in order; *n gets their count. */
 const struct ks_cost_batch *ks_cost_model_batches(const struct ks_cost_model *cm, size_t *n);
-/* Stamps the last priced batch with its simulated end (ks_world_opts.on_batch_work). */
-void ks_cost_model_note_batch_end(struct ks_cost_model *cm, ks_time t_end);
-/* Feeds a KSM tracepoint (ks_world_opts.on_event) for the merge windows. */
-void ks_cost_model_note_event(struct ks_cost_model *cm, ks_time t,
-			      const struct ks_ksm_event *ev);
+/* As an observer of the world (cm not NULL): stamps each priced batch with its
+ * simulated end and keeps the merge windows from the merge tracepoints. */
+struct ks_observer ks_cost_model_observer(struct ks_cost_model *cm);
 /* Merge windows, by pid in order of first merge; *n gets their count. */
 const struct ks_cost_merge_window *ks_cost_model_merge_windows(const struct ks_cost_model *cm,
 							       size_t *n);

@@ -4,6 +4,6 @@ noinst_LIBRARIES += %reldir%/libengine.a
 %canon_reldir%_libengine_a_SOURCES = \
 	%reldir%/engine.c %reldir%/engine.h \
 	%reldir%/world.c %reldir%/world.h \
-	%reldir%/sink.h \
+	%reldir%/observer.h \
 	%reldir%/cost_hooks.c %reldir%/cost_hooks.h
 EXTRA_DIST += %reldir%/.may_include

@@ -1,5 +1,5 @@
 /* world.c - one run: trace sources feed the KSM model, ksmd runs as a self-rescheduling
- * event, samples go to the sink. Every event kind of the simulator is registered here:
+ * event, observers hear of it. Every event kind of the simulator is registered here:
  *
  *   ev_trace   apply every record of one source that is due now, then schedule the
  *              source's next record (records at one instant are applied together, so
@@ -12,11 +12,12 @@
  *   ev_knob    one write to a /sys/kernel/mm/ksm file (a KNOB record, from a trace or
  *              from the scenario's ksm_changes via the generator), run after every
  *              workload record of its instant. The kernel may refuse it (EINVAL, EBUSY):
- *              that is reported to on_knob and is not an error of the run. run=1 wakes
+ *              that is reported to the observers and is not an error of the run. run=1 wakes
  *              an idle ksmd; a new sleep_millisecs wakes a sleeping ksmd at once (the
  *              batch already queued is dropped: it carries an older ksmd_gen).
  *
- * The caller (cmd_run.c) owns the sink's begin_run/end_run and the wall clock. */
+ * Observers (observer.h) hear of every batch, page, tracepoint, knob write, sample and
+ * the progress, and commit at the end; the caller injects the wall clock. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +86,7 @@ struct world {
 	struct ks_work page_sum;    /* page work of the batch in progress */
 	struct proc *procs;
 	size_t nprocs, capprocs;
+	struct ks_proc_sample *psamples; /* scratch for one sample's processes (capprocs) */
 	struct saved_point *hist;   /* saved bytes after every batch, for t90 */
 	size_t nhist, caphist;
 	uint64_t last_full_scans;
@@ -106,7 +108,14 @@ static void fail(struct world *w, int code)
 	ks_sim_stop(&w->sim);
 }
 
-/* ---- observer: cost, tracepoints, advisor clock ---- */
+/* Calls `fn` of every observer that has one. */
+#define TELL(w, fn, ...) do { \
+		for (size_t i_ = 0; i_ < (w)->o->nobs; i_++) \
+			if ((w)->o->obs[i_].fn) \
+				(w)->o->obs[i_].fn((w)->o->obs[i_].self, __VA_ARGS__); \
+	} while (0)
+
+/* ---- the KSM model's observer: cost, tracepoints, advisor clock ---- */
 
 static void obs_page_done(void *self, enum ks_page_kind kind, const struct ks_work *pw)
 {
@@ -115,16 +124,14 @@ static void obs_page_done(void *self, enum ks_page_kind kind, const struct ks_wo
 
 	w->batch_cost_ns += ns;
 	ks_work_add(&w->page_sum, pw);
-	if (w->o->on_page)
-		w->o->on_page(w->o->self, kind, ns, pw);
+	TELL(w, page, kind, ns, pw);
 }
 
 static void obs_event(void *self, const struct ks_ksm_event *ev)
 {
 	struct world *w = self;
 
-	if (w->o->on_event)
-		w->o->on_event(w->o->self, w->batch_start + w->batch_cost_ns, ev);
+	TELL(w, event, w->batch_start + w->batch_cost_ns, ev);
 }
 
 static uint64_t obs_clock(void *self)
@@ -151,28 +158,26 @@ static int64_t saved_bytes(const struct ks_ksm_stats *st)
 static void take_sample(struct world *w, ks_time t)
 {
 	struct ks_sample smp = { .t = t, .batch = w->batches, .ksmd_cpu_ns = w->cpu_ns };
-	struct ks_sink *sink = w->o->sink;
+	size_t np = 0;
 
 	ks_ksm_stats(w->ksm, &smp.st);
 	w->sampled = true;
 	w->last_sample_t = t;
 	w->last_sample_batch = w->batches;
-	if (!sink)
-		return;
-	if (sink->sample && sink->sample(sink, &smp, w->err)) {
-		fail(w, KS_ESQL);
-		return;
-	}
-	if (!w->sc->process_samples || !sink->proc_sample)
-		return;
-	for (size_t i = 0; i < w->nprocs; i++) {
-		struct ks_proc_sample ps = { .t = t, .pid = w->procs[i].pid,
-					     .process = w->procs[i].name };
+	for (size_t i = 0; w->sc->process_samples && i < w->nprocs; i++) {
+		struct ks_proc_sample *ps = &w->psamples[np];
 
-		if (!w->procs[i].alive || ks_ksm_proc_stats(w->ksm, ps.pid, &ps.ps))
-			continue;
-		if (sink->proc_sample(sink, &ps, w->err)) {
-			fail(w, KS_ESQL);
+		*ps = (struct ks_proc_sample){ .t = t, .pid = w->procs[i].pid,
+					       .process = w->procs[i].name };
+		if (w->procs[i].alive && !ks_ksm_proc_stats(w->ksm, ps->pid, &ps->ps))
+			np++;
+	}
+	for (size_t i = 0; i < w->o->nobs; i++) {
+		const struct ks_observer *ob = &w->o->obs[i];
+		int rc;
+
+		if (ob->sample && (rc = ob->sample(ob->self, &smp, w->psamples, np, w->err))) {
+			fail(w, rc);
 			return;
 		}
 	}
@@ -264,8 +269,6 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	w->cpu_ns += w->batch_cost_ns;
 	w->batches++;
 	end = sim->now + w->batch_cost_ns;
-	if (w->o->on_batch_work)
-		w->o->on_batch_work(w->o->self, end, w->batch_cost_ns, &batch);
 	if (KS_DEBUG_CHECKS) {
 		int bad = ks_ksm_check(w->ksm);
 
@@ -280,12 +283,10 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	record_history(w, end, &st);
 	if (w->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % w->sc->sample_every == 0)
 		take_sample(w, end);
-	if (w->o->on_batch) {
-		struct ks_sample smp = { .t = end, .batch = w->batches, .st = st,
-					 .ksmd_cpu_ns = w->cpu_ns };
-
-		w->o->on_batch(w->o->self, &smp);
-	}
+	TELL(w, batch, &(struct ks_batch_done){
+		.t_end = end, .cost_ns = w->batch_cost_ns, .work = &batch,
+		.sample = &(struct ks_sample){ .t = end, .batch = w->batches, .st = st,
+					       .ksmd_cpu_ns = w->cpu_ns } });
 	check_stable(w, &st);
 	w->batch_cost_ns = 0;
 	w->batch_start = end;
@@ -319,8 +320,7 @@ static void ev_knob(struct ks_sim *sim, void *subject, void *object)
 	if (w->knob_head == w->nknobs)
 		w->knob_head = w->nknobs = 0;
 	rc = ks_ksm_set_knob(w->ksm, (enum ks_knob)kw.knob, kw.value);
-	if (w->o->on_knob)
-		w->o->on_knob(w->o->self, sim->now, (enum ks_knob)kw.knob, kw.value, rc);
+	TELL(w, knob, sim->now, (enum ks_knob)kw.knob, kw.value, rc);
 	if (rc)
 		return; /* refused, as sysfs would: the run goes on */
 	if (kw.knob == KS_KNOB_SLEEP_MILLISECS && kw.value != w->sleep_ms) {
@@ -408,6 +408,7 @@ static int apply_start(struct world *w, const struct ks_trace_rec *r, uint32_t p
 	if (w->nprocs == w->capprocs) {
 		w->capprocs = w->capprocs ? 2 * w->capprocs : 16;
 		w->procs = ks_xrealloc(w->procs, w->capprocs * sizeof(*w->procs));
+		w->psamples = ks_xrealloc(w->psamples, w->capprocs * sizeof(*w->psamples));
 	}
 	p = &w->procs[w->nprocs++];
 	p->pid = pid;
@@ -556,6 +557,7 @@ static void close_world(struct world *w)
 	ks_ksm_free(w->ksm);
 	ks_content_store_free(w->cs);
 	free(w->procs);
+	free(w->psamples);
 	free(w->hist);
 	free(w->knobs);
 }
@@ -565,7 +567,7 @@ static void progress_event(struct ks_sim *sim, void *subject, void *object)
 	struct world *w = subject;
 
 	(void)object;
-	w->o->progress(w->o->self, sim->now, w->sim.end);
+	TELL(w, progress, sim->now, w->sim.end);
 	ks_sim_schedule_after(sim, w->progress_step, progress_event, w, NULL);
 }
 
@@ -590,9 +592,38 @@ static void summarise(struct world *w, struct ks_summary *sum)
 	}
 }
 
+static bool wants_progress(const struct ks_world_opts *o)
+{
+	for (size_t i = 0; i < o->nobs; i++)
+		if (o->obs[i].progress)
+			return true;
+	return false;
+}
+
+/* The run is kept by every observer in turn; the first that cannot fails the run. */
+static int commit(struct world *w, struct ks_summary *sum, double t0)
+{
+	const struct ks_world_opts *o = w->o;
+
+	if (o->clock.mono_s)
+		sum->wall_seconds = o->clock.mono_s() - t0;
+	if (o->clock.unix_ms)
+		sum->finished_unix_ms = o->clock.unix_ms();
+	for (size_t i = 0; i < o->nobs; i++) {
+		int rc;
+
+		if (o->obs[i].commit && (rc = o->obs[i].commit(o->obs[i].self, sum, w->err))) {
+			sum->status = KS_RUN_FAILED;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct ks_err *err)
 {
 	struct world *w = ks_xcalloc(1, sizeof(*w));
+	double t0 = o->clock.mono_s ? o->clock.mono_s() : 0;
 	int rc;
 
 	w->o = o;
@@ -613,7 +644,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 		goto out;
 	if (o->sc->sample_mode == KS_SAMPLE_INTERVAL && o->sc->sample_interval)
 		ks_sim_schedule_at(&w->sim, 0, ev_sample, w, NULL);
-	if (o->progress) {
+	if (wants_progress(o)) {
 		w->progress_step = o->sc->duration / 1000 ? o->sc->duration / 1000 : 1;
 		ks_sim_schedule_at(&w->sim, 0, progress_event, w, NULL);
 	}
@@ -629,10 +660,12 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 			     w->last_sample_t == w->sim.now)))
 		take_sample(w, w->sim.now); /* always end with the final counters */
 	rc = w->rc;
-	if (rc)
-		sum->status = KS_RUN_FAILED;
 out:
 	summarise(w, sum);
+	if (rc)
+		sum->status = KS_RUN_FAILED;
+	else
+		rc = commit(w, sum, t0);
 	close_world(w);
 	free(w);
 	return rc;

@@ -3,21 +3,7 @@
 #include <stdio.h>
 
 #include "bench.h"
-
-#define BENCH_SQL_CREATE \
-	"CREATE TABLE IF NOT EXISTS bench (" \
-	" id INTEGER PRIMARY KEY," \
-	" scenario TEXT NOT NULL," \
-	" sim_version TEXT," \
-	" started_unix_ms INTEGER," \
-	" sim_pages INTEGER," \
-	" pages_scanned INTEGER," \
-	" full_scans INTEGER," \
-	" sim_seconds REAL," \
-	" wall_seconds REAL," \
-	" pages_per_second REAL," \
-	" peak_rss_bytes INTEGER," \
-	" bytes_per_page REAL)"
+#include "db.h"
 
 static int sql_fail(sqlite3 *db, const char *path, struct ks_err *err)
 {
@@ -62,10 +48,11 @@ int ks_bench_store(const char *db_path, const struct ks_bench_row *r, struct ks_
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN IMMEDIATE; " BENCH_SQL_CREATE, NULL, NULL, NULL) !=
-		    SQLITE_OK ||
+	int rc = ks_results_open_write(db_path, &db, err);
+
+	if (rc)
+		return rc;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO bench (scenario, sim_version, started_unix_ms, "
 			       "sim_pages, pages_scanned, full_scans, sim_seconds, wall_seconds, "

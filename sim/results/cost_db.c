@@ -1,6 +1,6 @@
 /* cost_db.c - writes a run's cost tables (cost_components, cost_batches,
  * latency_hist, cost_merge_windows; sim/results/schema.h) inside the run's own
- * transaction (the sink's before_commit). */
+ * transaction (run_db.c writes them at the end of a run). */
 #include <sqlite3.h>
 
 #include "cost_db.h"

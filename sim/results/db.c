@@ -177,3 +177,35 @@ err_close:
 	return rc;
 }
 
+
+int ks_results_open_write(const char *path, sqlite3 **db, struct ks_err *err)
+{
+	struct stat sb;
+	int rc;
+
+	*db = NULL;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return ks_err_set(err, KS_EIO, "%s: cannot open results database: "
+				  "is a directory", path);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = ks_err_set(err, KS_EIO, "%s: cannot open results database: %s", path,
+				*db ? sqlite3_errmsg(*db) : "out of memory");
+		goto err_close;
+	}
+	if (sqlite3_db_readonly(*db, "main") == 1) {
+		rc = ks_err_set(err, KS_EIO, "%s: cannot open results database: file is "
+				"read-only", path);
+		goto err_close;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	rc = ks_results_schema_create(*db, path, err);
+	if (rc)
+		goto err_close;
+	return 0;
+
+err_close:
+	sqlite3_close(*db);
+	*db = NULL;
+	return rc;
+}

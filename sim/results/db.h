@@ -25,6 +25,11 @@ int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err 
  * KS_EIO, or KS_ESQL as above. */
 int ks_results_open_read(const char *path, struct sqlite3 **db, struct ks_err *err);
 
+/* Opens (creating if needed) a results database for writing and creates its schema.
+ * *db is NULL on failure: KS_EIO "PATH: cannot open results database: ..." (missing
+ * directory, read-only file, a directory), or KS_ESQL as above. */
+int ks_results_open_write(const char *path, struct sqlite3 **db, struct ks_err *err);
+
 /* Helpers. `path` only names the file in messages. */
 /* Column i of the current row as int64. */
 int64_t ks_db_col_i64(struct sqlite3_stmt *st, int i);

@@ -3,7 +3,7 @@ noinst_LIBRARIES += %reldir%/libresults.a
 %canon_reldir%_libresults_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 %canon_reldir%_libresults_a_SOURCES = \
 	%reldir%/schema.h %reldir%/db.c %reldir%/db.h \
-	%reldir%/sink_sqlite.c \
+	%reldir%/run_db.c %reldir%/run_db.h \
 	%reldir%/bench.c %reldir%/bench.h \
 	%reldir%/regress_db.c %reldir%/regress_db.h \
 	%reldir%/sweep_db.c %reldir%/sweep_db.h \

@@ -19,13 +19,7 @@ struct ks_regress_db *ks_regress_db_open(const char *path, struct ks_err *err)
 		return NULL;
 	}
 	r->path = path;
-	if (sqlite3_open(path, &r->db) != SQLITE_OK) {
-		ks_err_set(err, KS_ESQL, "%s: cannot open results database: %s", path,
-			   r->db ? sqlite3_errmsg(r->db) : "out of memory");
-		ks_regress_db_close(r);
-		return NULL;
-	}
-	if (ks_results_schema_create(r->db, path, err)) {
+	if (ks_results_open_write(path, &r->db, err)) {
 		ks_regress_db_close(r);
 		return NULL;
 	}

@@ -207,6 +207,23 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
 	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
 	" point INTEGER NOT NULL, params TEXT NOT NULL, seed INTEGER NOT NULL);"
 
+/* bench: `make bench` / `sim bench` figures, one row per scenario run (see
+ * sim/results/bench.h for each column's meaning and unit). */
+#define KS_RESULTS_SQL_BENCH \
+	"CREATE TABLE IF NOT EXISTS bench (" \
+	" id INTEGER PRIMARY KEY," \
+	" scenario TEXT NOT NULL," \
+	" sim_version TEXT," \
+	" started_unix_ms INTEGER," \
+	" sim_pages INTEGER," \
+	" pages_scanned INTEGER," \
+	" full_scans INTEGER," \
+	" sim_seconds REAL," \
+	" wall_seconds REAL," \
+	" pages_per_second REAL," \
+	" peak_rss_bytes INTEGER," \
+	" bytes_per_page REAL);"
+
 /* Every schema fragment, in creation order (referenced tables first); NULL-terminated.
  * Later tables are appended here (see the top comment). */
 static const char *const ks_results_schema_sql[] = {
@@ -219,6 +236,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_COST_MERGE_WINDOWS,
 	KS_RESULTS_SQL_REGRESS,
 	KS_RESULTS_SQL_SWEEP,
+	KS_RESULTS_SQL_BENCH,
 	NULL
 };
 

@@ -2,26 +2,25 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "db.h"
 #include "sweep_db.h"
 
-/* Opens a results database (its schema, with the sweep tables, exists: a run was
- * written to it first) in a write transaction and prepares `sql`. 0 or KS_ESQL (err set, everything closed). */
+/* Opens a results database in a write transaction and prepares `sql`. 0 or a
+ * negative KS_E* (err set, everything closed). */
 static int begin(const char *path, const char *sql, sqlite3 **db, sqlite3_stmt **st,
 		 struct ks_err *err)
 {
-	*db = NULL;
+	int rc = ks_results_open_write(path, db, err);
+
 	*st = NULL;
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(*db, 5000);
-		if (sqlite3_exec(*db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-			    SQLITE_OK &&
-		    sqlite3_prepare_v2(*db, sql, -1, st, NULL) == SQLITE_OK)
-			return 0;
-	}
-	ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", path,
-		   *db ? sqlite3_errmsg(*db) : "out of memory");
+	if (rc)
+		return rc;
+	if (sqlite3_exec(*db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(*db, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	rc = ks_db_fail(*db, path, err);
 	sqlite3_close(*db);
-	return KS_ESQL;
+	return rc;
 }
 
 /* Steps the INSERT and commits; closes everything. 0 or KS_ESQL with err set. */
@@ -49,7 +48,7 @@ int ks_sweep_db_begin(const char *db_path, const char *scenario, const char *var
 
 	if (begin(db_path, "INSERT INTO sweeps (scenario, vary, seeds, started_unix_ms) "
 		  "VALUES (?, ?, ?, ?)", &db, &st, err))
-		return KS_ESQL;
+		return err->code;
 	sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, vary, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, seeds);
@@ -65,7 +64,7 @@ int ks_sweep_db_add(const char *db_path, int64_t sweep_id, int64_t run_id, unsig
 
 	if (begin(db_path, "INSERT INTO sweep_runs (sweep_id, run_id, point, params, seed) "
 		  "VALUES (?, ?, ?, ?, ?)", &db, &st, err))
-		return KS_ESQL;
+		return err->code;
 	sqlite3_bind_int64(st, 1, sweep_id);
 	sqlite3_bind_int64(st, 2, run_id);
 	sqlite3_bind_int64(st, 3, point);

@@ -1,36 +1,38 @@
-/* sink_sqlite.c - the results database writer: a struct ks_sink that stores runs,
- * samples and process samples in SQLite (schema: sim/results/schema.h).
+/* run_db.c - the results database writer of simulation runs: runs, samples, process
+ * samples and (with a cost model) the cost tables, in SQLite (schema.h).
  *
- * All-or-nothing runs: begin_run opens a transaction (BEGIN IMMEDIATE) and inserts the
+ * All-or-nothing runs: begin opens a transaction (BEGIN IMMEDIATE) and inserts the
  * runs row with a provisional status 'failed'; samples go in through prepared statements
- * reused for every row (bind, step, reset); end_run updates the runs row with the
- * summary and its real status and commits. close() before end_run rolls back, and so
- * does SQLite itself on the next open if the process died (hot journal), so a database
- * never holds half a run. Re-running into an existing file adds a run with a new id.
+ * reused for every row (bind, step, reset); end updates the runs row with the summary
+ * and its real status, writes the cost tables, and commits. close before end rolls
+ * back, and so does SQLite itself on the next open if the process died (hot journal),
+ * so a database never holds half a run. Re-running into an existing file adds a run
+ * with a new id.
  *
  * Errors: KS_EIO "PATH: cannot open results database: ..." at open (missing directory,
  * read-only file, path is a directory); KS_ESQL "PATH: sqlite error: <errmsg>" for any
  * failed statement; KS_EINVAL / KS_EBUSY for calls out of order (engine bugs). */
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
+#include "cost_db.h"
 #include "db.h"
+#include "run_db.h"
 #include "schema.h"
 #include "models/base/xalloc.h"
-#include "sim/engine/sink.h"
 
-struct sink_sqlite {
-	struct ks_sink sink;        /* ops table; first, so a ks_sink * converts back */
+struct ks_run_db {
 	sqlite3 *db;                /* open results database */
+	int64_t run_id;             /* set by begin */
+	const struct ks_cost_model *cost; /* its tables are written at end; may be NULL */
 	char *path;                 /* file name, for messages (owned) */
 	sqlite3_stmt *ins_run;      /* INSERT INTO runs (begin_run) */
 	sqlite3_stmt *ins_sample;   /* INSERT INTO samples */
 	sqlite3_stmt *ins_proc;     /* INSERT INTO process_samples */
 	sqlite3_stmt *upd_run;      /* UPDATE runs with the summary (end_run) */
-	bool in_run;                /* between begin_run and end_run: transaction open */
+	bool in_run;                /* between begin and end: transaction open */
 };
 
 static const char sql_ins_run[] =
@@ -46,19 +48,14 @@ static const char sql_upd_run[] =
 	"UPDATE runs SET finished_unix_ms = ?2, status = ?3, sim_end_ns = ?4, batches = ?5,"
 	" saved_bytes = ?6, t90_ns = ?7, ksmd_cpu_ns = ?8, wall_seconds = ?9 WHERE id = ?1";
 
-static struct sink_sqlite *to_sq(struct ks_sink *s)
-{
-	return (struct sink_sqlite *)s;
-}
-
-static int sq_error(struct sink_sqlite *sq, struct ks_err *err)
+static int sq_error(struct ks_run_db *sq, struct ks_err *err)
 {
 	return ks_err_set(err, KS_ESQL, "%s: sqlite error: %s", sq->path,
 			  sqlite3_errmsg(sq->db));
 }
 
 /* Steps a bound INSERT/UPDATE to completion and resets it for reuse. */
-static int sq_run_stmt(struct sink_sqlite *sq, sqlite3_stmt *st, struct ks_err *err)
+static int sq_run_stmt(struct ks_run_db *sq, sqlite3_stmt *st, struct ks_err *err)
 {
 	int rc = sqlite3_step(st);
 
@@ -83,22 +80,21 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s)
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-static void sq_rollback(struct sink_sqlite *sq)
+static void sq_rollback(struct ks_run_db *sq)
 {
 	if (!sqlite3_get_autocommit(sq->db))
 		sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
 	sq->in_run = false;
 }
 
-static int sq_begin_run(struct ks_sink *s, const struct ks_run_info *run, struct ks_err *err)
+int ks_run_db_begin(struct ks_run_db *sq, const struct ks_run_info *run, struct ks_err *err)
 {
-	struct sink_sqlite *sq = to_sq(s);
 	sqlite3_stmt *st = sq->ins_run;
 	int rc;
 
 	if (sq->in_run)
-		return ks_err_set(err, KS_EBUSY, "%s: begin_run: run %lld is still open",
-				  sq->path, (long long)s->run_id);
+		return ks_err_set(err, KS_EBUSY, "%s: begin: run %lld is still open",
+				  sq->path, (long long)sq->run_id);
 	if (sqlite3_exec(sq->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sq_error(sq, err);
 	sq->in_run = true;
@@ -115,7 +111,7 @@ static int sq_begin_run(struct ks_sink *s, const struct ks_run_info *run, struct
 	sqlite3_clear_bindings(st); /* drop pointers to the caller's strings */
 	if (rc)
 		goto err_rollback;
-	s->run_id = sqlite3_last_insert_rowid(sq->db);
+	sq->run_id = sqlite3_last_insert_rowid(sq->db);
 	return 0;
 
 err_rollback:
@@ -123,15 +119,14 @@ err_rollback:
 	return rc;
 }
 
-static int sq_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_err *err)
+static int insert_sample(struct ks_run_db *sq, const struct ks_sample *smp, struct ks_err *err)
 {
-	struct sink_sqlite *sq = to_sq(s);
 	sqlite3_stmt *st = sq->ins_sample;
 	const struct ks_ksm_stats *k = &smp->st;
 
 	if (!sq->in_run)
 		return ks_err_set(err, KS_EINVAL, "%s: sample outside a run", sq->path);
-	if (sqlite3_bind_int64(st, 1, s->run_id) ||
+	if (sqlite3_bind_int64(st, 1, sq->run_id) ||
 	    bind_u64(st, 2, smp->t) ||
 	    bind_u64(st, 3, smp->batch) ||
 	    bind_u64(st, 4, k->full_scans) ||
@@ -153,16 +148,15 @@ static int sq_sample(struct ks_sink *s, const struct ks_sample *smp, struct ks_e
 	return sq_run_stmt(sq, st, err);
 }
 
-static int sq_proc_sample(struct ks_sink *s, const struct ks_proc_sample *ps,
-			  struct ks_err *err)
+static int insert_proc_sample(struct ks_run_db *sq, const struct ks_proc_sample *ps,
+			      struct ks_err *err)
 {
-	struct sink_sqlite *sq = to_sq(s);
 	sqlite3_stmt *st = sq->ins_proc;
 	int rc;
 
 	if (!sq->in_run)
 		return ks_err_set(err, KS_EINVAL, "%s: process sample outside a run", sq->path);
-	if (sqlite3_bind_int64(st, 1, s->run_id) ||
+	if (sqlite3_bind_int64(st, 1, sq->run_id) ||
 	    bind_u64(st, 2, ps->t) ||
 	    sqlite3_bind_int64(st, 3, ps->pid) ||
 	    bind_text(st, 4, ps->process ? ps->process : "") ||
@@ -178,6 +172,31 @@ static int sq_proc_sample(struct ks_sink *s, const struct ks_proc_sample *ps,
 	return rc;
 }
 
+int ks_run_db_sample(struct ks_run_db *sq, const struct ks_sample *smp,
+		     const struct ks_proc_sample *procs, size_t nprocs, struct ks_err *err)
+{
+	int rc = insert_sample(sq, smp, err);
+
+	for (size_t i = 0; !rc && i < nprocs; i++)
+		rc = insert_proc_sample(sq, &procs[i], err);
+	return rc;
+}
+
+/* The cost tables of the run, inside its transaction. */
+static int write_cost(struct ks_run_db *sq, struct ks_err *err)
+{
+	size_t nb, nw;
+	const struct ks_cost_batch *b;
+	const struct ks_cost_merge_window *w;
+
+	if (!sq->cost)
+		return 0;
+	b = ks_cost_model_batches(sq->cost, &nb);
+	w = ks_cost_model_merge_windows(sq->cost, &nw);
+	return ks_cost_db_write(sq->db, sq->path, sq->run_id, ks_cost_model_stats(sq->cost),
+				b, nb, w, nw, err);
+}
+
 static const char *status_text(enum ks_run_status status)
 {
 	switch (status) {
@@ -188,21 +207,20 @@ static const char *status_text(enum ks_run_status status)
 	return NULL;
 }
 
-static int sq_end_run(struct ks_sink *s, const struct ks_summary *sum, struct ks_err *err)
+int ks_run_db_end(struct ks_run_db *sq, const struct ks_summary *sum, struct ks_err *err)
 {
-	struct sink_sqlite *sq = to_sq(s);
 	sqlite3_stmt *st = sq->upd_run;
 	const char *status = status_text(sum->status);
 	int rc;
 
 	if (!sq->in_run)
-		return ks_err_set(err, KS_EINVAL, "%s: end_run without begin_run", sq->path);
+		return ks_err_set(err, KS_EINVAL, "%s: end without begin", sq->path);
 	if (!status) {
-		rc = ks_err_set(err, KS_EINVAL, "%s: end_run: bad run status %d", sq->path,
+		rc = ks_err_set(err, KS_EINVAL, "%s: end: bad run status %d", sq->path,
 				(int)sum->status);
 		goto err_rollback;
 	}
-	if (sqlite3_bind_int64(st, 1, s->run_id) ||
+	if (sqlite3_bind_int64(st, 1, sq->run_id) ||
 	    sqlite3_bind_int64(st, 2, sum->finished_unix_ms) ||
 	    bind_text(st, 3, status) ||
 	    bind_u64(st, 4, sum->sim_end) ||
@@ -220,11 +238,11 @@ static int sq_end_run(struct ks_sink *s, const struct ks_summary *sum, struct ks
 		goto err_rollback;
 	if (sqlite3_changes(sq->db) != 1) {
 		rc = ks_err_set(err, KS_ESQL, "%s: sqlite error: run %lld vanished", sq->path,
-				(long long)s->run_id);
+				(long long)sq->run_id);
 		goto err_rollback;
 	}
-	if (s->before_commit &&
-	    (rc = s->before_commit(s->before_commit_ctx, sq->db, sq->path, s->run_id, err)))
+	rc = write_cost(sq, err);
+	if (rc)
 		goto err_rollback;
 	if (sqlite3_exec(sq->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = sq_error(sq, err);
@@ -238,11 +256,9 @@ err_rollback:
 	return rc;
 }
 
-static void sq_close(struct ks_sink *s)
+void ks_run_db_close(struct ks_run_db *sq)
 {
-	struct sink_sqlite *sq = to_sq(s);
-
-	if (!s)
+	if (!sq)
 		return;
 	if (sq->in_run)
 		sq_rollback(sq);
@@ -255,7 +271,7 @@ static void sq_close(struct ks_sink *s)
 	free(sq);
 }
 
-static int sq_prepare(struct sink_sqlite *sq, struct ks_err *err)
+static int sq_prepare(struct ks_run_db *sq, struct ks_err *err)
 {
 	if (sqlite3_prepare_v2(sq->db, sql_ins_run, -1, &sq->ins_run, NULL) ||
 	    sqlite3_prepare_v2(sq->db, sql_ins_sample, -1, &sq->ins_sample, NULL) ||
@@ -265,40 +281,40 @@ static int sq_prepare(struct sink_sqlite *sq, struct ks_err *err)
 	return 0;
 }
 
-struct ks_sink *ks_sink_sqlite_open(const char *path, struct ks_err *err)
+struct ks_run_db *ks_run_db_open(const char *path, struct ks_err *err)
 {
-	struct sink_sqlite *sq;
-	struct stat sb;
+	struct ks_run_db *sq = ks_xcalloc(1, sizeof(*sq));
 
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		ks_err_set(err, KS_EIO, "%s: cannot open results database: is a directory",
-			   path);
+	sq->path = ks_xstrdup(path);
+	if (ks_results_open_write(path, &sq->db, err) || sq_prepare(sq, err)) {
+		ks_run_db_close(sq);
 		return NULL;
 	}
-	sq = ks_xcalloc(1, sizeof(*sq));
-	sq->path = ks_xstrdup(path);
-	sq->sink.begin_run = sq_begin_run;
-	sq->sink.sample = sq_sample;
-	sq->sink.proc_sample = sq_proc_sample;
-	sq->sink.end_run = sq_end_run;
-	sq->sink.close = sq_close;
-	if (sqlite3_open_v2(path, &sq->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
-		ks_err_set(err, KS_EIO, "%s: cannot open results database: %s", path,
-			   sq->db ? sqlite3_errmsg(sq->db) : "out of memory");
-		goto err_close;
-	}
-	if (sqlite3_db_readonly(sq->db, "main") == 1) {
-		ks_err_set(err, KS_EIO, "%s: cannot open results database: file is read-only",
-			   path);
-		goto err_close;
-	}
-	sqlite3_busy_timeout(sq->db, 5000);
-	if (ks_results_schema_create(sq->db, path, err) || sq_prepare(sq, err))
-		goto err_close;
-	return &sq->sink;
+	return sq;
+}
 
-err_close:
-	sq_close(&sq->sink);
-	return NULL;
+void ks_run_db_set_cost(struct ks_run_db *sq, const struct ks_cost_model *cm)
+{
+	sq->cost = cm;
+}
+
+int64_t ks_run_db_run_id(const struct ks_run_db *sq)
+{
+	return sq->run_id;
+}
+
+static int obs_sample(void *self, const struct ks_sample *smp,
+		      const struct ks_proc_sample *procs, size_t nprocs, struct ks_err *err)
+{
+	return ks_run_db_sample(self, smp, procs, nprocs, err);
+}
+
+static int obs_commit(void *self, const struct ks_summary *sum, struct ks_err *err)
+{
+	return ks_run_db_end(self, sum, err);
+}
+
+struct ks_observer ks_run_db_observer(struct ks_run_db *sq)
+{
+	return (struct ks_observer){ .self = sq, .sample = obs_sample, .commit = obs_commit };
 }
