@@ -1,7 +1,8 @@
 #!/bin/sh
 # check_kernel_live.sh - `make check-kernel`: re-records every golden kernel trace's
 # scenario live on this machine's KSM and compares the recording with the simulator.
-# Skipped (exit 0, saying why) without root, KSM, or with KSM in use. The recorder
+# Skipped (exit 0, saying why) without root, KSM, or with KSM in use (run not 0,
+# pages shared, or another process with mergeable memory, e.g. a QEMU guest). The recorder
 # restores every knob; this script checks that run is back to its original value.
 set -u
 : "${SIM:?SIM not set}" "${SRCDIR:?SRCDIR not set}"
@@ -11,6 +12,13 @@ if [ ! -e $ksm/run ]; then echo "check-kernel: SKIPPED: no KSM ($ksm missing)"; 
 if [ "$(cat $ksm/run)" != 0 ] || [ "$(cat $ksm/pages_shared)" != 0 ]; then
 	echo "check-kernel: SKIPPED: KSM is in use (run=$(cat $ksm/run))"; exit 0
 fi
+for f in /proc/[0-9]*/ksm_stat; do
+	if grep -qs 'ksm_mergeable: yes' "$f"; then
+		p=${f#/proc/}; p=${p%/ksm_stat}
+		echo "check-kernel: SKIPPED: KSM is in use: process $p ($(cat /proc/$p/comm 2>/dev/null)) has mergeable memory"
+		exit 0
+	fi
+done
 kver=$(uname -r | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check_kernel.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM

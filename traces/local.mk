@@ -6,9 +6,11 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 %canon_reldir%_libtraces_a_SOURCES = \
 	%reldir%/scenario.c %reldir%/scenario.h \
 	%reldir%/trace.h \
-	%reldir%/trace_io.c %reldir%/trace_io.h \
+	%reldir%/trace_io.c %reldir%/trace_io.h %reldir%/trace_int.h \
+	%reldir%/trace_rec.c %reldir%/trace_bin.c %reldir%/trace_text.c \
 	%reldir%/gen.c %reldir%/gen.h \
-	%reldir%/kernel_trace.c %reldir%/kernel_trace.h \
+	%reldir%/kernel_trace.c %reldir%/kernel_trace_io.c %reldir%/kernel_trace.h \
 	%reldir%/ktrace_replay.c %reldir%/ktrace_replay.h \
-	%reldir%/record_kernel.c %reldir%/record_kernel.h
+	%reldir%/record_kernel.c %reldir%/record_kernel.h \
+	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h
 EXTRA_DIST += %reldir%/.may_include

@@ -1,4 +1,5 @@
-/* recorder.c - `sim record-kernel`: the scenario run on the real kernel (recorder.h).
+/* record_kernel.c - `sim record-kernel`: the scenario run on the real kernel
+ * (record_kernel.h).
  *
  * Why: "faithful" must be a measured fact; this realises exactly the workload the
  * simulator replays (same pids, addresses, page bytes, knobs) on this machine's KSM and
@@ -40,105 +41,17 @@
 
 #include "gen.h"
 #include "kernel_trace.h"
+#include "ksm_sysfs.h"
 #include "record_kernel.h"
+#include "tracefs.h"
 #include "models/base/xalloc.h"
 #include "models/vocab/content.h"
 
-#define KSM_DIR "/sys/kernel/mm/ksm/"
-#define TRACE_DIR "/sys/kernel/tracing"
+#define KSM_DIR KS_KSM_SYSFS_DIR
 #define POLL_NS 2000000LL         /* trace_pipe polling period */
 #define RACE_MARGIN_NS 20000000LL /* workload must finish this long before ksmd wakes */
 
-/* ---------------------------------------------------------------- small I/O */
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static int read_str(const char *path, char *buf, size_t n)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t got;
-
-	if (fd < 0)
-		return -1;
-	got = read(fd, buf, n - 1);
-	close(fd);
-	if (got < 0)
-		return -1;
-	buf[got] = '\0';
-	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == ' '))
-		buf[--got] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	close(fd);
-	return 0;
-}
-
-static int64_t read_num(const char *path)
-{
-	char buf[128];
-
-	if (read_str(path, buf, sizeof(buf)))
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
-/* "[none] scan-time" -> "none" (the bracketed choice); other text unchanged. */
-static void bracketed(char *s)
-{
-	char *a = strchr(s, '['), *b = a ? strchr(a, ']') : NULL;
-
-	if (a && b) {
-		memmove(s, a + 1, (size_t)(b - a - 1));
-		s[b - a - 1] = '\0';
-	}
-}
-
 /* ---------------------------------------------------------------- the state */
-
-/* Knobs in the order they are set; restored in reverse (run last, apart). */
-static const char *const knob_names[] = {
-	"max_page_sharing", "merge_across_nodes", "use_zero_pages", "smart_scan",
-	"sleep_millisecs", "stable_node_chains_prune_millisecs", "advisor_max_cpu",
-	"advisor_min_pages_to_scan", "advisor_max_pages_to_scan", "advisor_target_scan_time",
-	"advisor_mode", "pages_to_scan"
-};
-enum { NKNOBS = sizeof(knob_names) / sizeof(knob_names[0]) };
-
-/* tracefs settings saved and restored. */
-static const char *const trace_events[] = {
-	"ksm/ksm_start_scan", "ksm/ksm_stop_scan", "ksm/ksm_enter", "ksm/ksm_exit",
-	"ksm/ksm_merge_one_page", "ksm/ksm_merge_with_ksm_page", "ksm/ksm_remove_ksm_page",
-	"ksm/ksm_remove_rmap_item", "ksm/ksm_advisor", "sched/sched_switch"
-};
-enum { NEVENTS = sizeof(trace_events) / sizeof(trace_events[0]) };
 
 /* One command to a child. */
 struct cmd {
@@ -185,19 +98,8 @@ struct rec_state {
 	struct child *kids;           /* indexed by scenario pid - 1 */
 	unsigned nkids;
 	struct ks_ktrace *kt;
-	char knob_orig[NKNOBS][64];   /* saved values */
-	bool knob_changed[NKNOBS];
-	char run_orig[16];
-	bool run_touched;
-	bool mounted;                 /* we mounted tracefs */
-	bool trace_set;               /* tracefs settings saved and changed */
-	char tr_on[16], tr_clock[32], tr_size[32], tr_hash[16];
-	bool ev_enabled[NEVENTS];     /* we enabled it */
-	bool filter_set;
-	int pipe_fd;                  /* trace_pipe, -1 */
-	char pbuf[65536];             /* partial trace_pipe data */
-	size_t plen;
-	pid_t ksmd;
+	struct ks_ksm_live ksm;       /* the real KSM: what to restore */
+	struct ks_tracefs tr;         /* tracing: what to restore */
 	int64_t t0;                   /* run=1 written, CLOCK_MONOTONIC ns */
 	int64_t last_in, last_out;    /* ksmd switch-in / S switch-out (ns, 0 none) */
 	uint64_t outs;                /* S switch-outs since T0 */
@@ -419,8 +321,8 @@ static int start_child(struct rec_state *s, struct child *k, const char *name)
 			if (s->kids[i].from >= 0)
 				close(s->kids[i].from);
 		}
-		if (s->pipe_fd >= 0)
-			close(s->pipe_fd);
+		if (s->tr.pipe_fd >= 0)
+			close(s->tr.pipe_fd);
 		child_main(s, a[0], b[1]);
 	}
 	close(a[0]);
@@ -472,18 +374,13 @@ static void track_region(struct child *k, const struct cmd *c)
  * of the recording, as it is not one of the simulated run. */
 static void run_knob(struct rec_state *s, const struct rec *x)
 {
-	const char *name = ks_knob_name((enum ks_knob)x->c.cls);
-	char path[256], val[32];
+	char val[32];
 
 	if (x->c.cls == KS_KNOB_ADVISOR_MODE)
 		snprintf(val, sizeof(val), "%s", x->c.arg ? "scan-time" : "none");
 	else
 		snprintf(val, sizeof(val), "%" PRIu64, x->c.arg);
-	for (int i = 0; i < NKNOBS; i++)
-		if (strcmp(knob_names[i], name) == 0)
-			s->knob_changed[i] = true;
-	snprintf(path, sizeof(path), KSM_DIR "%s", name);
-	write_str(path, val);
+	ks_ksm_live_write_knob(&s->ksm, ks_knob_name((enum ks_knob)x->c.cls), val);
 }
 
 static int run_cmd(struct rec_state *s, const struct rec *x)
@@ -523,124 +420,12 @@ static int run_cmd(struct rec_state *s, const struct rec *x)
 
 /* ---------------------------------------------------------------- tracefs */
 
-static void tpath(char *buf, size_t n, const char *rel)
+static void handle_line(void *ctx, const char *line)
 {
-	snprintf(buf, n, TRACE_DIR "/%s", rel);
-}
+	struct rec_state *s = ctx;
 
-static int trace_setup(struct rec_state *s)
-{
-	char p[512], v[256];
-	static const char filter[] = "prev_comm == \"ksmd\" || next_comm == \"ksmd\"";
-
-	if (access(TRACE_DIR "/trace_pipe", F_OK)) {
-		if (mount("nodev", TRACE_DIR, "tracefs", 0, NULL))
-			return sys_err(s, KS_EIO, "cannot mount tracefs on " TRACE_DIR ": %s",
-				       strerror(errno));
-		s->mounted = true;
-	}
-	if (read_str(TRACE_DIR "/tracing_on", s->tr_on, sizeof(s->tr_on)) ||
-	    read_str(TRACE_DIR "/trace_clock", s->tr_clock, sizeof(s->tr_clock)) ||
-	    read_str(TRACE_DIR "/buffer_size_kb", v, sizeof(v)) ||
-	    read_str(TRACE_DIR "/options/hash-ptr", s->tr_hash, sizeof(s->tr_hash)))
-		return sys_err(s, KS_EIO, TRACE_DIR ": cannot read the tracing settings");
-	bracketed(s->tr_clock);
-	{
-		char *e = strstr(v, "expanded: ");
-
-		snprintf(s->tr_size, sizeof(s->tr_size), "%lld",
-			 strtoll(e ? e + 10 : v, NULL, 10));
-	}
-	s->trace_set = true;
-	if (write_str(TRACE_DIR "/tracing_on", "0") ||
-	    write_str(TRACE_DIR "/trace_clock", "mono") ||
-	    write_str(TRACE_DIR "/options/hash-ptr", "0") ||
-	    write_str(TRACE_DIR "/buffer_size_kb", "4096") ||
-	    write_str(TRACE_DIR "/trace", ""))
-		return sys_err(s, KS_EIO, TRACE_DIR ": cannot configure tracing");
-	tpath(p, sizeof(p), "events/sched/sched_switch/filter");
-	if (write_str(p, filter))
-		return sys_err(s, KS_EIO, "%s: cannot set the ksmd filter", p);
-	s->filter_set = true;
-	for (int i = 0; i < NEVENTS; i++) {
-		char rel[128];
-
-		snprintf(rel, sizeof(rel), "events/%s/enable", trace_events[i]);
-		tpath(p, sizeof(p), rel);
-		if (read_str(p, v, sizeof(v)))
-			return sys_err(s, KS_EPERM, "%s: tracepoint missing (kernel too old?)", p);
-		if (v[0] == '1')
-			continue;
-		if (write_str(p, "1"))
-			return sys_err(s, KS_EIO, "%s: cannot enable", p);
-		s->ev_enabled[i] = true;
-	}
-	s->pipe_fd = open(TRACE_DIR "/trace_pipe", O_RDONLY | O_NONBLOCK);
-	if (s->pipe_fd < 0)
-		return sys_err(s, KS_EIO, TRACE_DIR "/trace_pipe: %s", strerror(errno));
-	if (write_str(TRACE_DIR "/tracing_on", "1"))
-		return sys_err(s, KS_EIO, TRACE_DIR "/tracing_on: cannot write");
-	return 0;
-}
-
-static void trace_restore(struct rec_state *s)
-{
-	char p[512];
-
-	if (s->pipe_fd >= 0)
-		close(s->pipe_fd);
-	s->pipe_fd = -1;
-	if (s->trace_set)
-		write_str(TRACE_DIR "/tracing_on", "0");
-	for (int i = 0; i < NEVENTS; i++) {
-		char rel[128];
-
-		if (!s->ev_enabled[i])
-			continue;
-		snprintf(rel, sizeof(rel), "events/%s/enable", trace_events[i]);
-		tpath(p, sizeof(p), rel);
-		write_str(p, "0");
-	}
-	if (s->filter_set) {
-		tpath(p, sizeof(p), "events/sched/sched_switch/filter");
-		write_str(p, "0");
-	}
-	if (s->trace_set) {
-		write_str(TRACE_DIR "/trace", "");
-		write_str(TRACE_DIR "/trace_clock", s->tr_clock);
-		write_str(TRACE_DIR "/options/hash-ptr", s->tr_hash);
-		write_str(TRACE_DIR "/buffer_size_kb", s->tr_size);
-		write_str(TRACE_DIR "/tracing_on", s->tr_on);
-	}
-	if (s->mounted && umount(TRACE_DIR) == 0)
-		s->mounted = false;
-}
-
-/* Timestamp (ns) of a trace line: the token ending right before ": EVENT:". */
-static int64_t line_ts(const char *line, const char *marker)
-{
-	const char *m = strstr(line, marker), *b;
-	int64_t sec = 0, frac = 0, scale = 1000000000;
-
-	if (!m)
-		return -1;
-	for (b = m; b > line && b[-1] != ' '; b--)
-		;
-	for (; b < m && *b >= '0' && *b <= '9'; b++)
-		sec = sec * 10 + (*b - '0');
-	if (b < m && *b == '.')
-		for (b++; b < m && *b >= '0' && *b <= '9'; b++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*b - '0') * scale;
-			}
-	return sec * 1000000000 + frac;
-}
-
-static void handle_line(struct rec_state *s, const char *line)
-{
 	if (strstr(line, ": sched_switch:")) {
-		int64_t ts = line_ts(line, ": sched_switch:");
+		int64_t ts = ks_tracefs_line_ts(line, ": sched_switch:");
 		const char *st = strstr(line, "prev_state="), *in = strstr(line, "next_comm=ksmd ");
 		bool out = strstr(line, "prev_comm=ksmd ") && st && st[11] == 'S';
 
@@ -669,136 +454,13 @@ static void handle_line(struct rec_state *s, const char *line)
 	}
 }
 
-/* Reads whatever trace_pipe has (non-blocking) and handles complete lines. */
+/* Handles whatever trace_pipe has (non-blocking). */
 static void drain_pipe(struct rec_state *s)
 {
-	for (;;) {
-		ssize_t n = read(s->pipe_fd, s->pbuf + s->plen, sizeof(s->pbuf) - 1 - s->plen);
-		char *l, *e;
-
-		if (n <= 0)
-			return;
-		s->plen += (size_t)n;
-		s->pbuf[s->plen] = '\0';
-		l = s->pbuf;
-		while ((e = strchr(l, '\n')) != NULL) {
-			*e = '\0';
-			handle_line(s, l);
-			l = e + 1;
-		}
-		s->plen -= (size_t)(l - s->pbuf);
-		memmove(s->pbuf, l, s->plen);
-		if (s->plen == sizeof(s->pbuf) - 1)
-			s->plen = 0; /* an absurdly long line: drop it */
-	}
-}
-
-/* ---------------------------------------------------------------- knobs */
-
-static int knob_target(const struct ks_ksm_params *p, int i, char *v, size_t n)
-{
-	switch (i) {
-	case 0: return snprintf(v, n, "%u", p->max_page_sharing);
-	case 1: return snprintf(v, n, "%d", p->merge_across_nodes);
-	case 2: return snprintf(v, n, "%d", p->use_zero_pages);
-	case 3: return snprintf(v, n, "%d", p->smart_scan);
-	case 4: return snprintf(v, n, "%u", p->sleep_millisecs);
-	case 5: return snprintf(v, n, "%u", p->stable_node_chains_prune_millisecs);
-	case 6: return snprintf(v, n, "%" PRIu64, p->advisor_max_cpu);
-	case 7: return snprintf(v, n, "%" PRIu64, p->advisor_min_pages_to_scan);
-	case 8: return snprintf(v, n, "%" PRIu64, p->advisor_max_pages_to_scan);
-	case 9: return snprintf(v, n, "%" PRIu64, p->advisor_target_scan_time);
-	case 10: return snprintf(v, n, "%s",
-				 p->advisor_mode == KS_ADVISOR_SCAN_TIME ? "scan-time" : "none");
-	default: return snprintf(v, n, "%u", p->pages_to_scan);
-	}
-}
-
-static int knobs_set(struct rec_state *s)
-{
-	const struct ks_ksm_params *p = &s->o->sc->ksm;
-	char path[256], want[64];
-
-	for (int i = 0; i < NKNOBS; i++) {
-		snprintf(path, sizeof(path), KSM_DIR "%s", knob_names[i]);
-		if (read_str(path, s->knob_orig[i], sizeof(s->knob_orig[i]))) {
-			if (i == 1)
-				continue; /* merge_across_nodes exists only on NUMA kernels */
-			return sys_err(s, KS_EIO, "%s: cannot read", path);
-		}
-		bracketed(s->knob_orig[i]);
-	}
-	for (int i = 0; i < NKNOBS; i++) {
-		char cur[64];
-		int rc;
-
-		if (i == NKNOBS - 1 && p->advisor_mode == KS_ADVISOR_SCAN_TIME)
-			continue; /* the advisor owns pages_to_scan */
-		snprintf(path, sizeof(path), KSM_DIR "%s", knob_names[i]);
-		knob_target(p, i, want, sizeof(want));
-		if (read_str(path, cur, sizeof(cur)))
-			continue;
-		bracketed(cur);
-		if (strcmp(cur, want) == 0)
-			continue;
-		s->knob_changed[i] = true;
-		rc = write_str(path, want);
-		if (rc)
-			return sys_err(s, KS_EIO, "%s: cannot write %s: %s", path, want,
-				       strerror(-rc));
-	}
-	return 0;
-}
-
-static void knobs_restore(struct rec_state *s)
-{
-	char path[256];
-
-	/* advisor_mode first: pages_to_scan is not writable in scan-time mode */
-	for (int j = -1; j < NKNOBS; j++) {
-		int i = j < 0 ? 10 : NKNOBS - 1 - j;
-
-		if ((j >= 0 && i == 10) || !s->knob_changed[i])
-			continue;
-		snprintf(path, sizeof(path), KSM_DIR "%s", knob_names[i]);
-		write_str(path, s->knob_orig[i]);
-		s->knob_changed[i] = false;
-	}
+	ks_tracefs_drain(&s->tr, handle_line, s);
 }
 
 /* ---------------------------------------------------------------- snapshots */
-
-static int64_t ksmd_cpu(const struct rec_state *s)
-{
-	char path[64], buf[128];
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)s->ksmd);
-	if (read_str(path, buf, sizeof(buf)))
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
-static pid_t find_ksmd(void)
-{
-	for (pid_t p = 1; p < 4096; p++) {
-		char path[64], buf[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)p);
-		if (read_str(path, buf, sizeof(buf)) == 0 && strcmp(buf, "ksmd") == 0)
-			return p;
-	}
-	return 0;
-}
-
-static void read_counters(int64_t *c)
-{
-	char path[256];
-
-	for (int k = 0; k < KS_KT_NCOUNTERS; k++) {
-		snprintf(path, sizeof(path), KSM_DIR "%s", ks_kt_counter_names[k]);
-		c[k] = read_num(path);
-	}
-}
 
 static void read_procs(struct rec_state *s, uint64_t batch)
 {
@@ -810,7 +472,7 @@ static void read_procs(struct rec_state *s, uint64_t batch)
 		if (!k->alive || !k->os_pid)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)k->os_pid);
-		if (read_str(path, buf, sizeof(buf)))
+		if (ks_sysfs_read(path, buf, sizeof(buf)))
 			continue;
 		for (l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
 			char key[64], val[64];
@@ -871,34 +533,6 @@ static void read_pfns(struct rec_state *s, uint64_t batch, char phase)
 
 /* ---------------------------------------------------------------- main flow */
 
-static int preflight(struct rec_state *s)
-{
-	char run[16];
-	int64_t shared;
-
-	if (geteuid() != 0)
-		return sys_err(s, KS_EPERM, "record-kernel needs root (it sets /sys/kernel/mm/ksm "
-			       "knobs and reads tracefs and pagemap)");
-	if (access(KSM_DIR "run", F_OK))
-		return sys_err(s, KS_EPERM, "this kernel has no KSM (" KSM_DIR " is missing)");
-	if (read_str(KSM_DIR "run", run, sizeof(run)))
-		return sys_err(s, KS_EIO, KSM_DIR "run: cannot read");
-	shared = read_num(KSM_DIR "pages_shared");
-	if (strcmp(run, "0") != 0 || shared != 0)
-		return sys_err(s, KS_EBUSY, "KSM is in use (run=%s, pages_shared=%" PRId64
-			       "); refusing to record", run, shared);
-	snprintf(s->run_orig, sizeof(s->run_orig), "%s", run);
-	s->run_touched = true;
-	if (write_str(KSM_DIR "run", "2") || write_str(KSM_DIR "run", "0"))
-		return sys_err(s, KS_EIO, KSM_DIR "run: cannot write");
-	if (read_num(KSM_DIR "ksm_zero_pages") > 0 || read_num(KSM_DIR "pages_unshared") > 0)
-		return sys_err(s, KS_EBUSY, "KSM still has pages after run=2; refusing to record");
-	s->ksmd = find_ksmd();
-	if (!s->ksmd)
-		return sys_err(s, KS_EPERM, "no ksmd thread found");
-	return 0;
-}
-
 static void meta_fill(struct rec_state *s, const int64_t *base)
 {
 	struct ks_ktrace *kt = s->kt;
@@ -928,26 +562,26 @@ static void meta_fill(struct rec_state *s, const int64_t *base)
 	ks_ktrace_meta_set(kt, "scenario", "%s", sc->name ? sc->name : "");
 	ks_ktrace_meta_set(kt, "scenario_file", "%s",
 			   s->o->scenario_file ? s->o->scenario_file : "");
-	for (int i = 0; i < NKNOBS; i++) {
+	for (int i = 0; i < KS_SYSFS_NKNOBS; i++) {
 		char key[96], v[64];
 
-		snprintf(path, sizeof(path), KSM_DIR "%s", knob_names[i]);
-		if (read_str(path, v, sizeof(v)))
+		snprintf(path, sizeof(path), KSM_DIR "%s", ks_sysfs_knob_names[i]);
+		if (ks_sysfs_read(path, v, sizeof(v)))
 			continue;
-		bracketed(v);
-		snprintf(key, sizeof(key), "knobs.%s", knob_names[i]);
+		ks_sysfs_bracketed(v);
+		snprintf(key, sizeof(key), "knobs.%s", ks_sysfs_knob_names[i]);
 		ks_ktrace_meta_set(kt, key, "%s", v);
 	}
 	ks_ktrace_meta_set(kt, "base.pages_scanned", "%" PRId64, base[KS_KT_PAGES_SCANNED]);
 	ks_ktrace_meta_set(kt, "base.pages_skipped", "%" PRId64, base[KS_KT_PAGES_SKIPPED]);
-	ks_ktrace_meta_set(kt, "base.ksmd_cpu_ns", "%" PRId64, ksmd_cpu(s));
+	ks_ktrace_meta_set(kt, "base.ksmd_cpu_ns", "%" PRId64, ks_ksm_live_ksmd_cpu_ns(&s->ksm));
 	ks_ktrace_meta_set(kt, "processes", "%u", s->nkids);
 }
 
 /* Waits for ksmd's next S switch-out after `outs`; 0, or an error on timeout. */
 static int wait_batch_end(struct rec_state *s, uint64_t outs)
 {
-	int64_t deadline = now_ns() + 10 * s->sleep_ns + 5000000000LL;
+	int64_t deadline = ks_mono_ns() + 10 * s->sleep_ns + 5000000000LL;
 
 	for (;;) {
 		drain_pipe(s);
@@ -955,11 +589,11 @@ static int wait_batch_end(struct rec_state *s, uint64_t outs)
 			return 0;
 		if (s->o->interrupt && *s->o->interrupt)
 			return sys_err(s, KS_EINTR, "interrupted");
-		if (now_ns() > deadline)
+		if (ks_mono_ns() > deadline)
 			return sys_err(s, KS_EDIVERGE, "ksmd did not finish batch %" PRIu64
 				       " in time (idle: no mergeable process left?)",
 				       (uint64_t)s->kt->nbatches);
-		sleep_ns(POLL_NS);
+		ks_sleep_ns(POLL_NS);
 	}
 }
 
@@ -970,7 +604,7 @@ static int run_slot(struct rec_state *s, size_t *next, uint64_t slot)
 
 	while (*next < s->nrecs && s->recs[*next].slot <= slot) {
 		const struct rec *x = &s->recs[*next];
-		int64_t t = now_ns();
+		int64_t t = ks_mono_ns();
 		int rc;
 
 		if (x->racy)
@@ -1012,9 +646,9 @@ static int record_loop(struct rec_state *s)
 			all = all && (!s->kids[i].alive || s->kids[i].mm);
 		if (all)
 			break;
-		sleep_ns(POLL_NS);
+		ks_sleep_ns(POLL_NS);
 	}
-	read_counters(base);
+	ks_ksm_live_counters(base);
 	meta_fill(s, base);
 	b0.c[0] = 0;
 	memcpy(b0.c, base, sizeof(base));
@@ -1022,13 +656,13 @@ static int record_loop(struct rec_state *s)
 	read_procs(s, 0);
 	read_pfns(s, 0, 's');
 	drain_pipe(s);
-	cpu_prev = ksmd_cpu(s);
+	cpu_prev = ks_ksm_live_ksmd_cpu_ns(&s->ksm);
 	s->recording = true;
-	s->t0 = now_ns();
+	s->t0 = ks_mono_ns();
 	b0.t_start_ns = b0.t_end_ns = s->t0;
 	b0.ksmd_cpu_ns = 0;
 	ks_ktrace_add_batch(s->kt, &b0);
-	if (write_str(KSM_DIR "run", "1"))
+	if (ks_ksm_live_set_run(&s->ksm, 1))
 		return sys_err(s, KS_EIO, KSM_DIR "run: cannot write 1");
 	note(s, "recording %" PRIu64 " ksmd batches (about %.1f s)", nb,
 	     (double)nb * (double)s->sleep_ns / 1e9);
@@ -1044,8 +678,8 @@ static int record_loop(struct rec_state *s)
 		kb.t_end_ns = s->last_out;
 		kb.t_start_ns = s->last_in > s->kt->batches[s->kt->nbatches - 1].t_end_ns ?
 				s->last_in : 0;
-		read_counters(kb.c);
-		kb.ksmd_cpu_ns = ksmd_cpu(s) - cpu_prev;
+		ks_ksm_live_counters(kb.c);
+		kb.ksmd_cpu_ns = ks_ksm_live_ksmd_cpu_ns(&s->ksm) - cpu_prev;
 		cpu_prev += kb.ksmd_cpu_ns;
 		kb.c[KS_KT_PAGES_SCANNED] -= base[KS_KT_PAGES_SCANNED];
 		kb.c[KS_KT_PAGES_SKIPPED] -= base[KS_KT_PAGES_SKIPPED];
@@ -1064,9 +698,9 @@ static int record_loop(struct rec_state *s)
 				return rc;
 		}
 		/* everything read or done while ksmd slept? */
-		done = now_ns();
+		done = ks_mono_ns();
 		drain_pipe(s);
-		read_counters(chk);
+		ks_ksm_live_counters(chk);
 		if (s->outs > outs + 1 || chk[KS_KT_PAGES_SCANNED] - base[KS_KT_PAGES_SCANNED] !=
 		    kb.c[KS_KT_PAGES_SCANNED] || chk[KS_KT_FULL_SCANS] != kb.c[KS_KT_FULL_SCANS] ||
 		    done - kb.t_end_ns > s->sleep_ns - RACE_MARGIN_NS) {
@@ -1092,7 +726,7 @@ static int record_loop(struct rec_state *s)
 
 int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 {
-	struct rec_state s = { .o = o, .err = err, .pipe_fd = -1 };
+	struct rec_state s = { .o = o, .err = err, .tr = { .pipe_fd = -1 } };
 	int rc;
 
 	err->code = 0;
@@ -1110,26 +744,24 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 	rc = collect_records(&s);
 	if (rc)
 		goto out_free;
-	rc = preflight(&s);
+	rc = ks_ksm_live_acquire(&s.ksm, "record-kernel", err);
 	if (rc)
 		goto out_restore;
-	rc = knobs_set(&s);
+	rc = ks_ksm_live_set_knobs(&s.ksm, &o->sc->ksm, err);
 	if (!rc)
-		rc = trace_setup(&s);
+		rc = ks_tracefs_setup(&s.tr, err);
 	if (!rc)
 		rc = record_loop(&s);
 out_restore:
 	for (unsigned i = 0; s.kids && i < s.nkids; i++)
 		reap_child(&s.kids[i]);
-	if (s.run_touched) {
-		write_str(KSM_DIR "run", "2");
-		knobs_restore(&s);
-		write_str(KSM_DIR "run", s.run_orig);
+	ks_ksm_live_release(&s.ksm);
+	{
+		struct ks_err terr = { 0 };
+
+		if (ks_tracefs_restore(&s.tr, &terr) && !rc)
+			rc = ks_err_set(err, terr.code, "%s", terr.msg);
 	}
-	if (s.pipe_fd >= 0 || s.trace_set || s.mounted)
-		trace_restore(&s);
-	if (s.mounted)
-		rc = rc ? rc : sys_err(&s, KS_EIO, "cannot unmount " TRACE_DIR);
 	if (!rc) {
 		ks_ktrace_meta_set(s.kt, "batches", "%zu", s.kt->nbatches - 1);
 		ks_ktrace_meta_set(s.kt, "workload", "%s",

@@ -1,0 +1,394 @@
+/* trace_bin.c - the binary trace format (.kst; layout in trace_io.h): the reader's
+ * decoder and the writer's encoder, with the CRC-32 that guards the records. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "trace_int.h"
+#include "models/base/xalloc.h"
+
+static uint32_t crc_table[256]; /* CRC-32 (reflected 0xEDB88320), filled on first use */
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+	if (!crc_table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+			crc_table[i] = c;
+		}
+	}
+	crc = ~crc;
+	while (n--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+
+/* --- binary */
+
+/* A bounds-checked cursor over one record's payload. */
+struct tr_cur {
+	const uint8_t *p;   /* next byte */
+	const uint8_t *end; /* one past the payload */
+	bool bad;           /* ran past the end or a varint was malformed */
+};
+
+static uint8_t cur_u8(struct tr_cur *c)
+{
+	if (c->p >= c->end) {
+		c->bad = true;
+		return 0;
+	}
+	return *c->p++;
+}
+
+static uint64_t cur_varint(struct tr_cur *c)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 70; shift += 7) {
+		uint8_t b = cur_u8(c);
+
+		if (c->bad)
+			return 0;
+		if (shift == 63 && b > 1) {
+			c->bad = true;
+			return 0;
+		}
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = true;
+	return 0;
+}
+
+static int64_t cur_zigzag(struct tr_cur *c)
+{
+	uint64_t u = cur_varint(c);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static uint64_t cur_vaddr(struct tr_cur *c)
+{
+	uint64_t vpage = cur_varint(c);
+
+	if (vpage > (UINT64_MAX >> 12))
+		c->bad = true;
+	return vpage << 12;
+}
+
+/* Decodes the payload of a record with op `op` (t is set by the caller). */
+static void decode_payload(struct tr_cur *c, struct ks_trace_rec *r)
+{
+	switch (r->op) {
+	case KS_TR_CLASS:
+		r->cls = (uint32_t)cur_varint(c);
+		r->spec.kind = cur_u8(c);
+		if (r->spec.kind == KS_CONTENT_FILL) {
+			uint64_t n;
+
+			r->spec.fill = cur_u8(c);
+			n = cur_varint(c);
+			if (n > KS_CONTENT_MAX_PATCHES) {
+				c->bad = true;
+				return;
+			}
+			r->spec.npatches = (unsigned)n;
+			for (unsigned i = 0; i < n; i++) {
+				struct ks_patch *p = &r->patches[i];
+				uint64_t off = cur_varint(c);
+
+				p->offset = off > UINT16_MAX ? UINT16_MAX : (uint16_t)off;
+				p->width = cur_u8(c);
+				p->source = cur_u8(c);
+				p->value = cur_varint(c);
+			}
+		} else if (r->spec.kind == KS_CONTENT_IMAGE || r->spec.kind == KS_CONTENT_RANDOM) {
+			r->spec.seed = cur_varint(c);
+		}
+		break;
+	case KS_TR_START: {
+		uint64_t n;
+
+		r->pid = (uint32_t)cur_varint(c);
+		n = cur_varint(c);
+		if (n >= sizeof(r->name) || n > (uint64_t)(c->end - c->p)) {
+			c->bad = true;
+			return;
+		}
+		memcpy(r->name, c->p, n);
+		r->name[n] = '\0';
+		if (memchr(r->name, '\0', n))
+			c->bad = true;
+		c->p += n;
+		break;
+	}
+	case KS_TR_WRITE_LITERAL:
+		r->pid = (uint32_t)cur_varint(c);
+		r->vaddr = cur_vaddr(c);
+		r->npages = 1;
+		if (c->end - c->p < (ptrdiff_t)KS_PAGE_SIZE) {
+			c->bad = true;
+			return;
+		}
+		memcpy(r->bytes, c->p, KS_PAGE_SIZE);
+		c->p += KS_PAGE_SIZE;
+		break;
+	case KS_TR_EXIT:
+		r->pid = (uint32_t)cur_varint(c);
+		break;
+	case KS_TR_KNOB: {
+		uint64_t knob = cur_varint(c);
+
+		r->knob = knob > UINT32_MAX ? UINT32_MAX : (uint32_t)knob;
+		r->value = cur_varint(c);
+		break;
+	}
+	default: /* ranged ops */
+		r->pid = (uint32_t)cur_varint(c);
+		r->vaddr = cur_vaddr(c);
+		r->npages = cur_varint(c);
+		if (r->op == KS_TR_WRITE) {
+			r->cls = (uint32_t)cur_varint(c);
+			r->arg = cur_varint(c);
+			r->step = cur_zigzag(c);
+		}
+		break;
+	}
+}
+
+/* Reads n bytes into rd->buf + at, adding them to the CRC; false on a short read. */
+static bool bin_read(struct tr_reader *rd, size_t at, size_t n, bool crc)
+{
+	size_t got = fread(rd->buf + at, 1, n, rd->f);
+
+	if (crc)
+		rd->crc = crc32_update(rd->crc, rd->buf + at, got);
+	rd->off += got;
+	return got == n;
+}
+
+static int bin_end(struct tr_reader *rd, uint64_t start, struct ks_err *err)
+{
+	uint64_t count = 0;
+	uint32_t crc = 0;
+
+	if (!bin_read(rd, 0, TR_END_SIZE - 1, false))
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated record (expected "
+			       "%u bytes)", rd->path, start, TR_END_SIZE);
+	for (int i = 7; i >= 0; i--)
+		count = count << 8 | rd->buf[i];
+	for (int i = 11; i >= 8; i--)
+		crc = crc << 8 | rd->buf[i];
+	if (crc != rd->crc)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": checksum mismatch (end "
+			       "record says 0x%08" PRIx32 ", records give 0x%08" PRIx32 ")",
+			       rd->path, start, crc, rd->crc);
+	if (count != rd->chk.nrecs)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": end record counts %" PRIu64
+			       " records, file has %" PRIu64, rd->path, start, count,
+			       rd->chk.nrecs);
+	if (rd->hdr_count && rd->hdr_count != count)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:16: header counts %" PRIu64 " records, "
+			       "file has %" PRIu64, rd->path, rd->hdr_count, count);
+	if (getc(rd->f) != EOF)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": data after the end record",
+			       rd->path, rd->off);
+	rd->state = 1;
+	return 0;
+}
+
+int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err)
+{
+	struct tr_reader *rd = (struct tr_reader *)src;
+	uint64_t start = rd->off, len = 0;
+	unsigned lenlen = 0;
+	struct tr_cur cur;
+	char where[600];
+	int64_t dt;
+	int op;
+
+	if (rd->state)
+		return rd->state > 0 ? 0 : ks_err_set(err, rd->failure.code, "%s",
+						      rd->failure.msg);
+	if (!bin_read(rd, 0, 1, false))
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated trace (end record "
+			       "missing)", rd->path, start);
+	op = rd->buf[0];
+	if (op == 0)
+		return bin_end(rd, start, err);
+	rd->crc = crc32_update(rd->crc, rd->buf, 1);
+	if (!tr_op_is_valid(op))
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": unknown record type 0x%02x",
+			       rd->path, start, (unsigned)op);
+	do {
+		if (!bin_read(rd, 1 + lenlen, 1, true))
+			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated record "
+				       "(expected %u bytes)", rd->path, start, lenlen + 2);
+		len |= (uint64_t)(rd->buf[1 + lenlen] & 0x7f) << (7 * lenlen);
+		lenlen++;
+	} while ((rd->buf[lenlen] & 0x80) && lenlen < 3);
+	if ((rd->buf[lenlen] & 0x80) || len > TR_MAX_PAYLOAD)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": record too long (more than "
+			       "%u bytes)", rd->path, start, TR_MAX_PAYLOAD);
+	if (!bin_read(rd, 0, len, true))
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated record (expected "
+			       "%" PRIu64 " bytes)", rd->path, start, 1 + lenlen + len);
+	ks_trace_rec_clear(rec);
+	rec->op = op;
+	cur.p = rd->buf;
+	cur.end = rd->buf + len;
+	cur.bad = false;
+	dt = cur_zigzag(&cur);
+	decode_payload(&cur, rec);
+	if (cur.bad || cur.p != cur.end)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": malformed %s record",
+			       rd->path, start, ks_trace_op_name(op));
+	if (dt < 0 && (uint64_t)-(dt + 1) + 1 > rd->last_t) {
+		char b[32];
+
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": timestamp goes backwards "
+			       "(before 0ns < %s)", rd->path, start,
+			       ks_trace_time_str(rd->last_t, b, sizeof(b)));
+	}
+	rec->t = rd->last_t + (uint64_t)dt;
+	snprintf(where, sizeof(where), "%s:%" PRIu64, rd->path, start);
+	if (tr_rd_check(rd, rec, where, err))
+		return rd->state;
+	rd->last_t = rec->t;
+	return 1;
+}
+
+int tr_bin_open(struct tr_reader *rd, struct ks_err *err)
+{
+	uint32_t version = 0, flags = 0;
+
+	if (!bin_read(rd, 0, TR_HEADER_SIZE, false))
+		return ks_err_set(err, KS_EPARSE, "%s:%" PRIu64 ": truncated header (expected %u "
+				  "bytes)", rd->path, rd->off, TR_HEADER_SIZE);
+	for (int i = 11; i >= 8; i--)
+		version = version << 8 | rd->buf[i];
+	for (int i = 15; i >= 12; i--)
+		flags = flags << 8 | rd->buf[i];
+	for (int i = 23; i >= 16; i--)
+		rd->hdr_count = rd->hdr_count << 8 | rd->buf[i];
+	if (version != KS_TRACE_VERSION)
+		return ks_err_set(err, KS_EPARSE, "%s:8: unsupported trace version %" PRIu32
+				  " (this sim reads version %d)", rd->path, version,
+				  KS_TRACE_VERSION);
+	if (flags)
+		return ks_err_set(err, KS_EPARSE, "%s:12: unsupported trace flags 0x%" PRIx32,
+				  rd->path, flags);
+	return 0;
+}
+
+/* --- text */
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+static size_t put_zigzag(uint8_t *p, int64_t v)
+{
+	return put_varint(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+void tr_put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Encodes the payload of r into p; returns its length. */
+static size_t encode_payload(uint8_t *p, const struct ks_trace_rec *r, ks_time last_t)
+{
+	size_t n = put_zigzag(p, (int64_t)(r->t - last_t));
+
+	switch (r->op) {
+	case KS_TR_CLASS:
+		n += put_varint(p + n, r->cls);
+		p[n++] = (uint8_t)r->spec.kind;
+		if (r->spec.kind == KS_CONTENT_FILL) {
+			p[n++] = r->spec.fill;
+			n += put_varint(p + n, r->spec.npatches);
+			for (unsigned i = 0; i < r->spec.npatches; i++) {
+				const struct ks_patch *pt = &r->spec.patches[i];
+
+				n += put_varint(p + n, pt->offset);
+				p[n++] = pt->width;
+				p[n++] = pt->source;
+				n += put_varint(p + n, pt->value);
+			}
+		} else if (r->spec.kind != KS_CONTENT_ZERO) {
+			n += put_varint(p + n, r->spec.seed);
+		}
+		break;
+	case KS_TR_START: {
+		size_t len = strlen(r->name);
+
+		n += put_varint(p + n, r->pid);
+		n += put_varint(p + n, len);
+		memcpy(p + n, r->name, len);
+		n += len;
+		break;
+	}
+	case KS_TR_WRITE_LITERAL:
+		n += put_varint(p + n, r->pid);
+		n += put_varint(p + n, r->vaddr >> 12);
+		memcpy(p + n, r->bytes, KS_PAGE_SIZE);
+		n += KS_PAGE_SIZE;
+		break;
+	case KS_TR_EXIT:
+		n += put_varint(p + n, r->pid);
+		break;
+	case KS_TR_KNOB:
+		n += put_varint(p + n, r->knob);
+		n += put_varint(p + n, r->value);
+		break;
+	default:
+		n += put_varint(p + n, r->pid);
+		n += put_varint(p + n, r->vaddr >> 12);
+		n += put_varint(p + n, r->npages);
+		if (r->op == KS_TR_WRITE) {
+			n += put_varint(p + n, r->cls);
+			n += put_varint(p + n, r->arg);
+			n += put_zigzag(p + n, r->step);
+		}
+		break;
+	}
+	return n;
+}
+
+bool tr_bin_put(struct ks_trace_writer *w, const struct ks_trace_rec *r)
+{
+	uint8_t payload[TR_MAX_PAYLOAD];
+	size_t len = encode_payload(payload, r, w->last_t), n = 0;
+
+	w->buf[n++] = (uint8_t)r->op;
+	n += put_varint(w->buf + n, len);
+	memcpy(w->buf + n, payload, len);
+	n += len;
+	w->crc = crc32_update(w->crc, w->buf, n);
+	return fwrite(w->buf, 1, n, w->f) == n;
+}
+

@@ -1,0 +1,88 @@
+/* trace_int.h - what the trace readers and writers share inside traces/ (trace_io.c,
+ * trace_rec.c, trace_bin.c, trace_text.c): the record checker, the reader and writer
+ * state, and each format's entry points. Not for use outside these files. */
+#ifndef KS_TRACE_INT_H
+#define KS_TRACE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace_io.h"
+
+#define TR_MAGIC "KSMTRACE"
+#define TR_HEADER_SIZE 24u
+#define TR_END_SIZE 13u
+#define TR_MAX_PAYLOAD 8192u
+#define TR_TEXT_MAGIC "ksmsim-trace"
+
+/* What every reader and writer verifies across records. */
+struct tr_check {
+	ks_time last_t;    /* time of the previous record, ns */
+	uint8_t *defined;  /* bitmap of class ids defined so far */
+	size_t ndefined;   /* bytes allocated in `defined` */
+	uint64_t nrecs;    /* records accepted so far */
+};
+
+void tr_check_fini(struct tr_check *c);
+/* Validates r after the records already accepted; 0, or -1 with msg set. */
+int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg, size_t len);
+bool tr_op_is_valid(int op);
+bool tr_op_is_ranged(enum ks_trace_op op);
+
+struct tr_reader {
+	struct ks_trace_source src; /* first member: the interface */
+	char *path;                 /* file name, for messages (owned) */
+	FILE *f;                    /* the open file */
+	bool text;                  /* text (.kstt) rather than binary */
+	struct tr_check chk;        /* cross-record validation */
+	int state;                  /* 0 reading, 1 at the end, < 0 failed (KS_E*) */
+	struct ks_err failure;      /* the error, repeated by every later next() */
+	/* binary */
+	uint64_t off;               /* bytes consumed, = offset of the next byte */
+	uint32_t crc;               /* CRC-32 of the record bytes so far */
+	uint64_t hdr_count;         /* header's record count (0 = unknown) */
+	ks_time last_t;             /* delta base: t of the previous record, ns */
+	uint8_t buf[TR_MAX_PAYLOAD + 16]; /* one record */
+	/* text */
+	char *line;                 /* getline() buffer (owned) */
+	size_t linecap;             /* its size, bytes */
+	unsigned long lineno;       /* 1-based number of the line in `line` */
+};
+
+
+/* Records a reader failure (repeated by every later next()) and sets err. */
+int tr_rd_fail(struct tr_reader *rd, struct ks_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Checks r against the previous records; `where` is "file:offset" or "file:line". */
+int tr_rd_check(struct tr_reader *rd, const struct ks_trace_rec *r, const char *where,
+		struct ks_err *err);
+
+/* ------------------------------------------------------------------- writers */
+
+struct ks_trace_writer {
+	enum ks_trace_format fmt; /* what is written */
+	char *path;               /* destination (owned) */
+	char *tmp;                /* temporary file, renamed to path at close (owned) */
+	FILE *f;                  /* the temporary file */
+	struct tr_check chk;      /* the records written must read back */
+	uint32_t crc;             /* binary: CRC-32 of the record bytes so far */
+	ks_time last_t;           /* time of the previous record, ns */
+	uint8_t buf[TR_MAX_PAYLOAD + 16]; /* binary: one encoded record */
+};
+
+
+/* Binary .kst (trace_bin.c). */
+int tr_bin_open(struct tr_reader *rd, struct ks_err *err);
+int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err);
+bool tr_bin_put(struct ks_trace_writer *w, const struct ks_trace_rec *r);
+/* Little-endian n-byte store. */
+void tr_put_le(uint8_t *p, uint64_t v, unsigned n);
+
+/* Text .kstt (trace_text.c). */
+int tr_tx_open(struct tr_reader *rd, struct ks_err *err);
+int tr_tx_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err);
+bool tr_text_put(struct ks_trace_writer *w, const struct ks_trace_rec *r);
+
+#endif
