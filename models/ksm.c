@@ -923,33 +923,16 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct page_ref *pg,
 	return false;
 }
 
-static void page_done(struct ks_ksm *ksm, enum ks_page_kind kind)
-{
-	if (ksm->obs.page_done)
-		ksm->obs.page_done(ksm->obs.self, kind, &ksm->page_work);
-	if (ksm->batch_work)
-		ks_work_add(ksm->batch_work, &ksm->page_work);
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-}
-
 bool ks_ksm_should_run(const struct ks_ksm *ksm)
 {
 	return (ksm->run & 1) && !mm_list_empty(ksm);
 }
 
-bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
+/* ksm_do_scan(pages_to_scan): the Linux 6.18 batch (its scan_batch). */
+void ks__ksm_do_scan(struct ks_ksm *ksm)
 {
-	unsigned n;
-
-	if (!ks_ksm_should_run(ksm))
-		return false;
-	if (ksm->k2009)
-		return ks__k2009_scan_batch(ksm, now, w);
-	ksm->now_ns = now;
-	ksm->jiffies = now / (1000000000ULL / ksm->p.hz);
-	ksm->batch_work = w;
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	for (n = ksm->p.pages_to_scan; n; n--) {
+	ksm->jiffies = ksm->now_ns / (1000000000ULL / ksm->p.hz);
+	for (unsigned n = ksm->p.pages_to_scan; n; n--) {
 		struct page_ref pg;
 		struct ks_rmap_item *item;
 		enum ks_page_kind kind;
@@ -962,8 +945,18 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 			ksm->page_work.ksm_pages++;
 		cmp_and_merge_page(ksm, &pg, item);
 		ksm->pages_scanned++;
-		page_done(ksm, kind);
+		ks__page_done(ksm, kind);
 	}
+}
+
+bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
+{
+	if (!ks_ksm_should_run(ksm))
+		return false;
+	ksm->now_ns = now;
+	ksm->batch_work = w;
+	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
+	ksm->algo->scan_batch(ksm);
 	/* Work done after the last page (end-of-scan bookkeeping) belongs to the batch. */
 	if (ksm->batch_work)
 		ks_work_add(ksm->batch_work, &ksm->page_work);
@@ -999,23 +992,28 @@ int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm)
 	return 0;
 }
 
-void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm)
+/* __ksm_exit() of Linux 6.18 (its mm_exit): a slot without items goes now, one with
+ * items waits for ksmd; the slot under the cursor is ksmd's to drop. */
+void ks__ksm_exit_slot(struct ks_ksm *ksm, struct ks_mm *mm)
 {
 	struct ks_mm_slot *slot = mm->slot;
 
-	if (ksm->k2009)
-		ks__k2009_exit(ksm, mm);
-	else if (slot && ksm->scan_slot != slot) {
-		if (!slot->rmap_list) {
-			mm_slot_unlink(slot);
-			free(slot);
-			mm->slot = NULL;
-		} else {
-			/* Move it just after the cursor: ksmd frees its items next. */
-			mm_slot_unlink(slot);
-			mm_slot_insert_before(slot, ksm->scan_slot->next);
-		}
+	if (!slot || ksm->scan_slot == slot)
+		return;
+	if (!slot->rmap_list) {
+		mm_slot_unlink(slot);
+		free(slot);
+		mm->slot = NULL;
+	} else {
+		/* Move it just after the cursor: ksmd frees its items next. */
+		mm_slot_unlink(slot);
+		mm_slot_insert_before(slot, ksm->scan_slot->next);
 	}
+}
+
+void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm)
+{
+	ksm->algo->mm_exit(ksm, mm);
 	if (ksm->obs.event) {
 		struct ks_ksm_event ev = { .type = KS_EV_EXIT, .pid = mm->pid };
 
@@ -1076,7 +1074,7 @@ static bool remove_all_stable_nodes(struct ks_ksm *ksm)
 	return busy;
 }
 
-static void unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
+void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 {
 	struct ks_mm_slot *slot;
 
@@ -1107,14 +1105,14 @@ static void unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 
 int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run)
 {
-	if (run > 2 || (ksm->k2009 && (run & 2)))
-		return KS_EINVAL; /* the 2009 kksmd had no unmerge */
+	if (run > 2 || ((run & 2) && !ksm->algo->unmerge_all))
+		return KS_EINVAL; /* e.g. the 2009 kksmd had no unmerge */
 	if (run == ksm->run)
 		return 0;
 	ksm->run = run;
 	if (run & 2) {
 		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-		unmerge_and_remove_all_rmap_items(ksm);
+		ksm->algo->unmerge_all(ksm);
 		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 	}
 	return 0;
@@ -1188,31 +1186,4 @@ int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
 	if (ksm->nr_node_ids < old)
 		retire_unstable_trees(ksm, ksm->nr_node_ids, old);
 	return 0;
-}
-
-void ks_ksm_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
-{
-	int64_t volatile_pages = (int64_t)ksm->rmap_items - (int64_t)ksm->pages_shared -
-				 (int64_t)ksm->pages_sharing - (int64_t)ksm->pages_unshared;
-
-	if (ksm->k2009) {
-		ks__k2009_stats(ksm, st);
-		return;
-	}
-	memset(st, 0, sizeof(*st));
-	st->full_scans = ksm->seqnr;
-	st->pages_scanned = ksm->pages_scanned;
-	st->pages_shared = ksm->pages_shared;
-	st->pages_sharing = ksm->pages_sharing;
-	st->pages_unshared = ksm->pages_unshared;
-	st->pages_volatile = volatile_pages > 0 ? (uint64_t)volatile_pages : 0;
-	st->pages_skipped = ksm->pages_skipped;
-	st->stable_node_chains = ksm->stable_node_chains;
-	st->stable_node_dups = ksm->stable_node_dups;
-	st->ksm_zero_pages = ksm->ksm_zero_pages;
-	st->general_profit = (int64_t)(ksm->pages_sharing + ksm->ksm_zero_pages) * KS_PAGE_SIZE -
-			     (int64_t)ksm->rmap_items * 64;
-	st->pages_to_scan = ksm->p.pages_to_scan;
-	st->rmap_items = ksm->rmap_items;
-	st->cow_ksm = ksm->cow_ksm;
 }

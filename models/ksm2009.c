@@ -98,7 +98,13 @@ struct ks_k2009 {
 
 /* ---- state ---- */
 
-struct ks_k2009 *ks__k2009_new(void)
+/* The variant's state, ksm->algo_data. */
+static inline struct ks_k2009 *k2009(const struct ks_ksm *ksm)
+{
+	return ksm->algo_data;
+}
+
+static void k2009_init(struct ks_ksm *ksm)
 {
 	struct ks_k2009 *k = ks_xcalloc(1, sizeof(*k));
 
@@ -107,17 +113,18 @@ struct ks_k2009 *ks__k2009_new(void)
 	ks__pool_init(&k->tree_pool, sizeof(struct k9_tree), 65536);
 	k->stable = KS_RB_ROOT;
 	k->unstable = KS_RB_ROOT;
-	return k;
+	ksm->algo_data = k;
 }
 
-void ks__k2009_free(struct ks_k2009 *k)
+static void k2009_free(struct ks_ksm *ksm)
 {
-	if (!k)
-		return;
+	struct ks_k2009 *k = k2009(ksm);
+
 	ks__pool_fini(&k->item_pool);
 	ks__pool_fini(&k->tree_pool);
 	free(k->hash);
 	free(k);
+	ksm->algo_data = NULL;
 }
 
 /* ---- pages by address ---- */
@@ -166,7 +173,7 @@ static struct k9_item *get_rmap_item(struct ks_ksm *ksm, struct ks_mm *mm, uint6
 	struct k9_item *it;
 
 	ksm->page_work.walk_entries++;
-	for (it = *bucket(ksm->k2009, addr); it; it = it->hnext) {
+	for (it = *bucket(k2009(ksm), addr); it; it = it->hnext) {
 		ksm->page_work.walk_entries++;
 		if (it->mm == mm && it->address == addr)
 			return it;
@@ -177,7 +184,7 @@ static struct k9_item *get_rmap_item(struct ks_ksm *ksm, struct ks_mm *mm, uint6
 static struct k9_item *create_new_rmap_item(struct ks_ksm *ksm, struct ks_mm *mm,
 					    uint64_t addr, uint32_t checksum, ks_content memo)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct k9_item *it = ks__pool_alloc(&k->item_pool);
 	struct k9_item **b = bucket(k, addr);
 
@@ -195,7 +202,7 @@ static struct k9_item *create_new_rmap_item(struct ks_ksm *ksm, struct ks_mm *mm
 static void free_tree_item(struct ks_ksm *ksm, struct k9_tree *t)
 {
 	ksm->page_work.items_freed++;
-	ks__pool_free(&ksm->k2009->tree_pool, t);
+	ks__pool_free(&k2009(ksm)->tree_pool, t);
 }
 
 static bool in_current_unstable(const struct ks_k2009 *k, const struct k9_tree *t)
@@ -226,9 +233,9 @@ static void count_node_page(struct ks_k2009 *k, struct ks_kframe *kf, bool on)
 	}
 }
 
-void ks__k2009_kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
+static void k2009_kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 
 	if (kf->nid != 1)
 		return;
@@ -242,7 +249,7 @@ void ks__k2009_kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
 /* remove_rmap_item_from_tree(): unlinks the item from its tree AND frees it. */
 static void remove_rmap_item(struct ks_ksm *ksm, struct k9_item *it)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct k9_tree *t = it->tree_item;
 	struct k9_item **link;
 
@@ -309,7 +316,7 @@ static struct k9_item *live_candidate(struct ks_ksm *ksm, struct k9_tree *t,
 static struct k9_item *stable_tree_search(struct ks_ksm *ksm, ks_content c,
 					  const struct k9_item *self, uint64_t **ptep)
 {
-	struct ks_rb_node *node = ksm->k2009->stable.node;
+	struct ks_rb_node *node = k2009(ksm)->stable.node;
 
 	while (node) {
 		struct k9_tree *t = ks_rb_entry(node, struct k9_tree, node);
@@ -336,7 +343,7 @@ static struct k9_item *stable_tree_search(struct ks_ksm *ksm, ks_content c,
 static bool stable_tree_insert(struct ks_ksm *ksm, ks_content c, struct k9_tree *t,
 			       struct k9_item *it)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_rb_node **link = &k->stable.node, *parent = NULL;
 
 	while (*link) {
@@ -375,7 +382,7 @@ static bool stable_tree_insert(struct ks_ksm *ksm, ks_content c, struct k9_tree 
 static struct k9_tree *unstable_tree_search_insert(struct ks_ksm *ksm, ks_content c,
 						   struct k9_item *it, uint64_t **ptep)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_rb_node **link = &k->unstable.node, *parent = NULL;
 	struct k9_tree *t;
 
@@ -436,7 +443,7 @@ static bool merge_one_page(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t addr,
 		ksm->page_work.merges++;
 		kpage->mapcount++;
 		if (kpage->nid == 1)
-			ksm->k2009->node_mappings++;
+			k2009(ksm)->node_mappings++;
 		*pte = KS_PTE_KSM | (uint64_t)(uintptr_t)kpage;
 	}
 	if (ksm->obs.event) {
@@ -478,7 +485,7 @@ static void merge_with_stable(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t add
 			      uint64_t *pte, struct k9_item *it, struct k9_item *tree_it,
 			      uint64_t *tree_pte)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 
 	if (!merge_one_page(ksm, mm, addr, pte, ks__pte_kframe(*tree_pte)))
 		return;
@@ -501,7 +508,7 @@ static void merge_with_stable(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t add
 static void merge_with_unstable(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t addr,
 				uint64_t *pte, struct k9_tree *t, uint64_t *tree_pte)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct k9_item *ti = t->rmap_item;
 	ks_content c2 = ks__pte_content(*tree_pte);
 	struct ks_kframe *kpage;
@@ -574,8 +581,8 @@ static void cmp_and_merge_page(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t ad
 static void emit_scan(struct ks_ksm *ksm, enum ks_ksm_event_type type)
 {
 	if (ksm->obs.event) {
-		struct ks_ksm_event ev = { .type = type, .seq = ksm->k2009->pass,
-					   .rmap_entries = ksm->k2009->item_pool.live };
+		struct ks_ksm_event ev = { .type = type, .seq = k2009(ksm)->pass,
+					   .rmap_entries = k2009(ksm)->item_pool.live };
 
 		ks__emit(ksm, &ev);
 	}
@@ -597,7 +604,7 @@ static uint64_t next_mergeable(const struct ks_mm *mm, uint64_t a)
  * page, else wrap: empty the unstable tree, first slot. False if no slot has a page. */
 static bool advance(struct ks_ksm *ksm)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_mm_slot *s = k->slot;
 	unsigned wraps = 0;
 	uint64_t a;
@@ -630,7 +637,7 @@ static bool advance(struct ks_ksm *ksm)
 /* scan_update_old_index(): a lost cursor goes to page 0 of the first slot. */
 static bool update_old_index(struct ks_ksm *ksm)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_mm_slot *s;
 
 	if (k->slot)
@@ -647,19 +654,10 @@ static bool update_old_index(struct ks_ksm *ksm)
 	return false;
 }
 
-static void page_done(struct ks_ksm *ksm, enum ks_page_kind kind)
-{
-	if (ksm->obs.page_done)
-		ksm->obs.page_done(ksm->obs.self, kind, &ksm->page_work);
-	if (ksm->batch_work)
-		ks_work_add(ksm->batch_work, &ksm->page_work);
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-}
-
 /* One position of ksm_scan_start()'s loop. */
 static void scan_one(struct ks_ksm *ksm)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_mm *mm = k->slot->mm;
 	uint64_t *pte = pte_of(mm, k->addr);
 	enum ks_page_kind kind;
@@ -675,40 +673,34 @@ static void scan_one(struct ks_ksm *ksm)
 		cmp_and_merge_page(ksm, mm, k->addr, pte);
 		k->pages_scanned++;
 	}
-	page_done(ksm, kind);
+	ks__page_done(ksm, kind);
 }
 
-bool ks__k2009_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
+/* ksm_scan_start(): one batch (the variant's scan_batch). */
+static void k2009_scan_batch(struct ks_ksm *ksm)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 
-	ksm->now_ns = now;
-	ksm->batch_work = w;
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	if (update_old_index(ksm)) {
-		if (!k->started) {
-			k->started = true;
-			emit_scan(ksm, KS_EV_START_SCAN);
-		}
-		for (unsigned n = ksm->p.pages_to_scan; n; n--) {
-			if (!advance(ksm))
-				break;
-			scan_one(ksm);
-		}
-		advance(ksm); /* sic: one more step, so one page per batch is skipped */
+	if (!update_old_index(ksm))
+		return;
+	if (!k->started) {
+		k->started = true;
+		emit_scan(ksm, KS_EV_START_SCAN);
 	}
-	if (ksm->batch_work)
-		ks_work_add(ksm->batch_work, &ksm->page_work);
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	ksm->batch_work = NULL;
-	return true;
+	for (unsigned n = ksm->p.pages_to_scan; n; n--) {
+		if (!advance(ksm))
+			break;
+		scan_one(ksm);
+	}
+	advance(ksm); /* sic: one more step, so one page per batch is skipped */
 }
 
 /* ---- exit, counters, invariants ---- */
 
-void ks__k2009_exit(struct ks_ksm *ksm, struct ks_mm *mm)
+/* The variant's mm_exit: drops the mm's slot and items at once. */
+static void k2009_exit(struct ks_ksm *ksm, struct ks_mm *mm)
 {
-	struct ks_k2009 *k = ksm->k2009;
+	struct ks_k2009 *k = k2009(ksm);
 	struct ks_mm_slot *slot = mm->slot;
 
 	for (uint32_t b = 0; b < K9_HASH_BUCKETS; b++) {
@@ -731,9 +723,9 @@ void ks__k2009_exit(struct ks_ksm *ksm, struct ks_mm *mm)
 	mm->slot = NULL;
 }
 
-void ks__k2009_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
+static void k2009_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
 {
-	const struct ks_k2009 *k = ksm->k2009;
+	const struct ks_k2009 *k = k2009(ksm);
 	uint64_t items = k->item_pool.live;
 	int64_t vol = (int64_t)items - (int64_t)k->stable_items - (int64_t)k->unstable_items;
 
@@ -816,9 +808,10 @@ static int check_trees(const struct ks_k2009 *k)
 	return 0;
 }
 
-int ks__k2009_check(const struct ks_ksm *ksm)
+/* 0 or an invariant number >= 50. */
+static int k2009_check(const struct ks_ksm *ksm)
 {
-	const struct ks_k2009 *k = ksm->k2009;
+	const struct ks_k2009 *k = k2009(ksm);
 	uint64_t items = 0;
 	int rc = check_trees(k);
 
@@ -846,3 +839,16 @@ int ks__k2009_check(const struct ks_ksm *ksm)
 	}
 	return 0;
 }
+
+/* ---- the variant (ksm_int.h) ---- */
+
+const struct ks_ksm_algo ks__algo_2009 = {
+	.init = k2009_init,
+	.free = k2009_free,
+	.scan_batch = k2009_scan_batch,
+	.mm_exit = k2009_exit,
+	.unmerge_all = NULL, /* run=2 is refused: no unmerge in 2009 */
+	.stats = k2009_stats,
+	.check = k2009_check,
+	.kframe_unmap = k2009_kframe_unmap,
+};

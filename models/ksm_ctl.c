@@ -7,6 +7,33 @@
 #include "ksm_int.h"
 #include "models/base/xalloc.h"
 
+/* ---- the algorithm variants (ksm_int.h, struct ks_ksm_algo) ---- */
+
+static void stats_618(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
+static int check_618(const struct ks_ksm *ksm);
+
+/* Linux 6.18 mm/ksm.c (ksm.c): its state is struct ks_ksm itself. */
+static const struct ks_ksm_algo algo_linux_618 = {
+	.scan_batch = ks__ksm_do_scan,
+	.mm_exit = ks__ksm_exit_slot,
+	.unmerge_all = ks__unmerge_and_remove_all_rmap_items,
+	.stats = stats_618,
+	.check = check_618,
+};
+
+/* ksm.algorithm -> its variant. */
+static const struct ks_ksm_algo *const algorithms[] = {
+	[KS_KSM_ALG_LINUX_618] = &algo_linux_618,
+	[KS_KSM_ALG_2009] = &ks__algo_2009,
+};
+
+static const struct ks_ksm_algo *algorithm(enum ks_ksm_algorithm a)
+{
+	if ((size_t)a < sizeof(algorithms) / sizeof(algorithms[0]) && algorithms[a])
+		return algorithms[a];
+	return &algo_linux_618;
+}
+
 struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs)
 {
 	struct ks_ksm *ksm = ks_xcalloc(1, sizeof(*ksm));
@@ -34,8 +61,9 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	ks__pool_init(&ksm->item_pool, sizeof(struct ks_rmap_item), 65536);
 	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
 	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
-	if (p->algorithm == KS_KSM_ALG_2009)
-		ksm->k2009 = ks__k2009_new();
+	ksm->algo = algorithm(p->algorithm);
+	if (ksm->algo->init)
+		ksm->algo->init(ksm);
 	return ksm;
 }
 
@@ -64,7 +92,8 @@ void ks_ksm_free(struct ks_ksm *ksm)
 			free(mm);
 		}
 	}
-	ks__k2009_free(ksm->k2009);
+	if (ksm->algo->free)
+		ksm->algo->free(ksm);
 	ks__pool_fini(&ksm->item_pool);
 	ks__pool_fini(&ksm->node_pool);
 	ks__pool_fini(&ksm->frame_pool);
@@ -166,6 +195,35 @@ void ks_work_add(struct ks_work *acc, const struct ks_work *w)
 		a[i] += b[i];
 }
 
+/* The counters of Linux 6.18 (the *_show() functions of mm/ksm.c). */
+static void stats_618(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
+{
+	int64_t volatile_pages = (int64_t)ksm->rmap_items - (int64_t)ksm->pages_shared -
+				 (int64_t)ksm->pages_sharing - (int64_t)ksm->pages_unshared;
+
+	memset(st, 0, sizeof(*st));
+	st->full_scans = ksm->seqnr;
+	st->pages_scanned = ksm->pages_scanned;
+	st->pages_shared = ksm->pages_shared;
+	st->pages_sharing = ksm->pages_sharing;
+	st->pages_unshared = ksm->pages_unshared;
+	st->pages_volatile = volatile_pages > 0 ? (uint64_t)volatile_pages : 0;
+	st->pages_skipped = ksm->pages_skipped;
+	st->stable_node_chains = ksm->stable_node_chains;
+	st->stable_node_dups = ksm->stable_node_dups;
+	st->ksm_zero_pages = ksm->ksm_zero_pages;
+	st->general_profit = (int64_t)(ksm->pages_sharing + ksm->ksm_zero_pages) * KS_PAGE_SIZE -
+			     (int64_t)ksm->rmap_items * 64;
+	st->pages_to_scan = ksm->p.pages_to_scan;
+	st->rmap_items = ksm->rmap_items;
+	st->cow_ksm = ksm->cow_ksm;
+}
+
+void ks_ksm_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st)
+{
+	ksm->algo->stats(ksm, st);
+}
+
 /* ---- invariants ---- */
 
 struct check_tally {
@@ -250,15 +308,13 @@ static int check_stable(const struct ks_ksm *ksm, struct check_tally *t)
 	return 0;
 }
 
-int ks_ksm_check(const struct ks_ksm *ksm)
+static int check_618(const struct ks_ksm *ksm)
 {
 	struct check_tally t = { 0 };
 	uint64_t items = 0, unshared = 0, zero_ptes = 0;
 	const struct ks_mm_slot *slot;
 	int rc;
 
-	if (ksm->k2009)
-		return ks__k2009_check(ksm);
 	if ((rc = check_stable(ksm, &t)))
 		return rc;
 	if (t.shared != ksm->pages_shared)
@@ -318,4 +374,9 @@ int ks_ksm_check(const struct ks_ksm *ksm)
 		if (ks_rb_check(&ksm->root_unstable_tree[nid]) < 0)
 			return 8; /* unstable tree shape broken */
 	return 0;
+}
+
+int ks_ksm_check(const struct ks_ksm *ksm)
+{
+	return ksm->algo->check(ksm);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ksm.h"
 #include "rbtree.h"
@@ -39,7 +40,7 @@
 
 struct ks_stable_node;
 struct ks_mm;
-struct ks_k2009;
+struct ks_ksm_algo;
 
 /* Intrusive hlist (include/linux/list.h hlist_*): newest first. */
 struct ks_hnode {
@@ -179,9 +180,43 @@ struct ks_ksm {
 	struct ks_ksm_observer obs;
 	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
 	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
-	struct ks_k2009 *k2009;          /* ksm.algorithm 2009: its state (ksm2009.c); NULL for
-					  * linux-6.18 */
+	/* the algorithm (ksm.algorithm), chosen once by ks_ksm_new() */
+	const struct ks_ksm_algo *algo;
+	void *algo_data;                 /* its own state (its init()), or NULL */
 };
+
+/* ---- the algorithm variants ----
+ *
+ * struct ks_ksm above is the machine: processes, VMAs and PTEs, KSM frames, the mm
+ * slot list, the knobs, the observer. The algorithm that scans it is a variant behind
+ * this table: Linux 6.18 (ksm.c, the table in ksm_ctl.c) and the 2009 kksmd
+ * (ksm2009.c). ks_ksm_new() picks one from p->algorithm and nothing else asks which it
+ * is: a further variant (a proposed kernel change, say) is a new file that defines
+ * one of these, plus one entry in ksm_ctl.c's table. */
+struct ks_ksm_algo {
+	/* Sets up ksm->algo_data (called last in ks_ksm_new); NULL: no state of its own. */
+	void (*init)(struct ks_ksm *ksm);
+	/* Frees it (ks_ksm_free, before the pools go); NULL: nothing to free. */
+	void (*free)(struct ks_ksm *ksm);
+	/* One batch of ksmd (ksm_do_scan(pages_to_scan)). ks_ksm_scan_batch() has checked
+	 * ksmd_should_run(), set now_ns and batch_work and zeroed page_work; it adds what
+	 * is left in page_work to the batch afterwards. Per page: ks__page_done(). */
+	void (*scan_batch)(struct ks_ksm *ksm);
+	/* __ksm_exit(): the exiting mm (mm->slot set) lets go of KSM; the EXIT tracepoint
+	 * follows. */
+	void (*mm_exit)(struct ks_ksm *ksm, struct ks_mm *mm);
+	/* run=2: unmerge_and_remove_all_rmap_items(); NULL: run=2 is refused (KS_EINVAL). */
+	void (*unmerge_all)(struct ks_ksm *ksm);
+	/* The /sys/kernel/mm/ksm counters. */
+	void (*stats)(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
+	/* Every invariant of the variant's state: 0 or the number of the first violated. */
+	int (*check)(const struct ks_ksm *ksm);
+	/* A PTE mapping kf goes away, before its mapcount-- (ks__kframe_unmap); NULL: no
+	 * hook. */
+	void (*kframe_unmap)(struct ks_ksm *ksm, struct ks_kframe *kf);
+};
+
+extern const struct ks_ksm_algo ks__algo_2009; /* ksm2009.c */
 
 
 /* ---- helpers shared by ksm.c and ksm_mm.c (internal, ks__ prefix) ---- */
@@ -225,6 +260,16 @@ static inline int ks__memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content 
 	return r;
 }
 
+/* End of one page of a batch: tells the observer, adds the page's work to the batch. */
+static inline void ks__page_done(struct ks_ksm *ksm, enum ks_page_kind kind)
+{
+	if (ksm->obs.page_done)
+		ksm->obs.page_done(ksm->obs.self, kind, &ksm->page_work);
+	if (ksm->batch_work)
+		ks_work_add(ksm->batch_work, &ksm->page_work);
+	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
+}
+
 /* ksm_mm.c */
 void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
 void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */
@@ -246,15 +291,8 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 void ks__remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link);
 int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);
 void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);
-
-/* ksm2009.c: the 2009 algorithm, dispatched to from the public entry points when
- * ksm->k2009 is set (it shares mm, VMAs, PTEs and KSM frames with the modern model). */
-struct ks_k2009 *ks__k2009_new(void);
-void ks__k2009_free(struct ks_k2009 *k);                /* NULL: no-op */
-bool ks__k2009_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w);
-void ks__k2009_stats(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
-void ks__k2009_exit(struct ks_ksm *ksm, struct ks_mm *mm); /* drops the mm's slot + items */
-int ks__k2009_check(const struct ks_ksm *ksm);          /* 0 or an invariant number >= 50 */
-void ks__k2009_kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf); /* before mapcount-- */
+void ks__ksm_do_scan(struct ks_ksm *ksm);                   /* Linux 6.18: scan_batch */
+void ks__ksm_exit_slot(struct ks_ksm *ksm, struct ks_mm *mm); /* Linux 6.18: mm_exit */
+void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm); /* Linux 6.18: run=2 */
 
 #endif

@@ -140,8 +140,8 @@ struct ks_kframe *ks__kframe_new(struct ks_ksm *ksm, ks_content c, uint16_t nid)
 
 void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
 {
-	if (ksm->k2009)
-		ks__k2009_kframe_unmap(ksm, kf);
+	if (ksm->algo->kframe_unmap)
+		ksm->algo->kframe_unmap(ksm, kf);
 	if (--kf->mapcount)
 		return;
 	/* Freeing a page clears page->mapping: the stable node's keyhole no longer fits. */
