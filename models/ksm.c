@@ -24,42 +24,9 @@
 
 #define KS_NOW_JIFFIES(k) ((k)->jiffies)
 
-static uint64_t msecs_to_jiffies(const struct ks_ksm *ksm, uint64_t ms)
-{
-	/* Rounds up, as the kernel does for HZ that do not divide 1000. */
-	return (ms * ksm->p.hz + 999) / 1000;
-}
-
 static uint64_t batch_clock(const struct ks_ksm *ksm)
 {
 	return ksm->obs.clock_ns ? ksm->obs.clock_ns(ksm->obs.self) : ksm->now_ns;
-}
-
-/* A page as ksmd holds it: where it is mapped. */
-struct page_ref {
-	struct ks_mm *mm;
-	struct ks_vma *vma;
-	uint64_t addr;   /* page address */
-	uint64_t *pte;   /* its PTE word */
-};
-
-static inline ks_content page_content(const struct page_ref *pg)
-{
-	return ks__pte_content(*pg->pte);
-}
-
-static inline struct ks_kframe *page_kframe(const struct page_ref *pg)
-{
-	return ks__pte_is_ksm(*pg->pte) ? ks__pte_kframe(*pg->pte) : NULL;
-}
-
-static inline uint16_t page_nid(const struct ks_ksm *ksm, const struct page_ref *pg)
-{
-	struct ks_kframe *kf = page_kframe(pg);
-
-	if (ksm->p.merge_across_nodes)
-		return 0;
-	return kf ? kf->nid : pg->mm->nid;
 }
 
 /* calc_checksum() of the page an item maps. Content descriptors are immutable, so an
@@ -71,21 +38,6 @@ static uint32_t calc_checksum(struct ks_ksm *ksm, struct ks_rmap_item *item, ks_
 		return item->oldchecksum;
 	item->memo = c + 1;
 	return ks_content_checksum(ksm->cs, c, (enum ks_checksum_alg)ksm->p.checksum);
-}
-
-static void emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
-		      const struct ks_rmap_item *item, uint64_t pfn, bool to_ksm, int err)
-{
-	struct ks_ksm_event ev = { .type = type, .pfn = pfn, .to_ksm_page = to_ksm,
-				   .err = err };
-
-	if (!ksm->obs.event)
-		return;
-	if (item) {
-		ev.pid = item->mm->pid;
-		ev.vaddr = item->address & KS_PAGE_MASK;
-	}
-	ks__emit(ksm, &ev);
 }
 
 /* ---- stable nodes ---- */
@@ -169,7 +121,7 @@ static void remove_node_from_stable_tree(struct ks_ksm *ksm, struct ks_stable_no
 
 		if (h->next) {
 			ksm->pages_sharing--;
-			emit_item(ksm, KS_EV_REMOVE_RMAP_ITEM, item, sn->kpfn, false, 0);
+			ks__emit_item(ksm, KS_EV_REMOVE_RMAP_ITEM, item, sn->kpfn, false, 0);
 		} else {
 			ksm->pages_shared--;
 		}
@@ -234,7 +186,7 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 	}
 }
 
-void ks__remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link)
+static void remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link)
 {
 	while (*link) {
 		struct ks_rmap_item *item = *link;
@@ -280,7 +232,7 @@ static uint64_t zero_page_pfn(const struct ks_ksm *ksm, uint64_t addr)
 }
 
 /* replace_page(): page's PTE now maps kpage (a KSM frame) or the zero page (kpage NULL). */
-static void replace_page(struct ks_ksm *ksm, struct page_ref *pg, struct ks_kframe *kpage)
+static void replace_page(struct ks_ksm *ksm, struct ks_page_ref *pg, struct ks_kframe *kpage)
 {
 	uint64_t old = *pg->pte;
 
@@ -300,10 +252,10 @@ static void replace_page(struct ks_ksm *ksm, struct page_ref *pg, struct ks_kfra
 enum merge_target { MERGE_NEW_KSM, MERGE_KSM, MERGE_ZERO };
 
 /* try_to_merge_one_page(): 0 or -EFAULT (-14). */
-static int try_to_merge_one_page(struct ks_ksm *ksm, struct page_ref *pg,
+static int try_to_merge_one_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 				 enum merge_target target, struct ks_kframe *kpage)
 {
-	struct ks_kframe *kf = page_kframe(pg);
+	struct ks_kframe *kf = ks__page_kframe(pg);
 
 	if (target == MERGE_KSM && kf == kpage)
 		return 0; /* KSM page forked */
@@ -314,13 +266,13 @@ static int try_to_merge_one_page(struct ks_ksm *ksm, struct page_ref *pg,
 	if (!kf)
 		ksm->page_work.wrprotects++;
 	if (target == MERGE_NEW_KSM) {
-		struct ks_kframe *nk = ks__kframe_new(ksm, page_content(pg), pg->mm->nid);
+		struct ks_kframe *nk = ks__kframe_new(ksm, ks__page_content(pg), pg->mm->nid);
 
 		nk->mapcount = 1;
 		*pg->pte = KS_PTE_KSM | (uint64_t)(uintptr_t)nk;
 		return 0;
 	}
-	if (ks__memcmp_pages(ksm, page_content(pg),
+	if (ks__memcmp_pages(ksm, ks__page_content(pg),
 			 target == MERGE_ZERO ? KS_CONTENT_ZERO_PAGE : kpage->content))
 		return -14; /* !pages_identical() */
 	replace_page(ksm, pg, target == MERGE_ZERO ? NULL : kpage);
@@ -329,14 +281,14 @@ static int try_to_merge_one_page(struct ks_ksm *ksm, struct page_ref *pg,
 
 /* try_to_merge_with_zero_page(): 0 if merged or no longer a candidate, else -EFAULT. */
 static int try_to_merge_with_zero_page(struct ks_ksm *ksm, struct ks_rmap_item *item,
-				       struct page_ref *pg)
+				       struct ks_page_ref *pg)
 {
 	int err = -14;
 
 	if (ksm->p.use_zero_pages && item->oldchecksum == ksm->zero_checksum) {
 		if (ks__find_mergeable_vma(item->mm, item->address)) {
 			err = try_to_merge_one_page(ksm, pg, MERGE_ZERO, NULL);
-			emit_item(ksm, KS_EV_MERGE_ONE_PAGE, item,
+			ks__emit_item(ksm, KS_EV_MERGE_ONE_PAGE, item,
 				  zero_page_pfn(ksm, item->address), false, err);
 			if (!err)
 				ksm->page_work.zero_merges++;
@@ -349,7 +301,7 @@ static int try_to_merge_with_zero_page(struct ks_ksm *ksm, struct ks_rmap_item *
 
 /* try_to_merge_with_ksm_page(): kpage NULL turns the page itself into a KSM page. */
 static int try_to_merge_with_ksm_page(struct ks_ksm *ksm, struct ks_rmap_item *item,
-				      struct page_ref *pg, struct ks_kframe *kpage)
+				      struct ks_page_ref *pg, struct ks_kframe *kpage)
 {
 	int err = -14;
 
@@ -359,9 +311,9 @@ static int try_to_merge_with_ksm_page(struct ks_ksm *ksm, struct ks_rmap_item *i
 			ks__remove_rmap_item_from_tree(ksm, item);
 	}
 	if (ksm->obs.event) {
-		struct ks_kframe *kf = kpage ? kpage : page_kframe(pg);
+		struct ks_kframe *kf = kpage ? kpage : ks__page_kframe(pg);
 
-		emit_item(ksm, KS_EV_MERGE_WITH_KSM_PAGE, item, kf ? kf->pfn : 0,
+		ks__emit_item(ksm, KS_EV_MERGE_WITH_KSM_PAGE, item, kf ? kf->pfn : 0,
 			  kpage != NULL, err);
 	}
 	return err;
@@ -378,18 +330,18 @@ static void break_cow(struct ks_ksm *ksm, struct ks_rmap_item *item)
 }
 
 static struct ks_kframe *try_to_merge_two_pages(struct ks_ksm *ksm, struct ks_rmap_item *item,
-						struct page_ref *pg,
+						struct ks_page_ref *pg,
 						struct ks_rmap_item *t_item,
-						struct page_ref *t_pg)
+						struct ks_page_ref *t_pg)
 {
 	int err = try_to_merge_with_ksm_page(ksm, item, pg, NULL);
 
 	if (!err) {
-		err = try_to_merge_with_ksm_page(ksm, t_item, t_pg, page_kframe(pg));
+		err = try_to_merge_with_ksm_page(ksm, t_item, t_pg, ks__page_kframe(pg));
 		if (err)
 			break_cow(ksm, item);
 	}
-	return err ? NULL : page_kframe(pg);
+	return err ? NULL : ks__page_kframe(pg);
 }
 
 /* ---- the stable tree ---- */
@@ -406,7 +358,7 @@ static struct ks_kframe *stable_node_dup(struct ks_ksm *ksm, struct ks_stable_no
 	int found_len = 0;
 
 	if (!prune || KS_NOW_JIFFIES(ksm) < sn->chain_prune_time +
-			msecs_to_jiffies(ksm, ksm->p.stable_node_chains_prune_millisecs))
+			ks__msecs_to_jiffies(ksm, ksm->p.stable_node_chains_prune_millisecs))
 		prune = false;
 	else
 		sn->chain_prune_time = KS_NOW_JIFFIES(ksm);
@@ -466,16 +418,16 @@ static struct ks_kframe *stable_node_chain(struct ks_ksm *ksm, struct ks_stable_
 }
 
 /* stable_tree_search(): the KSM frame to merge with, or NULL. */
-static struct ks_kframe *stable_tree_search(struct ks_ksm *ksm, struct page_ref *pg)
+struct ks_kframe *ks__stable_tree_search(struct ks_ksm *ksm, struct ks_page_ref *pg)
 {
-	struct ks_kframe *own = page_kframe(pg);
+	struct ks_kframe *own = ks__page_kframe(pg);
 	struct ks_rb_root *root;
 	struct ks_rb_node **link;
-	ks_content c = page_content(pg);
+	ks_content c = ks__page_content(pg);
 
 	if (own && own->node)
 		return own; /* KSM page forked */
-	root = &ksm->root_stable_tree[page_nid(ksm, pg)];
+	root = &ksm->root_stable_tree[ks__page_nid(ksm, pg)];
 again:
 	link = &root->node;
 	if (*link)
@@ -509,7 +461,7 @@ again:
 
 /* stable_tree_insert(): links a new node for kpage; makes or extends a chain when an
  * identical KSM page is already in the tree. */
-static struct ks_stable_node *stable_tree_insert(struct ks_ksm *ksm, struct ks_kframe *kpage)
+struct ks_stable_node *ks__stable_tree_insert(struct ks_ksm *ksm, struct ks_kframe *kpage)
 {
 	struct ks_rb_root *root = &ksm->root_stable_tree[ksm->p.merge_across_nodes ? 0 :
 							kpage->nid];
@@ -560,8 +512,8 @@ again:
 	return new_node;
 }
 
-static void stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
-			       struct ks_stable_node *sn)
+void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
+			    struct ks_stable_node *sn)
 {
 	sn->rmap_hlist_len++;
 	item->head = sn;
@@ -578,7 +530,7 @@ static void stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 /* ---- the unstable tree ---- */
 
 /* get_mergeable_page(): the anonymous page now mapped at the item's address. */
-static bool get_mergeable_page(struct ks_rmap_item *item, struct page_ref *out)
+static bool get_mergeable_page(struct ks_rmap_item *item, struct ks_page_ref *out)
 {
 	uint64_t addr = item->address & KS_PAGE_MASK;
 	struct ks_vma *v = ks__find_mergeable_vma(item->mm, addr);
@@ -589,19 +541,19 @@ static bool get_mergeable_page(struct ks_rmap_item *item, struct page_ref *out)
 	pte = &v->ptes[(addr - v->start) / KS_PAGE_SIZE];
 	if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte))
 		return false;
-	*out = (struct page_ref){ .mm = item->mm, .vma = v, .addr = addr, .pte = pte };
+	*out = (struct ks_page_ref){ .mm = item->mm, .vma = v, .addr = addr, .pte = pte };
 	return true;
 }
 
-static struct ks_rmap_item *unstable_tree_search_insert(struct ks_ksm *ksm,
-							struct ks_rmap_item *item,
-							struct page_ref *pg,
-							struct page_ref *t_pg)
+struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
+						     struct ks_rmap_item *item,
+						     struct ks_page_ref *pg,
+						     struct ks_page_ref *t_pg)
 {
-	uint16_t nid = page_nid(ksm, pg);
+	uint16_t nid = ks__page_nid(ksm, pg);
 	struct ks_rb_root *root = &ksm->root_unstable_tree[nid];
 	struct ks_rb_node **link = &root->node, *parent = NULL;
-	ks_content c = page_content(pg);
+	ks_content c = ks__page_content(pg);
 
 	if (*link)
 		ksm->page_work.unstable_walks++;
@@ -614,7 +566,7 @@ static struct ks_rmap_item *unstable_tree_search_insert(struct ks_ksm *ksm,
 			return NULL; /* tree page gone: neither matched nor inserted */
 		if (t_pg->pte == pg->pte)
 			return NULL;
-		ret = ks__memcmp_pages(ksm, c, page_content(t_pg));
+		ret = ks__memcmp_pages(ksm, c, ks__page_content(t_pg));
 		parent = *link;
 		if (ret < 0)
 			link = &parent->left;
@@ -637,25 +589,25 @@ static struct ks_rmap_item *unstable_tree_search_insert(struct ks_ksm *ksm,
 /* ---- cmp_and_merge_page ---- */
 
 static void merge_stable_or_unstable(struct ks_ksm *ksm, struct ks_rmap_item *item,
-				     struct page_ref *pg, struct ks_kframe *kf)
+				     struct ks_page_ref *pg, struct ks_kframe *kf)
 {
-	struct page_ref t_pg;
+	struct ks_page_ref t_pg;
 	struct ks_rmap_item *t_item;
 
 	if (kf) {
 		if (!try_to_merge_with_ksm_page(ksm, item, pg, kf))
-			stable_tree_append(ksm, item, kf->node);
+			ks__stable_tree_append(ksm, item, kf->node);
 		return;
 	}
-	t_item = unstable_tree_search_insert(ksm, item, pg, &t_pg);
+	t_item = ks__unstable_tree_search_insert(ksm, item, pg, &t_pg);
 	if (t_item) {
 		struct ks_kframe *nk = try_to_merge_two_pages(ksm, item, pg, t_item, &t_pg);
 
 		if (nk) {
-			struct ks_stable_node *sn = stable_tree_insert(ksm, nk);
+			struct ks_stable_node *sn = ks__stable_tree_insert(ksm, nk);
 
-			stable_tree_append(ksm, t_item, sn);
-			stable_tree_append(ksm, item, sn);
+			ks__stable_tree_append(ksm, t_item, sn);
+			ks__stable_tree_append(ksm, item, sn);
 		}
 	}
 }
@@ -666,10 +618,10 @@ static void merge_stable_or_unstable(struct ks_ksm *ksm, struct ks_rmap_item *it
  * (stable_before_checksum, zero_page_after_stable), or all together with
  * cmp_order_pre_611, which gives the v6.1 - v6.10 order: stable tree first for every
  * page, then the checksum, then the zero page. */
-static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
-			       struct ks_rmap_item *item)
+void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
+			    struct ks_rmap_item *item)
 {
-	struct ks_kframe *own = page_kframe(pg);
+	struct ks_kframe *own = ks__page_kframe(pg);
 	struct ks_stable_node *sn = own ? own->node : NULL;
 	bool stable_first = ksm->p.cmp_order_pre_611 || ksm->p.stable_before_checksum;
 	bool zero_late = stable_first || ksm->p.zero_page_after_stable;
@@ -681,7 +633,7 @@ static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
 			return; /* already merged here and accounted */
 	} else if (!stable_first) {
 		ks__remove_rmap_item_from_tree(ksm, item);
-		checksum = calc_checksum(ksm, item, page_content(pg));
+		checksum = calc_checksum(ksm, item, ks__page_content(pg));
 		if (item->oldchecksum != checksum) {
 			item->oldchecksum = checksum; /* volatile: no tree search */
 			return;
@@ -689,7 +641,7 @@ static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
 		if (!zero_late && !try_to_merge_with_zero_page(ksm, item, pg))
 			return;
 	}
-	kf = stable_tree_search(ksm, pg);
+	kf = ks__stable_tree_search(ksm, pg);
 	if (kf && kf == own && item->head == sn)
 		return;
 	ks__remove_rmap_item_from_tree(ksm, item);
@@ -698,7 +650,7 @@ static void cmp_and_merge_page(struct ks_ksm *ksm, struct page_ref *pg,
 		return;
 	}
 	if (stable_first) {
-		checksum = calc_checksum(ksm, item, page_content(pg));
+		checksum = calc_checksum(ksm, item, ks__page_content(pg));
 		if (item->oldchecksum != checksum) {
 			item->oldchecksum = checksum;
 			return;
@@ -722,14 +674,14 @@ static unsigned skip_age(uint8_t age)
 	return 8;
 }
 
-static bool should_skip_rmap_item(struct ks_ksm *ksm, const struct page_ref *pg,
+static bool should_skip_rmap_item(struct ks_ksm *ksm, const struct ks_page_ref *pg,
 				  struct ks_rmap_item *item)
 {
 	uint8_t age;
 
 	if (!ksm->p.smart_scan)
 		return false;
-	if (page_kframe(pg))
+	if (ks__page_kframe(pg))
 		return false; /* never skip KSM pages */
 	age = item->age;
 	if (age != UINT8_MAX)
@@ -844,7 +796,7 @@ static void finish_mm_pass(struct ks_ksm *ksm, struct ks_mm_slot *slot)
 		ksm->scan_address = 0;
 		ksm->scan_rmap_list = &slot->rmap_list;
 	}
-	ks__remove_trailing_rmap_items(ksm, ksm->scan_rmap_list);
+	remove_trailing_rmap_items(ksm, ksm->scan_rmap_list);
 	ksm->scan_slot = slot->next;
 	if (ksm->scan_address == 0) {
 		mm_slot_unlink(slot);
@@ -857,7 +809,7 @@ static void finish_mm_pass(struct ks_ksm *ksm, struct ks_mm_slot *slot)
 
 /* Finds the next page to hand to cmp_and_merge_page(), or false at the end of a full
  * scan (scan_get_next_rmap_item() returning NULL). */
-static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct page_ref *pg,
+static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 				    struct ks_rmap_item **itemp)
 {
 	struct ks_mm_slot *slot;
@@ -898,7 +850,7 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct page_ref *pg,
 					continue;
 				}
 				ksm->page_work.walk_entries++;
-				*pg = (struct page_ref){ .mm = mm, .vma = v,
+				*pg = (struct ks_page_ref){ .mm = mm, .vma = v,
 							 .addr = ksm->scan_address, .pte = pte };
 				item = get_next_rmap_item(ksm, slot, ksm->scan_rmap_list,
 							  ksm->scan_address);
@@ -933,17 +885,17 @@ void ks__ksm_do_scan(struct ks_ksm *ksm)
 {
 	ksm->jiffies = ksm->now_ns / (1000000000ULL / ksm->p.hz);
 	for (unsigned n = ksm->p.pages_to_scan; n; n--) {
-		struct page_ref pg;
+		struct ks_page_ref pg;
 		struct ks_rmap_item *item;
 		enum ks_page_kind kind;
 
 		if (!scan_get_next_rmap_item(ksm, &pg, &item))
 			break;
-		kind = page_kframe(&pg) ? KS_PAGE_KSM : KS_PAGE_ANON;
+		kind = ks__page_kframe(&pg) ? KS_PAGE_KSM : KS_PAGE_ANON;
 		ksm->page_work.pages++;
 		if (kind == KS_PAGE_KSM)
 			ksm->page_work.ksm_pages++;
-		cmp_and_merge_page(ksm, &pg, item);
+		ks__cmp_and_merge_page(ksm, &pg, item);
 		ksm->pages_scanned++;
 		ks__page_done(ksm, kind);
 	}
@@ -967,7 +919,7 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 
 ks_time ks_ksm_sleep_ns(const struct ks_ksm *ksm)
 {
-	return msecs_to_jiffies(ksm, ksm->p.sleep_millisecs) * (1000000000ULL / ksm->p.hz);
+	return ks__msecs_to_jiffies(ksm, ksm->p.sleep_millisecs) * (1000000000ULL / ksm->p.hz);
 }
 
 /* ---- registration ---- */
@@ -1054,7 +1006,7 @@ static bool remove_stable_node_chain(struct ks_ksm *ksm, struct ks_stable_node *
 }
 
 /* remove_all_stable_nodes(): true (EBUSY) if some node's page is still mapped. */
-static bool remove_all_stable_nodes(struct ks_ksm *ksm)
+bool ks__remove_all_stable_nodes(struct ks_ksm *ksm)
 {
 	bool busy = false;
 
@@ -1090,7 +1042,7 @@ void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 			for (uint64_t a = v->start; a < v->end; a += KS_PAGE_SIZE)
 				ks__break_ksm(ksm, mm, v, a);
 		}
-		ks__remove_trailing_rmap_items(ksm, &slot->rmap_list);
+		remove_trailing_rmap_items(ksm, &slot->rmap_list);
 		ksm->scan_slot = slot->next;
 		if (mm->exiting) {
 			mm_slot_unlink(slot);
@@ -1099,7 +1051,7 @@ void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 			ks__mm_free(ksm, mm);
 		}
 	}
-	remove_all_stable_nodes(ksm);
+	ks__remove_all_stable_nodes(ksm);
 	ksm->seqnr = 0;
 }
 
@@ -1136,7 +1088,7 @@ static bool stable_tree_busy(struct ks_ksm *ksm)
 	if (ksm->pages_shared)
 		return true;
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	busy = remove_all_stable_nodes(ksm);
+	busy = ks__remove_all_stable_nodes(ksm);
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 	return busy;
 }
@@ -1158,7 +1110,7 @@ int ks_ksm_set_max_page_sharing(struct ks_ksm *ksm, uint64_t n)
  * their items aged to an earlier scan, so each is unlinked from no tree on its next visit
  * with the same pages_unshared accounting, and no tree keeps a pointer to a freed item
  * if per-node trees come back before the next full scan. */
-static void retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
+void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
 {
 	for (unsigned nid = from; nid < to; nid++) {
 		struct ks_rb_node *rb;
@@ -1184,6 +1136,6 @@ int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
 	ksm->p.merge_across_nodes = across;
 	ksm->nr_node_ids = across || !ksm->numa_nodes ? 1 : ksm->numa_nodes;
 	if (ksm->nr_node_ids < old)
-		retire_unstable_trees(ksm, ksm->nr_node_ids, old);
+		ks__retire_unstable_trees(ksm, ksm->nr_node_ids, old);
 	return 0;
 }

@@ -283,12 +283,63 @@ void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf); /* mapcount--, 
 void ks__zero_pte_gone(struct ks_ksm *ksm, struct ks_mm *mm);    /* a KSM zero PTE went away */
 int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint64_t addr);
 void ks__emit(struct ks_ksm *ksm, const struct ks_ksm_event *ev);
+/* A tracepoint about an rmap_item (pid and address from the item, if given). */
+void ks__emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
+		   const struct ks_rmap_item *item, uint64_t pfn, bool to_ksm, int err);
 ks_content ks__pte_content(uint64_t pte);
 void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm);
 
-/* ksm.c */
+/* ---- Linux 6.18 (ksm.c) ---- */
+
+/* msecs_to_jiffies() at the machine's HZ: rounds up, as the kernel does for HZ that do
+ * not divide 1000. */
+static inline uint64_t ks__msecs_to_jiffies(const struct ks_ksm *ksm, uint64_t ms)
+{
+	return (ms * ksm->p.hz + 999) / 1000;
+}
+
+/* A page as ksmd holds it: where it is mapped. */
+struct ks_page_ref {
+	struct ks_mm *mm;
+	struct ks_vma *vma;
+	uint64_t addr;   /* page address */
+	uint64_t *pte;   /* its PTE word */
+};
+
+static inline ks_content ks__page_content(const struct ks_page_ref *pg)
+{
+	return ks__pte_content(*pg->pte);
+}
+
+/* The KSM frame the page is, or NULL for an ordinary anonymous page. */
+static inline struct ks_kframe *ks__page_kframe(const struct ks_page_ref *pg)
+{
+	return ks__pte_is_ksm(*pg->pte) ? ks__pte_kframe(*pg->pte) : NULL;
+}
+
+/* get_kpfn_nid(): the tree (NUMA node) the page belongs in. */
+static inline uint16_t ks__page_nid(const struct ks_ksm *ksm, const struct ks_page_ref *pg)
+{
+	struct ks_kframe *kf = ks__page_kframe(pg);
+
+	if (ksm->p.merge_across_nodes)
+		return 0;
+	return kf ? kf->nid : pg->mm->nid;
+}
+
 void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *item);
-void ks__remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link);
+bool ks__remove_all_stable_nodes(struct ks_ksm *ksm); /* true: EBUSY, a page still mapped */
+struct ks_kframe *ks__stable_tree_search(struct ks_ksm *ksm, struct ks_page_ref *pg);
+struct ks_stable_node *ks__stable_tree_insert(struct ks_ksm *ksm, struct ks_kframe *kpage);
+void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
+			    struct ks_stable_node *sn);
+struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
+						     struct ks_rmap_item *item,
+						     struct ks_page_ref *pg,
+						     struct ks_page_ref *t_pg);
+void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to);
+void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
+			    struct ks_rmap_item *item);
 int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);
 void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);
 void ks__ksm_do_scan(struct ks_ksm *ksm);                   /* Linux 6.18: scan_batch */

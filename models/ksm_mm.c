@@ -125,6 +125,21 @@ void ks__emit(struct ks_ksm *ksm, const struct ks_ksm_event *ev)
 		ksm->obs.event(ksm->obs.self, ev);
 }
 
+void ks__emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
+		   const struct ks_rmap_item *item, uint64_t pfn, bool to_ksm, int err)
+{
+	struct ks_ksm_event ev = { .type = type, .pfn = pfn, .to_ksm_page = to_ksm,
+				   .err = err };
+
+	if (!ksm->obs.event)
+		return;
+	if (item) {
+		ev.pid = item->mm->pid;
+		ev.vaddr = item->address & KS_PAGE_MASK;
+	}
+	ks__emit(ksm, &ev);
+}
+
 /* ---- KSM frames ---- */
 
 struct ks_kframe *ks__kframe_new(struct ks_ksm *ksm, ks_content c, uint16_t nid)
