@@ -1055,56 +1055,6 @@ void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 	ksm->seqnr = 0;
 }
 
-int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run)
-{
-	if (run > 2 || ((run & 2) && !ksm->algo->unmerge_all))
-		return KS_EINVAL; /* e.g. the 2009 kksmd had no unmerge */
-	if (run == ksm->run)
-		return 0;
-	ksm->run = run;
-	if (run & 2) {
-		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-		ksm->algo->unmerge_all(ksm);
-		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	}
-	return 0;
-}
-
-int ks_ksm_set_pages_to_scan(struct ks_ksm *ksm, unsigned n)
-{
-	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
-		return KS_EINVAL;
-	ksm->p.pages_to_scan = n;
-	return 0;
-}
-
-/* max_page_sharing_store() and merge_across_nodes_store() change the rules of the
- * stable tree only when it holds no KSM page: none counted, and every node left (all
- * stale) can be dropped. */
-static bool stable_tree_busy(struct ks_ksm *ksm)
-{
-	bool busy;
-
-	if (ksm->pages_shared)
-		return true;
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	busy = ks__remove_all_stable_nodes(ksm);
-	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
-	return busy;
-}
-
-int ks_ksm_set_max_page_sharing(struct ks_ksm *ksm, uint64_t n)
-{
-	if (n < 2 || n > INT32_MAX)
-		return KS_EINVAL; /* kstrtoint: a positive int of at least 2 */
-	if (n == ksm->p.max_page_sharing)
-		return 0;
-	if (stable_tree_busy(ksm))
-		return KS_EBUSY;
-	ksm->p.max_page_sharing = (unsigned)n;
-	return 0;
-}
-
 /* Unstable trees [from, to) go out of use (per-node trees -> one tree). The kernel
  * leaves their items linked until ksmd next visits them; here the trees are emptied and
  * their items aged to an earlier scan, so each is unlinked from no tree on its next visit
@@ -1123,19 +1073,4 @@ void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
 		}
 		ksm->root_unstable_tree[nid] = KS_RB_ROOT;
 	}
-}
-
-int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
-{
-	unsigned old = ksm->nr_node_ids;
-
-	if (across == ksm->p.merge_across_nodes)
-		return 0;
-	if (stable_tree_busy(ksm))
-		return KS_EBUSY;
-	ksm->p.merge_across_nodes = across;
-	ksm->nr_node_ids = across || !ksm->numa_nodes ? 1 : ksm->numa_nodes;
-	if (ksm->nr_node_ids < old)
-		ks__retire_unstable_trees(ksm, ksm->nr_node_ids, old);
-	return 0;
 }
