@@ -152,7 +152,7 @@ int ks_ksm_proc_stats(const struct ks_ksm *ksm, uint32_t pid, struct ks_proc_sta
 int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content *c);
 
 /* Invariant checker (tests, debug builds): 0, or the number of the first violated
- * invariant (see ksm.c). */
+ * invariant (numbered in ksm_ctl.c; 50 and up: ksm2009.c). */
 int ks_ksm_check(const struct ks_ksm *ksm);
 
 /* Work accumulation helper. */

@@ -34,8 +34,8 @@
  * was in that slot it restarts at page 0 of the first slot, as scan_update_old_index()
  * does. A slot is an mm (registration order) scanned over its mergeable VMAs in address
  * order; unmapped holes are not positions. run=2 is refused (no unmerge in 2009).
- * As in ksm.c a batch runs at one simulated instant, so no page changes while kksmd looks
- * at it and trylock/page_wrprotect never fail.
+ * As in the Linux 6.18 model a batch runs at one simulated instant, so no page changes
+ * while kksmd looks at it and trylock/page_wrprotect never fail.
  *
  * Counters, onto the modern names: pages_shared = KSM pages of stable-tree nodes (with a
  * mapping), pages_sharing = their mappings beyond the first, pages_unshared = items in

@@ -12,7 +12,8 @@
 static void stats_618(const struct ks_ksm *ksm, struct ks_ksm_stats *st);
 static int check_618(const struct ks_ksm *ksm);
 
-/* Linux 6.18 mm/ksm.c (ksm.c): its state is struct ks_ksm itself. */
+/* Linux 6.18 mm/ksm.c (ksm_scan.c, ksm_stable.c, ksm_unstable.c, ksm_merge.c, and the
+ * counters and invariants below): its state is struct ks_ksm itself. */
 static const struct ks_ksm_algo algo_linux_618 = {
 	.scan_batch = ks__ksm_do_scan,
 	.mm_exit = ks__ksm_exit_slot,

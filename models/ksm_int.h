@@ -1,4 +1,5 @@
-/* ksm_int.h - the KSM model's internal structs (shared by models/ksm*.c only).
+/* ksm_int.h - the KSM model's internal structs and interfaces (shared by models/ksm*.c
+ * only), and its design.
  *
  * Design: one struct ks_ksm is one simulated machine. Memory is modelled at PTE level:
  * every mapped 4 KiB virtual page has a 64-bit PTE word whose top two bits say what it
@@ -6,7 +7,42 @@
  * descriptor, so a private page costs 8 bytes), a KSM page (the word holds a pointer to
  * its struct ks_kframe), or a zero page placed by KSM. Names follow mm/ksm.c so that the
  * code can be read side by side with the kernel: rmap_item, stable_node, mm_slot, ksm_scan,
- * pages_shared, ... */
+ * pages_shared, ...
+ *
+ * The algorithm that scans the machine is a variant behind struct ks_ksm_algo (below),
+ * chosen once by ks_ksm_new() from ksm.algorithm: Linux 6.18, or the 2009 kksmd. Both
+ * share the machine: processes, VMAs, PTEs, KSM frames, the mm slot list, the knobs.
+ *
+ * The files, each in mm/ksm.c's order, function by function:
+ *   ksm_mm.c        the memory KSM scans (processes, VMAs, PTEs, KSM frames, object pools)
+ *                   and the workload's side: write faults, munmap, madvise, exit
+ *   ksm_scan.c      ksmd: the scan-time advisor, mm slots and the scan cursor, rmap_items,
+ *                   run=2, smart scan, scan_get_next_rmap_item(), ksm_do_scan(), the batch,
+ *                   __ksm_enter()/__ksm_exit()
+ *   ksm_stable.c    the stable tree: nodes, chains and dups, stale nodes (the keyhole),
+ *                   remove_rmap_item_from_tree(), stable_tree_search/insert/append()
+ *   ksm_unstable.c  the unstable tree: unstable_tree_search_insert()
+ *   ksm_merge.c     break_cow(), replace_page(), try_to_merge_*(), the zero page,
+ *                   cmp_and_merge_page()
+ *   ksm_ctl.c       ks_ksm_new()/free() and the table of variants, the sysfs knobs, the
+ *                   counters, the invariant checker
+ *   ksm2009.c       the 2009 kksmd, a variant of its own (its own items and trees)
+ *
+ * Linux 6.18, reproduced exactly (same decisions in the same order, hence the same
+ * counters after every batch): ksm_do_scan(), scan_get_next_rmap_item(),
+ * get_next_rmap_item(), should_skip_rmap_item(), cmp_and_merge_page() (v6.11+ order, and
+ * the pre-v6.11 order as a variant), stable_tree_search(), stable_tree_insert(),
+ * chain()/chain_prune() and stable_node_dup(), unstable_tree_search_insert(),
+ * stable_tree_append(), remove_rmap_item_from_tree(), remove_node_from_stable_tree(), the
+ * keyhole check of ksm_get_folio(), try_to_merge_*(), break_cow(),
+ * __ksm_enter()/__ksm_exit(), run=2 (unmerge_and_remove_all_rmap_items()),
+ * advisor_stop_scan().
+ *
+ * Deliberately left out: NUMA page migration (migrate_nodes), THP splitting, swap,
+ * fork (so forked KSM pages and the max_page_sharing bypass never occur), locking
+ * (a batch runs atomically at one simulated instant, so trylock never fails and no page
+ * changes while ksmd looks at it; -EBUSY from the stable tree cannot happen), and page
+ * pins (write_protect_page() always succeeds). */
 #ifndef KS_KSM_INT_H
 #define KS_KSM_INT_H
 
@@ -189,10 +225,11 @@ struct ks_ksm {
  *
  * struct ks_ksm above is the machine: processes, VMAs and PTEs, KSM frames, the mm
  * slot list, the knobs, the observer. The algorithm that scans it is a variant behind
- * this table: Linux 6.18 (ksm.c, the table in ksm_ctl.c) and the 2009 kksmd
- * (ksm2009.c). ks_ksm_new() picks one from p->algorithm and nothing else asks which it
- * is: a further variant (a proposed kernel change, say) is a new file that defines
- * one of these, plus one entry in ksm_ctl.c's table. */
+ * this table: Linux 6.18 (ksm_scan.c, ksm_stable.c, ksm_unstable.c, ksm_merge.c; its
+ * table in ksm_ctl.c) and the 2009 kksmd (ksm2009.c). ks_ksm_new() picks one from
+ * p->algorithm and nothing else asks which it is: a further variant (a proposed kernel
+ * change, say) is a new file that defines one of these, plus one entry in ksm_ctl.c's
+ * table. */
 struct ks_ksm_algo {
 	/* Sets up ksm->algo_data (called last in ks_ksm_new); NULL: no state of its own. */
 	void (*init)(struct ks_ksm *ksm);
@@ -219,7 +256,7 @@ struct ks_ksm_algo {
 extern const struct ks_ksm_algo ks__algo_2009; /* ksm2009.c */
 
 
-/* ---- helpers shared by ksm.c and ksm_mm.c (internal, ks__ prefix) ---- */
+/* ---- helpers shared by the ksm*.c files (internal, ks__ prefix) ---- */
 
 static inline void ks__hlist_add_head(struct ks_hnode *n, struct ks_hhead *h)
 {
@@ -289,7 +326,7 @@ void ks__emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
 ks_content ks__pte_content(uint64_t pte);
 void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm);
 
-/* ---- Linux 6.18 (ksm.c) ---- */
+/* ---- Linux 6.18 (ksm_scan.c, ksm_stable.c, ksm_unstable.c, ksm_merge.c) ---- */
 
 /* msecs_to_jiffies() at the machine's HZ: rounds up, as the kernel does for HZ that do
  * not divide 1000. */
@@ -327,23 +364,30 @@ static inline uint16_t ks__page_nid(const struct ks_ksm *ksm, const struct ks_pa
 	return kf ? kf->nid : pg->mm->nid;
 }
 
+/* ksm_scan.c */
+int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);     /* both variants */
+void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);     /* both: mm_exit + tracepoint */
+void ks__ksm_do_scan(struct ks_ksm *ksm);                    /* 6.18's scan_batch */
+void ks__ksm_exit_slot(struct ks_ksm *ksm, struct ks_mm *mm); /* 6.18's mm_exit */
+void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm); /* 6.18's unmerge_all */
+
+/* ksm_stable.c */
 void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *item);
 bool ks__remove_all_stable_nodes(struct ks_ksm *ksm); /* true: EBUSY, a page still mapped */
 struct ks_kframe *ks__stable_tree_search(struct ks_ksm *ksm, struct ks_page_ref *pg);
 struct ks_stable_node *ks__stable_tree_insert(struct ks_ksm *ksm, struct ks_kframe *kpage);
 void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 			    struct ks_stable_node *sn);
+
+/* ksm_unstable.c */
 struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 						     struct ks_rmap_item *item,
 						     struct ks_page_ref *pg,
 						     struct ks_page_ref *t_pg);
 void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to);
+
+/* ksm_merge.c */
 void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 			    struct ks_rmap_item *item);
-int ks__ksm_enter(struct ks_ksm *ksm, struct ks_mm *mm);
-void ks__ksm_exit(struct ks_ksm *ksm, struct ks_mm *mm);
-void ks__ksm_do_scan(struct ks_ksm *ksm);                   /* Linux 6.18: scan_batch */
-void ks__ksm_exit_slot(struct ks_ksm *ksm, struct ks_mm *mm); /* Linux 6.18: mm_exit */
-void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm); /* Linux 6.18: run=2 */
 
 #endif

@@ -3,7 +3,9 @@
 noinst_LIBRARIES += %reldir%/libmodels.a
 %canon_reldir%_libmodels_a_SOURCES = \
 	%reldir%/rbtree.c %reldir%/rbtree.h \
-	%reldir%/ksm.c %reldir%/ksm_mm.c %reldir%/ksm_ctl.c %reldir%/ksm2009.c %reldir%/ksm.h %reldir%/ksm_int.h \
+	%reldir%/ksm.h %reldir%/ksm_int.h %reldir%/ksm_mm.c %reldir%/ksm_scan.c \
+	%reldir%/ksm_stable.c %reldir%/ksm_unstable.c %reldir%/ksm_merge.c %reldir%/ksm_ctl.c \
+	%reldir%/ksm2009.c \
 	%reldir%/cost_model.c %reldir%/cost_model.h \
 	%reldir%/zsmalloc.c %reldir%/zsmalloc.h
 EXTRA_DIST += %reldir%/.may_include

@@ -1,0 +1,81 @@
+/* ksm_unstable.c - the unstable tree of Linux 6.18 mm/ksm.c: get_mergeable_page() and
+ * unstable_tree_search_insert(); and what becomes of per-node trees when
+ * merge_across_nodes is set. */
+#include "ksm_int.h"
+
+/* get_mergeable_page(): the anonymous page now mapped at the item's address. */
+static bool get_mergeable_page(struct ks_rmap_item *item, struct ks_page_ref *out)
+{
+	uint64_t addr = item->address & KS_PAGE_MASK;
+	struct ks_vma *v = ks__find_mergeable_vma(item->mm, addr);
+	uint64_t *pte;
+
+	if (!v)
+		return false;
+	pte = &v->ptes[(addr - v->start) / KS_PAGE_SIZE];
+	if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte))
+		return false;
+	*out = (struct ks_page_ref){ .mm = item->mm, .vma = v, .addr = addr, .pte = pte };
+	return true;
+}
+
+struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
+						     struct ks_rmap_item *item,
+						     struct ks_page_ref *pg,
+						     struct ks_page_ref *t_pg)
+{
+	uint16_t nid = ks__page_nid(ksm, pg);
+	struct ks_rb_root *root = &ksm->root_unstable_tree[nid];
+	struct ks_rb_node **link = &root->node, *parent = NULL;
+	ks_content c = ks__page_content(pg);
+
+	if (*link)
+		ksm->page_work.unstable_walks++;
+	while (*link) {
+		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
+		int ret;
+
+		ksm->page_work.unstable_visits++;
+		if (!get_mergeable_page(t_item, t_pg))
+			return NULL; /* tree page gone: neither matched nor inserted */
+		if (t_pg->pte == pg->pte)
+			return NULL;
+		ret = ks__memcmp_pages(ksm, c, ks__page_content(t_pg));
+		parent = *link;
+		if (ret < 0)
+			link = &parent->left;
+		else if (ret > 0)
+			link = &parent->right;
+		else if (!ksm->p.merge_across_nodes && t_pg->mm->nid != nid)
+			return NULL;
+		else
+			return t_item;
+	}
+	item->address |= KS_UNSTABLE_FLAG | (ksm->seqnr & KS_SEQNR_MASK);
+	item->nid = nid;
+	ks_rb_link_node(&item->node, parent, link);
+	ks_rb_insert_color(&item->node, root);
+	ksm->pages_unshared++;
+	ksm->page_work.unstable_inserts++;
+	return NULL;
+}
+
+/* Unstable trees [from, to) go out of use (per-node trees -> one tree). The kernel
+ * leaves their items linked until ksmd next visits them; here the trees are emptied and
+ * their items aged to an earlier scan, so each is unlinked from no tree on its next visit
+ * with the same pages_unshared accounting, and no tree keeps a pointer to a freed item
+ * if per-node trees come back before the next full scan. */
+void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
+{
+	for (unsigned nid = from; nid < to; nid++) {
+		struct ks_rb_node *rb;
+
+		for (rb = ks_rb_first(&ksm->root_unstable_tree[nid]); rb; rb = ks_rb_next(rb)) {
+			struct ks_rmap_item *item = ks_rb_entry(rb, struct ks_rmap_item, node);
+
+			item->address = (item->address & ~KS_SEQNR_MASK) |
+					((ksm->seqnr - 1) & KS_SEQNR_MASK);
+		}
+		ksm->root_unstable_tree[nid] = KS_RB_ROOT;
+	}
+}
