@@ -1,5 +1,6 @@
-/* ksm_ctl.c - creating and freeing a simulated machine, writes to its sysfs knobs during
- * a run (the *_store() functions of mm/ksm.c), and the invariant checker that tests (and
+/* ksm_ctl.c - creating and freeing a simulated machine (with the table of algorithm
+ * variants it picks from), writes to its sysfs knobs during a run (the *_store()
+ * functions of mm/ksm.c), its counters, and the invariant checker that tests (and
  * --enable-debug builds) run after every step. */
 #include <stdlib.h>
 #include <string.h>
