@@ -1,6 +1,6 @@
 /* cost_model.c - prices KSM work counts with an arch cost table.
  *
- * Why work counts and not timings: the KSM model (ksm.c) counts exactly what the kernel
+ * Why work counts and not timings: the KSM model (ksm_*.c) counts exactly what the kernel
  * would do for each cmp_and_merge_page() call - how many checksums, how many
  * memcmp_pages() calls and how many bytes each read before the first difference, how
  * many tree nodes were visited, how many PTEs were write-protected - so the same run

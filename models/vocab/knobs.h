@@ -9,7 +9,7 @@
 
 enum ks_advisor_mode { KS_ADVISOR_NONE = 0, KS_ADVISOR_SCAN_TIME };
 
-/* ksm.algorithm: which KSM is simulated (models/ksm.c, or models/ksm2009.c). */
+/* ksm.algorithm: which KSM is simulated (models/ksm_*.c, or models/ksm2009.c). */
 enum ks_ksm_algorithm { KS_KSM_ALG_LINUX_618 = 0, KS_KSM_ALG_2009 };
 
 /* The writable files of /sys/kernel/mm/ksm, as ksm_changes: and trace KNOB records name
