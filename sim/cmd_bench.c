@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "models/base/xalloc.h"
 #include "sim/results/bench.h"
 #include "traces/scenario.h"
 
@@ -82,37 +84,36 @@ static int bench_one(const char *self, const char *name, const char *bench_db,
 	return 0;
 }
 
+static void usage(FILE *out)
+{
+	fputs("usage: sim bench [--db FILE] [SCENARIO...]\n"
+	      "Runs each scenario (default: ksmpages-worst, 8vms, bench-64x4g) in its\n"
+	      "own process and prints and stores (table `bench` of FILE, default\n"
+	      "bench.db): simulated pages, pages scanned, full scans, wall seconds,\n"
+	      "pages scanned per wall second, peak RSS (MiB), bytes per simulated\n"
+	      "page, and that as a fraction of a 4 KiB page.\n", out);
+}
+
 int ks_cmd_bench(int argc, char **argv)
 {
 	const char *bench_db = "bench.db";
 	const char **names = NULL;
 	char self[4096], tmpdir[] = "/tmp/ksmsim-bench-XXXXXX";
+	const struct ks_opt opts[] = { KS_STR("db", 0, &bench_db), KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "bench", .usage = usage, .opts = opts,
+				       .max_args = UINT32_MAX };
+	struct ks_strlist args;
 	ssize_t n;
-	int i, count = 0, rc = KS_EXIT_OK;
+	int i, count = 0, rc = ks_cli_parse(&cl, argc, argv, &args);
 
-	names = calloc((size_t)argc + 3, sizeof(*names));
-	if (!names)
-		return KS_EXIT_ERROR;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			puts("usage: sim bench [--db FILE] [SCENARIO...]\n"
-			     "Runs each scenario (default: ksmpages-worst, 8vms, bench-64x4g) in its\n"
-			     "own process and prints and stores (table `bench` of FILE, default\n"
-			     "bench.db): simulated pages, pages scanned, full scans, wall seconds,\n"
-			     "pages scanned per wall second, peak RSS (MiB), bytes per simulated\n"
-			     "page, and that as a fraction of a 4 KiB page.");
-			free(names);
-			return KS_EXIT_OK;
-		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-			bench_db = argv[++i];
-		} else if (argv[i][0] == '-') {
-			ks_cli_error("bench: unknown option '%s'; try 'sim bench --help'", argv[i]);
-			free(names);
-			return KS_EXIT_ERROR;
-		} else {
-			names[count++] = argv[i];
-		}
-	}
+	if (rc >= 0)
+		return rc;
+	rc = KS_EXIT_OK;
+	names = ks_xcalloc(args.n + sizeof(default_scenarios) / sizeof(*default_scenarios) + 1,
+			   sizeof(*names));
+	for (unsigned k = 0; k < args.n; k++)
+		names[count++] = args.v[k];
+	ks_strlist_free(&args);
 	if (!count)
 		for (size_t k = 0; k < sizeof(default_scenarios) / sizeof(*default_scenarios); k++)
 			names[count++] = default_scenarios[k];

@@ -1,7 +1,6 @@
 /* cmd_record_kernel.c - `sim record-kernel --scenario FILE --out DIR [--set k=v]...
  * [--batches N | --scans N]`: runs the scenario on this machine's KSM (root) and writes
  * a kernel trace directory (docs/kernel-traces.md) for `sim regress`. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "traces/record_kernel.h"
@@ -50,70 +50,47 @@ static void rk_usage(FILE *out)
 	      "interrupted\n", out);
 }
 
-static int rk_parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	*v = strtoull(s, &end, 10);
-	return (*s && !*end && *s != '-') ? 0 : -1;
-}
-
 int ks_cmd_record_kernel(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "batches", required_argument, NULL, 'b' },
-		{ "scans", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
 	const char *scenario = NULL, *out = NULL;
-	const char **sets = ks_xcalloc((size_t)argc + 2, sizeof(*sets));
-	unsigned nsets = 0;
+	struct ks_strlist setl = { 0 };
 	uint64_t batches = 0, scans = 0;
+	bool quiet = false;
+	const struct ks_opt opts[] = {
+		KS_STR("scenario", 's', &scenario),
+		KS_STR("out", 'o', &out),
+		KS_LIST("set", 0, &setl),
+		KS_U64("batches", 'b', &batches, 1, 0),
+		KS_U64("scans", 0, &scans, 0, 0),
+		KS_FLAG("quiet", 'q', &quiet),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "record-kernel", .usage = rk_usage,
+				       .opts = opts };
+	const char **sets;
+	unsigned nsets;
+	struct ks_strlist args;
 	struct ks_scenario sc;
 	struct ks_err err = { 0 };
 	struct ks_recorder_opts ro = { 0 };
 	char durset[64];
-	int c, rc;
+	int rc = ks_cli_parse(&cl, argc, argv, &args);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:o:b:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': scenario = optarg; break;
-		case 'o': out = optarg; break;
-		case 'S': sets[nsets++] = optarg; break;
-		case 'b':
-		case 'n':
-			if (rk_parse_u64(optarg, c == 'b' ? &batches : &scans) ||
-			    (c == 'b' && !batches)) {
-				ks_cli_error("--%s: expected a positive integer, got '%s'",
-					     c == 'b' ? "batches" : "scans", optarg);
-				free(sets);
-				return KS_EXIT_ERROR;
-			}
-			break;
-		case 'q': ks_cli_quiet = 1; break;
-		case 'h':
-			rk_usage(stdout);
-			free(sets);
-			return KS_EXIT_OK;
-		default:
-			ks_cli_error("record-kernel: bad option '%s'; try 'sim record-kernel --help'",
-				     argv[optind - 1]);
-			free(sets);
-			return KS_EXIT_ERROR;
-		}
+	if (rc >= 0) {
+		ks_strlist_free(&setl);
+		return rc;
 	}
-	if (!scenario || !out || optind < argc) {
+	ks_cli_quiet = quiet;
+	if (!scenario || !out) {
 		ks_cli_error("record-kernel needs --scenario FILE and --out DIR; try "
 			     "'sim record-kernel --help'");
-		free(sets);
+		ks_strlist_free(&setl);
 		return KS_EXIT_ERROR;
 	}
+	/* the user's overrides, then one of our own */
+	sets = ks_xcalloc(setl.n + 2, sizeof(*sets));
+	for (nsets = 0; nsets < setl.n; nsets++)
+		sets[nsets] = setl.v[nsets];
+	ks_strlist_free(&setl);
 	if (ks_cli_load_scenario(scenario, sets, nsets, &sc)) {
 		free(sets);
 		return KS_EXIT_ERROR;

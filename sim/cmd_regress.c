@@ -7,7 +7,6 @@
  * raced ksmd while recording) are accepted within a relative tolerance. Exit 1 on a
  * divergence, 2 on bad input.
  * The comparison is stored through reports/regress_db.h. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/world.h"
@@ -516,60 +516,40 @@ static void rg_usage(FILE *out)
 
 int ks_cmd_regress(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "tolerance", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
 	const char *dbpath = NULL;
 	double tol = 0.05;
+	bool quiet = false;
+	const struct ks_opt opts[] = {
+		KS_STR("db", 'd', &dbpath),
+		KS_DOUBLE("tolerance", 't', &tol, 0),
+		KS_FLAG("quiet", 'q', &quiet),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "regress", .usage = rg_usage, .opts = opts,
+				       .min_args = 1, .max_args = UINT32_MAX,
+				       .args = "at least one kernel trace directory" };
 	struct ks_regress_db *db = NULL;
 	struct ks_err dberr = { 0 };
-	int c, diverged = 0, failed = 0;
-	char *end;
+	struct ks_strlist dirs;
+	int diverged = 0, failed = 0, rc = ks_cli_parse(&cl, argc, argv, &dirs);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:t:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dbpath = optarg; break;
-		case 't':
-			tol = strtod(optarg, &end);
-			if (end == optarg || *end || !(tol >= 0)) {
-				ks_cli_error("--tolerance: expected a ratio >= 0 (e.g. 0.05), got "
-					     "'%s'", optarg);
-				return KS_EXIT_ERROR;
-			}
-			break;
-		case 'q': ks_cli_quiet = 1; break;
-		case 'h':
-			rg_usage(stdout);
-			return KS_EXIT_OK;
-		default:
-			ks_cli_error("regress: bad option '%s'; try 'sim regress --help'",
-				     argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		}
-	}
-	if (optind >= argc) {
-		ks_cli_error("regress needs at least one kernel trace directory; try "
-			     "'sim regress --help'");
-		return KS_EXIT_ERROR;
-	}
+	if (rc >= 0)
+		return rc;
+	ks_cli_quiet = quiet;
 	if (dbpath && !(db = ks_regress_db_open(dbpath, &dberr))) {
 		ks_cli_error("%s", dberr.msg);
+		ks_strlist_free(&dirs);
 		return KS_EXIT_ERROR;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (unsigned i = 0; i < dirs.n; i++) {
 		struct ks_err err = { 0 };
 
-		if (regress_one(argv[i], db, tol, &diverged, &err)) {
+		if (regress_one(dirs.v[i], db, tol, &diverged, &err)) {
 			ks_cli_error("%s", err.msg);
 			failed = 1;
 		}
 	}
 	ks_regress_db_close(db);
+	ks_strlist_free(&dirs);
 	if (failed)
 		return KS_EXIT_ERROR;
 	return diverged ? KS_EXIT_CHECK_FAILED : KS_EXIT_OK;

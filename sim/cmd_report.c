@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "reports/report.h"
 
 static const char report_usage[] =
@@ -16,26 +17,6 @@ static const char report_usage[] =
 	"       sim report DB --list\n"
 	"Prints the report of one run of the results database DB (default: the last run),\n"
 	"its samples as CSV (--format csv), or one line per run (--list).\n";
-
-/* Value of option `name` at argv[*i], as "--name VALUE" or "--name=VALUE"; NULL if
- * argv[*i] is not that option. *missing is set when the value is absent. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
 
 static int parse_run_id(const char *s, int64_t *id)
 {
@@ -56,48 +37,42 @@ static int parse_run_id(const char *s, int64_t *id)
 
 static int usage_error(const char *what, const char *arg)
 {
-	ks_cli_error("report: %s '%s'; try 'sim --help'", what, arg);
+	ks_cli_error("report: %s '%s'; try 'sim report --help'", what, arg);
 	return KS_EXIT_ERROR;
+}
+
+static void usage(FILE *out)
+{
+	fputs(report_usage, out);
 }
 
 int ks_cmd_report(int argc, char **argv)
 {
-	const char *db = NULL, *run = NULL, *format = "text", *v;
+	const char *db, *run = NULL, *format = "text";
 	int64_t run_id = KS_REPORT_LAST_RUN;
-	bool list = false, missing = false;
+	bool list = false;
 	struct ks_err err = { 0 };
-	int rc;
+	const struct ks_opt opts[] = {
+		KS_FLAG("list", 0, &list),
+		KS_STR("run", 0, &run),
+		KS_STR("format", 0, &format),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "report", .usage = usage, .opts = opts,
+				       .min_args = 1, .max_args = 1,
+				       .args = "a results database" };
+	struct ks_strlist args;
+	int rc = ks_cli_parse(&cl, argc, argv, &args);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(report_usage, stdout);
-			return KS_EXIT_OK;
-		} else if (!strcmp(argv[i], "--list")) {
-			list = true;
-		} else if ((v = opt_value(argc, argv, &i, "--run", &missing))) {
-			run = v;
-		} else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
-			format = v;
-		} else if (missing) {
-			return usage_error("missing value after", argv[i]);
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return usage_error("unknown option", argv[i]);
-		} else if (db) {
-			return usage_error("unexpected argument", argv[i]);
-		} else {
-			db = argv[i];
-		}
-	}
-	if (!db) {
-		ks_cli_error("report: missing results database; try 'sim --help'");
-		return KS_EXIT_ERROR;
-	}
+	if (rc >= 0)
+		return rc;
+	db = args.v[0];
+	ks_strlist_free(&args);
 	if (run && parse_run_id(run, &run_id))
 		return usage_error("--run needs a run id (>= 1) or 'last', not", run);
 	if (strcmp(format, "text") && strcmp(format, "csv"))
 		return usage_error("--format is text or csv, not", format);
 	if (list && (run || strcmp(format, "text"))) {
-		ks_cli_error("report: --list takes no --run or --format; try 'sim --help'");
+		ks_cli_error("report: --list takes no --run or --format; try 'sim report --help'");
 		return KS_EXIT_ERROR;
 	}
 

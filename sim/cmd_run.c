@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "cost_report.h"
 #include "models/base/xalloc.h"
 #include "reports/report.h"
@@ -129,64 +129,34 @@ static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, in
 
 struct run_args {
 	const char *scenario, *db, *arch;
-	const char **sets;
-	unsigned nsets;
-	bool have_seed, report, dry_run;
+	struct ks_strlist sets;
+	bool have_seed, report, dry_run, quiet, version;
 	uint64_t seed;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "set", required_argument, NULL, 'o' },
-		{ "arch", required_argument, NULL, 'a' },
-		{ "report", no_argument, NULL, 'r' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 } };
-	int c;
+	const struct ks_opt opts[] = {
+		KS_STR("scenario", 's', &a->scenario),
+		KS_STR("db", 'd', &a->db),
+		{ .name = "seed", .kind = KS_OPT_U64, .dest = &a->seed, .given = &a->have_seed },
+		KS_LIST("set", 0, &a->sets),
+		KS_STR("arch", 0, &a->arch),
+		KS_FLAG("report", 0, &a->report),
+		KS_FLAG("dry-run", 0, &a->dry_run),
+		KS_FLAG("quiet", 'q', &a->quiet),
+		KS_FLAG("version", 'V', &a->version),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = NULL, .usage = usage, .opts = opts };
+	struct ks_strlist args;
+	int rc = ks_cli_parse(&cl, argc, argv, &args);
 
-	a->sets = ks_xcalloc((size_t)argc + 1, sizeof(*a->sets));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:qhV", opts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 's': a->scenario = optarg; break;
-		case 'd': a->db = optarg; break;
-		case 'a': a->arch = optarg; break;
-		case 'r': a->report = true; break;
-		case 'n': a->dry_run = true; break;
-		case 'o': a->sets[a->nsets++] = optarg; break;
-		case 'q': ks_cli_quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("sim (ksmsim) %s\n", PACKAGE_VERSION); return 0;
-		case 'S':
-			errno = 0;
-			a->seed = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || optarg[0] == '-') {
-				ks_cli_error("--seed: not an unsigned integer: '%s'", optarg);
-				return KS_EXIT_ERROR;
-			}
-			a->have_seed = true;
-			break;
-		case ':':
-			ks_cli_error("option '%s' needs a value; try 'sim --help'", argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		default:
-			ks_cli_error("unknown option '%s'; try 'sim --help'", argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		ks_cli_error("unexpected argument '%s'; try 'sim --help'", argv[optind]);
-		return KS_EXIT_ERROR;
+	if (rc >= 0)
+		return rc;
+	ks_cli_quiet = a->quiet;
+	if (a->version) {
+		printf("sim (ksmsim) %s\n", PACKAGE_VERSION);
+		return KS_EXIT_OK;
 	}
 	if (!a->scenario) {
 		ks_cli_error("no scenario given (use --scenario FILE); try 'sim --help'");
@@ -306,12 +276,12 @@ int ks_cmd_run(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc >= 0) {
-		free(a.sets);
+		ks_strlist_free(&a.sets);
 		return rc;
 	}
 	ks_scenario_init(&sc);
-	if (ks_cli_load_scenario(a.scenario, a.sets, a.nsets, &sc)) {
-		free(a.sets);
+	if (ks_cli_load_scenario(a.scenario, a.sets.v, a.sets.n, &sc)) {
+		ks_strlist_free(&a.sets);
 		return KS_EXIT_ERROR;
 	}
 	if (a.have_seed)
@@ -327,7 +297,7 @@ int ks_cmd_run(int argc, char **argv)
 	if (a.dry_run) {
 		rc = dry_run(&sc);
 		ks_scenario_fini(&sc);
-		free(a.sets);
+		ks_strlist_free(&a.sets);
 		return rc;
 	}
 	rc = ks_cli_run_scenario(&sc, a.db, true, &sum, &run_id);
@@ -336,6 +306,6 @@ int ks_cmd_run(int argc, char **argv)
 		rc = KS_EXIT_ERROR;
 	}
 	ks_scenario_fini(&sc);
-	free(a.sets);
+	ks_strlist_free(&a.sets);
 	return rc;
 }

@@ -4,7 +4,6 @@
  * the runs in the `sweeps`/`sweep_runs` tables, and prints one line per point: memory
  * saved, time to 90% of it, ksmd CPU and full scans (mean and standard deviation over
  * the seeds, with GSL). */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "reports/report.h"
 #include "sim/engine/observer.h"
@@ -30,8 +30,7 @@ struct vary {
 
 struct sweep {
 	const char *scenario, *db;
-	const char **sets;    /* user --set overrides */
-	unsigned nsets;
+	struct ks_strlist sets; /* user --set overrides */
 	struct vary vary[SWEEP_MAX_KEYS];
 	unsigned nvary;
 	unsigned seeds;       /* runs per point */
@@ -95,7 +94,7 @@ static void sweep_free(struct sweep *sw)
 		free(sw->vary[k].values);
 		free(sw->vary[k].key);
 	}
-	free(sw->sets);
+	ks_strlist_free(&sw->sets);
 }
 
 /* The --set strings of point p (mixed radix over the varied keys), into sets[nsets..]. */
@@ -137,14 +136,14 @@ static void print_stat(const double *x, unsigned n, double scale, int width, int
 static int run_point(struct sweep *sw, unsigned p, struct point_stats *ps)
 {
 	char *own[SWEEP_MAX_KEYS];
-	const char **sets = ks_xcalloc(sw->nsets + SWEEP_MAX_KEYS + 1, sizeof(*sets));
+	const char **sets = ks_xcalloc(sw->sets.n + SWEEP_MAX_KEYS + 1, sizeof(*sets));
 	char desc[1024];
 	unsigned n = point_sets(sw, p, own, desc, sizeof(desc));
 	int rc = KS_EXIT_OK;
 
-	memcpy(sets, sw->sets, sw->nsets * sizeof(*sets));
+	memcpy(sets, sw->sets.v, sw->sets.n * sizeof(*sets));
 	for (unsigned k = 0; k < n; k++)
-		sets[sw->nsets + k] = own[k];
+		sets[sw->sets.n + k] = own[k];
 	for (unsigned s = 0; s < sw->seeds && rc == KS_EXIT_OK; s++) {
 		struct ks_scenario sc;
 		struct ks_summary sum;
@@ -152,7 +151,7 @@ static int run_point(struct sweep *sw, unsigned p, struct point_stats *ps)
 		int64_t run_id = 0;
 
 		ks_scenario_init(&sc);
-		if (ks_cli_load_scenario(sw->scenario, sets, sw->nsets + n, &sc)) {
+		if (ks_cli_load_scenario(sw->scenario, sets, sw->sets.n + n, &sc)) {
 			rc = KS_EXIT_ERROR;
 			break;
 		}
@@ -199,64 +198,32 @@ static int run_point(struct sweep *sw, unsigned p, struct point_stats *ps)
 	return rc;
 }
 
+static int add_vary(void *ctx, const char *arg)
+{
+	return parse_vary(ctx, arg);
+}
+
 static int parse_sweep_args(int argc, char **argv, struct sweep *sw)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "vary", required_argument, NULL, 'v' },
-		{ "set", required_argument, NULL, 'o' },
-		{ "seeds", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
-	int c;
-	char *end;
+	bool quiet = false;
+	const struct ks_opt opts[] = {
+		KS_STR("scenario", 's', &sw->scenario),
+		KS_FN("vary", 'v', add_vary, sw),
+		KS_LIST("set", 0, &sw->sets),
+		KS_UINT("seeds", 0, &sw->seeds, 1, 64),
+		{ .name = "seed", .kind = KS_OPT_U64, .dest = &sw->seed, .given = &sw->have_seed },
+		KS_STR("db", 'd', &sw->db),
+		KS_FLAG("quiet", 'q', &quiet),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "sweep", .usage = sweep_usage, .opts = opts };
+	struct ks_strlist args;
+	int rc;
 
-	sw->sets = ks_xcalloc((size_t)argc + 1, sizeof(*sw->sets));
 	sw->seeds = 1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:v:d:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': sw->scenario = optarg; break;
-		case 'd': sw->db = optarg; break;
-		case 'o': sw->sets[sw->nsets++] = optarg; break;
-		case 'q': ks_cli_quiet = 1; break;
-		case 'v':
-			if (parse_vary(sw, optarg))
-				return KS_EXIT_ERROR;
-			break;
-		case 'n':
-			sw->seeds = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !sw->seeds || sw->seeds > 64) {
-				ks_cli_error("sweep: --seeds: expected 1..64, got '%s'", optarg);
-				return KS_EXIT_ERROR;
-			}
-			break;
-		case 'S':
-			sw->seed = strtoull(optarg, &end, 0);
-			if (*end || !*optarg || optarg[0] == '-') {
-				ks_cli_error("sweep: --seed: not an unsigned integer: '%s'", optarg);
-				return KS_EXIT_ERROR;
-			}
-			sw->have_seed = true;
-			break;
-		case 'h':
-			sweep_usage(stdout);
-			return KS_EXIT_OK;
-		default:
-			ks_cli_error("sweep: bad option '%s'; try 'sim sweep --help'",
-				     argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		ks_cli_error("sweep: unexpected argument '%s'; try 'sim sweep --help'",
-			     argv[optind]);
-		return KS_EXIT_ERROR;
-	}
+	rc = ks_cli_parse(&cl, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	ks_cli_quiet = quiet;
 	if (!sw->scenario || !sw->nvary) {
 		ks_cli_error("sweep needs --scenario and at least one --vary; try "
 			     "'sim sweep --help'");
@@ -282,7 +249,7 @@ int ks_cmd_sweep(int argc, char **argv)
 		struct ks_scenario sc;
 
 		ks_scenario_init(&sc);
-		if (ks_cli_load_scenario(sw.scenario, sw.sets, sw.nsets, &sc)) {
+		if (ks_cli_load_scenario(sw.scenario, sw.sets.v, sw.sets.n, &sc)) {
 			sweep_free(&sw);
 			return KS_EXIT_ERROR;
 		}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "traces/gen.h"
@@ -38,15 +39,12 @@ static const char trace_usage[] =
 
 /* Options shared by the subcommands. */
 struct trace_opts {
-	const char *pos[3];      /* positional arguments */
-	unsigned npos;           /* how many */
+	struct ks_strlist args;  /* positional arguments: the subcommand and its files */
 	const char *format;      /* --format, or NULL */
 	const char *scenario;    /* --scenario */
 	const char *output;      /* -o */
 	const char *seed;        /* --seed */
-	const char **sets;       /* --set values (owned array) */
-	unsigned nsets;          /* how many */
-	bool help;               /* --help seen */
+	struct ks_strlist sets;  /* --set values */
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -62,43 +60,25 @@ static int usage_error(const char *fmt, ...)
 	return KS_EXIT_ERROR;
 }
 
+static void usage(FILE *out)
+{
+	fputs(trace_usage, out);
+}
+
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char **val = NULL;
+	const struct ks_opt opts[] = {
+		KS_STR("format", 0, &o->format),
+		KS_STR("scenario", 0, &o->scenario),
+		KS_STR("output", 'o', &o->output),
+		KS_STR("seed", 0, &o->seed),
+		KS_LIST("set", 0, &o->sets),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "trace", .usage = usage, .opts = opts,
+				       .min_args = 1, .max_args = 3,
+				       .args = "a subcommand (convert, gen or info)" };
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			o->help = true;
-			continue;
-		}
-		if (strcmp(a, "--format") == 0)
-			val = &o->format;
-		else if (strcmp(a, "--scenario") == 0)
-			val = &o->scenario;
-		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-			val = &o->output;
-		else if (strcmp(a, "--seed") == 0)
-			val = &o->seed;
-		if (val || strcmp(a, "--set") == 0) {
-			if (i + 1 >= argc)
-				return usage_error("option '%s' needs a value", a);
-			i++;
-			if (val) {
-				*val = argv[i];
-			} else {
-				o->sets = ks_xrealloc(o->sets, (o->nsets + 2) * sizeof(*o->sets));
-				o->sets[o->nsets++] = argv[i];
-			}
-			continue;
-		}
-		if (a[0] == '-' && a[1])
-			return usage_error("unknown option '%s'", a);
-		if (o->npos == sizeof(o->pos) / sizeof(o->pos[0]))
-			return usage_error("unexpected argument '%s'", a);
-		o->pos[o->npos++] = a;
-	}
-	return 0;
+	return ks_cli_parse(&cl, argc, argv, &o->args);
 }
 
 /* The output format: --format, else OUT's extension. */
@@ -155,25 +135,25 @@ static int trace_convert(const struct trace_opts *o)
 	struct ks_err err;
 	int rc;
 
-	if (o->npos != 3)
+	if (o->args.n != 3)
 		return usage_error("%s", "convert needs IN and OUT");
-	if (o->scenario || o->output || o->seed || o->nsets)
+	if (o->scenario || o->output || o->seed || o->sets.n)
 		return usage_error("%s", "convert takes only --format");
-	if (out_format(o, o->pos[2], &fmt))
+	if (out_format(o, o->args.v[2], &fmt))
 		return KS_EXIT_ERROR;
-	src = ks_trace_open(o->pos[1], &err);
+	src = ks_trace_open(o->args.v[1], &err);
 	if (!src) {
 		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
-	rc = copy_trace(src, o->pos[2], fmt);
+	rc = copy_trace(src, o->args.v[2], fmt);
 	src->close(src);
 	return rc;
 }
 
 static int trace_gen(const struct trace_opts *o)
 {
-	const char **sets = ks_xcalloc(o->nsets + 2, sizeof(*sets));
+	const char **sets = ks_xcalloc(o->sets.n + 2, sizeof(*sets));
 	struct ks_trace_source *src;
 	enum ks_trace_format fmt;
 	struct ks_scenario sc;
@@ -182,14 +162,14 @@ static int trace_gen(const struct trace_opts *o)
 	unsigned nsets = 0;
 	int rc = KS_EXIT_ERROR;
 
-	if (o->npos != 1 || !o->scenario || !o->output) {
+	if (o->args.n != 1 || !o->scenario || !o->output) {
 		usage_error("%s", "gen needs --scenario NAME and -o OUT");
 		goto out_free;
 	}
 	if (out_format(o, o->output, &fmt))
 		goto out_free;
-	for (unsigned i = 0; i < o->nsets; i++)
-		sets[nsets++] = o->sets[i];
+	for (unsigned i = 0; i < o->sets.n; i++)
+		sets[nsets++] = o->sets.v[i];
 	if (o->seed) { /* as a --set, so seed-derived values (image seeds) follow it */
 		snprintf(seedset, sizeof(seedset), "seed=%s", o->seed);
 		sets[nsets++] = seedset;
@@ -254,11 +234,11 @@ static int trace_info(const struct trace_opts *o)
 	struct ks_err err;
 	int rc = KS_EXIT_ERROR;
 
-	if (o->npos != 2 || o->format || o->scenario || o->output || o->seed || o->nsets) {
+	if (o->args.n != 2 || o->format || o->scenario || o->output || o->seed || o->sets.n) {
 		free(rec);
 		return usage_error("%s", "info takes one FILE and no options");
 	}
-	if (ks_trace_detect(o->pos[1], &fmt, &err) || !(src = ks_trace_open(o->pos[1], &err))) {
+	if (ks_trace_detect(o->args.v[1], &fmt, &err) || !(src = ks_trace_open(o->args.v[1], &err))) {
 		ks_cli_error("%s", err.msg);
 		goto out_free;
 	}
@@ -280,7 +260,7 @@ static int trace_info(const struct trace_opts *o)
 		rc = KS_EXIT_ERROR;
 		goto out_free;
 	}
-	printf("file: %s\nformat: %s, version %d\nrecords: %" PRIu64 "\n", o->pos[1],
+	printf("file: %s\nformat: %s, version %d\nrecords: %" PRIu64 "\n", o->args.v[1],
 	       fmt == KS_TRACE_BINARY ? "binary" : "text", KS_TRACE_VERSION, total);
 	for (int op = KS_TR_CLASS; op < KS_TR_OP_MAX; op++)
 		printf("  %-12s %" PRIu64 "\n", ks_trace_op_name(op), count[op]);
@@ -305,24 +285,19 @@ int ks_cmd_trace(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (parse_opts(argc - 1, argv + 1, &o)) {
-		free(o.sets);
-		return KS_EXIT_ERROR;
-	}
-	if (o.help) {
-		fputs(trace_usage, stdout);
-		rc = KS_EXIT_OK;
-	} else if (o.npos == 0) {
-		rc = usage_error("%s", "missing subcommand (convert, gen or info)");
-	} else if (strcmp(o.pos[0], "convert") == 0) {
+	rc = parse_opts(argc, argv, &o);
+	if (rc >= 0)
+		goto out;
+	if (strcmp(o.args.v[0], "convert") == 0)
 		rc = trace_convert(&o);
-	} else if (strcmp(o.pos[0], "gen") == 0) {
+	else if (strcmp(o.args.v[0], "gen") == 0)
 		rc = trace_gen(&o);
-	} else if (strcmp(o.pos[0], "info") == 0) {
+	else if (strcmp(o.args.v[0], "info") == 0)
 		rc = trace_info(&o);
-	} else {
-		rc = usage_error("unknown subcommand '%s' (convert, gen or info)", o.pos[0]);
-	}
-	free(o.sets);
+	else
+		rc = usage_error("unknown subcommand '%s' (convert, gen or info)", o.args.v[0]);
+out:
+	ks_strlist_free(&o.args);
+	ks_strlist_free(&o.sets);
 	return rc;
 }

@@ -14,7 +14,6 @@
  * pages_scanned, pages_sharing and full_scans are compared too, and a batch whose work
  * differs is reported (and counted in "work diverged"). The cost model delays each
  * batch by its cost, as ksmd does; static workloads are unaffected by that. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/cost_hooks.h"
@@ -249,71 +249,45 @@ static void vt_usage(FILE *out)
 
 int ks_cmd_validate_timing(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "batches", no_argument, NULL, 'b' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
 	const char *arch = "x86_64";
 	double thr = 0.20;
-	bool verbose = false;
+	bool verbose = false, quiet = false;
+	const struct ks_opt opts[] = {
+		KS_STR("arch", 'a', &arch),
+		KS_DOUBLE("threshold", 't', &thr, 0),
+		KS_FLAG("batches", 'b', &verbose),
+		KS_FLAG("quiet", 'q', &quiet),
+		KS_OPT_END };
+	const struct ks_cmdline cl = { .cmd = "validate-timing", .usage = vt_usage,
+				       .opts = opts, .min_args = 1, .max_args = UINT32_MAX,
+				       .args = "at least one kernel trace directory" };
+	struct ks_strlist dirs;
 	struct vt_row *all = NULL;
 	size_t nall = 0;
 	struct vt_sum s;
-	int c, failed = 0;
-	char *end;
+	int failed = 0, rc = ks_cli_parse(&cl, argc, argv, &dirs);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:t:bqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': arch = optarg; break;
-		case 't':
-			thr = strtod(optarg, &end);
-			if (end == optarg || *end || !(thr >= 0)) {
-				ks_cli_error("--threshold: expected a ratio >= 0 (e.g. 0.2), got '%s'",
-					     optarg);
-				return KS_EXIT_ERROR;
-			}
-			break;
-		case 'b': verbose = true; break;
-		case 'q': ks_cli_quiet = 1; break;
-		case 'h':
-			vt_usage(stdout);
-			return KS_EXIT_OK;
-		case ':':
-			ks_cli_error("option '%s' needs a value; try 'sim validate-timing --help'",
-				     argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		default:
-			ks_cli_error("validate-timing: bad option '%s'; try 'sim validate-timing "
-				     "--help'", argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		}
-	}
-	if (optind >= argc) {
-		ks_cli_error("validate-timing needs at least one kernel trace directory; try "
-			     "'sim validate-timing --help'");
-		return KS_EXIT_ERROR;
-	}
-	for (int i = optind; i < argc; i++) {
+	if (rc >= 0)
+		return rc;
+	ks_cli_quiet = quiet;
+	for (unsigned i = 0; i < dirs.n; i++) {
 		struct ks_err err = { 0 };
 
-		if (validate_one(argv[i], arch, verbose, &all, &nall, &err)) {
+		if (validate_one(dirs.v[i], arch, verbose, &all, &nall, &err)) {
 			ks_cli_error("%s", err.msg);
 			failed = 1;
 		}
 	}
 	if (failed) {
 		free(all);
+		ks_strlist_free(&dirs);
 		return KS_EXIT_ERROR;
 	}
 	summarise(all, nall, &s);
 	free(all);
-	printf("all: %zu batches of %d traces: median ratio %.3f, median error %.1f%% "
-	       "(threshold %.0f%%): %s\n", s.n, argc - optind, s.med_ratio, 100 * s.med_err,
+	printf("all: %zu batches of %u traces: median ratio %.3f, median error %.1f%% "
+	       "(threshold %.0f%%): %s\n", s.n, dirs.n, s.med_ratio, 100 * s.med_err,
 	       100 * thr, s.n && s.med_err <= thr ? "PASS" : "FAIL");
+	ks_strlist_free(&dirs);
 	return s.n && s.med_err <= thr ? KS_EXIT_OK : KS_EXIT_CHECK_FAILED;
 }

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += %reldir%/libsim.a
 %canon_reldir%_libsim_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)
 %canon_reldir%_libsim_a_SOURCES = \
-	%reldir%/cli.h \
+	%reldir%/cli.h %reldir%/cli_opts.c %reldir%/cli_opts.h \
 	%reldir%/cmd_trace.c \
 	%reldir%/cmd_report.c \
 	%reldir%/cost_report.c %reldir%/cost_report.h \

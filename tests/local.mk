@@ -17,3 +17,4 @@ include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk
 include $(srcdir)/tests/zsmalloc.mk
 EXTRA_DIST += %reldir%/.may_include
+include $(srcdir)/tests/cli_opts.mk
