@@ -27,6 +27,7 @@ int ks_cmd_bench(int argc, char **argv);          /* sim bench: cmd_bench.c */
 int ks_cmd_validate_timing(int argc, char **argv);
 int ks_cmd_sweep(int argc, char **argv);          /* sim sweep: cmd_sweep.c */
 int ks_cmd_zsmalloc(int argc, char **argv);       /* sim zsmalloc: cmd_zsmalloc.c */
+int ks_cmd_db(int argc, char **argv);             /* sim db merge: cmd_db.c */
 
 /* Finds and loads a scenario with its --set overrides; prints the error and returns
  * KS_EXIT_ERROR on failure. */
@@ -34,11 +35,20 @@ struct ks_scenario;
 int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nsets,
 			 struct ks_scenario *sc);
 
+/* A run's place in a sweep (table sweep_runs). */
+struct ks_cli_sweep_point {
+	int64_t sweep_id;           /* sweeps.id in the run's database */
+	unsigned point;             /* point index */
+	const char *params;         /* its overrides, "key=value ..." */
+};
+
 /* Runs a loaded scenario into a results database (cmd_run.c); prints errors and, with
- * `progress`, the progress bar and the summary. Returns an enum ks_exit. */
+ * `progress`, the progress bar and the summary. in_sweep (may be NULL) links the run to
+ * a sweep point in the run's own transaction. Returns an enum ks_exit. */
 struct ks_summary;
 int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
-			struct ks_summary *sum, int64_t *run_id);
+			const struct ks_cli_sweep_point *in_sweep, struct ks_summary *sum,
+			int64_t *run_id);
 
 /* The wall clock, read only at the command line: ms since the epoch, and monotonic
  * seconds for durations. */

@@ -184,7 +184,8 @@ int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nse
  * writes the run in one transaction, then its cost tables. Prints errors; returns an
  * enum ks_exit (KS_EXIT_INTERRUPTED when SIGINT stopped it; the run is then kept). */
 int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
-			struct ks_summary *sum, int64_t *run_id)
+			const struct ks_cli_sweep_point *in_sweep, struct ks_summary *sum,
+			int64_t *run_id)
 {
 	struct ks_run_db *rdb = NULL;
 	struct ks_err err = { 0 };
@@ -201,7 +202,12 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	if (!rdb || ks_run_db_begin(rdb, &(struct ks_run_info){
 			.scenario_name = sc->name, .scenario_text = sc->text, .seed = sc->seed,
 			.sim_version = PACKAGE_VERSION, .arch = sc->arch,
-			.started_unix_ms = ks_cli_wall_ms() }, &err))
+			.started_unix_ms = ks_cli_wall_ms(), .ksm = &sc->ksm,
+			.duration_ns = sc->duration, .processes = ks_scenario_processes(sc),
+			.pages = ks_scenario_total_pages(sc),
+			.sweep_id = in_sweep ? in_sweep->sweep_id : 0,
+			.point = in_sweep ? in_sweep->point : 0,
+			.point_params = in_sweep ? in_sweep->params : NULL }, &err))
 		goto out_error;
 	obs[o.nobs++] = (struct ks_observer){ .self = &prog, .knob = on_knob };
 	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
@@ -245,21 +251,19 @@ static int dry_run(struct ks_scenario *sc)
 	struct ks_cost_model *cost = NULL;
 	struct ks_err err = { 0 };
 	char size[32], dur[32];
-	unsigned procs = 0;
 
 	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
 		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
 	ks_cost_model_free(cost);
-	for (unsigned g = 0; g < sc->ngroups; g++)
-		procs += sc->groups[g].count;
 	ks_report_fmt_bytes(size, sizeof(size),
 			    (int64_t)ks_scenario_total_pages(sc) * 4096);
 	ks_report_fmt_ns(dur, sizeof(dur), sc->duration);
 	printf("%s: valid (%s)\n  %u process group(s), %u process(es), %s of mergeable-region "
 	       "memory%s\n  arch %s, seed %" PRIu64 ", duration %s, pages_to_scan %u, "
-	       "sleep_millisecs %u\n", sc->name, sc->path ? sc->path : "?", sc->ngroups, procs,
+	       "sleep_millisecs %u\n", sc->name, sc->path ? sc->path : "?", sc->ngroups,
+	       (unsigned)ks_scenario_processes(sc),
 	       size, sc->trace_file ? ", plus a trace" : "", sc->arch, sc->seed, dur,
 	       sc->ksm.pages_to_scan, sc->ksm.sleep_millisecs);
 	return KS_EXIT_OK;
@@ -300,7 +304,7 @@ int ks_cmd_run(int argc, char **argv)
 		ks_strlist_free(&a.sets);
 		return rc;
 	}
-	rc = ks_cli_run_scenario(&sc, a.db, true, &sum, &run_id);
+	rc = ks_cli_run_scenario(&sc, a.db, true, NULL, &sum, &run_id);
 	if (rc == KS_EXIT_OK && a.report && ks_report_print(a.db, run_id, stdout, &err)) {
 		ks_cli_error("%s", err.msg);
 		rc = KS_EXIT_ERROR;

@@ -156,7 +156,7 @@ static int run_point(struct sweep *sw, unsigned p, struct point_stats *ps)
 			break;
 		}
 		sc.seed = (sw->have_seed ? sw->seed : sc.seed) + s;
-		rc = ks_cli_run_scenario(&sc, sw->db, false, &sum, &run_id);
+		rc = ks_cli_run_scenario(&sc, sw->db, false, NULL, &sum, &run_id);
 		if (rc == KS_EXIT_OK && !sw->sweep_id) {
 			char vary[1024];
 			size_t used = 0;

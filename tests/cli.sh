@@ -166,19 +166,40 @@ check "bad option exit" 2 $?
 "$SIM" --scenario "$data/tiny.yaml" --set ksm.max_page_sharing=1 --db "$tmp/r.db" 2>/dev/null
 check "out of range exit" 2 $?
 
-# SIGINT: the run is kept, marked interrupted, with what it sampled.
+# SIGINT: the run is kept, marked interrupted, with what it sampled. The database
+# exists (with its schema) once the run has begun; the run itself is written at its end.
 "$SIM" --scenario "$data/long.yaml" --db "$tmp/l.db" --quiet &
 pid=$!
 for _ in $(seq 1 50); do
 	sleep 0.2
-	[ -s "$tmp/l.db-journal" ] && break
+	[ -s "$tmp/l.db" ] && break
 done
 sleep 0.5
+# Meanwhile another process writes a run into the same database: it does not wait for
+# the long run (which holds no lock until it ends).
+"$SIM" --scenario "$data/tiny.yaml" --db "$tmp/l.db" --quiet
+check "second writer during a run" 0 $?
+kill -0 $pid 2>/dev/null && ok || bad "the long run ended before the second writer"
+check "second writer's run is in" "1|complete" "$(q "$tmp/l.db" 'select count(*), status from runs')"
 kill -INT $pid
 wait $pid
 check "interrupt exit" 130 $?
-check "interrupt status" interrupted "$(q "$tmp/l.db" 'select status from runs')"
-[ "$(q "$tmp/l.db" 'select count(*) from samples')" -gt 0 ] && ok || bad "interrupted run has no samples"
+check "interrupt status" interrupted "$(q "$tmp/l.db" "select status from runs where scenario = 'long'")"
+[ "$(q "$tmp/l.db" 'select count(*) from samples s join runs r on r.id = s.run_id where r.scenario = '"'long'")" -gt 0 ] && ok || bad "interrupted run has no samples"
+
+# A process killed mid-run leaves nothing of its run, and the file takes the next one.
+"$SIM" --scenario "$data/long.yaml" --db "$tmp/k9.db" --quiet &
+pid=$!
+for _ in $(seq 1 50); do
+	sleep 0.2
+	[ -s "$tmp/k9.db" ] && break
+done
+sleep 0.5
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "killed run leaves nothing" "0|0|ok" "$(q "$tmp/k9.db" 'select (select count(*) from runs), (select count(*) from samples), (select * from pragma_integrity_check)')"
+"$SIM" --scenario "$data/tiny.yaml" --db "$tmp/k9.db" --quiet
+check "after a kill: the next run" 1 "$(q "$tmp/k9.db" 'select count(*) from runs')"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -63,3 +63,12 @@ uint64_t ks_scenario_total_pages(const struct ks_scenario *sc)
 			total += sc->groups[g].regions[r].pages * sc->groups[g].count;
 	return total;
 }
+
+uint64_t ks_scenario_processes(const struct ks_scenario *sc)
+{
+	uint64_t n = 0;
+
+	for (unsigned g = 0; g < sc->ngroups; g++)
+		n += sc->groups[g].count;
+	return n;
+}

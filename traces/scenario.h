@@ -123,5 +123,7 @@ void ks_scenario_init(struct ks_scenario *sc);
 void ks_scenario_fini(struct ks_scenario *sc);
 /* Total pages of all processes of all groups (for progress and bench figures). */
 uint64_t ks_scenario_total_pages(const struct ks_scenario *sc);
+/* Processes of all groups (the trace file's not counted). */
+uint64_t ks_scenario_processes(const struct ks_scenario *sc);
 
 #endif

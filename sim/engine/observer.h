@@ -47,7 +47,10 @@ struct ks_summary {
 	uint64_t batches;
 	struct ks_ksm_stats final;
 	int64_t saved_bytes;        /* (pages_sharing + ksm_zero_pages) * 4096 */
-	ks_time t90;                /* simulated ns to reach 90% of the final saving */
+	ks_time t50;                /* simulated ns to reach 50% of the final saving */
+	ks_time t90;                /* ... and 90% (both KS_TIME_MAX: never, nothing saved) */
+	int64_t peak_saved_bytes;   /* largest saving after any batch */
+	ks_time peak_t;             /* when it was first reached */
 	uint64_t ksmd_cpu_ns;
 	double wall_seconds;        /* wall time of the run (ks_world_opts.clock; 0 without) */
 };

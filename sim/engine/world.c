@@ -571,23 +571,34 @@ static void progress_event(struct ks_sim *sim, void *subject, void *object)
 	ks_sim_schedule_after(sim, w->progress_step, progress_event, w, NULL);
 }
 
+/* The first time the saving reached `permille` of the final one (KS_TIME_MAX: never). */
+static ks_time time_to_saving(const struct world *w, int64_t final, int64_t permille)
+{
+	int64_t target = final * permille / 1000;
+
+	if (final <= 0)
+		return KS_TIME_MAX;
+	for (size_t i = 0; i < w->nhist; i++)
+		if (w->hist[i].saved >= target)
+			return w->hist[i].t;
+	return KS_TIME_MAX;
+}
+
 static void summarise(struct world *w, struct ks_summary *sum)
 {
-	int64_t target;
-
 	sum->sim_end = w->sim.now;
 	sum->batches = w->batches;
 	ks_ksm_stats(w->ksm, &sum->final);
 	sum->saved_bytes = saved_bytes(&sum->final);
 	sum->ksmd_cpu_ns = w->cpu_ns;
-	sum->t90 = KS_TIME_MAX;
-	target = sum->saved_bytes * 9 / 10;
-	if (sum->saved_bytes <= 0)
-		return;
-	for (size_t i = 0; i < w->nhist; i++) {
-		if (w->hist[i].saved >= target) {
-			sum->t90 = w->hist[i].t;
-			break;
+	sum->t50 = time_to_saving(w, sum->saved_bytes, 500);
+	sum->t90 = time_to_saving(w, sum->saved_bytes, 900);
+	sum->peak_saved_bytes = sum->saved_bytes;
+	sum->peak_t = sum->sim_end;
+	for (size_t i = w->nhist; i-- > 0;) {
+		if (w->hist[i].saved >= sum->peak_saved_bytes) {
+			sum->peak_saved_bytes = w->hist[i].saved;
+			sum->peak_t = w->hist[i].t;
 		}
 	}
 }

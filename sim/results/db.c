@@ -1,11 +1,13 @@
 /* db.c - the results database (schema.h): opening, the schema create/check, and the
  * SQLite helpers every writer here and every reader in reports/ share. */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -82,6 +84,88 @@ static int read_version(sqlite3 *db, const char *path, int64_t *v, struct ks_err
 	return rc ? rc : check_version(*v, path, err);
 }
 
+/* ALTER TABLE ADD COLUMN for every added column a table of an older file lacks. */
+static int add_columns(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	for (const struct ks_results_column *c = ks_results_added_columns; c->table; c++) {
+		sqlite3_stmt *st;
+		char sql[256];
+		int rc, step;
+
+		/* no such table yet: its CREATE has the column */
+		rc = ks_db_prep(db, path, "SELECT count(*) = 0 OR sum(name = ?2) > 0"
+				" FROM pragma_table_info(?1)", &st, err);
+		if (rc)
+			return rc;
+		sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+		step = sqlite3_step(st);
+		rc = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return ks_db_fail(db, path, err);
+		if (rc > 0)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column,
+			 c->decl);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return ks_db_fail(db, path, err);
+	}
+	return 0;
+}
+
+/* Creates every view of ks_results_views[], replacing one whose text differs. */
+static int create_views(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	for (const struct ks_results_view *v = ks_results_views; v->name; v++) {
+		sqlite3_stmt *st;
+		char drop[128];
+		int rc, same;
+
+		rc = ks_db_prep(db, path, "SELECT sql = ?2 FROM sqlite_master WHERE type = 'view'"
+				" AND name = ?1", &st, err);
+		if (rc)
+			return rc;
+		sqlite3_bind_text(st, 1, v->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v->sql, -1, SQLITE_STATIC);
+		same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (same)
+			continue;
+		snprintf(drop, sizeof(drop), "DROP VIEW IF EXISTS %s", v->name);
+		if (sqlite3_exec(db, drop, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, v->sql, NULL, NULL, NULL) != SQLITE_OK)
+			return ks_db_fail(db, path, err);
+	}
+	return 0;
+}
+
+/* Fills t_quantiles (df 1..KS_RESULTS_T_QUANTILES_MAX_DF) when it is not full. */
+static int fill_t_quantiles(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+	int rc = ks_db_query_int(db, path, "SELECT count(*) FROM t_quantiles", NULL, 0, &n, err);
+
+	if (rc || n == KS_RESULTS_T_QUANTILES_MAX_DF)
+		return rc;
+	rc = ks_db_prep(db, path, "INSERT OR REPLACE INTO t_quantiles(df, t975) VALUES(?1, ?2)",
+			&st, err);
+	if (rc)
+		return rc;
+	for (int df = 1; df <= KS_RESULTS_T_QUANTILES_MAX_DF; df++) {
+		sqlite3_bind_int(st, 1, df);
+		sqlite3_bind_double(st, 2, gsl_cdf_tdist_Pinv(0.975, df));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = ks_db_fail(db, path, err);
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
 {
 	char pragma[64];
@@ -102,19 +186,26 @@ int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return ks_db_fail(db, path, err);
-	for (size_t i = 0; ks_results_schema_sql[i]; i++)
+	rc = add_columns(db, path, err);
+	for (size_t i = 0; !rc && ks_results_schema_sql[i]; i++)
 		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
-			goto err_rollback;
+			rc = ks_db_fail(db, path, err);
+	if (!rc)
+		rc = create_views(db, path, err);
+	if (!rc)
+		rc = fill_t_quantiles(db, path, err);
+	if (rc)
+		goto out_rollback;
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
 		 KS_RESULTS_SCHEMA_VERSION);
-	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-		goto err_rollback;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto err_rollback;
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = ks_db_fail(db, path, err);
+		goto out_rollback;
+	}
 	return 0;
 
-err_rollback:
-	rc = ks_db_fail(db, path, err);
+out_rollback:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -165,7 +256,7 @@ int ks_results_open_read(const char *path, sqlite3 **db, struct ks_err *err)
 				*db ? sqlite3_errmsg(*db) : "out of memory");
 		goto err_close;
 	}
-	sqlite3_busy_timeout(*db, 5000);
+	sqlite3_busy_timeout(*db, KS_RESULTS_BUSY_MS);
 	rc = ks_results_schema_check(*db, path, err);
 	if (rc)
 		goto err_close;
@@ -198,7 +289,17 @@ int ks_results_open_write(const char *path, sqlite3 **db, struct ks_err *err)
 				"read-only", path);
 		goto err_close;
 	}
-	sqlite3_busy_timeout(*db, 5000);
+	/* Concurrent writers (sim sweep -j, several sim processes): write-ahead logging lets
+	 * readers and one writer work at once, and every writer waits for the lock rather
+	 * than fail. WAL is a property of the file, kept once set; NORMAL syncs at
+	 * checkpoints only, which in WAL mode can lose the last transactions on power loss
+	 * but never leaves half of one. */
+	sqlite3_busy_timeout(*db, KS_RESULTS_BUSY_MS);
+	if (sqlite3_exec(*db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(*db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = ks_db_fail(*db, path, err);
+		goto err_close;
+	}
 	rc = ks_results_schema_create(*db, path, err);
 	if (rc)
 		goto err_close;

@@ -12,8 +12,14 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-/* Creates every table of ks_results_schema_sql[] that is missing and sets
- * user_version. KS_ESQL "PATH: results schema version N, this sim writes version M",
+/* How long a writer waits for another one's transaction before giving up, ms. Writers
+ * hold the lock for one short transaction per run, so only a stuck process makes anyone
+ * wait this long. */
+enum { KS_RESULTS_BUSY_MS = 10 * 60 * 1000 };
+
+/* Creates every table of ks_results_schema_sql[] that is missing, adds the columns of
+ * ks_results_added_columns[] an older file lacks, (re)creates the views, fills
+ * t_quantiles and sets user_version, in one transaction. KS_ESQL "PATH: results schema version N, this sim writes version M",
  * "PATH: not a ksmsim results database (...)" or "PATH: sqlite error: ...". */
 int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err);
 /* Checks a database for reading: user_version and required tables. KS_ESQL with the
@@ -25,7 +31,8 @@ int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err 
  * KS_EIO, or KS_ESQL as above. */
 int ks_results_open_read(const char *path, struct sqlite3 **db, struct ks_err *err);
 
-/* Opens (creating if needed) a results database for writing and creates its schema.
+/* Opens (creating if needed) a results database for writing, in WAL mode with a busy
+ * timeout of KS_RESULTS_BUSY_MS, and creates its schema.
  * *db is NULL on failure: KS_EIO "PATH: cannot open results database: ..." (missing
  * directory, read-only file, a directory), or KS_ESQL as above. */
 int ks_results_open_write(const char *path, struct sqlite3 **db, struct ks_err *err);

@@ -1,6 +1,6 @@
 # sim/results: layer 5, the results database (SQLite): the schema and every writer.
 noinst_LIBRARIES += %reldir%/libresults.a
-%canon_reldir%_libresults_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+%canon_reldir%_libresults_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
 %canon_reldir%_libresults_a_SOURCES = \
 	%reldir%/schema.h %reldir%/db.c %reldir%/db.h \
 	%reldir%/run_db.c %reldir%/run_db.h \

@@ -1,17 +1,20 @@
 /* results_schema.h - the SQLite results database: table and column names, CREATE
- * statements and the schema version kept in PRAGMA user_version. Shared by the writer
- * (sim/results/sink_sqlite.c) and the readers (reports/). docs/results-schema.md documents
- * every column with its unit. Pure data: libc only, no sqlite3.h here.
+ * statements and the schema version kept in PRAGMA user_version. Shared by the writers
+ * (sim/results/) and the readers (reports/). docs/results-schema.md documents every
+ * column with its unit. Pure data: libc only, no sqlite3.h here.
  *
  * Adding a table (regress_*, bench, cost_*, ...):
  *   1. define KS_RESULTS_SQL_<NAME> below as one or more `CREATE TABLE IF NOT EXISTS`
  *      / `CREATE INDEX IF NOT EXISTS` statements (each ending in ';');
  *   2. append it to ks_results_schema_sql[] (before the NULL);
  *   3. document it in docs/results-schema.md.
- * ks_results_schema_create() (db.h) runs every entry on each open for
- * writing, so older files gain the new table; a new table is additive and does not
- * bump the version. Changing or removing an existing column DOES bump
- * KS_RESULTS_SCHEMA_VERSION (older files are then refused with a clear message). */
+ * Adding a column to an existing table: write it into the table's CREATE and list it in
+ * ks_results_added_columns[]; older files gain it (ALTER TABLE ADD COLUMN, NULL in their
+ * old rows). A view is a `CREATE VIEW name AS ...` in ks_results_views[]; a file whose
+ * view text differs gets the new one. ks_results_schema_create() (db.h) does all of this
+ * on each open for writing; none of it bumps the version. Changing the meaning of a
+ * column, or removing one, DOES bump KS_RESULTS_SCHEMA_VERSION (older files are then
+ * refused with a clear message). */
 #ifndef KS_RESULTS_SCHEMA_H
 #define KS_RESULTS_SCHEMA_H
 
@@ -42,7 +45,16 @@ enum { KS_RESULTS_SCHEMA_VERSION = 1 };
  *   t90_ns            INTEGER  ns       simulated time to 90% of the final saving (NULL:
  *                                       unknown)
  *   ksmd_cpu_ns       INTEGER  ns       simulated ksmd CPU time over the run
- *   wall_seconds      REAL     s        wall-clock duration of the run */
+ *   wall_seconds      REAL     s        wall-clock duration of the run
+ *   uid               TEXT     -        random 128-bit id (hex): the run's identity across
+ *                                       merged databases (sim db merge)
+ *   host              TEXT     -        host name of the machine that ran it
+ *   t50_ns            INTEGER  ns       simulated time to 50% of the final saving (NULL:
+ *                                       never, e.g. nothing saved)
+ *   peak_saved_bytes  INTEGER  bytes    largest saving after any ksmd batch
+ *   peak_t_ns         INTEGER  ns       simulated time it was first reached
+ * The last five are added columns (ks_results_added_columns[]): NULL in runs written
+ * before them. */
 #define KS_RESULTS_SQL_RUNS \
 	"CREATE TABLE IF NOT EXISTS runs(" \
 	" id INTEGER PRIMARY KEY," \
@@ -59,7 +71,12 @@ enum { KS_RESULTS_SCHEMA_VERSION = 1 };
 	" saved_bytes INTEGER," \
 	" t90_ns INTEGER," \
 	" ksmd_cpu_ns INTEGER," \
-	" wall_seconds REAL);"
+	" wall_seconds REAL," \
+	" uid TEXT," \
+	" host TEXT," \
+	" t50_ns INTEGER," \
+	" peak_saved_bytes INTEGER," \
+	" peak_t_ns INTEGER);"
 
 /* samples: /sys/kernel/mm/ksm counters at each metrics sample of a run (kernel names
  * and units: pages, except general_profit in bytes). t_ns: simulated ns; batch: ksmd
@@ -195,17 +212,74 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
  * the sets of pages that merged in the batch) or "merges.pidN" (successful
  * merge tracepoints of process N in that batch); a missing side is NULL. */
 
-/* sweeps: one row per `sim sweep` (scenario, the varied keys separated by spaces, seeds
- * per point, wall-clock start in ms); sweep_runs: which run is which point (point index,
- * its overrides "key=value ...", seed). */
+/* sweeps: one row per sweep (sim sweep; the shards of one distributed sweep are one row
+ * once merged).
+ *   COLUMN            TYPE     UNIT  MEANING
+ *   id                INTEGER  -     rowid
+ *   scenario          TEXT     -     scenario name
+ *   vary              TEXT     -     the varied keys, separated by spaces
+ *   seeds             INTEGER  runs  seeds per point
+ *   started_unix_ms   INTEGER  ms    wall clock when it started
+ *   uid               TEXT     -     its identity: a hash of the sweep's definition, plus a
+ *                                    unique suffix for a whole sweep run at once (the
+ *                                    shards of one plan share it; sim db merge joins them)
+ *   points            INTEGER  -     points in the plan
+ *   base_seed         INTEGER  -     seed of the first run of each point (then +1, ...)
+ *   sets              TEXT     -     the fixed --set overrides, separated by spaces
+ * sweep_runs: which run is which point (point index, its overrides "key=value ...",
+ * seed); written in the run's own transaction.
+ * sweep_points: the plan, one row per point and varied key: k is the key's position on
+ * the command line (0 first), value its value with NUMERIC affinity (100 is an
+ * integer, 0.5 a real, 1GiB or xxhash64 text). */
 #define KS_RESULTS_SQL_SWEEP \
 	"CREATE TABLE IF NOT EXISTS sweeps(" \
 	" id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, vary TEXT NOT NULL," \
-	" seeds INTEGER NOT NULL, started_unix_ms INTEGER);" \
+	" seeds INTEGER NOT NULL, started_unix_ms INTEGER, uid TEXT, points INTEGER," \
+	" base_seed INTEGER, sets TEXT);" \
 	"CREATE TABLE IF NOT EXISTS sweep_runs(" \
 	" sweep_id INTEGER NOT NULL REFERENCES sweeps(id)," \
 	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
-	" point INTEGER NOT NULL, params TEXT NOT NULL, seed INTEGER NOT NULL);"
+	" point INTEGER NOT NULL, params TEXT NOT NULL, seed INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS sweep_runs_point ON sweep_runs(sweep_id, point);" \
+	"CREATE INDEX IF NOT EXISTS sweep_runs_run ON sweep_runs(run_id);" \
+	"CREATE TABLE IF NOT EXISTS sweep_points(" \
+	" sweep_id INTEGER NOT NULL REFERENCES sweeps(id)," \
+	" point INTEGER NOT NULL, k INTEGER NOT NULL, key TEXT NOT NULL, value NUMERIC," \
+	" PRIMARY KEY(sweep_id, point, k));"
+
+/* run_params: the resolved settings of a run, one typed column each (docs/scenario.md
+ * names them): the KSM knobs as the run started (ksm_changes may change them later),
+ * seed, arch, simulated duration (ns), processes and their pages. Enums are text:
+ * advisor_mode none|scan-time, checksum as in ksm.checksum, cmp_order v6.11|pre-v6.11,
+ * algorithm linux-6.18|2009. Booleans are 0/1. */
+#define KS_RESULTS_SQL_RUN_PARAMS \
+	"CREATE TABLE IF NOT EXISTS run_params(" \
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id)," \
+	" seed INTEGER, arch TEXT, duration_ns INTEGER, processes INTEGER, pages INTEGER," \
+	" run INTEGER, pages_to_scan INTEGER, sleep_millisecs INTEGER," \
+	" max_page_sharing INTEGER, use_zero_pages INTEGER, merge_across_nodes INTEGER," \
+	" smart_scan INTEGER, stable_node_chains_prune_millisecs INTEGER," \
+	" advisor_mode TEXT, advisor_max_cpu INTEGER, advisor_min_pages_to_scan INTEGER," \
+	" advisor_max_pages_to_scan INTEGER, advisor_target_scan_time INTEGER," \
+	" checksum TEXT, hz INTEGER, cmp_order TEXT, stable_before_checksum INTEGER," \
+	" zero_page_after_stable INTEGER, zero_page_colours INTEGER, algorithm TEXT);"
+
+/* run_sources: provenance of merged runs (sim db merge): the database file a run came
+ * from, its id there, and when it was merged (ms since the epoch). A run merged twice
+ * keeps its first origin. */
+#define KS_RESULTS_SQL_RUN_SOURCES \
+	"CREATE TABLE IF NOT EXISTS run_sources(" \
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id)," \
+	" source_db TEXT NOT NULL, source_run_id INTEGER NOT NULL," \
+	" merged_unix_ms INTEGER);"
+
+/* t_quantiles: the 0.975 quantile of Student's t distribution for df = 1..1000
+ * (gsl_cdf_tdist_Pinv), written on creation so that v_sweep's 95% confidence intervals
+ * work in any SQLite client; v_sweep uses df 1000 beyond it (t 1.9623 against the
+ * normal 1.9600). */
+enum { KS_RESULTS_T_QUANTILES_MAX_DF = 1000 };
+#define KS_RESULTS_SQL_T_QUANTILES \
+	"CREATE TABLE IF NOT EXISTS t_quantiles(df INTEGER PRIMARY KEY, t975 REAL NOT NULL);"
 
 /* bench: `make bench` / `sim bench` figures, one row per scenario run (see
  * sim/results/bench.h for each column's meaning and unit). */
@@ -237,7 +311,106 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_REGRESS,
 	KS_RESULTS_SQL_SWEEP,
 	KS_RESULTS_SQL_BENCH,
+	KS_RESULTS_SQL_RUN_PARAMS,
+	KS_RESULTS_SQL_RUN_SOURCES,
+	KS_RESULTS_SQL_T_QUANTILES,
+	"CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs(uid);",
 	NULL
+};
+
+/* Columns added to existing tables after their first release: a file without one gains
+ * it (NULL in its old rows). Each is also in its table's CREATE above. */
+struct ks_results_column {
+	const char *table, *column, *decl;
+};
+static const struct ks_results_column ks_results_added_columns[] = {
+	{ "runs", "uid", "TEXT" },
+	{ "runs", "host", "TEXT" },
+	{ "runs", "t50_ns", "INTEGER" },
+	{ "runs", "peak_saved_bytes", "INTEGER" },
+	{ "runs", "peak_t_ns", "INTEGER" },
+	{ "sweeps", "uid", "TEXT" },
+	{ "sweeps", "points", "INTEGER" },
+	{ "sweeps", "base_seed", "INTEGER" },
+	{ "sweeps", "sets", "TEXT" },
+	{ NULL, NULL, NULL }
+};
+
+/* Views, for any SQLite client (docs/results-schema.md has every column and unit).
+ * v_metrics: the metrics of v_run_summary that v_sweep aggregates, with unit and meaning.
+ * v_run_summary: one row per run; NULL where a figure does not exist (never reached, a
+ * run written before the column).
+ * v_sweep_metrics: one row per complete sweep run and metric.
+ * v_sweep: per sweep, point and metric over the point's complete runs: runs, n (runs
+ * where the metric exists), mean, sample sd, the 95% confidence interval of the mean
+ * from Student's t (t_quantiles), min, max; x_key/x and series_key/series are the
+ * first and second varied keys and their values (NULL if the sweep has fewer). */
+#define KS_RESULTS_SQL_V_METRICS \
+	"CREATE VIEW v_metrics(metric, unit, description) AS VALUES" \
+	" ('saved_mib', 'MiB', 'memory saved at the end: (pages_sharing + ksm_zero_pages) x 4 KiB')," \
+	" ('peak_saved_mib', 'MiB', 'largest saving after any ksmd batch')," \
+	" ('t50_s', 's', 'simulated time to 50% of the final saving (NULL: never)')," \
+	" ('t90_s', 's', 'simulated time to 90% of the final saving (NULL: never)')," \
+	" ('ksmd_cpu_pct', '%', 'ksmd CPU time over simulated time')," \
+	" ('full_scans', 'scans', 'full scans completed by the end')"
+
+#define KS_RESULTS_SQL_V_RUN_SUMMARY \
+	"CREATE VIEW v_run_summary AS SELECT r.id AS run_id, r.scenario, r.seed, r.status," \
+	" r.arch, r.sim_end_ns / 1e9 AS sim_s, r.batches," \
+	" r.saved_bytes / 1048576.0 AS saved_mib," \
+	" r.peak_saved_bytes / 1048576.0 AS peak_saved_mib, r.peak_t_ns / 1e9 AS peak_s," \
+	" r.t50_ns / 1e9 AS t50_s, r.t90_ns / 1e9 AS t90_s," \
+	" r.ksmd_cpu_ns / 1e9 AS ksmd_cpu_s," \
+	" 100.0 * r.ksmd_cpu_ns / nullif(r.sim_end_ns, 0) AS ksmd_cpu_pct," \
+	" (SELECT s.full_scans FROM samples s WHERE s.run_id = r.id" \
+	"  ORDER BY s.t_ns DESC, s.rowid DESC LIMIT 1) AS full_scans," \
+	" (SELECT s.general_profit / 1048576.0 FROM samples s WHERE s.run_id = r.id" \
+	"  ORDER BY s.t_ns DESC, s.rowid DESC LIMIT 1) AS general_profit_mib," \
+	" r.wall_seconds FROM runs r"
+
+#define KS_RESULTS_SQL_V_SWEEP_METRICS \
+	"CREATE VIEW v_sweep_metrics AS SELECT w.sweep_id, w.point, w.run_id, w.seed," \
+	" m.metric, CASE m.metric WHEN 'saved_mib' THEN s.saved_mib" \
+	" WHEN 'peak_saved_mib' THEN s.peak_saved_mib WHEN 't50_s' THEN s.t50_s" \
+	" WHEN 't90_s' THEN s.t90_s WHEN 'ksmd_cpu_pct' THEN s.ksmd_cpu_pct" \
+	" WHEN 'full_scans' THEN s.full_scans END AS value" \
+	" FROM sweep_runs w JOIN v_run_summary s ON s.run_id = w.run_id" \
+	" CROSS JOIN v_metrics m WHERE s.status = 'complete'"
+
+#define KS_RESULTS_SQL_V_SWEEP \
+	"CREATE VIEW v_sweep AS WITH m AS (SELECT * FROM v_sweep_metrics)," \
+	" a AS (SELECT sweep_id, point, metric, count(*) AS runs, count(value) AS n," \
+	"  avg(value) AS mean, min(value) AS min, max(value) AS max FROM m" \
+	"  GROUP BY sweep_id, point, metric)," \
+	" d AS (SELECT a.*, CASE WHEN a.n > 1 THEN" \
+	"  sqrt(sum((m.value - a.mean) * (m.value - a.mean)) / (a.n - 1)) END AS sd" \
+	"  FROM a LEFT JOIN m ON m.sweep_id = a.sweep_id AND m.point = a.point" \
+	"  AND m.metric = a.metric AND m.value IS NOT NULL" \
+	"  GROUP BY a.sweep_id, a.point, a.metric)," \
+	" c AS (SELECT d.*, d.sd / sqrt(d.n) * q.t975 AS ci95 FROM d" \
+	"  LEFT JOIN t_quantiles q ON q.df = min(d.n - 1, 1000))" \
+	" SELECT c.sweep_id, c.point," \
+	" (SELECT params FROM sweep_runs r WHERE r.sweep_id = c.sweep_id" \
+	"  AND r.point = c.point LIMIT 1) AS params," \
+	" x.key AS x_key, x.value AS x, y.key AS series_key, y.value AS series," \
+	" c.metric, v.unit, c.runs, c.n, c.mean, c.sd, c.ci95," \
+	" c.mean - c.ci95 AS ci95_lo, c.mean + c.ci95 AS ci95_hi, c.min, c.max" \
+	" FROM c JOIN v_metrics v ON v.metric = c.metric" \
+	" LEFT JOIN sweep_points x ON x.sweep_id = c.sweep_id AND x.point = c.point" \
+	"  AND x.k = 0" \
+	" LEFT JOIN sweep_points y ON y.sweep_id = c.sweep_id AND y.point = c.point" \
+	"  AND y.k = 1"
+
+/* Every view as {name, CREATE VIEW statement}, dependencies first; NULL-terminated. */
+struct ks_results_view {
+	const char *name, *sql;
+};
+static const struct ks_results_view ks_results_views[] = {
+	{ "v_metrics", KS_RESULTS_SQL_V_METRICS },
+	{ "v_run_summary", KS_RESULTS_SQL_V_RUN_SUMMARY },
+	{ "v_sweep_metrics", KS_RESULTS_SQL_V_SWEEP_METRICS },
+	{ "v_sweep", KS_RESULTS_SQL_V_SWEEP },
+	{ NULL, NULL }
 };
 
 /* Tables every results database must have (checked by readers); NULL-terminated. */
