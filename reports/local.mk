@@ -1,5 +1,6 @@
 # reports: layer 6, reads results databases (SQLite only).
 noinst_LIBRARIES += %reldir%/libreports.a
 %canon_reldir%_libreports_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-%canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h
+%canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h \
+	%reldir%/report_int.h %reldir%/sweep_report.c
 EXTRA_DIST += %reldir%/.may_include

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "report.h"
+#include "report_int.h"
 #include "models/base/status.h"
 #include "sim/results/db.h"
 #include "sim/results/schema.h"
@@ -40,8 +41,7 @@ struct report_run {
 	uint64_t ksmd_cpu_ns;  /* simulated ksmd CPU ns */
 };
 
-/* Turns KS_REPORT_LAST_RUN into the highest id and checks that the run exists. */
-static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t *id,
+int ks_report_resolve_run(sqlite3 *db, const char *path, int64_t run_id, int64_t *id,
 			  struct ks_err *err)
 {
 	int64_t n;
@@ -67,7 +67,7 @@ static int report_resolve(sqlite3 *db, const char *path, int64_t run_id, int64_t
 	return 0;
 }
 
-static int out_check(FILE *out, const char *path, struct ks_err *err)
+int ks_report_out_check(FILE *out, const char *path, struct ks_err *err)
 {
 	if (fflush(out) != 0 || ferror(out))
 		return ks_err_set(err, KS_EIO, "%s: cannot write report: %s", path,
@@ -113,7 +113,7 @@ void ks_report_fmt_ns(char *buf, size_t n, uint64_t ns)
 			 ns / (3600 * s), ns / (60 * s) % 60, ns / s % 60);
 }
 
-static void fmt_unix_ms(char *buf, size_t n, int64_t ms)
+void ks_report_fmt_unix_ms(char *buf, size_t n, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -122,7 +122,7 @@ static void fmt_unix_ms(char *buf, size_t n, int64_t ms)
 		snprintf(buf, n, "%" PRId64 " ms", ms);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i, const char *dflt)
+const char *ks_report_col_text(sqlite3_stmt *st, int i, const char *dflt)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
@@ -156,8 +156,8 @@ static int print_header(sqlite3 *db, const char *path, FILE *out, struct report_
 	run->ksmd_cpu_ns = (uint64_t)ks_db_col_i64(st, 9);
 
 	fprintf(out, "run %" PRId64 ": scenario %s, seed %" PRIu64 ", arch %s, status %s\n",
-		run->id, col_text(st, 0, "?"), (uint64_t)ks_db_col_i64(st, 1),
-		col_text(st, 2, "?"), col_text(st, 3, "?"));
+		run->id, ks_report_col_text(st, 0, "?"), (uint64_t)ks_db_col_i64(st, 1),
+		ks_report_col_text(st, 2, "?"), ks_report_col_text(st, 3, "?"));
 	ks_report_fmt_ns(t, sizeof(t), run->sim_end_ns);
 	fprintf(out, "%-*s%s (%" PRIu64 " batches)\n", LABEL_WIDTH, "simulated time:", t,
 		run->batches);
@@ -167,9 +167,9 @@ static int print_header(sqlite3 *db, const char *path, FILE *out, struct report_
 		snprintf(wall, sizeof(wall), "unknown");
 	fprintf(out, "%-*s%s\n", LABEL_WIDTH, "wall time:", wall);
 	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-		fmt_unix_ms(t, sizeof(t), ks_db_col_i64(st, 10));
+		ks_report_fmt_unix_ms(t, sizeof(t), ks_db_col_i64(st, 10));
 		fprintf(out, "%-*s%s (sim %s)\n", LABEL_WIDTH, "started:", t,
-			col_text(st, 11, "?"));
+			ks_report_col_text(st, 11, "?"));
 	}
 out_finalize:
 	sqlite3_finalize(st);
@@ -350,7 +350,7 @@ static int print_processes(sqlite3 *db, const char *path, FILE *out,
 				"ksm_process_profit", "ksm_merge_any", "ksm_mergeable");
 		fprintf(out, "  %7" PRId64 " %-12s %14" PRId64 " %14" PRId64 " %17" PRId64
 			" %18" PRId64 " %13d %13d\n",
-			ks_db_col_i64(st, 0), col_text(st, 1, "?"),
+			ks_db_col_i64(st, 0), ks_report_col_text(st, 1, "?"),
 			ks_db_col_i64(st, 3), ks_db_col_i64(st, 4),
 			ks_db_col_i64(st, 5), ks_db_col_i64(st, 6),
 			sqlite3_column_int(st, 7), sqlite3_column_int(st, 8));
@@ -435,7 +435,7 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 			fprintf(out, "\nksmd CPU by component:\n  %-10s %16s %7s\n", "component",
 				"time", "share");
 		ks_report_fmt_ns(t, sizeof(t), (uint64_t)ks_db_col_i64(st, 1));
-		fprintf(out, "  %-10s %16s %6.1f%%\n", col_text(st, 0, "?"), t,
+		fprintf(out, "  %-10s %16s %6.1f%%\n", ks_report_col_text(st, 0, "?"), t,
 			100.0 * sqlite3_column_double(st, 2));
 	}
 	sqlite3_finalize(st);
@@ -486,7 +486,7 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 	rc = ks_results_open_read(db_path, &db, err);
 	if (rc)
 		return rc;
-	rc = report_resolve(db, db_path, run_id, &run.id, err);
+	rc = ks_report_resolve_run(db, db_path, run_id, &run.id, err);
 	if (!rc)
 		rc = print_header(db, db_path, out, &run, err);
 	if (!rc)
@@ -498,9 +498,60 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 	if (!rc)
 		rc = print_costs(db, db_path, out, &run, err);
 	if (!rc)
-		rc = out_check(out, db_path, err);
+		rc = ks_report_out_check(out, db_path, err);
 	sqlite3_close(db);
 	return rc;
+}
+
+/* One CSV field: text quoted when it holds a comma, a quote or a line break. */
+static void csv_field(sqlite3_stmt *st, int i, FILE *out)
+{
+	const char *t;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL:
+		break;
+	case SQLITE_INTEGER:
+		fprintf(out, "%" PRId64, ks_db_col_i64(st, i));
+		break;
+	case SQLITE_FLOAT:
+		fprintf(out, "%.15g", sqlite3_column_double(st, i));
+		break;
+	default:
+		t = (const char *)sqlite3_column_text(st, i);
+		if (!t || !t[strcspn(t, ",\"\r\n")]) {
+			fputs(t ? t : "", out);
+			break;
+		}
+		fputc('"', out);
+		for (; *t; t++) {
+			if (*t == '"')
+				fputc('"', out);
+			fputc(*t, out);
+		}
+		fputc('"', out);
+	}
+}
+
+int ks_report_csv_rows(sqlite3 *db, const char *path, sqlite3_stmt *st, FILE *out,
+		       struct ks_err *err)
+{
+	int step, n = sqlite3_column_count(st);
+
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : "", sqlite3_column_name(st, i));
+	fputc('\n', out);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', out);
+			csv_field(st, i, out);
+		}
+		fputc('\n', out);
+	}
+	if (step != SQLITE_DONE)
+		return ks_db_fail(db, path, err);
+	return ks_report_out_check(out, path, err);
 }
 
 int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
@@ -508,36 +559,19 @@ int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err 
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
 	int64_t id;
-	int rc, step;
+	int rc;
 
 	rc = ks_results_open_read(db_path, &db, err);
 	if (rc)
 		return rc;
-	rc = report_resolve(db, db_path, run_id, &id, err);
-	if (rc)
-		goto out_close;
-	rc = ks_db_prep(db, db_path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
-		  " WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
-	if (rc)
-		goto out_close;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	rc = ks_report_resolve_run(db, db_path, run_id, &id, err);
+	if (!rc)
+		rc = ks_db_prep(db, db_path, "SELECT " KS_RESULTS_SAMPLES_COLUMNS " FROM samples"
+				" WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
+	if (!rc && sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		rc = ks_db_fail(db, db_path, err);
-		goto out_close;
-	}
-	for (int i = 0; i < sqlite3_column_count(st); i++)
-		fprintf(out, "%s%s", i ? "," : "", sqlite3_column_name(st, i));
-	fputc('\n', out);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			fprintf(out, "%s%" PRId64, i ? "," : "", ks_db_col_i64(st, i));
-		fputc('\n', out);
-	}
-	if (step != SQLITE_DONE) {
-		rc = ks_db_fail(db, db_path, err);
-		goto out_close;
-	}
-	rc = out_check(out, db_path, err);
-out_close:
+	if (!rc)
+		rc = ks_report_csv_rows(db, db_path, st, out, err);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
@@ -561,7 +595,7 @@ int ks_report_list(const char *db_path, FILE *out, struct ks_err *err)
 		"status", "started", "saved");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			fmt_unix_ms(started, sizeof(started), ks_db_col_i64(st, 4));
+			ks_report_fmt_unix_ms(started, sizeof(started), ks_db_col_i64(st, 4));
 		else
 			snprintf(started, sizeof(started), "?");
 		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
@@ -569,15 +603,15 @@ int ks_report_list(const char *db_path, FILE *out, struct ks_err *err)
 		else
 			snprintf(saved, sizeof(saved), "?");
 		fprintf(out, "%6" PRId64 "  %-20s %20" PRIu64 "  %-11s  %-23s  %s\n",
-			ks_db_col_i64(st, 0), col_text(st, 1, "?"),
-			(uint64_t)ks_db_col_i64(st, 2), col_text(st, 3, "?"), started,
+			ks_db_col_i64(st, 0), ks_report_col_text(st, 1, "?"),
+			(uint64_t)ks_db_col_i64(st, 2), ks_report_col_text(st, 3, "?"), started,
 			saved);
 	}
 	if (step != SQLITE_DONE) {
 		rc = ks_db_fail(db, db_path, err);
 		goto out_close;
 	}
-	rc = out_check(out, db_path, err);
+	rc = ks_report_out_check(out, db_path, err);
 out_close:
 	sqlite3_finalize(st);
 	sqlite3_close(db);

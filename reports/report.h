@@ -21,6 +21,12 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err);
 /* One line per run: id, scenario, seed, status, started (UTC), saved. */
 int ks_report_list(const char *db_path, FILE *out, struct ks_err *err);
+/* A sweep (sweep_id KS_REPORT_LAST_RUN: the last one) as a table: per point, mean and
+ * 95% confidence interval of the memory saved, t50, t90, ksmd CPU % and full scans.
+ * KS_ENOENT "PATH: no sweeps" / "PATH: no sweep N" besides the errors above. */
+int ks_report_sweep(const char *db_path, int64_t sweep_id, FILE *out, struct ks_err *err);
+/* The sweep's rows of the v_sweep view as CSV. */
+int ks_report_sweep_csv(const char *db_path, int64_t sweep_id, FILE *out, struct ks_err *err);
 
 /* Prints a histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|": bucket i is
  * [lo[i], hi[i]) with count[i]; empty buckets before the first and after the last

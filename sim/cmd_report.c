@@ -14,9 +14,11 @@
 
 static const char report_usage[] =
 	"usage: sim report DB [--run ID|last] [--format text|csv]\n"
+	"       sim report DB --sweep ID|last [--format text|csv]\n"
 	"       sim report DB --list\n"
 	"Prints the report of one run of the results database DB (default: the last run),\n"
-	"its samples as CSV (--format csv), or one line per run (--list).\n";
+	"its samples as CSV (--format csv), a sweep (per point: mean and 95% confidence\n"
+	"interval; as CSV the rows of the view v_sweep), or one line per run (--list).\n";
 
 static int parse_run_id(const char *s, int64_t *id)
 {
@@ -48,13 +50,14 @@ static void usage(FILE *out)
 
 int ks_cmd_report(int argc, char **argv)
 {
-	const char *db, *run = NULL, *format = "text";
-	int64_t run_id = KS_REPORT_LAST_RUN;
+	const char *db, *run = NULL, *sweep = NULL, *format = "text";
+	int64_t run_id = KS_REPORT_LAST_RUN, sweep_id = KS_REPORT_LAST_RUN;
 	bool list = false;
 	struct ks_err err = { 0 };
 	const struct ks_opt opts[] = {
 		KS_FLAG("list", 0, &list),
 		KS_STR("run", 0, &run),
+		KS_STR("sweep", 0, &sweep),
 		KS_STR("format", 0, &format),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "report", .usage = usage, .opts = opts,
@@ -69,6 +72,12 @@ int ks_cmd_report(int argc, char **argv)
 	ks_strlist_free(&args);
 	if (run && parse_run_id(run, &run_id))
 		return usage_error("--run needs a run id (>= 1) or 'last', not", run);
+	if (sweep && parse_run_id(sweep, &sweep_id))
+		return usage_error("--sweep needs a sweep id (>= 1) or 'last', not", sweep);
+	if (sweep && (run || list)) {
+		ks_cli_error("report: --sweep takes no --run or --list; try 'sim report --help'");
+		return KS_EXIT_ERROR;
+	}
 	if (strcmp(format, "text") && strcmp(format, "csv"))
 		return usage_error("--format is text or csv, not", format);
 	if (list && (run || strcmp(format, "text"))) {
@@ -78,6 +87,9 @@ int ks_cmd_report(int argc, char **argv)
 
 	if (list)
 		rc = ks_report_list(db, stdout, &err);
+	else if (sweep)
+		rc = strcmp(format, "csv") ? ks_report_sweep(db, sweep_id, stdout, &err) :
+			ks_report_sweep_csv(db, sweep_id, stdout, &err);
 	else if (!strcmp(format, "csv"))
 		rc = ks_report_csv(db, run_id, stdout, &err);
 	else

@@ -55,6 +55,7 @@ static void usage(FILE *out)
 	      "commands (sim COMMAND --help for each):\n"
 	      "  report           print a run of a results database (summary, chart, CSV)\n"
 	      "  sweep            run a scenario over a grid of --set values and seeds\n"
+	      "  db merge         merge results databases (the parts of a sweep)\n"
 	      "  trace            convert, generate or describe page-write traces\n"
 	      "  record-kernel    run a scenario on this machine's real KSM and record it\n"
 	      "  regress          replay kernel traces and compare counters batch by batch\n"

@@ -1,206 +1,112 @@
-/* cmd_sweep.c - `sim sweep --scenario FILE --vary KEY=V1,V2,... [--vary ...]
- * [--seeds N] [--set k=v]... [--db FILE]`: runs the scenario at every combination of the
- * varied keys (each a `--set` override), N seeds each, into one results database, links
- * the runs in the `sweeps`/`sweep_runs` tables, and prints one line per point: memory
- * saved, time to 90% of it, ksmd CPU and full scans (mean and standard deviation over
- * the seeds, with GSL). */
+/* cmd_sweep.c - `sim sweep --scenario FILE --vary KEY=VALUES [--vary ...] [--seeds N]
+ * [--set k=v]... [--db FILE] [-j N] [--plan | --point I | --shard I/N]`: runs the
+ * scenario at every combination of the varied keys (sweep_plan.h), N seeds each, into
+ * one results database, and prints per point the mean and 95% confidence interval of
+ * the memory saved, the times to 50% and 90% of it, ksmd CPU and full scans (the
+ * v_sweep view, reports/sweep_report.c).
+ *
+ * Every (point, seed) is a task and every task a normal run with its own transaction
+ * (run_db.h), linked to its point in that same transaction. -j N runs N tasks at once,
+ * each in a child process writing into the same database (WAL; a writer holds the lock
+ * only to commit a run). --plan prints the tasks and writes nothing; --point I and
+ * --shard I/N run a part of them, by default into a database of their own, for job
+ * arrays (Slurm) and GNU parallel; `sim db merge` puts the parts together. The parts of
+ * one plan share the sweep's uid, so they merge into one sweep, and a part run again
+ * skips the tasks its database already holds complete (resuming).
+ *
+ * Bad input (unknown key, with the nearest one suggested; a bad value; an empty range;
+ * an unwritable database) is found before anything is written: every value of every
+ * varied key is loaded once first. */
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <gsl/gsl_statistics_double.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "sweep_plan.h"
 #include "models/base/xalloc.h"
 #include "reports/report.h"
+#include "sim/config/load_scenario.h"
 #include "sim/engine/observer.h"
 #include "sim/results/sweep_db.h"
 #include "traces/scenario.h"
 
-#define SWEEP_MAX_KEYS 8
-
-struct vary {
-	char *key;            /* dotted scenario key */
-	char **values;        /* its values, as written */
-	unsigned nvalues;
-};
-
 struct sweep {
-	const char *scenario, *db;
-	struct ks_strlist sets; /* user --set overrides */
-	struct vary vary[SWEEP_MAX_KEYS];
-	unsigned nvary;
-	unsigned seeds;       /* runs per point */
-	bool have_seed;
-	uint64_t seed;        /* first seed (default: the scenario's) */
-	int64_t sweep_id;     /* 0 until the first run created the database */
+	const char *scenario, *db, *point_arg, *shard_arg;
+	struct ks_strlist sets;     /* the user's fixed --set overrides */
+	struct ks_sweep_plan plan;
+	bool have_seed, plan_only;
+	uint64_t seed;              /* first seed of each point */
+	unsigned jobs;              /* tasks at once (0: one per CPU) */
+	char path[4096];            /* the scenario file found */
+	char name[256];             /* its name */
+	char uid[80];               /* the sweep's identity */
+	char dbbuf[4096];           /* default database name */
+	int64_t sweep_id;
+	bool have_point;            /* --point */
+	uint64_t point;
+	unsigned shard_i, shard_n;  /* --shard I/N; n 0: all tasks */
+	unsigned char *skip;        /* per task: complete in the database already */
+	uint64_t nwanted;           /* tasks of this part (all without --point/--shard) */
+	uint64_t ntasks;            /* of which still to run */
 };
+
+static volatile sig_atomic_t sweep_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	sweep_interrupted = 1;
+}
 
 static void sweep_usage(FILE *out)
 {
-	fputs("usage: sim sweep --scenario FILE --vary KEY=V1,V2,... [--vary KEY=...]...\n"
+	fputs("usage: sim sweep --scenario FILE --vary KEY=VALUES [--vary KEY=VALUES]...\n"
 	      "                 [--seeds N] [--seed N] [--set KEY=VALUE]... [--db FILE]\n"
+	      "                 [-j N] [--plan | --point I | --shard I/N] [--quiet]\n"
 	      "\n"
 	      "Runs the scenario at every combination of the varied keys (any scenario key,\n"
 	      "as for --set), N seeds each (seed, seed+1, ...), into one results database\n"
-	      "(default SCENARIO-sweep.db). Each run is a normal run (table runs); the table\n"
-	      "sweep_runs says which run is which point. Prints per point: memory saved,\n"
-	      "time to 90% of the final saving, ksmd CPU time and full scans, as the mean\n"
-	      "(and standard deviation when N > 1) over the seeds.\n"
+	      "(default SCENARIO-sweep.db), and prints per point the mean and 95% confidence\n"
+	      "interval of: memory saved, time to 50% and 90% of it, ksmd CPU %, full scans.\n"
+	      "Every run is a normal run (table runs); sweep_runs and the view v_sweep say\n"
+	      "which run is which point.\n"
 	      "\n"
-	      "example: sim sweep --scenario 8vms --vary ksm.pages_to_scan=100,1000,10000 \\\n"
-	      "                   --vary ksm.sleep_millisecs=10,20 --seeds 3\n",
+	      "VALUES: V1,V2,...   a list\n"
+	      "        A..B/STEP   A, A+STEP, ... up to B      (16MiB..64MiB/16MiB)\n"
+	      "        A..B:N      N values evenly spaced      (10s..60s:6)\n"
+	      "        A..B:Nlog   N values geometrically spaced (100..10000:20log)\n"
+	      "\n"
+	      "  -j, --jobs N     run N tasks (point x seed) at once, each in its own process\n"
+	      "                   (0: one per CPU; default 1)\n"
+	      "      --plan       print the tasks (task, point, seed, overrides) and exit\n"
+	      "      --point I    run only point I (all its seeds)\n"
+	      "      --shard I/N  run only every N-th task from task I (job arrays)\n"
+	      "                   --point and --shard write SCENARIO-sweep-pointI.db or\n"
+	      "                   SCENARIO-sweep-shardIofN.db unless --db is given, skip\n"
+	      "                   tasks that database holds already, and merge with\n"
+	      "                   'sim db merge OUT IN...'\n"
+	      "\n"
+	      "example: sim sweep --scenario 8vms --vary ksm.pages_to_scan=100..10000:20log \\\n"
+	      "                   --vary ksm.sleep_millisecs=10,20 --seeds 3 -j 2\n",
 	      out);
-}
-
-static int parse_vary(struct sweep *sw, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	struct vary *v;
-	char *list, *tok, *save = NULL;
-
-	if (sw->nvary == SWEEP_MAX_KEYS) {
-		ks_cli_error("sweep: at most %d --vary keys", SWEEP_MAX_KEYS);
-		return KS_EXIT_ERROR;
-	}
-	if (!eq || eq == arg || !eq[1]) {
-		ks_cli_error("sweep: --vary %s: expected KEY=V1,V2,...", arg);
-		return KS_EXIT_ERROR;
-	}
-	v = &sw->vary[sw->nvary++];
-	v->key = ks_xmalloc((size_t)(eq - arg) + 1);
-	memcpy(v->key, arg, (size_t)(eq - arg));
-	v->key[eq - arg] = '\0';
-	list = ks_xstrdup(eq + 1);
-	v->values = ks_xcalloc(strlen(list) + 1, sizeof(char *));
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		v->values[v->nvalues++] = ks_xstrdup(tok);
-	free(list);
-	if (!v->nvalues) {
-		ks_cli_error("sweep: --vary %s: no values", arg);
-		return KS_EXIT_ERROR;
-	}
-	return 0;
-}
-
-static void sweep_free(struct sweep *sw)
-{
-	for (unsigned k = 0; k < sw->nvary; k++) {
-		for (unsigned i = 0; i < sw->vary[k].nvalues; i++)
-			free(sw->vary[k].values[i]);
-		free(sw->vary[k].values);
-		free(sw->vary[k].key);
-	}
-	ks_strlist_free(&sw->sets);
-}
-
-/* The --set strings of point p (mixed radix over the varied keys), into sets[nsets..]. */
-static unsigned point_sets(const struct sweep *sw, unsigned p, char **own, char *desc,
-			   size_t desclen)
-{
-	size_t used = 0;
-
-	desc[0] = '\0';
-	for (unsigned k = sw->nvary; k-- > 0;) {
-		const struct vary *v = &sw->vary[k];
-		const char *val = v->values[p % v->nvalues];
-		size_t n = strlen(v->key) + strlen(val) + 2;
-
-		p /= v->nvalues;
-		own[k] = ks_xmalloc(n);
-		snprintf(own[k], n, "%s=%s", v->key, val);
-	}
-	for (unsigned k = 0; k < sw->nvary; k++)
-		used += (size_t)snprintf(desc + used, used < desclen ? desclen - used : 0, "%s%s",
-					 k ? " " : "", own[k]);
-	return sw->nvary;
-}
-
-struct point_stats {
-	double saved[64], t90[64], cpu[64], scans[64];
-	unsigned n;
-};
-
-/* Mean (and standard deviation over the seeds) of x[0..n) / scale, in a column. */
-static void print_stat(const double *x, unsigned n, double scale, int width, int prec)
-{
-	double mean = gsl_stats_mean(x, 1, n) / scale;
-	double sd = n > 1 ? gsl_stats_sd(x, 1, n) / scale : 0.0;
-
-	printf(" %*.*f ±%-*.*f", width, prec, mean, width - 3, prec, sd);
-}
-
-static int run_point(struct sweep *sw, unsigned p, struct point_stats *ps)
-{
-	char *own[SWEEP_MAX_KEYS];
-	const char **sets = ks_xcalloc(sw->sets.n + SWEEP_MAX_KEYS + 1, sizeof(*sets));
-	char desc[1024];
-	unsigned n = point_sets(sw, p, own, desc, sizeof(desc));
-	int rc = KS_EXIT_OK;
-
-	memcpy(sets, sw->sets.v, sw->sets.n * sizeof(*sets));
-	for (unsigned k = 0; k < n; k++)
-		sets[sw->sets.n + k] = own[k];
-	for (unsigned s = 0; s < sw->seeds && rc == KS_EXIT_OK; s++) {
-		struct ks_scenario sc;
-		struct ks_summary sum;
-		struct ks_err err = { 0 };
-		int64_t run_id = 0;
-
-		ks_scenario_init(&sc);
-		if (ks_cli_load_scenario(sw->scenario, sets, sw->sets.n + n, &sc)) {
-			rc = KS_EXIT_ERROR;
-			break;
-		}
-		sc.seed = (sw->have_seed ? sw->seed : sc.seed) + s;
-		rc = ks_cli_run_scenario(&sc, sw->db, false, NULL, &sum, &run_id);
-		if (rc == KS_EXIT_OK && !sw->sweep_id) {
-			char vary[1024];
-			size_t used = 0;
-
-			for (unsigned k = 0; k < sw->nvary; k++)
-				used += (size_t)snprintf(vary + used, used < sizeof(vary) ?
-							 sizeof(vary) - used : 0, "%s%s",
-							 k ? " " : "", sw->vary[k].key);
-			if (ks_sweep_db_begin(sw->db, sc.name, vary, sw->seeds,
-					      (int64_t)time(NULL) * 1000, &sw->sweep_id, &err))
-				rc = KS_EXIT_ERROR;
-		}
-		if (rc == KS_EXIT_OK &&
-		    ks_sweep_db_add(sw->db, sw->sweep_id, run_id, p, desc, sc.seed, &err))
-			rc = KS_EXIT_ERROR;
-		if (err.code)
-			ks_cli_error("%s", err.msg);
-		if (rc == KS_EXIT_OK && ps->n < 64) {
-			ps->saved[ps->n] = (double)sum.saved_bytes;
-			ps->t90[ps->n] = sum.t90 == KS_TIME_MAX ? 0 : (double)sum.t90;
-			ps->cpu[ps->n] = (double)sum.ksmd_cpu_ns;
-			ps->scans[ps->n] = (double)sum.final.full_scans;
-			ps->n++;
-		}
-		ks_scenario_fini(&sc);
-	}
-	if (rc == KS_EXIT_OK && ps->n) {
-		printf("%-44s %4u", desc, ps->n);
-		print_stat(ps->saved, ps->n, 1048576.0, 9, 1);
-		print_stat(ps->t90, ps->n, 1e9, 9, 2);
-		print_stat(ps->cpu, ps->n, 1e9, 9, 2);
-		print_stat(ps->scans, ps->n, 1.0, 7, 1);
-		putchar('\n');
-		fflush(stdout);
-	}
-	for (unsigned k = 0; k < n; k++)
-		free(own[k]);
-	free(sets);
-	return rc;
 }
 
 static int add_vary(void *ctx, const char *arg)
 {
-	return parse_vary(ctx, arg);
+	struct sweep *sw = ctx;
+	struct ks_err err = { 0 };
+
+	if (ks_sweep_plan_add(&sw->plan, arg, &err)) {
+		ks_cli_error("sweep: %s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	return 0;
 }
 
 static int parse_sweep_args(int argc, char **argv, struct sweep *sw)
@@ -210,65 +116,448 @@ static int parse_sweep_args(int argc, char **argv, struct sweep *sw)
 		KS_STR("scenario", 's', &sw->scenario),
 		KS_FN("vary", 'v', add_vary, sw),
 		KS_LIST("set", 0, &sw->sets),
-		KS_UINT("seeds", 0, &sw->seeds, 1, 64),
+		KS_UINT("seeds", 0, &sw->plan.seeds, 1, 100000),
 		{ .name = "seed", .kind = KS_OPT_U64, .dest = &sw->seed, .given = &sw->have_seed },
 		KS_STR("db", 'd', &sw->db),
+		KS_UINT("jobs", 'j', &sw->jobs, 0, 1024),
+		KS_FLAG("plan", 0, &sw->plan_only),
+		KS_STR("point", 0, &sw->point_arg),
+		KS_STR("shard", 0, &sw->shard_arg),
 		KS_FLAG("quiet", 'q', &quiet),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "sweep", .usage = sweep_usage, .opts = opts };
 	struct ks_strlist args;
+	struct ks_err err = { 0 };
 	int rc;
 
-	sw->seeds = 1;
+	sw->plan.seeds = 1;
+	sw->jobs = 1;
 	rc = ks_cli_parse(&cl, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	ks_cli_quiet = quiet;
-	if (!sw->scenario || !sw->nvary) {
+	if (!sw->scenario || !sw->plan.nkeys) {
 		ks_cli_error("sweep needs --scenario and at least one --vary; try "
 			     "'sim sweep --help'");
 		return KS_EXIT_ERROR;
 	}
+	if (!!sw->point_arg + !!sw->shard_arg + sw->plan_only > 1) {
+		ks_cli_error("sweep: --plan, --point and --shard exclude each other; try "
+			     "'sim sweep --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (sw->shard_arg && ks_sweep_parse_shard(sw->shard_arg, &sw->shard_i, &sw->shard_n,
+						  &err)) {
+		ks_cli_error("sweep: %s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	if (sw->point_arg) {
+		char *end;
+
+		errno = 0;
+		sw->point = strtoull(sw->point_arg, &end, 10);
+		if (end == sw->point_arg || *end || errno || sw->point_arg[0] == '-' ||
+		    sw->point >= ks_sweep_points(&sw->plan)) {
+			ks_cli_error("sweep: --point needs a point from 0 to %" PRIu64 ", not '%s'",
+				     ks_sweep_points(&sw->plan) - 1, sw->point_arg);
+			return KS_EXIT_ERROR;
+		}
+		sw->have_point = true;
+	}
+	if (sw->jobs == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		sw->jobs = n > 0 ? (unsigned)n : 1;
+	}
 	return -1;
+}
+
+/* Loads the scenario with the user's overrides plus `extra` (NULL-terminated, up to
+ * KS_SWEEP_MAX_KEYS). The error is left in err. */
+static int load(const struct sweep *sw, const char *const *extra, struct ks_scenario *sc,
+		struct ks_err *err)
+{
+	const char **all = ks_xcalloc(sw->sets.n + KS_SWEEP_MAX_KEYS + 1, sizeof(*all));
+	unsigned n = sw->sets.n;
+	int rc;
+
+	if (sw->sets.n)
+		memcpy(all, sw->sets.v, sw->sets.n * sizeof(*all));
+	for (unsigned k = 0; extra && extra[k]; k++)
+		all[n++] = extra[k];
+	rc = ks_scenario_load_file(sw->path, all, n, sc, err);
+	free(all);
+	return rc;
+}
+
+/* Loads the scenario once with each value of each varied key, so that a bad key or
+ * value is reported before anything runs. A message about our own override names the
+ * --vary option, not --set. */
+static int validate(struct sweep *sw)
+{
+	for (unsigned k = 0; k < sw->plan.nkeys; k++) {
+		const struct ks_sweep_key *key = &sw->plan.keys[k];
+
+		for (unsigned v = 0; v < key->nvalues; v++) {
+			char set[4096], prefix[4200];
+			const char *extra[2] = { set, NULL };
+			struct ks_scenario sc;
+			struct ks_err err = { 0 };
+
+			snprintf(set, sizeof(set), "%s=%s", key->key, key->values[v]);
+			if (!load(sw, extra, &sc, &err)) {
+				ks_scenario_fini(&sc);
+				continue;
+			}
+			snprintf(prefix, sizeof(prefix), "--set %s: ", set);
+			if (!strncmp(err.msg, prefix, strlen(prefix)))
+				ks_cli_error("sweep: --vary %s: %s", set, err.msg + strlen(prefix));
+			else
+				ks_cli_error("sweep: with --vary %s: %s", set, err.msg);
+			return KS_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* Finds and loads the base scenario: its name, seed, default database and the sweep's
+ * uid (the definition's hash, plus a unique suffix unless this runs a part). */
+static int resolve(struct sweep *sw)
+{
+	struct ks_scenario sc;
+	struct ks_err err = { 0 };
+	uint64_t h;
+
+	if (ks_scenario_find(sw->scenario, sw->path, sizeof(sw->path), &err) ||
+	    load(sw, NULL, &sc, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	snprintf(sw->name, sizeof(sw->name), "%s", sc.name);
+	if (!sw->have_seed)
+		sw->seed = sc.seed;
+	h = ks_sweep_hash(KS_SWEEP_HASH_SEED, sc.text ? sc.text : "", sc.text ?
+			  strlen(sc.text) : 0);
+	h = ks_sweep_plan_hash(&sw->plan, h);
+	h = ks_sweep_hash(h, &sw->seed, sizeof(sw->seed));
+	ks_scenario_fini(&sc);
+	if (sw->have_point || sw->shard_n)
+		snprintf(sw->uid, sizeof(sw->uid), "%016" PRIx64, h);
+	else
+		snprintf(sw->uid, sizeof(sw->uid), "%016" PRIx64 "-%" PRId64 "-%ld", h,
+			 ks_cli_wall_ms(), (long)getpid());
+	if (!sw->db) {
+		if (sw->have_point)
+			snprintf(sw->dbbuf, sizeof(sw->dbbuf), "%s-sweep-point%" PRIu64 ".db",
+				 sw->name, sw->point);
+		else if (sw->shard_n)
+			snprintf(sw->dbbuf, sizeof(sw->dbbuf), "%s-sweep-shard%uof%u.db", sw->name,
+				 sw->shard_i, sw->shard_n);
+		else
+			snprintf(sw->dbbuf, sizeof(sw->dbbuf), "%s-sweep.db", sw->name);
+		sw->db = sw->dbbuf;
+	}
+	return 0;
+}
+
+static bool task_wanted(const struct sweep *sw, uint64_t t)
+{
+	if (sw->have_point)
+		return t / sw->plan.seeds == sw->point;
+	if (sw->shard_n)
+		return ks_sweep_task_in_shard(t, sw->shard_i, sw->shard_n);
+	return true;
+}
+
+static int print_plan(const struct sweep *sw)
+{
+	uint64_t tasks = ks_sweep_tasks(&sw->plan);
+	char params[4096];
+
+	printf("# sweep of %s: %" PRIu64 " points x %u seeds = %" PRIu64 " tasks (uid %s)\n",
+	       sw->name, ks_sweep_points(&sw->plan), sw->plan.seeds, tasks, sw->uid);
+	printf("# task\tpoint\tseed\tparams\n");
+	for (uint64_t t = 0; t < tasks; t++) {
+		ks_sweep_point_params(&sw->plan, t / sw->plan.seeds, params, sizeof(params));
+		printf("%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%s\n", t, t / sw->plan.seeds,
+		       sw->seed + t % sw->plan.seeds, params);
+	}
+	return fflush(stdout) == 0 ? KS_EXIT_OK : KS_EXIT_ERROR;
+}
+
+static const char *plan_value(const void *ctx, uint64_t point, unsigned k)
+{
+	return ks_sweep_value(ctx, point, k);
+}
+
+static void mark_done(void *ctx, uint64_t point, uint64_t seed)
+{
+	struct sweep *sw = ctx;
+
+	if (seed >= sw->seed && seed - sw->seed < sw->plan.seeds &&
+	    point < ks_sweep_points(&sw->plan))
+		sw->skip[point * sw->plan.seeds + (seed - sw->seed)] = 1;
+}
+
+/* The sweeps row (found by uid or added, with its plan) and the tasks already done. */
+static int join(struct sweep *sw)
+{
+	const char *keys[KS_SWEEP_MAX_KEYS];
+	char vary[1024], sets[4096];
+	size_t used = 0;
+	struct ks_err err = { 0 };
+	uint64_t tasks = ks_sweep_tasks(&sw->plan);
+
+	for (unsigned k = 0; k < sw->plan.nkeys; k++)
+		keys[k] = sw->plan.keys[k].key;
+	ks_sweep_keys_text(&sw->plan, vary, sizeof(vary));
+	sets[0] = '\0';
+	for (unsigned i = 0; i < sw->sets.n && used < sizeof(sets); i++)
+		used += (size_t)snprintf(sets + used, sizeof(sets) - used, "%s%s", i ? " " : "",
+					 sw->sets.v[i]);
+	if (ks_sweep_db_join(sw->db, &(struct ks_sweep_def){
+			.scenario = sw->name, .vary = vary, .uid = sw->uid, .sets = sets,
+			.seeds = sw->plan.seeds, .base_seed = sw->seed,
+			.started_unix_ms = ks_cli_wall_ms(), .points = ks_sweep_points(&sw->plan),
+			.nkeys = sw->plan.nkeys, .keys = keys, .value = plan_value,
+			.ctx = &sw->plan }, &sw->sweep_id, &err))
+		goto err;
+	sw->skip = ks_xcalloc(tasks, 1);
+	if (ks_sweep_db_done(sw->db, sw->sweep_id, mark_done, sw, &err))
+		goto err;
+	for (uint64_t t = 0; t < tasks; t++) {
+		if (!task_wanted(sw, t)) {
+			sw->skip[t] = 1;
+			continue;
+		}
+		sw->nwanted++;
+		sw->ntasks += !sw->skip[t];
+	}
+	return 0;
+err:
+	ks_cli_error("%s", err.msg);
+	return KS_EXIT_ERROR;
+}
+
+/* Runs task t in this process: an enum ks_exit. */
+static int run_task(const struct sweep *sw, uint64_t t)
+{
+	uint64_t point = t / sw->plan.seeds;
+	char sets[KS_SWEEP_MAX_KEYS][4096], params[4096];
+	const char *extra[KS_SWEEP_MAX_KEYS + 1] = { NULL };
+	struct ks_scenario sc;
+	struct ks_summary sum;
+	struct ks_err err = { 0 };
+	int64_t run_id;
+	int rc;
+
+	for (unsigned k = 0; k < sw->plan.nkeys; k++) {
+		ks_sweep_set(&sw->plan, point, k, sets[k], sizeof(sets[k]));
+		extra[k] = sets[k];
+	}
+	if (load(sw, extra, &sc, &err)) {
+		ks_cli_error("sweep: point %" PRIu64 ": %s", point, err.msg);
+		return KS_EXIT_ERROR;
+	}
+	sc.seed = sw->seed + t % sw->plan.seeds;
+	ks_sweep_point_params(&sw->plan, point, params, sizeof(params));
+	rc = ks_cli_run_scenario(&sc, sw->db, false, &(struct ks_cli_sweep_point){
+			.sweep_id = sw->sweep_id, .point = (unsigned)point, .params = params },
+			&sum, &run_id);
+	ks_scenario_fini(&sc);
+	return rc;
+}
+
+/* "[=====     ] 120/300 runs  1 min 20 s, ETA 2 min 0 s" on a terminal; elsewhere (a
+ * log file) a line at a new tenth of the sweep, at most every half minute. */
+struct progress {
+	double t0, last;        /* start; last line (non-terminal), monotonic s */
+	uint64_t total;
+	unsigned last_tenth;
+	bool tty;
+};
+
+enum { PROGRESS_LOG_EVERY_S = 30 };
+
+static void fmt_dur(char *buf, size_t n, double s)
+{
+	if (s < 60)
+		snprintf(buf, n, "%.0f s", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%d min %02d s", (int)s / 60, (int)s % 60);
+	else
+		snprintf(buf, n, "%d h %02d min", (int)s / 3600, (int)s / 60 % 60);
+}
+
+static void show_progress(struct progress *p, uint64_t done)
+{
+	double el = ks_cli_mono_s() - p->t0;
+	char elapsed[32], eta[32];
+	unsigned tenth = p->total ? (unsigned)(done * 10 / p->total) : 10;
+	int bar = p->total ? (int)(done * 20 / p->total) : 20;
+
+	if (ks_cli_quiet || (!p->tty && (tenth == p->last_tenth ||
+					 el - p->last < PROGRESS_LOG_EVERY_S)))
+		return;
+	p->last_tenth = tenth;
+	p->last = el;
+	fmt_dur(elapsed, sizeof(elapsed), el);
+	if (done)
+		fmt_dur(eta, sizeof(eta), el * (double)(p->total - done) / (double)done);
+	else
+		snprintf(eta, sizeof(eta), "?");
+	fprintf(stderr, "%s[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs  %s, ETA %s%s",
+		p->tty ? "\r" : "", bar, "====================", 20 - bar, "", done, p->total,
+		elapsed, eta, p->tty ? "  " : "\n");
+	fflush(stderr);
+}
+
+static int run_serial(const struct sweep *sw, struct progress *pg)
+{
+	uint64_t done = 0, tasks = ks_sweep_tasks(&sw->plan);
+	int rc = KS_EXIT_OK;
+
+	for (uint64_t t = 0; t < tasks && rc == KS_EXIT_OK; t++) {
+		if (sw->skip[t])
+			continue;
+		rc = run_task(sw, t);
+		show_progress(pg, ++done);
+	}
+	return rc;
+}
+
+/* The exit of a child as an enum ks_exit. */
+static int child_exit(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+		return KS_EXIT_INTERRUPTED;
+	return KS_EXIT_ERROR;
+}
+
+/* Up to sw->jobs children at once, one per task; the first failure or a SIGINT stops
+ * new ones (SIGINT is passed on to the running ones, which keep their runs as
+ * interrupted). */
+static int run_parallel(const struct sweep *sw, struct progress *pg)
+{
+	uint64_t tasks = ks_sweep_tasks(&sw->plan), next = 0, done = 0;
+	pid_t *pids = ks_xcalloc(sw->jobs, sizeof(*pids));
+	unsigned running = 0;
+	bool forwarded = false;
+	pid_t pid;
+	int status;
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	int rc = KS_EXIT_OK;
+
+	sweep_interrupted = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	for (;;) {
+		while (rc == KS_EXIT_OK && !sweep_interrupted && running < sw->jobs) {
+			unsigned slot = 0;
+
+			while (next < tasks && sw->skip[next])
+				next++;
+			if (next == tasks)
+				break;
+			while (pids[slot])
+				slot++;
+			fflush(NULL);
+			pid = fork();
+			if (pid < 0) {
+				ks_cli_error("sweep: cannot start a process: %s", strerror(errno));
+				rc = KS_EXIT_ERROR;
+				break;
+			}
+			if (pid == 0) {
+				signal(SIGINT, SIG_DFL);
+				_exit(run_task(sw, next));
+			}
+			pids[slot] = pid;
+			running++;
+			next++;
+		}
+		if (sweep_interrupted && !forwarded) {
+			for (unsigned i = 0; i < sw->jobs; i++)
+				if (pids[i])
+					kill(pids[i], SIGINT);
+			forwarded = true;
+		}
+		if (!running)
+			break;
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			ks_cli_error("sweep: waiting for a process: %s", strerror(errno));
+			rc = KS_EXIT_ERROR;
+			break;
+		}
+		for (unsigned i = 0; i < sw->jobs; i++)
+			if (pids[i] == pid)
+				pids[i] = 0;
+		running--;
+		status = child_exit(status);
+		if (status != KS_EXIT_OK && rc != KS_EXIT_ERROR)
+			rc = status;
+		show_progress(pg, ++done);
+	}
+	sigaction(SIGINT, &old, NULL);
+	free(pids);
+	if (sweep_interrupted && rc == KS_EXIT_OK)
+		rc = KS_EXIT_INTERRUPTED;
+	return rc;
+}
+
+static void sweep_free(struct sweep *sw)
+{
+	ks_sweep_plan_fini(&sw->plan);
+	ks_strlist_free(&sw->sets);
+	free(sw->skip);
 }
 
 int ks_cmd_sweep(int argc, char **argv)
 {
 	struct sweep sw = { 0 };
-	char dbbuf[4096];
-	unsigned points = 1;
+	struct progress pg = { .last_tenth = 0 };
+	struct ks_err err = { 0 };
 	int rc = parse_sweep_args(argc, argv, &sw);
 
-	if (rc >= 0) {
-		sweep_free(&sw);
-		return rc;
+	if (rc >= 0)
+		goto out;
+	rc = resolve(&sw);
+	if (!rc)
+		rc = validate(&sw);
+	if (rc)
+		goto out;
+	if (sw.plan_only) {
+		rc = print_plan(&sw);
+		goto out;
 	}
-	for (unsigned k = 0; k < sw.nvary; k++)
-		points *= sw.vary[k].nvalues;
-	if (!sw.db) {
-		struct ks_scenario sc;
-
-		ks_scenario_init(&sc);
-		if (ks_cli_load_scenario(sw.scenario, sw.sets.v, sw.sets.n, &sc)) {
-			sweep_free(&sw);
-			return KS_EXIT_ERROR;
-		}
-		snprintf(dbbuf, sizeof(dbbuf), "%s-sweep.db", sc.name);
-		ks_scenario_fini(&sc);
-		sw.db = dbbuf;
+	rc = join(&sw);
+	if (rc)
+		goto out;
+	if (!ks_cli_quiet && sw.ntasks < sw.nwanted)
+		printf("sweep: skipping %" PRIu64 " of %" PRIu64 " runs, complete in %s already\n",
+		       sw.nwanted - sw.ntasks, sw.nwanted, sw.db);
+	pg.t0 = ks_cli_mono_s();
+	pg.total = sw.ntasks;
+	pg.tty = isatty(STDERR_FILENO);
+	rc = sw.jobs > 1 ? run_parallel(&sw, &pg) : run_serial(&sw, &pg);
+	if (pg.tty && !ks_cli_quiet)
+		fputs("\r\033[K", stderr);
+	if (rc == KS_EXIT_ERROR || ks_cli_quiet)
+		goto out;
+	if (ks_report_sweep(sw.db, sw.sweep_id, stdout, &err)) {
+		ks_cli_error("%s", err.msg);
+		rc = KS_EXIT_ERROR;
+		goto out;
 	}
-	if (!ks_cli_quiet)
-		printf("%-44s %4s %-17s %-17s %-17s %-13s\n", "point", "runs", " saved MiB ±sd",
-		       " t90 s ±sd", " ksmd CPU s ±sd", " scans ±sd");
-	rc = KS_EXIT_OK;
-	for (unsigned p = 0; p < points && rc == KS_EXIT_OK; p++) {
-		struct point_stats ps = { .n = 0 };
-
-		rc = run_point(&sw, p, &ps);
-	}
-	if (rc == KS_EXIT_OK && !ks_cli_quiet)
-		printf("results: %s (sweep %" PRId64 ", %u points x %u seeds; table sweep_runs)\n",
-		       sw.db, sw.sweep_id, points, sw.seeds);
+	printf("results: %s (sweep %" PRId64 ", %" PRIu64 " points x %u seeds; views v_sweep, "
+	       "v_run_summary)\n", sw.db, sw.sweep_id, ks_sweep_points(&sw.plan),
+	       sw.plan.seeds);
+out:
 	sweep_free(&sw);
 	return rc;
 }

@@ -6,7 +6,8 @@ noinst_LIBRARIES += %reldir%/libsim.a
 	%reldir%/cmd_trace.c \
 	%reldir%/cmd_report.c \
 	%reldir%/cost_report.c %reldir%/cost_report.h \
-	%reldir%/cost_fit.c %reldir%/cost_fit.h
+	%reldir%/cost_fit.c %reldir%/cost_fit.h \
+	%reldir%/sweep_plan.c %reldir%/sweep_plan.h
 
 bin_PROGRAMS += %reldir%/sim
 %canon_reldir%_sim_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
@@ -18,6 +19,6 @@ KS_ALL_LIBS = sim/libsim.a reports/libreports.a sim/results/libresults.a \
 %canon_reldir%_sim_SOURCES = %reldir%/main.c \
 	%reldir%/cmd_run.c %reldir%/cmd_bench.c %reldir%/cmd_calibrate.c \
 	%reldir%/cmd_record_kernel.c %reldir%/cmd_regress.c %reldir%/cmd_validate_timing.c \
-	%reldir%/cmd_sweep.c %reldir%/cmd_zsmalloc.c
+	%reldir%/cmd_sweep.c %reldir%/cmd_zsmalloc.c %reldir%/cmd_db.c
 dist_man_MANS += %reldir%/sim.1
 EXTRA_DIST += %reldir%/.may_include

@@ -67,6 +67,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "validate-timing", ks_cmd_validate_timing },
 	{ "sweep", ks_cmd_sweep },
 	{ "zsmalloc", ks_cmd_zsmalloc },
+	{ "db", ks_cmd_db },
 };
 
 int main(int argc, char **argv)

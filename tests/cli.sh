@@ -92,7 +92,7 @@ check "--set" 7 "$(q "$tmp/s.db" 'select max(pages_to_scan) from samples')"
 check "sweep exit" 0 $?
 check "sweep runs" 4 "$(q "$tmp/sw.db" 'select count(*) from runs')"
 check "sweep points" "0|10|2;1|30|2" "$(q "$tmp/sw.db" "select group_concat(x, ';') from (select r.point || '|' || max(s.pages_to_scan) || '|' || count(distinct r.run_id) as x from sweep_runs r join samples s on s.run_id = r.run_id group by r.point order by r.point)")"
-grep -q "^ksm.pages_to_scan=30 " "$tmp/sw.out" && ok || bad "sweep table: $(cat "$tmp/sw.out")"
+grep -qE "^ +1  ksm.pages_to_scan=30 +2 " "$tmp/sw.out" && ok || bad "sweep table: $(cat "$tmp/sw.out")"
 "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scn=1 --db "$tmp/sw2.db" >/dev/null 2>&1
 check "sweep bad key" 2 $?
 "$SIM" sweep --scenario "$data/tiny.yaml" --vary nothing 2>/dev/null

@@ -18,3 +18,4 @@ include $(srcdir)/tests/k2009.mk
 include $(srcdir)/tests/zsmalloc.mk
 EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
+include $(srcdir)/tests/sweep.mk

@@ -1,5 +1,6 @@
 /* sweep_db.h - records parameter sweeps in a results database: table `sweeps` (one row
- * per sweep) and `sweep_runs` (which run is which point of the sweep). */
+ * per sweep, found again by its uid), `sweep_points` (its plan) and, through each run's
+ * own transaction (run_db.h), `sweep_runs` (which run is which point). */
 #ifndef KS_SWEEP_DB_H
 #define KS_SWEEP_DB_H
 
@@ -7,12 +8,32 @@
 
 #include "models/base/status.h"
 
-/* Adds a sweeps row; *sweep_id gets its id. 0 or KS_ESQL with err set. */
-int ks_sweep_db_begin(const char *db_path, const char *scenario, const char *vary,
-		      unsigned seeds, int64_t started_unix_ms, int64_t *sweep_id,
-		      struct ks_err *err);
-/* Links a finished run to a point of the sweep. 0 or KS_ESQL with err set. */
-int ks_sweep_db_add(const char *db_path, int64_t sweep_id, int64_t run_id, unsigned point,
-		    const char *params, uint64_t seed, struct ks_err *err);
+/* A sweep as the sweeps and sweep_points tables keep it (schema.h). */
+struct ks_sweep_def {
+	const char *scenario;       /* scenario name */
+	const char *vary;           /* the varied keys, separated by spaces */
+	const char *uid;            /* identity: shards of one plan share it */
+	const char *sets;           /* the fixed --set overrides, separated by spaces */
+	unsigned seeds;             /* runs per point */
+	uint64_t base_seed;         /* seed of each point's first run */
+	int64_t started_unix_ms;
+	uint64_t points;
+	unsigned nkeys;             /* varied keys ... */
+	const char *const *keys;    /* ... in command-line order */
+	/* the value of key k at a point */
+	const char *(*value)(const void *ctx, uint64_t point, unsigned k);
+	const void *ctx;
+};
+
+/* Opens (creating if needed) the database and, in one transaction, finds the sweep
+ * with d->uid or adds it with its plan; *sweep_id gets its id. 0, or KS_EIO/KS_ESQL with
+ * err set (nothing written then). */
+int ks_sweep_db_join(const char *db_path, const struct ks_sweep_def *d, int64_t *sweep_id,
+		     struct ks_err *err);
+/* Calls done(ctx, point, seed) for every complete run of the sweep in the database. 0 or
+ * KS_E* with err set. */
+int ks_sweep_db_done(const char *db_path, int64_t sweep_id,
+		     void (*done)(void *ctx, uint64_t point, uint64_t seed), void *ctx,
+		     struct ks_err *err);
 
 #endif

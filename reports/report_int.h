@@ -1,0 +1,33 @@
+/* report_int.h - helpers shared by the report files of reports/ (not for callers
+ * outside this folder: they see report.h). */
+#ifndef KS_REPORT_INT_H
+#define KS_REPORT_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/base/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+/* KS_EIO "PATH: cannot write report: ..." if out has an error after a flush, else 0. */
+int ks_report_out_check(FILE *out, const char *path, struct ks_err *err);
+/* Writes the rows of a prepared (bound) statement as CSV: a header of its column names,
+ * then one line per row (NULL empty, reals with 15 digits, text quoted as RFC 4180
+ * wants). 0, KS_ESQL or KS_EIO. */
+int ks_report_csv_rows(struct sqlite3 *db, const char *path, struct sqlite3_stmt *st,
+		       FILE *out, struct ks_err *err);
+/* Turns KS_REPORT_LAST_RUN into the highest run id and checks that the run exists:
+ * 0, or KS_ENOENT "PATH: no run N" / "PATH: no runs", KS_ESQL. */
+int ks_report_resolve_run(struct sqlite3 *db, const char *path, int64_t run_id, int64_t *id,
+			  struct ks_err *err);
+/* The same for sweeps: "PATH: no sweep N" / "PATH: no sweeps". */
+int ks_report_sweep_resolve(struct sqlite3 *db, const char *path, int64_t sweep_id,
+			    int64_t *id, struct ks_err *err);
+/* Column i of the current row as text, or dflt for NULL. */
+const char *ks_report_col_text(struct sqlite3_stmt *st, int i, const char *dflt);
+/* ms since the epoch as "YYYY-MM-DD HH:MM:SS UTC". */
+void ks_report_fmt_unix_ms(char *buf, size_t n, int64_t ms);
+
+#endif

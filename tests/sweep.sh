@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# sweep.sh - `sim sweep` end to end: parallel runs equal serial ones, ranges, the plan,
+# points and shards into their own databases (resuming), SIGINT, bad input (one line,
+# exit 2, nothing written), and the views a plain sqlite3 client sees.
+set -u
+: "${SIM:?}" "${SRCDIR:?}"
+data="$SRCDIR/tests/data/cli"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+check() { # check DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+# Every run's (point, seed) and results, in a fixed order: the same for any -j.
+results() {
+	q "$1" "select w.point, w.seed, r.saved_bytes, r.t90_ns, r.ksmd_cpu_ns, r.batches
+	       from sweep_runs w join runs r on r.id = w.run_id order by w.point, w.seed"
+}
+one_line_exit2() { # DESCRIPTION OUTPUT STATUS PATTERN
+	check "$1: exit" 2 "$3"
+	check "$1: one line" 1 "$(printf '%s\n' "$2" | wc -l)"
+	printf '%s' "$2" | grep -qE -e "$4" && ok || bad "$1: message: $2"
+}
+
+# Serial and -j 3 give the same runs; every task is one complete run.
+vary=(--vary ksm.pages_to_scan=10..30/10 --vary ksm.sleep_millisecs=10,20)
+"$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --db "$tmp/s1.db" \
+	>"$tmp/s1.out"
+check "serial exit" 0 $?
+"$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --db "$tmp/s3.db" -j 3 \
+	>"$tmp/s3.out"
+check "-j 3 exit" 0 $?
+check "-j 3 runs" "12|12" "$(q "$tmp/s3.db" "select count(*), sum(status = 'complete') from runs")"
+check "-j 3 equals serial" "$(results "$tmp/s1.db" | md5sum)" "$(results "$tmp/s3.db" | md5sum)"
+check "points x seeds" "6|2" "$(q "$tmp/s3.db" 'select count(distinct point), max(c) from (select point, count(*) c from sweep_runs group by point)')"
+grep -qE '^ +5  ksm.pages_to_scan=30 ksm.sleep_millisecs=20 +2  ' "$tmp/s3.out" && ok ||
+	bad "sweep table: $(cat "$tmp/s3.out")"
+grep -q "±" "$tmp/s3.out" && ok || bad "no confidence intervals printed"
+
+# The views work in a plain sqlite3 client: typed x, CI around the mean, units.
+check "v_sweep x typed" "integer|10|ksm.pages_to_scan|integer|10" \
+	"$(q "$tmp/s3.db" "select typeof(x), x, x_key, typeof(series), series from v_sweep where point = 0 limit 1")"
+check "v_sweep CI brackets the mean" 0 \
+	"$(q "$tmp/s3.db" "select count(*) from v_sweep where n > 1 and not (ci95_lo <= mean and mean <= ci95_hi)")"
+check "v_sweep units" "ksmd_cpu_pct %;saved_mib MiB" \
+	"$(q "$tmp/s3.db" "select group_concat(m, ';') from (select distinct metric || ' ' || unit as m from v_sweep where metric in ('ksmd_cpu_pct', 'saved_mib') order by m)")"
+check "v_run_summary per run" 12 "$(q "$tmp/s3.db" 'select count(*) from v_run_summary where saved_mib > 0 and t50_s <= t90_s')"
+check "run_params typed" "integer|30" "$(q "$tmp/s3.db" 'select typeof(max(pages_to_scan)), max(pages_to_scan) from run_params')"
+check "sweep --report csv" 37 "$("$SIM" report "$tmp/s3.db" --sweep last --format csv | wc -l)"
+
+# --plan lists the tasks and writes nothing.
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" --vary ksm.pages_to_scan=1..100:4log --seeds 2 --plan)
+check "plan exit" 0 $?
+check "plan tasks" 8 "$(printf '%s\n' "$out" | grep -vc '^#')"
+printf '%s\n' "$out" | grep -qP '^7\t3\t2\tksm.pages_to_scan=100$' && ok || bad "plan: $out"
+[ ! -e "$tmp/poisson-sweep.db" ] && ok || bad "--plan wrote a database"
+
+# --point and --shard write their own databases and skip what they hold.
+(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --point 4 --quiet)
+check "--point exit" 0 $?
+check "--point runs" "2|4" "$(q "$tmp/poisson-sweep-point4.db" 'select count(*), min(point) from sweep_runs')"
+for i in 0 1 2; do
+	(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --shard $i/3 --quiet)
+	check "--shard $i/3 exit" 0 $?
+done
+check "shards hold 12 runs" 12 "$(for i in 0 1 2; do q "$tmp/poisson-sweep-shard${i}of3.db" 'select count(*) from runs'; done | awk '{s += $1} END {print s}')"
+check "shards share the uid" 1 "$(for i in 0 1 2; do q "$tmp/poisson-sweep-shard${i}of3.db" 'select uid from sweeps'; done | sort -u | wc -l)"
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --shard 1/3)
+check "shard again: exit" 0 $?
+printf '%s' "$out" | grep -q "skipping 4 of 4 runs" && ok || bad "shard resume: $out"
+check "shard again: no new runs" 4 "$(q "$tmp/poisson-sweep-shard1of3.db" 'select count(*) from runs')"
+
+# sim db merge: the shards make the same sweep as the serial run, with provenance;
+# merging again adds nothing.
+out=$("$SIM" db merge "$tmp/m.db" "$tmp"/poisson-sweep-shard*of3.db)
+check "merge exit" 0 $?
+printf '%s' "$out" | grep -q "merged 12 runs from 3 databases; sweeps: 1 new, 2 joined" && ok ||
+	bad "merge output: $out"
+check "merged = serial" "$(results "$tmp/s1.db" | md5sum)" "$(results "$tmp/m.db" | md5sum)"
+check "merged: one sweep, its plan once" "1|12" "$(q "$tmp/m.db" 'select count(*), (select count(*) from sweep_points) from sweeps')"
+check "merged: ids 1..12" "1|12|12" "$(q "$tmp/m.db" 'select min(id), max(id), count(distinct uid) from runs')"
+check "merged: every table follows its run" \
+	"$(q "$tmp/s1.db" 'select (select count(*) from samples), (select count(*) from process_samples), (select count(*) from cost_components), (select count(*) from cost_batches), (select count(*) from run_params)')" \
+	"$(q "$tmp/m.db" 'select (select count(*) from samples), (select count(*) from process_samples), (select count(*) from cost_components), (select count(*) from cost_batches), (select count(*) from run_params)')"
+check "merged: provenance" "12|3" "$(q "$tmp/m.db" "select count(*), count(distinct source_db) from run_sources where source_db like '%poisson-sweep-shard%of3.db'")"
+check "merged: v_sweep" 6 "$(q "$tmp/m.db" "select count(*) from v_sweep where metric = 'saved_mib' and runs = 2")"
+out=$("$SIM" db merge "$tmp/m.db" "$tmp"/poisson-sweep-shard*of3.db "$tmp/poisson-sweep-point4.db")
+printf '%s' "$out" | grep -q "merged 0 runs from 4 databases (14 more were there already)" && ok ||
+	bad "merge again: $out"
+check "merge again: nothing new" 12 "$(q "$tmp/m.db" 'select count(*) from runs')"
+# A merged file merges on with its first origin.
+"$SIM" db merge "$tmp/m2.db" "$tmp/m.db" "$tmp/s1.db" >/dev/null
+check "merge of a merge" "24|12|12" "$(q "$tmp/m2.db" "select count(*), sum(source_db like '%shard%'), sum(source_db like '%s1.db') from run_sources")"
+check "merge of a merge: two sweeps" 2 "$(q "$tmp/m2.db" 'select count(*) from sweeps')"
+
+# Bad merges: one line, exit 2, nothing written.
+cp "$tmp/s1.db" "$tmp/v2.db"
+q "$tmp/v2.db" 'pragma user_version = 2'
+out=$("$SIM" db merge "$tmp/bm.db" "$tmp/s1.db" "$tmp/v2.db" 2>&1)
+one_line_exit2 "merge: other schema version" "$out" $? \
+	"sim: db merge: .*v2.db: results schema version 2, this sim writes version 1"
+[ ! -e "$tmp/bm.db" ] && ok || bad "a refused merge left its output"
+cp "$tmp/m.db" "$tmp/m3.db"
+out=$("$SIM" db merge "$tmp/m3.db" "$tmp/s1.db" "$tmp/v2.db" 2>&1)
+check "merge into an existing file refused: exit" 2 $?
+check "merge into an existing file refused: unchanged" 12 "$(q "$tmp/m3.db" 'select count(*) from runs')"
+out=$("$SIM" db merge "$tmp/m3.db" "$tmp/m3.db" 2>&1)
+one_line_exit2 "merge: output as input" "$out" $? "m3.db: is the output database"
+out=$("$SIM" db merge "$tmp/bm.db" "$tmp/nope.db" 2>&1)
+one_line_exit2 "merge: missing input" "$out" $? "nope.db: no such results database"
+out=$("$SIM" db merge "$tmp/bm.db" 2>&1)
+check "merge: no input" 2 $?
+[ ! -e "$tmp/bm.db" ] && ok || bad "a refused merge left its output"
+
+# SIGINT: the running tasks keep their runs as interrupted; no new ones start.
+"$SIM" sweep --scenario "$data/long.yaml" --vary ksm.pages_to_scan=100,200,300 -j 2 \
+	--db "$tmp/int.db" --quiet &
+pid=$!
+for _ in $(seq 1 50); do
+	sleep 0.2
+	[ -s "$tmp/int.db" ] && break
+done
+sleep 1
+kill -INT $pid
+wait $pid
+check "interrupted sweep exit" 130 $?
+check "interrupted runs kept" "2|2" "$(q "$tmp/int.db" "select count(*), sum(status = 'interrupted') from runs")"
+
+# Bad input: one line, exit 2, no database.
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scn=1,2 --db b1.db 2>&1)
+one_line_exit2 "unknown key" "$out" $? \
+	"sweep: --vary ksm.pages_to_scn=1: unknown key 'pages_to_scn' in ksm \(did you mean 'pages_to_scan'\?\)"
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=30..10/10 --db b2.db 2>&1)
+one_line_exit2 "empty range" "$out" $? "sweep: --vary ksm.pages_to_scan=30..10/10: empty range"
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan= --db b3.db 2>&1)
+one_line_exit2 "no values" "$out" $? "no values"
+out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.max_page_sharing=256,1 --db b4.db 2>&1)
+one_line_exit2 "bad value" "$out" $? "sweep: --vary ksm.max_page_sharing=1: .*max_page_sharing"
+out=$("$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=10 --db "$tmp/no/such/dir/s.db" 2>&1)
+one_line_exit2 "unwritable folder" "$out" $? "no/such/dir/s.db: cannot open results database"
+out=$("$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=10,20 --point 2 --db "$tmp/b5.db" 2>&1)
+one_line_exit2 "point out of range" "$out" $? "sweep: --point needs a point from 0 to 1"
+out=$("$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=10 --shard 3/3 2>&1)
+one_line_exit2 "bad shard" "$out" $? "--shard needs I/N"
+for f in b1 b2 b3 b4 b5; do
+	[ ! -e "$tmp/$f.db" ] && ok || bad "bad input left $f.db"
+done
+[ ! -e "$tmp/no" ] && ok || bad "bad input made a folder"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
