@@ -141,16 +141,16 @@ uint64_t ks_cost_hist_lo(unsigned b)
 }
 
 void ks_cost_stats_add_page(struct ks_cost_stats *s, enum ks_page_kind kind,
-			    const struct ks_cost_split *c)
+			    const struct ks_cost_split *c, uint64_t n)
 {
 	unsigned k = kind == KS_PAGE_KSM ? 1 : 0;
 
 	for (unsigned i = 0; i < KS_COST_NCOMP; i++)
-		s->comp_ns[i] += c->ns[i];
-	s->total_ns += c->total;
-	s->pages[k]++;
-	s->page_ns[k] += c->total;
-	s->hist[k][ks_cost_hist_bucket(c->total)]++;
+		s->comp_ns[i] += n * c->ns[i];
+	s->total_ns += n * c->total;
+	s->pages[k] += n;
+	s->page_ns[k] += n * c->total;
+	s->hist[k][ks_cost_hist_bucket(c->total)] += n;
 }
 
 void ks_cost_stats_add_batch(struct ks_cost_stats *s, const struct ks_cost_split *c)

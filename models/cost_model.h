@@ -112,8 +112,9 @@ double ks_cost_compare_ns(const struct ks_cost_table *t, uint64_t bytes);
 unsigned ks_cost_hist_bucket(uint64_t ns);
 /* Lower bound of bucket b in ns (0 for b = 0). */
 uint64_t ks_cost_hist_lo(unsigned b);
+/* n pages of one kind, each priced c. */
 void ks_cost_stats_add_page(struct ks_cost_stats *s, enum ks_page_kind kind,
-			    const struct ks_cost_split *c);
+			    const struct ks_cost_split *c, uint64_t n);
 void ks_cost_stats_add_batch(struct ks_cost_stats *s, const struct ks_cost_split *c);
 /* Name of a component ("compare", "checksum", "tree", "merge", "other"). */
 const char *ks_cost_comp_name(enum ks_cost_comp c);

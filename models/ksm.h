@@ -97,8 +97,12 @@ struct ks_ksm_event {
 
 struct ks_ksm_observer {
 	void *self;
-	/* Called after every cmp_and_merge_page() with its own work. */
-	void (*page_done)(void *self, enum ks_page_kind kind, const struct ks_work *w);
+	/* Called after cmp_and_merge_page() calls with the work of one of them: n >= 1
+	 * consecutive pages of the batch that did the same work. The page-by-page path
+	 * tells every page alone (n = 1); the bulk path joins runs of identical pages and
+	 * tells a run before any event or clock read that follows it. */
+	void (*page_done)(void *self, enum ks_page_kind kind, const struct ks_work *w,
+			  uint64_t n);
 	/* Called at every tracepoint. */
 	void (*event)(void *self, const struct ks_ksm_event *ev);
 	/* Simulated time now, ns, including the cost of the batch so far (advisor).
@@ -112,6 +116,9 @@ struct ks_ksm_observer {
 struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store *cs);
 void ks_ksm_free(struct ks_ksm *ksm);
 void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs);
+/* The bulk path (default) or the page-by-page reference path (bulk false): identical
+ * state, counters, events and work; the bulk path does less to get there. */
+void ks_ksm_set_bulk(struct ks_ksm *ksm, bool bulk);
 /* NUMA nodes (processes are placed round-robin by pid). KS_ERANGE outside 1..64. */
 int ks_ksm_set_numa(struct ks_ksm *ksm, unsigned nodes);
 
@@ -122,6 +129,13 @@ int ks_ksm_mmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npage
 int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages);
 /* A CPU write that leaves the page holding `c` (write fault: COW of KSM/zero pages). */
 int ks_ksm_write(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c);
+/* The same for npages pages from vaddr, page i getting (cls, arg + i * step): what
+ * ks_ksm_write() of each page in turn would leave, observably identical (the bulk
+ * path: a long range may stay pending until a page of it is read or changed, so a
+ * rewrite of the same range supersedes it in O(1)). KS_ENOENT if a page is unmapped
+ * (the pages before it are written). */
+int ks_ksm_write_range(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
+		       uint32_t cls, uint64_t arg, int64_t step);
 int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
 		   bool mergeable);
 int ks_ksm_proc_exit(struct ks_ksm *ksm, uint32_t pid);
@@ -155,7 +169,8 @@ int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_conte
  * invariant (numbered in ksm_ctl.c; 50 and up: ksm2009.c). */
 int ks_ksm_check(const struct ks_ksm *ksm);
 
-/* Work accumulation helper. */
+/* Work accumulation helpers: acc += w, and acc += n * w. */
 void ks_work_add(struct ks_work *acc, const struct ks_work *w);
+void ks_work_add_n(struct ks_work *acc, const struct ks_work *w, uint64_t n);
 
 #endif

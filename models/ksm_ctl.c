@@ -21,6 +21,7 @@ static const struct ks_ksm_algo algo_linux_618 = {
 	.unmerge_all = ks__unmerge_and_remove_all_rmap_items,
 	.stats = stats_618,
 	.check = check_618,
+	.lazy_writes = true,
 };
 
 /* ksm.algorithm -> its variant. */
@@ -53,6 +54,7 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	ksm->mm_head.next = ksm->mm_head.prev = &ksm->mm_head;
 	ksm->scan_slot = &ksm->mm_head;
 	ksm->run = p->run;
+	ksm->bulk = true;
 	ksm->nr_node_ids = p->merge_across_nodes ? 1 : 1; /* set by ks_ksm_set_numa */
 	for (unsigned i = 0; i < KS_MAX_NUMA; i++) {
 		ksm->root_stable_tree[i] = KS_RB_ROOT;
@@ -87,8 +89,10 @@ void ks_ksm_free(struct ks_ksm *ksm)
 
 		for (; mm; mm = next) {
 			next = mm->hash_next;
-			for (unsigned i = 0; i < mm->nvmas; i++)
+			for (unsigned i = 0; i < mm->nvmas; i++) {
 				free(mm->vmas[i].ptes);
+				free(mm->vmas[i].lazy);
+			}
 			free(mm->vmas);
 			free(mm->slot);
 			free(mm);
@@ -100,6 +104,11 @@ void ks_ksm_free(struct ks_ksm *ksm)
 	ks__pool_fini(&ksm->node_pool);
 	ks__pool_fini(&ksm->frame_pool);
 	free(ksm);
+}
+
+void ks_ksm_set_bulk(struct ks_ksm *ksm, bool bulk)
+{
+	ksm->bulk = bulk;
 }
 
 void ks_ksm_set_observer(struct ks_ksm *ksm, const struct ks_ksm_observer *obs)
@@ -253,6 +262,15 @@ int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value)
 	default:
 		return KS_EINVAL; /* no such file */
 	}
+}
+
+void ks_work_add_n(struct ks_work *acc, const struct ks_work *w, uint64_t n)
+{
+	uint64_t *a = (uint64_t *)acc;
+	const uint64_t *b = (const uint64_t *)w;
+
+	for (size_t i = 0; i < sizeof(*acc) / sizeof(uint64_t); i++)
+		a[i] += n * b[i];
 }
 
 void ks_work_add(struct ks_work *acc, const struct ks_work *w)
@@ -432,9 +450,21 @@ static int check_618(const struct ks_ksm *ksm)
 
 			for (unsigned i = 0; i < mm->nvmas; i++) {
 				const struct ks_vma *v = &mm->vmas[i];
+				uint64_t npages = (v->end - v->start) / KS_PAGE_SIZE, last = 0;
 
-				for (uint64_t j = 0; j < (v->end - v->start) / KS_PAGE_SIZE; j++)
+				for (uint64_t j = 0; j < npages; j++)
 					z += ks__pte_is_ksm_zero(v->ptes[j]);
+				for (unsigned k = 0; k < v->nlazy; k++) {
+					const struct ks_lazy_write *lw = &v->lazy[k];
+
+					if (lw->lo >= lw->hi || lw->hi > npages || lw->lo < last ||
+					    v->nlazy > KS_LAZY_MAX)
+						return 41; /* pending writes not sorted, disjoint, inside */
+					for (uint64_t j = lw->lo; j < lw->hi; j++)
+						if (!ks__pte_is_anon(v->ptes[j]))
+							return 42; /* pending write over a non-private page */
+					last = lw->hi;
+				}
 			}
 			if (z != mm->ksm_zero_pages)
 				return 40; /* per-process ksm_zero_pages != KSM zero PTEs */

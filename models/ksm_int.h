@@ -134,11 +134,32 @@ struct ks_stable_node {
 	struct ks_stable_node *free_next;/* free list link */
 };
 
+/* A range write not yet applied to the PTE words (ks_ksm_write_range(), the bulk path):
+ * page idx of [lo, hi) (indices into the VMA's ptes) holds (cls, arg + (idx - lo) *
+ * step). A volatile working set rewritten every 100 ms is rewritten hundreds of times
+ * between two visits of ksmd; only the last write is ever seen, so a write replaces the
+ * one before it in O(1) instead of rewriting every PTE word.
+ * Invariant: the PTE words under a pending write are private anonymous pages (a write
+ * over anything else is applied at once), so their type is right and only their
+ * content is stale: content readers go through ks__vma_pte(), and whatever changes such
+ * a PTE word applies the write to it first (ks__vma_pte_own()). */
+struct ks_lazy_write {
+	uint64_t lo, hi;      /* page indices in the VMA, lo < hi */
+	uint64_t arg;         /* content arg of page lo */
+	int64_t step;         /* arg increment per page */
+	uint32_t cls;         /* content class */
+};
+
+#define KS_LAZY_MAX 16        /* pending writes per VMA; beyond, the smallest is applied */
+#define KS_LAZY_MIN_PAGES 64  /* shorter writes are applied at once */
+
 struct ks_vma {
 	uint64_t start, end;  /* [start, end) bytes, page aligned */
 	bool mergeable;       /* VM_MERGEABLE */
 	bool anon_vma;        /* has an anon_vma (some page was ever faulted in) */
 	uint64_t *ptes;       /* (end - start) / 4096 PTE words */
+	struct ks_lazy_write *lazy; /* pending writes, sorted by lo, disjoint (owned) */
+	unsigned nlazy, caplazy;
 };
 
 struct ks_mm_slot {
@@ -216,6 +237,10 @@ struct ks_ksm {
 	struct ks_ksm_observer obs;
 	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
 	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
+	bool bulk;                       /* the bulk path (ks_ksm_set_bulk) */
+	struct ks_work run_work;         /* bulk: work of each page of the run not yet told */
+	enum ks_page_kind run_kind;      /* ... their kind */
+	uint64_t run_n;                  /* ... and how many (0: none) */
 	/* the algorithm (ksm.algorithm), chosen once by ks_ksm_new() */
 	const struct ks_ksm_algo *algo;
 	void *algo_data;                 /* its own state (its init()), or NULL */
@@ -251,6 +276,10 @@ struct ks_ksm_algo {
 	/* A PTE mapping kf goes away, before its mapcount-- (ks__kframe_unmap); NULL: no
 	 * hook. */
 	void (*kframe_unmap)(struct ks_ksm *ksm, struct ks_kframe *kf);
+	/* Reads page contents through ks__vma_pte() and changes PTE words only after
+	 * ks__vma_pte_own(), so range writes may stay pending (struct ks_lazy_write);
+	 * false: ks_ksm_write_range() applies every write at once. */
+	bool lazy_writes;
 };
 
 extern const struct ks_ksm_algo ks__algo_2009; /* ksm2009.c */
@@ -297,13 +326,34 @@ static inline int ks__memcmp_pages(struct ks_ksm *ksm, ks_content a, ks_content 
 	return r;
 }
 
-/* End of one page of a batch: tells the observer, adds the page's work to the batch. */
+/* Tells the observer of the pages not told yet, adds their work to the batch. Called
+ * before anything that lets the observer see the time (events, the advisor's clock). */
+static inline void ks__pages_flush(struct ks_ksm *ksm)
+{
+	if (!ksm->run_n)
+		return;
+	if (ksm->obs.page_done)
+		ksm->obs.page_done(ksm->obs.self, ksm->run_kind, &ksm->run_work, ksm->run_n);
+	if (ksm->batch_work)
+		ks_work_add_n(ksm->batch_work, &ksm->run_work, ksm->run_n);
+	ksm->run_n = 0;
+}
+
+/* End of one page of a batch: its work joins the run of identical pages before it
+ * (bulk path), or starts a new one; the page-by-page path tells every page at once. */
 static inline void ks__page_done(struct ks_ksm *ksm, enum ks_page_kind kind)
 {
-	if (ksm->obs.page_done)
-		ksm->obs.page_done(ksm->obs.self, kind, &ksm->page_work);
-	if (ksm->batch_work)
-		ks_work_add(ksm->batch_work, &ksm->page_work);
+	if (ksm->run_n && kind == ksm->run_kind &&
+	    !memcmp(&ksm->run_work, &ksm->page_work, sizeof(ksm->page_work))) {
+		ksm->run_n++;
+	} else {
+		ks__pages_flush(ksm);
+		ksm->run_work = ksm->page_work;
+		ksm->run_kind = kind;
+		ksm->run_n = 1;
+		if (!ksm->bulk)
+			ks__pages_flush(ksm);
+	}
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 }
 
@@ -325,6 +375,22 @@ void ks__emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
 		   const struct ks_rmap_item *item, uint64_t pfn, bool to_ksm, int err);
 ks_content ks__pte_content(uint64_t pte);
 void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm);
+/* Pending range writes (struct ks_lazy_write). */
+uint64_t ks__lazy_pte(const struct ks_vma *v, uint64_t idx);
+uint64_t *ks__lazy_own(struct ks_vma *v, uint64_t idx);
+void ks__lazy_flush_vma(struct ks_vma *v); /* applies every pending write, frees them */
+
+/* The PTE word of page idx of v as the page is now (pending writes included). */
+static inline uint64_t ks__vma_pte(const struct ks_vma *v, uint64_t idx)
+{
+	return v->nlazy ? ks__lazy_pte(v, idx) : v->ptes[idx];
+}
+
+/* The PTE word of page idx of v, up to date, for a change. */
+static inline uint64_t *ks__vma_pte_own(struct ks_vma *v, uint64_t idx)
+{
+	return v->nlazy ? ks__lazy_own(v, idx) : &v->ptes[idx];
+}
 
 /* ---- Linux 6.18 (ksm_scan.c, ksm_stable.c, ksm_unstable.c, ksm_merge.c) ---- */
 
@@ -345,7 +411,13 @@ struct ks_page_ref {
 
 static inline ks_content ks__page_content(const struct ks_page_ref *pg)
 {
-	return ks__pte_content(*pg->pte);
+	return ks__pte_content(ks__vma_pte(pg->vma, (uint64_t)(pg->pte - pg->vma->ptes)));
+}
+
+/* The page's PTE word, up to date, before ksmd changes it. */
+static inline uint64_t *ks__page_own(const struct ks_page_ref *pg)
+{
+	return ks__vma_pte_own(pg->vma, (uint64_t)(pg->pte - pg->vma->ptes));
 }
 
 /* The KSM frame the page is, or NULL for an ordinary anonymous page. */

@@ -37,7 +37,7 @@ static uint64_t zero_page_pfn(const struct ks_ksm *ksm, uint64_t addr)
 /* replace_page(): page's PTE now maps kpage (a KSM frame) or the zero page (kpage NULL). */
 static void replace_page(struct ks_ksm *ksm, struct ks_page_ref *pg, struct ks_kframe *kpage)
 {
-	uint64_t old = *pg->pte;
+	uint64_t old = *ks__page_own(pg);
 
 	ksm->page_work.replaces++;
 	if (kpage) {
@@ -72,7 +72,7 @@ static int try_to_merge_one_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 		struct ks_kframe *nk = ks__kframe_new(ksm, ks__page_content(pg), pg->mm->nid);
 
 		nk->mapcount = 1;
-		*pg->pte = KS_PTE_KSM | (uint64_t)(uintptr_t)nk;
+		*ks__page_own(pg) = KS_PTE_KSM | (uint64_t)(uintptr_t)nk;
 		return 0;
 	}
 	if (ks__memcmp_pages(ksm, ks__page_content(pg),

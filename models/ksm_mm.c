@@ -121,6 +121,7 @@ ks_content ks__pte_content(uint64_t pte)
 
 void ks__emit(struct ks_ksm *ksm, const struct ks_ksm_event *ev)
 {
+	ks__pages_flush(ksm); /* the event's time includes the pages before it */
 	if (ksm->obs.event)
 		ksm->obs.event(ksm->obs.self, ev);
 }
@@ -191,6 +192,120 @@ int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint
 	*pte = KS_PTE_ANON | ks__pte_content(old);
 	pte_release(ksm, mm, old);
 	return 1;
+}
+
+/* ---- pending range writes (struct ks_lazy_write) ---- */
+
+static inline ks_content lazy_content(const struct ks_lazy_write *z, uint64_t idx)
+{
+	return ks_content_make(z->cls, z->arg + (idx - z->lo) * (uint64_t)z->step);
+}
+
+/* The pending write covering page idx, or NULL. */
+static struct ks_lazy_write *lazy_find(const struct ks_vma *v, uint64_t idx)
+{
+	for (unsigned i = 0; i < v->nlazy && v->lazy[i].lo <= idx; i++)
+		if (idx < v->lazy[i].hi)
+			return &v->lazy[i];
+	return NULL;
+}
+
+uint64_t ks__lazy_pte(const struct ks_vma *v, uint64_t idx)
+{
+	const struct ks_lazy_write *z = lazy_find(v, idx);
+
+	return z ? KS_PTE_ANON | lazy_content(z, idx) : v->ptes[idx];
+}
+
+static void lazy_insert_at(struct ks_vma *v, unsigned i, const struct ks_lazy_write *z)
+{
+	if (v->nlazy == v->caplazy) {
+		v->caplazy = v->caplazy ? 2 * v->caplazy : 4;
+		v->lazy = ks_xrealloc(v->lazy, v->caplazy * sizeof(*v->lazy));
+	}
+	memmove(&v->lazy[i + 1], &v->lazy[i], (v->nlazy - i) * sizeof(*v->lazy));
+	v->lazy[i] = *z;
+	v->nlazy++;
+}
+
+static void lazy_remove_at(struct ks_vma *v, unsigned i)
+{
+	memmove(&v->lazy[i], &v->lazy[i + 1], (v->nlazy - i - 1) * sizeof(*v->lazy));
+	v->nlazy--;
+}
+
+/* Pages [lo, hi) are no longer covered by pending writes; with apply, the writes they
+ * were covered by are first written to their PTE words. */
+static void lazy_cut(struct ks_vma *v, uint64_t lo, uint64_t hi, bool apply)
+{
+	for (unsigned i = 0; i < v->nlazy && v->lazy[i].lo < hi;) {
+		struct ks_lazy_write *z = &v->lazy[i];
+		uint64_t a = z->lo > lo ? z->lo : lo, b = z->hi < hi ? z->hi : hi;
+
+		if (a >= b) {
+			i++;
+			continue;
+		}
+		if (apply)
+			for (uint64_t idx = a; idx < b; idx++)
+				v->ptes[idx] = KS_PTE_ANON | lazy_content(z, idx);
+		if (a == z->lo && b == z->hi) {
+			lazy_remove_at(v, i);
+		} else if (a == z->lo) {
+			z->arg += (b - z->lo) * (uint64_t)z->step;
+			z->lo = b;
+			i++;
+		} else if (b == z->hi) {
+			z->hi = a;
+			i++;
+		} else {
+			struct ks_lazy_write right = *z;
+
+			right.arg += (b - z->lo) * (uint64_t)z->step;
+			right.lo = b;
+			z->hi = a;
+			lazy_insert_at(v, i + 1, &right);
+			i += 2;
+		}
+	}
+}
+
+/* Keeps at most KS_LAZY_MAX pending writes: applies the smallest ones. */
+static void lazy_bound(struct ks_vma *v)
+{
+	while (v->nlazy > KS_LAZY_MAX) {
+		unsigned k = 0;
+
+		for (unsigned i = 1; i < v->nlazy; i++)
+			if (v->lazy[i].hi - v->lazy[i].lo < v->lazy[k].hi - v->lazy[k].lo)
+				k = i;
+		lazy_cut(v, v->lazy[k].lo, v->lazy[k].hi, true);
+	}
+}
+
+uint64_t *ks__lazy_own(struct ks_vma *v, uint64_t idx)
+{
+	if (lazy_find(v, idx)) {
+		lazy_cut(v, idx, idx + 1, true);
+		lazy_bound(v);
+	}
+	return &v->ptes[idx];
+}
+
+void ks__lazy_flush_vma(struct ks_vma *v)
+{
+	if (v->nlazy)
+		lazy_cut(v, 0, (v->end - v->start) / KS_PAGE_SIZE, true);
+	free(v->lazy);
+	v->lazy = NULL;
+	v->nlazy = v->caplazy = 0;
+}
+
+/* Applies every pending write of mm (before its VMAs are split, moved or zapped). */
+static void lazy_flush_mm(struct ks_mm *mm)
+{
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		ks__lazy_flush_vma(&mm->vmas[i]);
 }
 
 /* ---- processes and VMAs ---- */
@@ -297,6 +412,10 @@ static void zap_vma(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v)
 {
 	uint64_t n = (v->end - v->start) / KS_PAGE_SIZE;
 
+	free(v->lazy); /* pending writes cover private pages only: nothing to release */
+	v->lazy = NULL;
+	v->nlazy = v->caplazy = 0;
+
 	for (uint64_t j = 0; j < n; j++)
 		pte_release(ksm, mm, v->ptes[j]);
 	free(v->ptes);
@@ -312,6 +431,7 @@ int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npa
 		return KS_ENOENT;
 	if (!range_ok(vaddr, npages))
 		return KS_EINVAL;
+	lazy_flush_mm(mm);
 	i = split_range(mm, vaddr, end);
 	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
 		zap_vma(ksm, mm, &mm->vmas[j]);
@@ -320,24 +440,107 @@ int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npa
 	return 0;
 }
 
+/* A CPU write of page idx of v (no pending write covers it). */
+static void write_pte(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v, uint64_t idx,
+		      ks_content c)
+{
+	uint64_t *pte = &v->ptes[idx], old = *pte;
+
+	if (ks__pte_is_ksm(old))
+		ksm->cow_ksm++; /* do_wp_page copies a KSM page, never reuses it */
+	pte_release(ksm, mm, old);
+	*pte = KS_PTE_ANON | (c & ~KS_PTE_TYPE_MASK);
+}
+
 int ks_ksm_write(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c)
 {
 	struct ks_mm *mm = running_mm(ksm, pid);
 	struct ks_vma *v;
-	uint64_t *pte, old;
+	uint64_t idx;
 
 	if (!mm)
 		return KS_ENOENT;
 	v = ks__find_vma(mm, vaddr);
 	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
 		return KS_ENOENT;
-	pte = &v->ptes[(vaddr - v->start) / KS_PAGE_SIZE];
-	old = *pte;
-	if (ks__pte_is_ksm(old))
-		ksm->cow_ksm++; /* do_wp_page copies a KSM page, never reuses it */
-	pte_release(ksm, mm, old);
-	*pte = KS_PTE_ANON | (c & ~KS_PTE_TYPE_MASK);
+	idx = (vaddr - v->start) / KS_PAGE_SIZE;
+	if (v->nlazy && lazy_find(v, idx)) {
+		lazy_cut(v, idx, idx + 1, false);
+		lazy_bound(v);
+	}
+	write_pte(ksm, mm, v, idx, c);
 	v->anon_vma = true;
+	return 0;
+}
+
+/* Writes pages [lo, hi) of v: what pending writes cover was private anonymous already
+ * and is simply superseded; the rest is written now (COW of KSM pages, first faults);
+ * then the whole range becomes one pending write. */
+static void write_span_lazy(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v,
+			    uint64_t lo, uint64_t hi, uint32_t cls, uint64_t arg, int64_t step)
+{
+	struct ks_lazy_write z = { .lo = lo, .hi = hi, .arg = arg, .step = step, .cls = cls };
+	uint64_t idx = lo;
+	unsigned i = 0;
+
+	while (idx < hi) {
+		uint64_t next = hi;
+
+		for (; i < v->nlazy && v->lazy[i].hi <= idx; i++)
+			;
+		if (i < v->nlazy && v->lazy[i].lo <= idx) {
+			idx = v->lazy[i].hi; /* covered: superseded below */
+			continue;
+		}
+		if (i < v->nlazy && v->lazy[i].lo < next)
+			next = v->lazy[i].lo;
+		for (; idx < next; idx++)
+			write_pte(ksm, mm, v, idx, lazy_content(&z, idx));
+	}
+	lazy_cut(v, lo, hi, false);
+	for (i = 0; i < v->nlazy && v->lazy[i].lo < lo; i++)
+		;
+	lazy_insert_at(v, i, &z);
+	lazy_bound(v);
+}
+
+int ks_ksm_write_range(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
+		       uint32_t cls, uint64_t arg, int64_t step)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+
+	if (!mm)
+		return KS_ENOENT;
+	if (vaddr & (KS_PAGE_SIZE - 1))
+		return KS_ENOENT;
+	while (npages) {
+		struct ks_vma *v = ks__find_vma(mm, vaddr);
+		uint64_t lo, n;
+
+		if (!v)
+			return KS_ENOENT;
+		lo = (vaddr - v->start) / KS_PAGE_SIZE;
+		n = (v->end - vaddr) / KS_PAGE_SIZE;
+		n = n < npages ? n : npages;
+		if (ksm->algo->lazy_writes && n >= KS_LAZY_MIN_PAGES) {
+			write_span_lazy(ksm, mm, v, lo, lo + n, cls, arg, step);
+		} else {
+			for (uint64_t k = 0; k < n; k++) {
+				uint64_t idx = lo + k;
+
+				if (v->nlazy && lazy_find(v, idx)) {
+					lazy_cut(v, idx, idx + 1, false);
+					lazy_bound(v);
+				}
+				write_pte(ksm, mm, v, idx,
+					  ks_content_make(cls, arg + k * (uint64_t)step));
+			}
+		}
+		v->anon_vma = true;
+		arg += n * (uint64_t)step;
+		vaddr += n * KS_PAGE_SIZE;
+		npages -= n;
+	}
 	return 0;
 }
 
@@ -349,7 +552,7 @@ int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_conte
 
 	if (!v)
 		return KS_ENOENT;
-	pte = v->ptes[(vaddr - v->start) / KS_PAGE_SIZE];
+	pte = ks__vma_pte(v, (vaddr - v->start) / KS_PAGE_SIZE);
 	if (pte == KS_PTE_NONE)
 		return KS_ENOENT;
 	*c = ks__pte_content(pte);
@@ -367,6 +570,7 @@ int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t np
 		return KS_ENOENT;
 	if (!range_ok(vaddr, npages))
 		return KS_EINVAL;
+	lazy_flush_mm(mm);
 	i = split_range(mm, vaddr, end);
 	if (i == mm->nvmas || mm->vmas[i].start > vaddr)
 		return KS_ENOENT; /* madvise on unmapped memory: ENOMEM in the kernel */
@@ -426,8 +630,10 @@ void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm)
 	while (*link != mm)
 		link = &(*link)->hash_next;
 	*link = mm->hash_next;
-	for (unsigned i = 0; i < mm->nvmas; i++)
+	for (unsigned i = 0; i < mm->nvmas; i++) {
 		free(mm->vmas[i].ptes);
+		free(mm->vmas[i].lazy);
+	}
 	free(mm->vmas);
 	free(mm);
 }

@@ -10,8 +10,9 @@
 
 /* ---- the scan-time advisor ---- */
 
-static uint64_t batch_clock(const struct ks_ksm *ksm)
+static uint64_t batch_clock(struct ks_ksm *ksm)
 {
+	ks__pages_flush(ksm); /* the clock includes the pages before it */
 	return ksm->obs.clock_ns ? ksm->obs.clock_ns(ksm->obs.self) : ksm->now_ns;
 }
 
@@ -33,7 +34,7 @@ static void advisor_stop_scan(struct ks_ksm *ksm)
 	scan_time = elapsed_ms / 1000;
 	if (scan_time < 1)
 		scan_time = 1;
-	cpu_time = ksm->obs.cpu_ns ? ksm->obs.cpu_ns(ksm->obs.self) : 0;
+	cpu_time = ksm->obs.cpu_ns ? ksm->obs.cpu_ns(ksm->obs.self) : 0; /* flushed above */
 	cpu_ms = (cpu_time - ctx->cpu_time) / 1000000;
 	cpu_percent = cpu_ms * 100 / (scan_time * 1000);
 	if (cpu_percent < 1)
@@ -339,6 +340,7 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 	ksm->batch_work = w;
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 	ksm->algo->scan_batch(ksm);
+	ks__pages_flush(ksm);
 	/* Work done after the last page (end-of-scan bookkeeping) belongs to the batch. */
 	if (ksm->batch_work)
 		ks_work_add(ksm->batch_work, &ksm->page_work);

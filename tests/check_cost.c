@@ -169,8 +169,8 @@ START_TEST(test_cost_hooks_accumulate)
 	table(&t);
 	cm = ks_cost_model_new("t", &t, KS_CSUM_XXHASH64);
 	h = ks_cost_model_hooks(cm);
-	ck_assert_uint_eq(h.page_ns(h.self, KS_PAGE_ANON, &w), 10 + 2048);
-	ck_assert_uint_eq(h.page_ns(h.self, KS_PAGE_ANON, &w), 2058);
+	ck_assert_uint_eq(h.page_ns(h.self, KS_PAGE_ANON, &w, 1), 10 + 2048);
+	ck_assert_uint_eq(h.page_ns(h.self, KS_PAGE_ANON, &w, 1), 2058);
 	ck_assert_uint_eq(h.batch_ns(h.self, &w, &(struct ks_work){ 0 }), 0);
 	st = ks_cost_model_stats(cm);
 	ck_assert_uint_eq(st->pages[0], 2);

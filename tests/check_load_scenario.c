@@ -175,6 +175,7 @@ START_TEST(test_load_scenario_defaults)
 	ck_assert(sc.process_samples);
 	ck_assert(!sc.stop_when_stable);
 	ck_assert_uint_eq(sc.stable_scans, 3);
+	ck_assert(!sc.reference_path);
 	ck_assert_uint_eq(sc.ksm.run, 1);
 	ck_assert_uint_eq(sc.ksm.pages_to_scan, 100);
 	ck_assert_uint_eq(sc.ksm.sleep_millisecs, 20);
@@ -515,6 +516,8 @@ static const struct error_case {
 	{ "duration: 1s\nseed: abc\n" MINPROC, NULL, KS_EINVAL,
 	  "t.yaml:2:7: seed must be an integer, got 'abc'" },
 	{ "duration: 1s\nseed:\n" MINPROC, NULL, KS_EINVAL, "t.yaml:2:6: 'seed' needs a value" },
+	{ "duration: 1s\npath: fast\n" MINPROC, NULL, KS_EINVAL,
+	  "t.yaml:2:7: unknown path 'fast' (expected one of: bulk, reference)" },
 	{ "duration: 1s\nstop_when_stable: maybe\n" MINPROC, NULL, KS_EINVAL,
 	  "t.yaml:2:19: stop_when_stable must be true or false, got 'maybe'" },
 	{ "duration: 1s\nnuma:\n  page_size: 2MiB\n" MINPROC, NULL, KS_EINVAL,

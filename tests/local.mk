@@ -12,6 +12,7 @@ include $(srcdir)/tests/trace.mk
 include $(srcdir)/tests/sink.mk
 include $(srcdir)/tests/ksm.mk
 include $(srcdir)/tests/engine.mk
+include $(srcdir)/tests/bulk.mk
 include $(srcdir)/tests/kernel.mk
 include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk

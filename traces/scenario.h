@@ -115,6 +115,9 @@ struct ks_scenario {
 	unsigned stable_scans;      /* that N (default 3) */
 	unsigned nksm_changes;
 	struct ks_knob_change *ksm_changes; /* knob writes in file order (owned), may be NULL */
+	bool reference_path;        /* path: reference - the page-by-page path (one write per
+				     * page, every scanned page handled and priced alone);
+				     * default bulk: the same results, computed in bulk */
 };
 
 /* Scenario defaults (no groups). Never fails. */

@@ -24,7 +24,7 @@
 
 static const char *const top_keys[] = {
 	"name", "seed", "arch", "duration", "sample", "stop_when_stable", "stable_scans",
-	"ksm", "ksm_changes", "numa", "processes", "trace", NULL
+	"ksm", "ksm_changes", "numa", "processes", "trace", "path", NULL
 };
 static const char *const sample_keys[] = {
 	"every", "every_batches", "interval", "processes", NULL
@@ -915,6 +915,22 @@ static int conv_trace(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc
 	return ks_yaml_string(yd, v, "file", &sc->trace_file);
 }
 
+/* path: bulk (default) or reference (docs/scenario.md). */
+static int conv_path(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
+{
+	static const char *const path_names[] = { "bulk", "reference", NULL };
+	yaml_node_t *v = ks_yaml_get(yd, root, "path", NULL);
+	unsigned i;
+	int rc;
+
+	if (!v)
+		return 0;
+	rc = ks_yaml_enum(yd, v, "path", path_names, &i);
+	if (!rc)
+		sc->reference_path = i == 1;
+	return rc;
+}
+
 static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
 {
 	yaml_node_t *m;
@@ -948,6 +964,8 @@ static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenar
 		rc = ks_yaml_get_mapping(yd, root, "trace", "", &m);
 	if (!rc && m)
 		rc = conv_trace(yd, m, sc);
+	if (!rc)
+		rc = conv_path(yd, root, sc);
 	return rc;
 }
 

@@ -14,6 +14,10 @@ struct ks_cost_model {
 	enum ks_checksum_alg checksum;      /* the run's algorithm */
 	struct ks_cost_stats st;
 	uint64_t batch_pages_ns;            /* ns of the pages of the batch in progress */
+	bool have_last;                     /* last_* hold the last page priced */
+	enum ks_page_kind last_kind;
+	struct ks_work last_work;
+	struct ks_cost_split last_split;    /* its price (the price is a pure function) */
 	struct ks_cost_batch *batches;      /* owned, nbatches of them */
 	size_t nbatches, capbatches;
 	struct ks_cost_merge_window *win;   /* owned, nwin of them */
@@ -59,15 +63,21 @@ int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 	return 0;
 }
 
-static uint64_t hook_page_ns(void *self, enum ks_page_kind kind, const struct ks_work *w)
+static uint64_t hook_page_ns(void *self, enum ks_page_kind kind, const struct ks_work *w,
+			     uint64_t n)
 {
 	struct ks_cost_model *cm = self;
-	struct ks_cost_split c;
 
-	ks_cost_price(&cm->t, cm->checksum, w, &c);
-	ks_cost_stats_add_page(&cm->st, kind, &c);
-	cm->batch_pages_ns += c.total;
-	return c.total;
+	if (!cm->have_last || kind != cm->last_kind ||
+	    memcmp(w, &cm->last_work, sizeof(*w)) != 0) {
+		ks_cost_price(&cm->t, cm->checksum, w, &cm->last_split);
+		cm->last_kind = kind;
+		cm->last_work = *w;
+		cm->have_last = true;
+	}
+	ks_cost_stats_add_page(&cm->st, kind, &cm->last_split, n);
+	cm->batch_pages_ns += n * cm->last_split.total;
+	return cm->last_split.total;
 }
 
 static uint64_t hook_batch_ns(void *self, const struct ks_work *batch_total,

@@ -59,8 +59,10 @@ struct ks_observer {
 	void *self;                 /* passed to every call */
 	/* After every ksmd batch. */
 	void (*batch)(void *self, const struct ks_batch_done *b);
-	/* After every cmp_and_merge_page() call, with its price (0 without a cost model). */
-	void (*page)(void *self, enum ks_page_kind kind, uint64_t ns, const struct ks_work *w);
+	/* After cmp_and_merge_page() calls: n >= 1 in a row, each with work w and price ns
+	 * (0 without a cost model); n is 1 on the reference path (scenario key `path`). */
+	void (*page)(void *self, enum ks_page_kind kind, uint64_t ns, const struct ks_work *w,
+		     uint64_t n);
 	/* At every KSM tracepoint, with its simulated time. */
 	void (*event)(void *self, ks_time t, const struct ks_ksm_event *ev);
 	/* After every write to a KSM knob (ksm_changes, trace KNOB records), with the

@@ -117,14 +117,15 @@ static void fail(struct world *w, int code)
 
 /* ---- the KSM model's observer: cost, tracepoints, advisor clock ---- */
 
-static void obs_page_done(void *self, enum ks_page_kind kind, const struct ks_work *pw)
+static void obs_page_done(void *self, enum ks_page_kind kind, const struct ks_work *pw,
+			  uint64_t n)
 {
 	struct world *w = self;
-	uint64_t ns = w->o->cost.page_ns ? w->o->cost.page_ns(w->o->cost.self, kind, pw) : 0;
+	uint64_t ns = w->o->cost.page_ns ? w->o->cost.page_ns(w->o->cost.self, kind, pw, n) : 0;
 
-	w->batch_cost_ns += ns;
-	ks_work_add(&w->page_sum, pw);
-	TELL(w, page, kind, ns, pw);
+	w->batch_cost_ns += n * ns;
+	ks_work_add_n(&w->page_sum, pw, n);
+	TELL(w, page, kind, ns, pw, n);
 }
 
 static void obs_event(void *self, const struct ks_ksm_event *ev)
@@ -388,6 +389,10 @@ static int apply_write(struct world *w, struct src *s, const struct ks_trace_rec
 	if (r->cls >= s->ncls || s->cls_map[r->cls] < 0)
 		return rec_error(w, s, "write uses an undefined content class", KS_EINVAL);
 	cls = (uint32_t)s->cls_map[r->cls];
+	if (!w->sc->reference_path) {
+		rc = ks_ksm_write_range(w->ksm, pid, r->vaddr, r->npages, cls, r->arg, r->step);
+		return rc ? rec_error(w, s, "write outside a mapping", rc) : 0;
+	}
 	for (uint64_t i = 0; i < r->npages; i++) {
 		uint64_t arg = r->arg + (uint64_t)((int64_t)i * r->step);
 
@@ -645,6 +650,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	w->sim.interrupt = o->interrupt;
 	w->cs = ks_content_store_new();
 	w->ksm = ks_ksm_new(&o->sc->ksm, w->cs);
+	ks_ksm_set_bulk(w->ksm, !o->sc->reference_path);
 	w->sleep_ms = o->sc->ksm.sleep_millisecs;
 	ks_ksm_set_numa(w->ksm, o->sc->numa_nodes ? o->sc->numa_nodes : 1);
 	ks_ksm_set_observer(w->ksm, &(struct ks_ksm_observer){

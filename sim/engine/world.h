@@ -15,8 +15,10 @@
 /* Optional cost model hooks (ksmd CPU time). NULL functions cost nothing. */
 struct ks_cost_hooks {
 	void *self;
-	/* ns of ksmd CPU for one cmp_and_merge_page() with its work */
-	uint64_t (*page_ns)(void *self, enum ks_page_kind kind, const struct ks_work *w);
+	/* ns of ksmd CPU for one cmp_and_merge_page() with its work w; the call stands for
+	 * n >= 1 such calls in a row (each costs the ns returned) */
+	uint64_t (*page_ns)(void *self, enum ks_page_kind kind, const struct ks_work *w,
+			    uint64_t n);
 	/* ns of per-batch overhead not attributed to pages (scan start, walks, frees) */
 	uint64_t (*batch_ns)(void *self, const struct ks_work *batch_total,
 			     const struct ks_work *unattributed);
