@@ -6,6 +6,8 @@
 #   ./setup.sh test    deps + build, then `make check` and `make distcheck`
 #   ./setup.sh build   deps + build only (build tree: ./build)
 #   ./setup.sh bench   deps + build, then `make bench`
+#   ./setup.sh html    also Chromium, then the HTML report test (headless Chromium)
+#   ./setup.sh slurm   also Slurm and munge, then `make check-slurm` (root)
 #   ./setup.sh deps    Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,7 +23,7 @@ as_root() {
 
 deps() {
 	local missing=()
-	for p in "${packages[@]}"; do
+	for p in "${packages[@]}" "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing+=("$p")
 	done
@@ -61,8 +63,18 @@ bench)
 	build
 	make -s -C build bench
 	;;
+html)
+	deps chromium
+	build
+	make -s -C build check TESTS=tests/html.sh
+	;;
+slurm)
+	deps slurmctld slurmd slurm-client munge
+	build
+	make -s -C build check-slurm
+	;;
 *)
-	echo "usage: $0 [deps|build|run|test|bench]" >&2
+	echo "usage: $0 [deps|build|run|test|bench|html|slurm]" >&2
 	exit 2
 	;;
 esac

@@ -479,6 +479,12 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 
 int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
 {
+	return ks_report_print_run(db_path, run_id, true, out, err);
+}
+
+int ks_report_print_run(const char *db_path, int64_t run_id, bool costs, FILE *out,
+			struct ks_err *err)
+{
 	struct report_run run = { 0 };
 	sqlite3 *db;
 	int rc;
@@ -495,7 +501,7 @@ int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_er
 		rc = print_chart(db, db_path, out, &run, err);
 	if (!rc)
 		rc = print_processes(db, db_path, out, &run, err);
-	if (!rc)
+	if (!rc && costs)
 		rc = print_costs(db, db_path, out, &run, err);
 	if (!rc)
 		rc = ks_report_out_check(out, db_path, err);

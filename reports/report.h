@@ -3,6 +3,7 @@
 #ifndef KS_REPORT_H
 #define KS_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@ enum { KS_REPORT_LAST_RUN = 0 };
  * results database, version mismatch, sqlite error), KS_EIO on a write error to out. */
 /* Text report of one run: header, final counters, saving, t90, chart, processes. */
 int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err);
+/* The same, with the cost tables (ksmd CPU by component, latency histograms) or not
+ * (sim --report: the end-of-run cost report has printed them already). */
+int ks_report_print_run(const char *db_path, int64_t run_id, bool costs, FILE *out,
+			struct ks_err *err);
 /* The run's samples as CSV, one header line then one line per sample. */
 int ks_report_csv(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err);
 /* One line per run: id, scenario, seed, status, started (UTC), saved. */
@@ -27,6 +32,17 @@ int ks_report_list(const char *db_path, FILE *out, struct ks_err *err);
 int ks_report_sweep(const char *db_path, int64_t sweep_id, FILE *out, struct ks_err *err);
 /* The sweep's rows of the v_sweep view as CSV. */
 int ks_report_sweep_csv(const char *db_path, int64_t sweep_id, FILE *out, struct ks_err *err);
+
+/* JSON: {"database", "run_id", "run": {"summary", "params", "cost_components",
+ * "latency_hist", "samples"}, "sweeps": [{"sweep", "points"}]}; with sweep_only, the
+ * one sweep (sweep_id, or KS_REPORT_LAST_RUN for the last) as {"sweep", "points"}. */
+int ks_report_json(const char *db_path, int64_t run_id, int64_t sweep_id, bool sweep_only,
+		   FILE *out, struct ks_err *err);
+/* A self-contained HTML page (DIR/index.html: inline CSS and SVG plots) with every
+ * sweep, the run (KS_REPORT_LAST_RUN: the last) in detail and the list of runs. DIR is
+ * made if missing; on error no page is left. KS_EIO "DIR: ..." besides the above. */
+int ks_report_html(const char *db_path, int64_t run_id, const char *out_dir,
+		   struct ks_err *err);
 
 /* Prints a histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|": bucket i is
  * [lo[i], hi[i]) with count[i]; empty buckets before the first and after the last

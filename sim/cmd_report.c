@@ -1,5 +1,6 @@
-/* cmd_report.c - `sim report DB [--run ID|last] [--format text|csv]` and
- * `sim report DB --list`: prints what a results database holds (reports/report.h).
+/* cmd_report.c - `sim report DB [--run ID|last] [--sweep ID|last] [--format
+ * text|csv|json] [--html DIR]` and `sim report DB --list`: prints what a results
+ * database holds (reports/report.h), or writes it as an HTML page.
  * Exit 0, or 2 with one line "sim: ..." on stderr (usage, missing file, no such run,
  * not a results database). */
 #include <errno.h>
@@ -13,12 +14,15 @@
 #include "reports/report.h"
 
 static const char report_usage[] =
-	"usage: sim report DB [--run ID|last] [--format text|csv]\n"
-	"       sim report DB --sweep ID|last [--format text|csv]\n"
+	"usage: sim report DB [--run ID|last] [--format text|csv|json]\n"
+	"       sim report DB --sweep ID|last [--format text|csv|json]\n"
+	"       sim report DB [--run ID|last] --html DIR\n"
 	"       sim report DB --list\n"
 	"Prints the report of one run of the results database DB (default: the last run),\n"
-	"its samples as CSV (--format csv), a sweep (per point: mean and 95% confidence\n"
-	"interval; as CSV the rows of the view v_sweep), or one line per run (--list).\n";
+	"its samples as CSV (--format csv), the run and every sweep as JSON (--format\n"
+	"json), a sweep (per point: mean and 95% confidence interval; as CSV the rows of\n"
+	"the view v_sweep), or one line per run (--list). --html DIR writes DIR/index.html:\n"
+	"one self-contained page with SVG plots of every sweep and of the run.\n";
 
 static int parse_run_id(const char *s, int64_t *id)
 {
@@ -50,7 +54,7 @@ static void usage(FILE *out)
 
 int ks_cmd_report(int argc, char **argv)
 {
-	const char *db, *run = NULL, *sweep = NULL, *format = "text";
+	const char *db, *run = NULL, *sweep = NULL, *format = "text", *html = NULL;
 	int64_t run_id = KS_REPORT_LAST_RUN, sweep_id = KS_REPORT_LAST_RUN;
 	bool list = false;
 	struct ks_err err = { 0 };
@@ -59,6 +63,7 @@ int ks_cmd_report(int argc, char **argv)
 		KS_STR("run", 0, &run),
 		KS_STR("sweep", 0, &sweep),
 		KS_STR("format", 0, &format),
+		KS_STR("html", 0, &html),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "report", .usage = usage, .opts = opts,
 				       .min_args = 1, .max_args = 1,
@@ -78,15 +83,24 @@ int ks_cmd_report(int argc, char **argv)
 		ks_cli_error("report: --sweep takes no --run or --list; try 'sim report --help'");
 		return KS_EXIT_ERROR;
 	}
-	if (strcmp(format, "text") && strcmp(format, "csv"))
-		return usage_error("--format is text or csv, not", format);
+	if (strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json"))
+		return usage_error("--format is text, csv or json, not", format);
+	if (html && (list || sweep || strcmp(format, "text"))) {
+		ks_cli_error("report: --html takes no --list, --sweep or --format; try "
+			     "'sim report --help'");
+		return KS_EXIT_ERROR;
+	}
 	if (list && (run || strcmp(format, "text"))) {
 		ks_cli_error("report: --list takes no --run or --format; try 'sim report --help'");
 		return KS_EXIT_ERROR;
 	}
 
-	if (list)
+	if (html)
+		rc = ks_report_html(db, run_id, html, &err);
+	else if (list)
 		rc = ks_report_list(db, stdout, &err);
+	else if (!strcmp(format, "json"))
+		rc = ks_report_json(db, run_id, sweep_id, sweep != NULL, stdout, &err);
 	else if (sweep)
 		rc = strcmp(format, "csv") ? ks_report_sweep(db, sweep_id, stdout, &err) :
 			ks_report_sweep_csv(db, sweep_id, stdout, &err);

@@ -306,7 +306,9 @@ int ks_cmd_run(int argc, char **argv)
 		return rc;
 	}
 	rc = ks_cli_run_scenario(&sc, a.db, true, NULL, &sum, &run_id);
-	if (rc == KS_EXIT_OK && a.report && ks_report_print(a.db, run_id, stdout, &err)) {
+	/* the cost tables were in the end-of-run cost report: not twice */
+	if (rc == KS_EXIT_OK && a.report && ks_report_print_run(a.db, run_id, false, stdout,
+								&err)) {
 		ks_cli_error("%s", err.msg);
 		rc = KS_EXIT_ERROR;
 	}

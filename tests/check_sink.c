@@ -813,7 +813,7 @@ START_TEST(test_sink_sim_report_command)
 	ck_assert_ptr_nonnull(strstr(out, "     1  small"));
 
 	ck_assert_int_eq(run_sim(badfmt, out, sizeof(out), errt, sizeof(errt)), 2);
-	ck_assert_str_eq(errt, "sim: report: --format is text or csv, not 'xml'; "
+	ck_assert_str_eq(errt, "sim: report: --format is text, csv or json, not 'xml'; "
 			 "try 'sim report --help'\n");
 }
 END_TEST

@@ -36,6 +36,11 @@ for want in "memory saved:" "ksmd CPU by component:" "cmp_and_merge_page latency
 	"cmp_and_merge_page latency, ksm page"; do
 	printf '%s\n' "$rep" | grep -qF "$want" && ok || bad "report lacks '$want'"
 done
+# --report prints the cost tables once.
+rep=$("$SIM" --scenario "$data/tiny.yaml" --db "$tmp/rep.db" --report)
+check "--report: cost table once" 1 "$(printf '%s\n' "$rep" | grep -c '^ksmd CPU by component')"
+check "--report: histograms once" 1 "$(printf '%s\n' "$rep" | grep -c '^cmp_and_merge_page latency, anon page')"
+printf '%s\n' "$rep" | grep -q '^final counters' && ok || bad "--report: no full report"
 # A second run into the same database adds a run.
 "$SIM" --scenario "$data/tiny.yaml" --db "$tmp/t.db" --quiet
 check "second run" 2 "$(q "$tmp/t.db" 'select count(*) from runs')"

@@ -20,3 +20,4 @@ include $(srcdir)/tests/zsmalloc.mk
 EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk
+include $(srcdir)/tests/report.mk

@@ -10,3 +10,10 @@ EXTRA_DIST += tests/sweep.sh
 # The GNU parallel recipes (skipped without parallel).
 TESTS += tests/parallel.sh
 EXTRA_DIST += tests/parallel.sh
+# make check-slurm: the Slurm job-array recipe on a private single-node cluster (root,
+# Debian slurmctld slurmd slurm-client munge; says why when it skips).
+EXTRA_DIST += tests/slurm.sh
+check-slurm: sim/sim
+	@SIM="$(abs_builddir)/sim/sim" SRCDIR="$(abs_srcdir)" $(SHELL) $(srcdir)/tests/slurm.sh; \
+	rc=$$?; if [ $$rc = 77 ]; then echo "check-slurm: skipped"; exit 0; fi; exit $$rc
+.PHONY: check-slurm

@@ -52,6 +52,16 @@ check "v_run_summary per run" 12 "$(q "$tmp/s3.db" 'select count(*) from v_run_s
 check "run_params typed" "integer|30" "$(q "$tmp/s3.db" 'select typeof(max(pages_to_scan)), max(pages_to_scan) from run_params')"
 check "sweep --report csv" 37 "$("$SIM" report "$tmp/s3.db" --sweep last --format csv | wc -l)"
 
+# JSON: valid, typed, NULL (not 0) for a time never reached.
+"$SIM" report "$tmp/s3.db" --format json >"$tmp/r.json"
+check "json exit" 0 $?
+check "json" "1|12|integer|6|36" "$(sqlite3 :memory: "select json_valid(j), json_extract(j, '$.run_id'), json_type(j, '$.run.params.pages_to_scan'), json_array_length(j, '$.sweeps[0].points') / 6, json_array_length(j, '$.sweeps[0].points') from (select readfile('$tmp/r.json') as j)")"
+"$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scan=0 --db "$tmp/z.db" --quiet
+"$SIM" report "$tmp/z.db" --format json --sweep last >"$tmp/z.json"
+m() { echo "(select value from json_each(j, '\$.points') where json_extract(value, '\$.metric') = '$1')"; }
+check "json: never is null, nothing saved is 0" "null|0|null|0" \
+	"$(sqlite3 :memory: "select json_type($(m t90_s), '\$.mean'), json_extract($(m t90_s), '\$.n'), json_type($(m t90_s), '\$.ci95'), json_extract($(m saved_mib), '\$.mean') from (select readfile('$tmp/z.json') as j)")"
+
 # --plan lists the tasks and writes nothing.
 out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" --vary ksm.pages_to_scan=1..100:4log --seeds 2 --plan)
 check "plan exit" 0 $?
