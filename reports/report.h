@@ -44,6 +44,15 @@ int ks_report_json(const char *db_path, int64_t run_id, int64_t sweep_id, bool s
 int ks_report_html(const char *db_path, int64_t run_id, const char *out_dir,
 		   struct ks_err *err);
 
+/* Two runs side by side (run ids or KS_REPORT_LAST_RUN): settings that differ, key
+ * figures, final counters, ksmd CPU by component, latency histograms, each with B - A
+ * and B / A, and notes (settings with no effect, odd pairings). As text, or as
+ * DIR/index.html (as ks_report_html). */
+int ks_report_compare(const char *db_a, int64_t run_a, const char *db_b, int64_t run_b,
+		      FILE *out, struct ks_err *err);
+int ks_report_compare_html(const char *db_a, int64_t run_a, const char *db_b, int64_t run_b,
+			   const char *out_dir, struct ks_err *err);
+
 /* Prints a histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|": bucket i is
  * [lo[i], hi[i]) with count[i]; empty buckets before the first and after the last
  * non-empty one are not printed. */

@@ -56,6 +56,7 @@ static void usage(FILE *out)
 	      "  report           print a run of a results database (summary, chart, CSV)\n"
 	      "  sweep            run a scenario over a grid of --set values and seeds\n"
 	      "  db merge         merge results databases (the parts of a sweep)\n"
+	      "  compare          two runs side by side, with differences and ratios\n"
 	      "  trace            convert, generate or describe page-write traces\n"
 	      "  record-kernel    run a scenario on this machine's real KSM and record it\n"
 	      "  regress          replay kernel traces and compare counters batch by batch\n"

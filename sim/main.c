@@ -68,6 +68,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "sweep", ks_cmd_sweep },
 	{ "zsmalloc", ks_cmd_zsmalloc },
 	{ "db", ks_cmd_db },
+	{ "compare", ks_cmd_compare },
 };
 
 int main(int argc, char **argv)

@@ -70,6 +70,20 @@ check "screenshot is a PNG" "89504e47" "$(head -c 4 "$tmp/page.png" | od -An -tx
 [ "$(stat -c %s "$tmp/page.png")" -gt $(($(stat -c %s "$tmp/blank.png") * 10)) ] && ok ||
 	bad "screenshot $(stat -c %s "$tmp/page.png") bytes against blank $(stat -c %s "$tmp/blank.png")"
 
+# sim compare --html: the two runs' plots, from two databases.
+"$SIM" --scenario "$data/poisson.yaml" --set ksm.checksum=cksm --db "$tmp/b.db" --quiet
+"$SIM" compare "$tmp/s.db:1" "$tmp/b.db" --html "$tmp/cmp"
+check "compare --html exit" 0 $?
+check "compare: console" "" "$(console "file://$tmp/cmp/index.html")"
+dom=$(browse "file://$tmp/cmp/index.html" --dump-dom 2>/dev/null)
+lines=$(printf '%s' "$dom" | grep -oE '<path class="line" stroke="#[0-9A-F]{6}" d="M[0-9.]+ [0-9.]+(L[0-9.]+ [0-9.]+)+"' | wc -l)
+check "compare: A and B over time" 6 "$lines"
+bars=$(printf '%s' "$dom" | grep -oE '<path class="bar" fill="#[0-9A-F]{6}" d="M[^"]+Z"' | wc -l)
+[ "$bars" -ge 10 ] && ok || bad "compare: $bars bars"
+for want in "Settings that differ" "B / A" "the CKSM checksum is s390" "ksmd CPU by component: B"; do
+	printf '%s' "$dom" | grep -qF "$want" && ok || bad "compare page lacks '$want'"
+done
+
 # Bad output folders: one line, exit 2, no page.
 out=$("$SIM" report "$tmp/s.db" --html "$tmp/no/such/dir" 2>&1)
 check "missing parent exit" 2 $?

@@ -2,3 +2,5 @@
 # in headless Chromium (skipped without it).
 TESTS += tests/html.sh
 EXTRA_DIST += tests/html.sh
+TESTS += tests/compare.sh
+EXTRA_DIST += tests/compare.sh
