@@ -53,6 +53,19 @@ int ks_report_compare(const char *db_a, int64_t run_a, const char *db_b, int64_t
 int ks_report_compare_html(const char *db_a, int64_t run_a, const char *db_b, int64_t run_b,
 			   const char *out_dir, struct ks_err *err);
 
+/* What sim advise looks for. */
+struct ks_advise_target {
+	double saving_pct;          /* percent of the achievable saving, (0, 100] */
+	double within_s;            /* simulated seconds */
+	double max_cpu_pct;         /* ksmd CPU, percent of simulated time */
+};
+/* The trade-off table of a sweep (KS_REPORT_LAST_RUN: the last) against the target,
+ * and the advice: the cheapest point (ksmd CPU) every run of which reaches the target
+ * in time. *found says whether one did. KS_ENOENT "PATH: sweep N has no complete runs"
+ * besides the errors above. */
+int ks_report_advise(const char *db_path, int64_t sweep_id, const struct ks_advise_target *t,
+		     FILE *out, bool *found, struct ks_err *err);
+
 /* Prints a histogram in the bcc/bpftrace form "[2K, 4K)  33516 |@@@@...|": bucket i is
  * [lo[i], hi[i]) with count[i]; empty buckets before the first and after the last
  * non-empty one are not printed. */

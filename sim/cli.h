@@ -29,6 +29,7 @@ int ks_cmd_sweep(int argc, char **argv);          /* sim sweep: cmd_sweep.c */
 int ks_cmd_zsmalloc(int argc, char **argv);       /* sim zsmalloc: cmd_zsmalloc.c */
 int ks_cmd_db(int argc, char **argv);             /* sim db merge: cmd_db.c */
 int ks_cmd_compare(int argc, char **argv);        /* sim compare: cmd_compare.c */
+int ks_cmd_advise(int argc, char **argv);         /* sim advise: cmd_advise.c */
 
 /* Finds and loads a scenario with its --set overrides; prints the error and returns
  * KS_EXIT_ERROR on failure. */

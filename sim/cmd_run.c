@@ -57,6 +57,7 @@ static void usage(FILE *out)
 	      "  sweep            run a scenario over a grid of --set values and seeds\n"
 	      "  db merge         merge results databases (the parts of a sweep)\n"
 	      "  compare          two runs side by side, with differences and ratios\n"
+	      "  advise           the cheapest setting of a sweep that meets a target\n"
 	      "  trace            convert, generate or describe page-write traces\n"
 	      "  record-kernel    run a scenario on this machine's real KSM and record it\n"
 	      "  regress          replay kernel traces and compare counters batch by batch\n"

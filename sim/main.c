@@ -69,6 +69,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "zsmalloc", ks_cmd_zsmalloc },
 	{ "db", ks_cmd_db },
 	{ "compare", ks_cmd_compare },
+	{ "advise", ks_cmd_advise },
 };
 
 int main(int argc, char **argv)

@@ -62,6 +62,40 @@ m() { echo "(select value from json_each(j, '\$.points') where json_extract(valu
 check "json: never is null, nothing saved is 0" "null|0|null|0" \
 	"$(sqlite3 :memory: "select json_type($(m t90_s), '\$.mean'), json_extract($(m t90_s), '\$.n'), json_type($(m t90_s), '\$.ci95'), json_extract($(m saved_mib), '\$.mean') from (select readfile('$tmp/z.json') as j)")"
 
+# sim advise: the cheapest point whose every run reaches the target in time. The oracle
+# computes each run's time to the target in SQL and picks in awk.
+advise_oracle() { # DB SAVING_PCT WITHIN_S CPU_PCT
+	q "$1" "with a as (select max(mean) * 1048576 * $2 / 100.0 as target from v_sweep
+	        where metric = 'saved_mib')
+	        select w.point, w.params, v.ksmd_cpu_pct,
+	        coalesce((select min(t_ns) from samples s where s.run_id = w.run_id and
+	                  (s.pages_sharing + s.ksm_zero_pages) * 4096.0 >= a.target) / 1e9, 1e30)
+	        from sweep_runs w join v_run_summary v on v.run_id = w.run_id, a
+	        where v.status = 'complete' order by w.point" |
+	awk -F'|' -v T="$3" -v C="$4" '
+		{ n[$1]++; cpu[$1] += $3; p[$1] = $2; if ($4 > T) late[$1] = 1 }
+		END { for (k in n) if (!late[k] && cpu[k] / n[k] <= C &&
+			(best == "" || cpu[k] / n[k] < bc || (cpu[k] / n[k] == bc && k + 0 < best + 0)))
+			{ best = k; bc = cpu[k] / n[k] }
+		      print (best == "" ? "none" : p[best]) }'
+}
+for target in "90 1 0.2" "50 0.5 0.15" "95 3 1"; do
+	read -r x t c <<<"$target"
+	want=$(advise_oracle "$tmp/s3.db" "$x" "$t" "$c")
+	out=$("$SIM" advise "$tmp/s3.db" --saving "$x" --within "$t" --cpu "$c")
+	rc=$?
+	got=$(printf '%s\n' "$out" | sed -n 's/^advice: \(.*\): [0-9]*% of the achievable.*/\1/p')
+	check "advise $target" "$want" "${got:-none}"
+	check "advise $target: exit" "$([ "$want" = none ] && echo 1 || echo 0)" $rc
+done
+out=$("$SIM" advise "$tmp/s3.db" --within 0.001)
+check "advise: impossible target exit" 1 $?
+printf '%s' "$out" | grep -q "^advice: no point reaches" && ok || bad "advise impossible: $out"
+out=$("$SIM" advise "$tmp/s3.db" --saving 0 2>&1)
+check "advise: bad saving" 2 $?
+out=$("$SIM" advise "$tmp/s1.db" --sweep 7 2>&1)
+check "advise: no such sweep" "sim: advise: $tmp/s1.db: no sweep 7" "$out"
+
 # --plan lists the tasks and writes nothing.
 out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" --vary ksm.pages_to_scan=1..100:4log --seeds 2 --plan)
 check "plan exit" 0 $?
