@@ -68,51 +68,46 @@ static void fmt_num(char *buf, size_t n, double v)
 	snprintf(buf, n, "%g", v);
 }
 
-/* Grid lines and tick labels of one axis. */
-static void ticks(FILE *out, const struct scale *s, bool xaxis)
+/* One grid line with its label at value v. */
+static void tick(FILE *out, const struct scale *s, double v, bool xaxis)
 {
+	double px = to_px(s, v);
 	char lab[32];
 
+	fmt_num(lab, sizeof(lab), v);
+	if (xaxis)
+		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+			"<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", px, MT, px,
+			H - MB, px, H - MB + 16, lab);
+	else
+		fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", ML, px,
+			W - MR, px, ML - 6, px + 4, lab);
+}
+
+/* Grid lines and tick labels of one axis: 1, 2, 5 x 10^k steps, or on a log axis the
+ * powers of ten (with 2 and 5 between them over short ranges). */
+static void ticks(FILE *out, const struct scale *s, bool xaxis)
+{
 	if (s->log) {
 		double decades = s->hi - s->lo;
 
 		for (double e = floor(s->lo); e <= ceil(s->hi); e++) {
 			for (int m = 1; m < 10; m++) {
-				double v = m * pow(10, e), d = log10(v), px;
+				double v = m * pow(10, e), d = log10(v);
 
 				if (d < s->lo - 1e-9 || d > s->hi + 1e-9)
 					continue;
-				if (m != 1 && (decades > 2.5 || (m != 2 && m != 5)))
-					continue;
-				px = to_px(s, v);
-				fmt_num(lab, sizeof(lab), v);
-				if (xaxis)
-					fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
-						"y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-						"%s</text>", px, MT, px, H - MB, px, H - MB + 16, lab);
-				else
-					fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-						"y2=\"%.1f\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">"
-						"%s</text>", ML, px, W - MR, px, ML - 6, px + 4, lab);
+				if (m == 1 || (decades <= 2.5 && (m == 2 || m == 5)))
+					tick(out, s, v, xaxis);
 			}
 		}
 		return;
 	}
 	double step = nice_step(s->hi - s->lo, xaxis ? 8 : 6);
 
-	for (double v = ceil(s->lo / step - 1e-9) * step; v <= s->hi + step * 1e-9; v += step) {
-		double px = to_px(s, v);
-
-		fmt_num(lab, sizeof(lab), v);
-		if (xaxis)
-			fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-				"<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", px, MT, px,
-				H - MB, px, H - MB + 16, lab);
-		else
-			fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-				"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", ML, px,
-				W - MR, px, ML - 6, px + 4, lab);
-	}
+	for (double v = ceil(s->lo / step - 1e-9) * step; v <= s->hi + step * 1e-9; v += step)
+		tick(out, s, v, xaxis);
 }
 
 /* Opens the svg element with its title, frame and axis labels. */

@@ -52,6 +52,11 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			const struct ks_cli_sweep_point *in_sweep, struct ks_summary *sum,
 			int64_t *run_id);
 
+/* sim bench --sweep (cmd_bench_sweep.c): the sweep run with -j 1 and -j jobs, repeats
+ * times; self is the sim binary, tmpdir a folder for its databases. An enum ks_exit. */
+int ks_cli_bench_sweep(const char *self, const char *bench_db, const char *tmpdir,
+		       unsigned repeats, unsigned jobs);
+
 /* The wall clock, read only at the command line: ms since the epoch, and monotonic
  * seconds for durations. */
 int64_t ks_cli_wall_ms(void);

@@ -1,4 +1,5 @@
-/* cmd_bench.c - `sim bench [--db FILE] [SCENARIO...]`: runs each scenario in its own
+/* cmd_bench.c - `sim bench [--db FILE] [SCENARIO...]`, and `sim bench --sweep`
+ * (cmd_bench_sweep.c): runs each scenario in its own
  * process (so its peak RSS is its own), and prints and stores: simulated pages scanned
  * per wall-clock second, wall time, peak RSS and bytes per simulated page. Figures are
  * compared as ratios measured in the same run (bytes per page against a 4 KiB page),
@@ -6,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +89,16 @@ static int bench_one(const char *self, const char *name, const char *bench_db,
 static void usage(FILE *out)
 {
 	fputs("usage: sim bench [--db FILE] [SCENARIO...]\n"
+	      "       sim bench --sweep [--repeats N] [-j N] [--db FILE]\n"
 	      "Runs each scenario (default: ksmpages-worst, 8vms, bench-64x4g) in its\n"
 	      "own process and prints and stores (table `bench` of FILE, default\n"
 	      "bench.db): simulated pages, pages scanned, full scans, wall seconds,\n"
 	      "pages scanned per wall second, peak RSS (MiB), bytes per simulated\n"
-	      "page, and that as a fraction of a 4 KiB page.\n", out);
+	      "page, and that as a fraction of a 4 KiB page.\n"
+	      "--sweep: a 100-point x 3-seed pages_to_scan sweep of 8vms scaled to 8 x 16 MiB\n"
+	      "and 30 s, run with -j 1 and with -j N (default 2) side by side, N repeats\n"
+	      "(default 3): wall times, their ratio and its median, and the size of the\n"
+	      "sweep's HTML report (table bench_sweep).\n", out);
 }
 
 int ks_cmd_bench(int argc, char **argv)
@@ -99,7 +106,14 @@ int ks_cmd_bench(int argc, char **argv)
 	const char *bench_db = "bench.db";
 	const char **names = NULL;
 	char self[4096], tmpdir[] = "/tmp/ksmsim-bench-XXXXXX";
-	const struct ks_opt opts[] = { KS_STR("db", 0, &bench_db), KS_OPT_END };
+	bool sweep = false;
+	unsigned repeats = 3, jobs = 2;
+	const struct ks_opt opts[] = {
+		KS_STR("db", 0, &bench_db),
+		KS_FLAG("sweep", 0, &sweep),
+		KS_UINT("repeats", 0, &repeats, 1, 64),
+		KS_UINT("jobs", 'j', &jobs, 2, 1024),
+		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "bench", .usage = usage, .opts = opts,
 				       .max_args = UINT32_MAX };
 	struct ks_strlist args;
@@ -108,6 +122,11 @@ int ks_cmd_bench(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (sweep && args.n) {
+		ks_cli_error("bench: --sweep takes no scenarios; try 'sim bench --help'");
+		ks_strlist_free(&args);
+		return KS_EXIT_ERROR;
+	}
 	rc = KS_EXIT_OK;
 	names = ks_xcalloc(args.n + sizeof(default_scenarios) / sizeof(*default_scenarios) + 1,
 			   sizeof(*names));
@@ -124,6 +143,14 @@ int ks_cmd_bench(int argc, char **argv)
 		return KS_EXIT_ERROR;
 	}
 	self[n] = '\0';
+	if (sweep) {
+		rc = ks_cli_bench_sweep(self, bench_db, tmpdir, repeats, jobs);
+		if (rc == KS_EXIT_OK)
+			printf("stored in %s (table bench_sweep)\n", bench_db);
+		rmdir(tmpdir);
+		free(names);
+		return rc;
+	}
 	printf("%-16s %12s %10s %6s %9s %12s %9s %9s %8s\n", "scenario", "sim_pages",
 	       "scanned", "scans", "wall_s", "pages/s", "rss_MiB", "B/page", "of_4KiB");
 	for (i = 0; i < count && rc == KS_EXIT_OK; i++)

@@ -2,7 +2,6 @@
  * (sim/results/schema.h), reports (reports/report.c) and `sim report` ($SIM).
  * Every test works in its own mkdtemp directory; values written through the sink are
  * read back with sqlite3 directly. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,35 +18,20 @@
 #include "reports/report.h"
 #include "sim/results/run_db.h"
 #include "sim/results/schema.h"
+#include "tmpdir.h"
 
 static char tmpdir[256];   /* per-test temporary directory */
 static char dbpath[512];   /* tmpdir/results.db */
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ks-sink-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ks_test_tmpdir(tmpdir, sizeof(tmpdir), "ks-sink");
 	snprintf(dbpath, sizeof(dbpath), "%s/results.db", tmpdir);
 }
 
 static void teardown(void)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[1024];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-		if (unlink(p) != 0)
-			rmdir(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	ks_test_rmdir(tmpdir);
 }
 
 /* Sample i: every field distinct (field k holds i * 1000 + k) so swapped columns show. */

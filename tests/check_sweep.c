@@ -1,7 +1,6 @@
 /* check_sweep.c - sweeps: the plan (sim/sweep_plan.c: --vary lists and ranges, points,
  * shards, identity), the sweep tables (sim/results/sweep_db.c) and the statistics of the
  * v_sweep view against GSL, and the results schema upgrade of an older file. */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,32 +17,19 @@
 #include "sim/results/schema.h"
 #include "sim/results/sweep_db.h"
 #include "sim/sweep_plan.h"
+#include "tmpdir.h"
 
 static char tmpdir[256], dbpath[512];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ks-sweep-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ks_test_tmpdir(tmpdir, sizeof(tmpdir), "ks-sweep");
 	snprintf(dbpath, sizeof(dbpath), "%s/results.db", tmpdir);
 }
 
 static void teardown(void)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[1024];
-
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-			unlink(p);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
+	ks_test_rmdir(tmpdir);
 }
 
 /* The values of the plan's key k joined by ',' (static buffer). */

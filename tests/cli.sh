@@ -2,18 +2,7 @@
 # cli.sh - `sim --scenario` end to end: results database contents, determinism,
 # --set, lookup by name, the acceptance case, bad input, and SIGINT.
 set -u
-: "${SIM:?}" "${SRCDIR:?}"
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
-}
-q() { sqlite3 "$1" "$2"; }
+. "$SRCDIR/tests/lib.sh"
 
 # --version and --help
 "$SIM" --version | grep -q '^sim (ksmsim) ' && ok || bad "--version"
@@ -206,5 +195,4 @@ check "killed run leaves nothing" "0|0|ok" "$(q "$tmp/k9.db" 'select (select cou
 "$SIM" --scenario "$data/tiny.yaml" --db "$tmp/k9.db" --quiet
 check "after a kill: the next run" 1 "$(q "$tmp/k9.db" 'select count(*) from runs')"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -3,14 +3,7 @@
 # the notes (no effect, odd pairings, seed only), runs from one or two databases, and
 # bad input (one line, exit 2).
 set -u
-: "${SIM:?}" "${SRCDIR:?}"
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
+. "$SRCDIR/tests/lib.sh"
 has() { printf '%s\n' "$2" | grep -qF -- "$3" && ok || bad "$1: no '$3' in: $2"; }
 run() { "$SIM" --scenario "$data/poisson.yaml" --quiet "$@"; }
 
@@ -53,5 +46,4 @@ out=$("$SIM" compare "$tmp/a.db:1" "$tmp/a.db:2" --html "$tmp/none/x" 2>&1)
 check "unwritable html: exit" 2 $?
 check "unwritable html: one line" 1 "$(printf '%s\n' "$out" | wc -l)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -8,13 +8,7 @@ set -u
 : "${SIM:?}" "${SRCDIR:?}"
 chrome=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chrome" ] || { echo "SKIP: Chromium not installed (Debian package chromium)"; exit 77; }
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
+. "$SRCDIR/tests/lib.sh"
 # browse URL WHAT...: headless Chromium with a fresh profile, nothing fetched.
 browse() {
 	local url=$1
@@ -94,5 +88,4 @@ out=$("$SIM" report "$tmp/s.db" --html "$tmp/afile" 2>&1)
 check "a file as folder exit" 2 $?
 printf '%s' "$out" | grep -q "afile: not a folder" && ok || bad "message: $out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -21,3 +21,4 @@ EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk
 include $(srcdir)/tests/report.mk
+EXTRA_DIST += tests/lib.sh

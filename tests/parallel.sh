@@ -9,18 +9,7 @@ if ! parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
 	echo "SKIP: GNU parallel is not installed (Debian package 'parallel')"
 	exit 77
 fi
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-q() { sqlite3 "$1" "$2"; }
-results() {
-	q "$1" "select w.point, w.seed, r.saved_bytes, r.t90_ns, r.ksmd_cpu_ns
-	       from sweep_runs w join runs r on r.id = w.run_id order by w.point, w.seed"
-}
+. "$SRCDIR/tests/lib.sh"
 cd "$tmp" || exit 2
 sweep=("$SIM" sweep --scenario "$data/poisson.yaml" --vary ksm.pages_to_scan=10..60/10 --seeds 2)
 "${sweep[@]}" --db serial.db --quiet
@@ -42,5 +31,4 @@ check "parallel into one database" 0 $?
 check "shared = serial" "$(results serial.db | md5sum)" "$(results shared.db | md5sum)"
 check "shared: one sweep" "1|12" "$(q shared.db 'select count(*), (select count(*) from runs) from sweeps')"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -17,8 +17,7 @@ done
 pgrep -x slurmctld >/dev/null && skip "a slurmctld already runs on this machine"
 command -v sqlite3 >/dev/null || skip "sqlite3 not found"
 
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d /tmp/ksmsim-slurm-XXXXXX)
+. "$SRCDIR/tests/lib.sh"
 chmod 755 "$tmp"
 pids=()
 cleanup() {
@@ -30,16 +29,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
 logs() { for f in "$tmp"/*.log; do echo "== $f"; tail -20 "$f"; done; }
 die() { echo "FAIL: $*"; logs; exit 1; }
-results() {
-	sqlite3 "$1" "select w.point, w.seed, r.saved_bytes, r.t90_ns, r.ksmd_cpu_ns
-		      from sweep_runs w join runs r on r.id = w.run_id order by w.point, w.seed"
-}
 # A free TCP port from a start.
 free_port() {
 	local p=$1
@@ -122,5 +113,4 @@ check "merge" 0 $?
 check "array = serial" "$(results "$tmp/serial.db" | md5sum)" "$(results "$tmp/all.db" | md5sum)"
 check "one sweep of 12 runs" "1|12" "$(sqlite3 "$tmp/all.db" 'select count(*), (select count(*) from runs) from sweeps')"
 [ "$fail" = 0 ] || logs
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

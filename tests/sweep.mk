@@ -2,7 +2,8 @@
 # v_sweep's statistics (Check), and `sim sweep` / `sim db merge` end to end.
 check_PROGRAMS += tests/check_sweep
 TESTS += tests/check_sweep
-tests_check_sweep_SOURCES = tests/check_sweep.c tests/check_main.c
+tests_check_sweep_SOURCES = tests/check_sweep.c tests/check_main.c tests/tmpdir.c \
+	tests/tmpdir.h
 tests_check_sweep_CFLAGS = $(KS_CHECK_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
 tests_check_sweep_LDADD = $(KS_FULL_TEST_LIBS)
 TESTS += tests/sweep.sh

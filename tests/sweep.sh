@@ -3,23 +3,7 @@
 # points and shards into their own databases (resuming), SIGINT, bad input (one line,
 # exit 2, nothing written), and the views a plain sqlite3 client sees.
 set -u
-: "${SIM:?}" "${SRCDIR:?}"
-data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
-}
-q() { sqlite3 "$1" "$2"; }
-# Every run's (point, seed) and results, in a fixed order: the same for any -j.
-results() {
-	q "$1" "select w.point, w.seed, r.saved_bytes, r.t90_ns, r.ksmd_cpu_ns, r.batches
-	       from sweep_runs w join runs r on r.id = w.run_id order by w.point, w.seed"
-}
+. "$SRCDIR/tests/lib.sh"
 one_line_exit2() { # DESCRIPTION OUTPUT STATUS PATTERN
 	check "$1: exit" 2 "$3"
 	check "$1: one line" 1 "$(printf '%s\n' "$2" | wc -l)"
@@ -195,5 +179,4 @@ for f in b1 b2 b3 b4 b5; do
 done
 [ ! -e "$tmp/no" ] && ok || bad "bad input made a folder"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

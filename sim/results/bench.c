@@ -80,3 +80,44 @@ int ks_bench_store(const char *db_path, const struct ks_bench_row *r, struct ks_
 	sqlite3_close(db);
 	return 0;
 }
+
+int ks_bench_sweep_store(const char *db_path, const struct ks_bench_sweep_row *r,
+			 struct ks_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = ks_results_open_write(db_path, &db, err);
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db, "INSERT INTO bench_sweep(started_unix_ms, sim_version, host,"
+			       " cpus, load1, scenario, sets, vary, points, seeds, jobs, repeat,"
+			       " serial_s, parallel_s, ratio, html_bytes) VALUES (?1, ?2, ?3, ?4,"
+			       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sql_fail(db, db_path, err);
+	sqlite3_bind_int64(st, 1, r->started_unix_ms);
+	sqlite3_bind_text(st, 2, r->sim_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, (int)r->cpus);
+	sqlite3_bind_double(st, 5, r->load1);
+	sqlite3_bind_text(st, 6, r->scenario, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->sets, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->vary, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, (int)r->points);
+	sqlite3_bind_int(st, 10, (int)r->seeds);
+	sqlite3_bind_int(st, 11, (int)r->jobs);
+	sqlite3_bind_int(st, 12, (int)r->repeat);
+	sqlite3_bind_double(st, 13, r->serial_s);
+	sqlite3_bind_double(st, 14, r->parallel_s);
+	sqlite3_bind_double(st, 15, r->ratio);
+	if (r->html_bytes >= 0)
+		sqlite3_bind_int64(st, 16, r->html_bytes);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return sql_fail(db, db_path, err);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+}

@@ -28,4 +28,20 @@ int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *fu
 /* Appends a row to the bench table (created if needed), in one transaction. */
 int ks_bench_store(const char *db_path, const struct ks_bench_row *row, struct ks_err *err);
 
+/* One repeat of the sweep benchmark (table bench_sweep; schema.h has the units). */
+struct ks_bench_sweep_row {
+	int64_t started_unix_ms;
+	const char *sim_version, *host;
+	unsigned cpus;
+	double load1;
+	const char *scenario, *sets, *vary;
+	unsigned points, seeds, jobs, repeat;
+	double serial_s, parallel_s, ratio;
+	int64_t html_bytes;         /* < 0: not measured (NULL) */
+};
+
+/* Appends a bench_sweep row, in one transaction. 0 or KS_E* with err set. */
+int ks_bench_sweep_store(const char *db_path, const struct ks_bench_sweep_row *row,
+			 struct ks_err *err);
+
 #endif

@@ -84,27 +84,38 @@ static int read_version(sqlite3 *db, const char *path, int64_t *v, struct ks_err
 	return rc ? rc : check_version(*v, path, err);
 }
 
-/* ALTER TABLE ADD COLUMN for every added column a table of an older file lacks. */
+/* An integer from a one-row query with two text parameters ?1 and ?2. */
+static int query_int2(sqlite3 *db, const char *path, const char *sql, const char *p1,
+		      const char *p2, int64_t *v, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = ks_db_prep(db, path, sql, &st, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*v = ks_db_col_i64(st, 0);
+	else
+		rc = ks_db_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ALTER TABLE ADD COLUMN for every added column a table of an older file lacks (a
+ * table not there yet gets it from its CREATE). */
 static int add_columns(sqlite3 *db, const char *path, struct ks_err *err)
 {
 	for (const struct ks_results_column *c = ks_results_added_columns; c->table; c++) {
-		sqlite3_stmt *st;
 		char sql[256];
-		int rc, step;
+		int64_t has;
+		int rc = query_int2(db, path, "SELECT count(*) = 0 OR sum(name = ?2) > 0"
+				    " FROM pragma_table_info(?1)", c->table, c->column, &has, err);
 
-		/* no such table yet: its CREATE has the column */
-		rc = ks_db_prep(db, path, "SELECT count(*) = 0 OR sum(name = ?2) > 0"
-				" FROM pragma_table_info(?1)", &st, err);
 		if (rc)
 			return rc;
-		sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
-		step = sqlite3_step(st);
-		rc = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return ks_db_fail(db, path, err);
-		if (rc > 0)
+		if (has)
 			continue;
 		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column,
 			 c->decl);
@@ -118,18 +129,14 @@ static int add_columns(sqlite3 *db, const char *path, struct ks_err *err)
 static int create_views(sqlite3 *db, const char *path, struct ks_err *err)
 {
 	for (const struct ks_results_view *v = ks_results_views; v->name; v++) {
-		sqlite3_stmt *st;
 		char drop[128];
-		int rc, same;
+		int64_t same;
+		int rc = query_int2(db, path, "SELECT count(*) FROM sqlite_master WHERE"
+				    " type = 'view' AND name = ?1 AND sql = ?2", v->name, v->sql,
+				    &same, err);
 
-		rc = ks_db_prep(db, path, "SELECT sql = ?2 FROM sqlite_master WHERE type = 'view'"
-				" AND name = ?1", &st, err);
 		if (rc)
 			return rc;
-		sqlite3_bind_text(st, 1, v->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, v->sql, -1, SQLITE_STATIC);
-		same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
 		if (same)
 			continue;
 		snprintf(drop, sizeof(drop), "DROP VIEW IF EXISTS %s", v->name);

@@ -298,6 +298,27 @@ enum { KS_RESULTS_T_QUANTILES_MAX_DF = 1000 };
 	" peak_rss_bytes INTEGER," \
 	" bytes_per_page REAL);"
 
+/* bench_sweep: `sim bench --sweep` (make bench): one row per repeat of the same sweep
+ * run serially and with -j N, side by side.
+ *   COLUMN           TYPE     UNIT   MEANING
+ *   id               INTEGER  -      rowid
+ *   started_unix_ms  INTEGER  ms     wall clock at the start of the repeat
+ *   sim_version, host TEXT    -      who measured where
+ *   cpus             INTEGER  count  online CPUs
+ *   load1            REAL     -      1-minute load average when the repeat started
+ *   scenario, sets, vary TEXT -      the sweep (its --set and --vary arguments)
+ *   points, seeds, jobs INTEGER -    its size and the parallel run's -j
+ *   repeat           INTEGER  -      1, 2, ... within one `sim bench --sweep`
+ *   serial_s, parallel_s REAL s      wall time of `sim sweep` with -j 1 and with -j N
+ *   ratio            REAL     -      parallel_s / serial_s
+ *   html_bytes       INTEGER  bytes  size of `sim report --html` of the sweep (NULL: not
+ *                                    measured in this repeat) */
+#define KS_RESULTS_SQL_BENCH_SWEEP \
+	"CREATE TABLE IF NOT EXISTS bench_sweep(id INTEGER PRIMARY KEY," \
+	" started_unix_ms INTEGER, sim_version TEXT, host TEXT, cpus INTEGER, load1 REAL," \
+	" scenario TEXT, sets TEXT, vary TEXT, points INTEGER, seeds INTEGER, jobs INTEGER," \
+	" repeat INTEGER, serial_s REAL, parallel_s REAL, ratio REAL, html_bytes INTEGER);"
+
 /* Every schema fragment, in creation order (referenced tables first); NULL-terminated.
  * Later tables are appended here (see the top comment). */
 static const char *const ks_results_schema_sql[] = {
@@ -314,6 +335,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_RUN_PARAMS,
 	KS_RESULTS_SQL_RUN_SOURCES,
 	KS_RESULTS_SQL_T_QUANTILES,
+	KS_RESULTS_SQL_BENCH_SWEEP,
 	"CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs(uid);",
 	NULL
 };
