@@ -416,6 +416,8 @@ START_TEST(test_sweep_other_schema_version_refused)
 }
 END_TEST
 
+Suite *ks_test_suite(void); /* called by check_main.c */
+
 Suite *ks_test_suite(void)
 {
 	Suite *s = suite_create("sweep");
