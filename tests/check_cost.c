@@ -307,7 +307,7 @@ START_TEST(test_cost_arch_needs_sources)
 	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03}\n", &am, &err),
 			 KS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "t.yaml:3:"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "no 'source'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "missing required key 'source' in costs.compare"));
 }
 END_TEST
 
@@ -323,7 +323,7 @@ START_TEST(test_cost_arch_errors)
 			      &err), 0);
 	ck_assert_int_eq(ks_arch_load_string("arch: t\ncosts:\n  anon_page: {ns: 1, source: s}\n",
 					     "u.yaml", &am, &err), KS_EINVAL);
-	ck_assert_ptr_nonnull(strstr(err.msg, "missing cost 'compare'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "missing required key 'compare' in costs"));
 }
 END_TEST
 

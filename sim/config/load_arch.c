@@ -1,4 +1,5 @@
-/* load_arch.c - reads arch-models/NAME.yaml. Layout (docs/cost-models.md):
+/* load_arch.c - reads arch-models/NAME.yaml (docs/cost-models.md) with the schema tables
+ * below (schema.h):
  *
  *   arch: NAME                 required, string
  *   description: TEXT          optional
@@ -13,241 +14,219 @@
  *   unstable_visit_cold (missing = the warm stable_visit / unstable_visit).
  *
  * A cost without a non-empty `source` is refused: every number must say where it came
- * from (a measurement here with date and method, or a publication). */
+ * from (a measurement here with date and method, or a publication). A new key of a cost
+ * entry is one line in FIT_FIELDS (or the table of its entry kind). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "find_file.h"
 #include "load_arch.h"
+#include "schema.h"
 #include "yaml_util.h"
-#include "models/base/xalloc.h"
 
-/* The simple (one-number) costs: YAML key and field. */
-struct simple_cost {
-	const char *key;
-	size_t off;    /* offset of the double in struct ks_cost_table */
-	bool optional; /* may be missing (then 0): priced work only algorithm 2009 does */
+#define SOURCE_HINT "every number must say where it comes from"
+
+/* What every cost entry may carry besides its numbers: where they come from and, for a
+ * fit or a median, its quality. Checked, not stored. */
+#define FIT_FIELDS                                                                        \
+	{ "source", KS_FT_SOURCE, .required = true, .hint = SOURCE_HINT,                   \
+	  .doc = "where the number comes from: measured (command, date), cited, derived" }, \
+	{ "r2", KS_FT_DOUBLE, .doc = "coefficient of determination of the fit" },          \
+	{ "n", KS_FT_UINT, .doc = "measurements behind the number" },                      \
+	{ "note", KS_FT_STRING, .doc = "free text" }
+
+#define NS_MAX 1e12 /* no single step of ksmd takes 1000 s */
+
+/* A linear cost fixed + per_byte * bytes, as read (then copied into the table). */
+struct linear_cost {
+	double fixed, per_byte;
 };
 
-#define SC(k, f) { k, offsetof(struct ks_cost_table, f), false }
-#define SC_OPT(k, f) { k, offsetof(struct ks_cost_table, f), true }
-static const struct simple_cost simple_costs[] = {
-	SC("anon_page", anon_page_ns), SC("ksm_page", ksm_page_ns),
-	SC("walk_entry", walk_entry_ns), SC("skip", skip_ns),
-	SC("item_alloc", item_alloc_ns), SC("item_free", item_free_ns),
-	SC("stable_visit", stable_visit_ns), SC("unstable_visit", unstable_visit_ns),
-	SC("chain_dup", chain_dup_ns), SC("tree_insert", tree_insert_ns),
-	SC("stale_node", stale_node_ns), SC("wrprotect", wrprotect_ns),
-	SC("replace", replace_ns), SC("merge", merge_ns), SC("zero_merge", zero_merge_ns),
-	SC("break_cow", break_cow_ns), SC("scan_start", scan_start_ns),
-	SC("batch", batch_ns), SC("page_copy", page_copy_ns),
-	SC_OPT("gup_lookup", gup_lookup_ns), SC_OPT("page_alloc", page_alloc_ns),
-	SC_OPT("stable_visit_cold", stable_visit_cold_ns),
-	SC_OPT("unstable_visit_cold", unstable_visit_cold_ns),
+static const struct ks_field linear_fields[] = {
+	FIT_FIELDS,
+	{ "fixed_ns", KS_FT_DOUBLE, KS_AT(struct linear_cost, fixed), .required = true,
+	  .dmax = NS_MAX, .doc = "ns per call" },
+	{ "per_byte_ns", KS_FT_DOUBLE, KS_AT(struct linear_cost, per_byte), .required = true,
+	  .dmax = NS_MAX, .doc = "ns per byte" },
+	{ "fixed_stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX, .doc = "standard error of fixed_ns" },
+	{ "per_byte_stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX,
+	  .doc = "standard error of per_byte_ns" },
+	{ NULL }
 };
-#undef SC
-#undef SC_OPT
-#define NSIMPLE (sizeof(simple_costs) / sizeof(simple_costs[0]))
+static const struct ks_schema linear_schema = { linear_fields, NULL };
 
-static const char *const top_keys[] = { "arch", "description", "cpu", "costs", NULL };
-static const char *const linear_keys[] = {
-	"fixed_ns", "per_byte_ns", "source", "r2", "fixed_stderr_ns", "per_byte_stderr_ns",
-	"n", "note", NULL
-};
-static const char *const compare_keys[] = {
-	"fixed_ns", "per_byte_ns", "cold_per_byte_ns", "source", "r2", "fixed_stderr_ns",
-	"per_byte_stderr_ns", "n", "note", NULL
-};
-static const char *const simple_keys[] = {
-	"ns", "source", "stderr_ns", "r2", "n", "note", NULL
-};
-static const char *const factor_keys[] = { "value", "source", "note", NULL };
-
-static int need_source(struct ks_ydoc *yd, yaml_node_t *m, const char *where)
+static int compare_defaults(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	yaml_node_t *v = ks_yaml_get(yd, m, "source", NULL);
+	struct ks_cost_table *t = obj;
 
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "cost '%s' has no 'source' (every number "
-				    "must say where it comes from)", where);
-	if (v->type != YAML_SCALAR_NODE || v->data.scalar.length == 0 || ks_yaml_is_null(v))
-		return ks_yaml_fail(yd, v, KS_EINVAL, "'source' of '%s' must be a non-empty "
-				    "string", where);
+	(void)where;
+	if (!ks_yaml_get(yd, map, "cold_per_byte_ns", NULL))
+		t->cmp_cold_byte_ns = t->cmp_byte_ns;
 	return 0;
 }
 
-static int need_value(struct ks_ydoc *yd, yaml_node_t *m, const char *key, const char *where,
-		      double *out)
+static const struct ks_field compare_fields[] = {
+	FIT_FIELDS,
+	{ "fixed_ns", KS_FT_DOUBLE, KS_AT(struct ks_cost_table, cmp_fixed_ns), .required = true,
+	  .dmax = NS_MAX, .doc = "ns per memcmp_pages() call" },
+	{ "per_byte_ns", KS_FT_DOUBLE, KS_AT(struct ks_cost_table, cmp_byte_ns),
+	  .required = true, .dmax = NS_MAX, .doc = "ns per byte compared (first diff + 1)" },
+	{ "cold_per_byte_ns", KS_FT_DOUBLE, KS_AT(struct ks_cost_table, cmp_cold_byte_ns),
+	  .dmax = NS_MAX, .doc = "ns per byte against a cold tree page (default per_byte_ns)" },
+	{ "fixed_stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX, .doc = "standard error of fixed_ns" },
+	{ "per_byte_stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX,
+	  .doc = "standard error of per_byte_ns" },
+	{ NULL }
+};
+static const struct ks_schema compare_schema = { compare_fields, compare_defaults };
+
+/* A simple cost {ns, source, ...}, applied to the double it sets. */
+static const struct ks_field simple_fields[] = {
+	FIT_FIELDS,
+	{ "ns", KS_FT_DOUBLE, .off = 0, .size = sizeof(double), .required = true, .dmax = NS_MAX,
+	  .doc = "ns per occurrence" },
+	{ "stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX, .doc = "standard error of ns" },
+	{ NULL }
+};
+static const struct ks_schema simple_schema = { simple_fields, NULL };
+
+/* A dimensionless {value, source, [note]}, applied to the double it sets. */
+#define FACTOR_FIELDS(lo, hi)                                                             \
+	{ "source", KS_FT_SOURCE, .required = true, .hint = SOURCE_HINT,                   \
+	  .doc = "where the number comes from" },                                          \
+	{ "value", KS_FT_DOUBLE, .off = 0, .size = sizeof(double), .required = true,       \
+	  .dmin = (lo), .dmax = (hi), .doc = "the number" },                               \
+	{ "note", KS_FT_STRING, .doc = "free text" },                                      \
+	{ NULL }
+static const struct ks_field tlb_factor_fields[] = { FACTOR_FIELDS(1.0, 1000.0) };
+static const struct ks_field hot_depth_fields[] = { FACTOR_FIELDS(0.0, 64.0) };
+static const struct ks_schema tlb_factor_schema = { tlb_factor_fields, NULL };
+static const struct ks_schema hot_depth_schema = { hot_depth_fields, NULL };
+
+/* One checksum algorithm's entry: its linear cost goes into the table's arrays. */
+static int set_checksum(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			yaml_node_t *val, const char *where, void *obj)
 {
-	yaml_node_t *v = ks_yaml_get(yd, m, key, NULL);
-
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "cost '%s' needs '%s'", where, key);
-	return ks_yaml_double(yd, v, key, 0.0, false, 1e12, out);
-}
-
-static int conv_linear(struct ks_ydoc *yd, yaml_node_t *m, const char *where, double *fixed,
-		       double *per_byte, const char *const *keys)
-{
-	int rc = ks_yaml_expect(yd, NULL, m, YAML_MAPPING_NODE, where);
-
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, m, keys, where);
-	if (!rc)
-		rc = need_source(yd, m, where);
-	if (!rc)
-		rc = need_value(yd, m, "fixed_ns", where, fixed);
-	if (!rc)
-		rc = need_value(yd, m, "per_byte_ns", where, per_byte);
-	return rc;
-}
-
-static int conv_checksums(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *t)
-{
-	int rc = ks_yaml_expect(yd, NULL, m, YAML_MAPPING_NODE, "costs.checksum");
-	const char *names[KS_CSUM_COUNT + 1];
-
-	if (rc)
-		return rc;
-	for (unsigned i = 0; i < KS_CSUM_COUNT; i++)
-		names[i] = ks_checksum_name((enum ks_checksum_alg)i);
-	names[KS_CSUM_COUNT] = NULL;
-	rc = ks_yaml_check_keys(yd, m, names, "costs.checksum");
-	for (unsigned i = 0; !rc && i < KS_CSUM_COUNT; i++) {
-		char where[64];
-		yaml_node_t *v = ks_yaml_get(yd, m, names[i], NULL);
-
-		if (!v)
-			continue;
-		snprintf(where, sizeof(where), "checksum.%s", names[i]);
-		rc = conv_linear(yd, v, where, &t->csum_fixed_ns[i], &t->csum_byte_ns[i],
-				 linear_keys);
-		t->csum_known[i] = rc == 0;
-	}
-	return rc;
-}
-
-/* An optional {value, source} entry; *out is left alone when it is missing. */
-static int conv_factor(struct ks_ydoc *yd, yaml_node_t *m, const char *key, double min,
-		       double max, double *out)
-{
-	yaml_node_t *v = ks_yaml_get(yd, m, key, NULL), *f;
+	struct ks_cost_table *t = obj;
+	struct linear_cost lin = { 0, 0 };
+	enum ks_checksum_alg alg;
 	int rc;
 
-	if (!v)
-		return 0;
-	rc = ks_yaml_expect(yd, NULL, v, YAML_MAPPING_NODE, key);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, v, factor_keys, key);
-	if (!rc)
-		rc = need_source(yd, v, key);
+	if (!ks_checksum_parse(f->key, &alg))
+		abort(); /* the table below is built from the algorithms' names */
+	rc = ks_schema_apply(yd, &linear_schema, key, val, where, &lin);
 	if (rc)
 		return rc;
-	f = ks_yaml_get(yd, v, "value", NULL);
-	if (!f)
-		return ks_yaml_fail(yd, v, KS_EINVAL, "cost '%s' needs 'value'", key);
-	return ks_yaml_double(yd, f, "value", min, false, max, out);
+	t->csum_fixed_ns[alg] = lin.fixed;
+	t->csum_byte_ns[alg] = lin.per_byte;
+	t->csum_known[alg] = true;
+	return 0;
 }
 
-static int conv_costs(struct ks_ydoc *yd, yaml_node_t *m, struct ks_cost_table *t)
+/* costs.checksum: a mapping whose keys are the algorithms' names. */
+static int set_checksums(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			 yaml_node_t *val, const char *where, void *obj)
 {
-	const char *known[NSIMPLE + 5];
-	yaml_node_t *v;
-	unsigned k = 0;
-	int rc;
+	struct ks_field algs[KS_CSUM_COUNT + 1];
+	struct ks_schema s = { algs, NULL };
 
-	for (unsigned i = 0; i < NSIMPLE; i++)
-		known[k++] = simple_costs[i].key;
-	known[k++] = "compare";
-	known[k++] = "checksum";
-	known[k++] = "guest_tlb_factor";
-	known[k++] = "tree_hot_depth";
-	known[k] = NULL;
-	rc = ks_yaml_check_keys(yd, m, known, "costs");
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, m, "compare", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "missing cost 'compare'");
-	rc = conv_linear(yd, v, "compare", &t->cmp_fixed_ns, &t->cmp_byte_ns, compare_keys);
-	if (rc)
-		return rc;
-	t->cmp_cold_byte_ns = t->cmp_byte_ns;
-	if (ks_yaml_get(yd, v, "cold_per_byte_ns", NULL))
-		rc = need_value(yd, v, "cold_per_byte_ns", "compare", &t->cmp_cold_byte_ns);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, m, "checksum", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "missing cost 'checksum'");
-	rc = conv_checksums(yd, v, t);
-	for (unsigned i = 0; !rc && i < NSIMPLE; i++) {
-		const char *key = simple_costs[i].key;
-
-		v = ks_yaml_get(yd, m, key, NULL);
-		if (!v && simple_costs[i].optional)
-			continue;
-		if (!v)
-			return ks_yaml_fail(yd, m, KS_EINVAL, "missing cost '%s'", key);
-		rc = ks_yaml_expect(yd, NULL, v, YAML_MAPPING_NODE, key);
-		if (!rc)
-			rc = ks_yaml_check_keys(yd, v, simple_keys, key);
-		if (!rc)
-			rc = need_source(yd, v, key);
-		if (!rc)
-			rc = need_value(yd, v, "ns", key,
-					(double *)((char *)t + simple_costs[i].off));
+	(void)f;
+	memset(algs, 0, sizeof(algs));
+	for (unsigned i = 0; i < KS_CSUM_COUNT; i++) {
+		algs[i].key = ks_checksum_name((enum ks_checksum_alg)i);
+		algs[i].type = KS_FT_MAP;
+		algs[i].set = set_checksum;
 	}
-	if (rc)
-		return rc;
-	/* the cold visits default to the warm ones (an arch without the split) */
-	if (!ks_yaml_get(yd, m, "stable_visit_cold", NULL))
+	return ks_schema_apply(yd, &s, key, val, where, obj);
+}
+
+/* The cold visits default to the warm ones (an arch without the split). */
+static int costs_defaults(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct ks_cost_table *t = obj;
+
+	(void)where;
+	if (!ks_yaml_get(yd, map, "stable_visit_cold", NULL))
 		t->stable_visit_cold_ns = t->stable_visit_ns;
-	if (!ks_yaml_get(yd, m, "unstable_visit_cold", NULL))
+	if (!ks_yaml_get(yd, map, "unstable_visit_cold", NULL))
 		t->unstable_visit_cold_ns = t->unstable_visit_ns;
-	rc = conv_factor(yd, m, "guest_tlb_factor", 1.0, 1000.0, &t->guest_tlb_factor);
-	if (!rc)
-		rc = conv_factor(yd, m, "tree_hot_depth", 0.0, 64.0, &t->tree_hot_depth);
-	return rc;
+	return 0;
 }
 
-static int conv_arch(struct ks_ydoc *yd, yaml_node_t *root, struct ks_arch_model *am)
-{
-	yaml_node_t *costs;
-	int rc;
+/* A simple cost: required, or optional (missing = 0: work only algorithm 2009 prices). */
+#define SC(k, m, d) { k, KS_FT_MAP, KS_AT(struct ks_cost_table, m), .required = true,    \
+		      .sub = &simple_schema, .doc = d }
+#define SC_OPT(k, m, d) { k, KS_FT_MAP, KS_AT(struct ks_cost_table, m),                  \
+			  .sub = &simple_schema, .doc = d }
+static const struct ks_field cost_fields[] = {
+	{ "compare", KS_FT_MAP, .required = true, .sub = &compare_schema,
+	  .doc = "memcmp_pages(): fixed + per byte compared" },
+	{ "checksum", KS_FT_MAP, .required = true, .set = set_checksums,
+	  .doc = "calc_checksum() per algorithm: fixed + per byte" },
+	SC("anon_page", anon_page_ns, "per anon page: mmap lock, folio get/put"),
+	SC("ksm_page", ksm_page_ns, "per KSM page (early return)"),
+	SC("walk_entry", walk_entry_ns, "per PTE visited by the scanner"),
+	SC("skip", skip_ns, "per smart-scan skip"),
+	SC("item_alloc", item_alloc_ns, "per rmap_item allocated"),
+	SC("item_free", item_free_ns, "per rmap_item freed"),
+	SC("stable_visit", stable_visit_ns, "per stable node visited (besides memcmp)"),
+	SC("unstable_visit", unstable_visit_ns, "per unstable node visited"),
+	SC("chain_dup", chain_dup_ns, "per chain dup examined"),
+	SC("tree_insert", tree_insert_ns, "per rb-tree insert"),
+	SC("stale_node", stale_node_ns, "per stale stable node removed"),
+	SC("wrprotect", wrprotect_ns, "write_protect_page incl. TLB flush"),
+	SC("replace", replace_ns, "replace_page incl. its flush"),
+	SC("merge", merge_ns, "per merge: node and folio bookkeeping"),
+	SC("zero_merge", zero_merge_ns, "per zero-page merge"),
+	SC("break_cow", break_cow_ns, "per break_cow (fault + copy)"),
+	SC("scan_start", scan_start_ns, "per full scan: lru_add_drain_all"),
+	SC("batch", batch_ns, "per ksm_do_scan() batch: wakeup, schedule"),
+	SC("page_copy", page_copy_ns, "4 KiB copy"),
+	SC_OPT("gup_lookup", gup_lookup_ns, "2009: page lookup by address"),
+	SC_OPT("page_alloc", page_alloc_ns, "2009: alloc_page of a new KSM page"),
+	SC_OPT("stable_visit_cold", stable_visit_cold_ns,
+	       "per stable node deeper than tree_hot_depth (default stable_visit)"),
+	SC_OPT("unstable_visit_cold", unstable_visit_cold_ns,
+	       "per unstable node deeper than tree_hot_depth (default unstable_visit)"),
+	{ "guest_tlb_factor", KS_FT_MAP, KS_AT(struct ks_cost_table, guest_tlb_factor),
+	  .sub = &tlb_factor_schema, .doc = "TLB-flush multiplier in a KVM guest (default 1)" },
+	{ "tree_hot_depth", KS_FT_MAP, KS_AT(struct ks_cost_table, tree_hot_depth),
+	  .sub = &hot_depth_schema,
+	  .doc = "tree visits per descent that stay cache-hot (default 0: no split)" },
+	{ NULL }
+};
+#undef SC
+#undef SC_OPT
+static const struct ks_schema cost_schema = { cost_fields, costs_defaults };
 
-	if (!root)
-		return ks_err_set(yd->err, KS_EINVAL, "%s: empty arch model", yd->origin);
-	rc = ks_yaml_expect(yd, NULL, root, YAML_MAPPING_NODE, "the arch model");
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, root, top_keys, "");
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "arch", &am->name);
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "description", &am->description);
-	if (!rc && !am->name)
-		rc = ks_yaml_fail(yd, root, KS_EINVAL, "missing key 'arch' (the model's name)");
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, root, "costs", "costs", &costs);
-	if (!rc && !costs)
-		rc = ks_yaml_fail(yd, root, KS_EINVAL, "missing key 'costs'");
-	if (!rc)
-		rc = conv_costs(yd, costs, &am->t);
-	return rc;
-}
+static const struct ks_field arch_fields[] = {
+	{ "arch", KS_FT_STRING, KS_AT(struct ks_arch_model, name), .required = true,
+	  .hint = "the model's name", .doc = "the model's name" },
+	{ "description", KS_FT_STRING, KS_AT(struct ks_arch_model, description),
+	  .doc = "one line" },
+	{ "cpu", KS_FT_ANY, .doc = "the CPU measured (free form; not read)" },
+	{ "costs", KS_FT_MAP, KS_AT(struct ks_arch_model, t), .required = true,
+	  .sub = &cost_schema, .doc = "the prices" },
+	{ NULL }
+};
+static const struct ks_schema arch_schema = { arch_fields, NULL };
 
 int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_model *am,
 			struct ks_err *err)
 {
 	struct ks_ydoc yd = { 0 };
+	yaml_node_t *root;
 	int rc;
 
 	memset(am, 0, sizeof(*am));
 	ks_cost_table_zero(&am->t);
 	rc = ks_yaml_load(&yd, text, strlen(text), origin, err);
+	root = rc ? NULL : ks_yaml_root(&yd);
 	if (!rc)
-		rc = conv_arch(&yd, ks_yaml_root(&yd), am);
+		rc = ks_yaml_expect(&yd, NULL, root, YAML_MAPPING_NODE, "the arch model");
+	if (!rc)
+		rc = ks_schema_apply(&yd, &arch_schema, NULL, root, "", am);
 	ks_yaml_fini(&yd);
 	if (rc)
 		ks_arch_fini(am);
@@ -269,38 +248,11 @@ int ks_arch_load_file(const char *path, struct ks_arch_model *am, struct ks_err 
 	return rc;
 }
 
-static bool is_file(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int ks_arch_find(const char *name, char *out, size_t outlen, struct ks_err *err)
 {
-	const char *dirs[] = { "", KS_SRCDIR "/arch-models/", KS_PKGDATADIR "/arch-models/" };
-	const char *sfx[] = { ".yaml", "" };
-	char tried[900] = "", cand[4096];
+	static const struct ks_file_kind kind = { "arch model", "arch-models", false };
 
-	for (unsigned d = 0; d < 3; d++) {
-		if (d > 0 && name[0] == '/')
-			break;
-		for (unsigned s = 0; s < 2; s++) {
-			size_t tl = strlen(tried);
-
-			snprintf(cand, sizeof(cand), "%s%s%s", dirs[d], name, sfx[s]);
-			if (is_file(cand)) {
-				if (strlen(cand) >= outlen)
-					return ks_err_set(err, KS_ERANGE, "%s: path too long",
-							  cand);
-				memcpy(out, cand, strlen(cand) + 1);
-				return 0;
-			}
-			snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "", cand);
-		}
-	}
-	return ks_err_set(err, KS_ENOENT, "arch model '%s' not found (looked for %s)", name,
-			  tried);
+	return ks_find_file(&kind, name, out, outlen, err);
 }
 
 void ks_arch_fini(struct ks_arch_model *am)
