@@ -38,6 +38,12 @@ int ks_report_sweep_csv(const char *db_path, int64_t sweep_id, FILE *out, struct
  * one sweep (sweep_id, or KS_REPORT_LAST_RUN for the last) as {"sweep", "points"}. */
 int ks_report_json(const char *db_path, int64_t run_id, int64_t sweep_id, bool sweep_only,
 		   FILE *out, struct ks_err *err);
+/* One read-only SQL statement over the database: its rows as an aligned table (NULL
+ * as NULL, a row count at the end) or as CSV. KS_EINVAL "PATH: --sql: ..." for a syntax
+ * error, more than one statement, a statement that would write or has parameters;
+ * nothing runs then. */
+int ks_report_sql(const char *db_path, const char *sql, bool csv, FILE *out,
+		  struct ks_err *err);
 /* A self-contained HTML page (DIR/index.html: inline CSS and SVG plots) with every
  * sweep, the run (KS_REPORT_LAST_RUN: the last) in detail and the list of runs. DIR is
  * made if missing; on error no page is left. KS_EIO "DIR: ..." besides the above. */

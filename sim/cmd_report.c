@@ -1,5 +1,6 @@
 /* cmd_report.c - `sim report DB [--run ID|last] [--sweep ID|last] [--format
- * text|csv|json] [--html DIR]` and `sim report DB --list`: prints what a results
+ * text|csv|json] [--html DIR]`, `sim report DB --list` and `sim report DB --sql QUERY
+ * [--format text|csv]`: prints what a results
  * database holds (reports/report.h), or writes it as an HTML page.
  * Exit 0, or 2 with one line "sim: ..." on stderr (usage, missing file, no such run,
  * not a results database). */
@@ -18,11 +19,14 @@ static const char report_usage[] =
 	"       sim report DB --sweep ID|last [--format text|csv|json]\n"
 	"       sim report DB [--run ID|last] --html DIR\n"
 	"       sim report DB --list\n"
+	"       sim report DB --sql QUERY [--format text|csv]\n"
 	"Prints the report of one run of the results database DB (default: the last run),\n"
 	"its samples as CSV (--format csv), the run and every sweep as JSON (--format\n"
 	"json), a sweep (per point: mean and 95% confidence interval; as CSV the rows of\n"
 	"the view v_sweep), or one line per run (--list). --html DIR writes DIR/index.html:\n"
-	"one self-contained page with SVG plots of every sweep and of the run.\n";
+	"one self-contained page with SVG plots of every sweep and of the run. --sql runs one\n"
+	"read-only SQL statement (tables and views: docs/results-schema.md) and prints its\n"
+	"rows as a table or as CSV.\n";
 
 static int parse_run_id(const char *s, int64_t *id)
 {
@@ -55,6 +59,7 @@ static void usage(FILE *out)
 int ks_cmd_report(int argc, char **argv)
 {
 	const char *db, *run = NULL, *sweep = NULL, *format = "text", *html = NULL;
+	const char *sql = NULL;
 	int64_t run_id = KS_REPORT_LAST_RUN, sweep_id = KS_REPORT_LAST_RUN;
 	bool list = false;
 	struct ks_err err = { 0 };
@@ -64,6 +69,7 @@ int ks_cmd_report(int argc, char **argv)
 		KS_STR("sweep", 0, &sweep),
 		KS_STR("format", 0, &format),
 		KS_STR("html", 0, &html),
+		KS_STR("sql", 0, &sql),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "report", .usage = usage, .opts = opts,
 				       .min_args = 1, .max_args = 1,
@@ -95,7 +101,15 @@ int ks_cmd_report(int argc, char **argv)
 		return KS_EXIT_ERROR;
 	}
 
-	if (html)
+	if (sql && (run || sweep || list || html || !strcmp(format, "json"))) {
+		ks_cli_error("report: --sql takes no --run, --sweep, --list, --html or "
+			     "--format json; try 'sim report --help'");
+		return KS_EXIT_ERROR;
+	}
+
+	if (sql)
+		rc = ks_report_sql(db, sql, !strcmp(format, "csv"), stdout, &err);
+	else if (html)
 		rc = ks_report_html(db, run_id, html, &err);
 	else if (list)
 		rc = ks_report_list(db, stdout, &err);

@@ -179,4 +179,34 @@ for f in b1 b2 b3 b4 b5; do
 done
 [ ! -e "$tmp/no" ] && ok || bad "bad input made a folder"
 
+# Every example query of docs/results-schema.md runs through `sim report --sql` and
+# gives the rows the sqlite3 client gives; --sql refuses what would write.
+n=0 rows=0
+while IFS= read -r -d $'\x1e' stmt; do
+	[ -n "${stmt//[[:space:]]/}" ] || continue
+	n=$((n + 1))
+	got=$("$SIM" report "$tmp/s3.db" --sql "$stmt" --format csv 2>&1)
+	check "docs query $n: exit" 0 $?
+	# the same rows (first column; sqlite3 formats reals its own way), header first
+	want=$(sqlite3 -csv "$tmp/s3.db" "$stmt" | cut -d, -f1 | tr -d '\r')
+	[ -n "$want" ] && rows=$((rows + 1))
+	check "docs query $n: rows" "$want" "$(printf '%s\n' "$got" | sed 1d | cut -d, -f1)"
+done < <(awk '/^```sql/ { on = 1; next } /^```/ { on = 0 } on && !/^--/ {
+	printf "%s\n", $0; if ($0 ~ /;[[:space:]]*$/) printf "\x1e" }' \
+	"$SRCDIR/docs/results-schema.md")
+[ "$n" -ge 5 ] && [ "$rows" -ge 4 ] && ok || bad "docs example queries: $n, with rows: $rows"
+out=$("$SIM" report "$tmp/s3.db" --sql "select count(*) as runs from runs")
+check "--sql table" "runs|  12|(1 row)" "$(printf '%s' "$out" | paste -sd'|')"
+before=$(q "$tmp/s3.db" "select count(*) from runs")
+out=$("$SIM" report "$tmp/s3.db" --sql "delete from runs" 2>&1)
+one_line_exit2 "--sql write" "$out" $? "only reads"
+out=$("$SIM" report "$tmp/s3.db" --sql "select 1; delete from runs" 2>&1)
+one_line_exit2 "--sql two statements" "$out" $? "one statement"
+out=$("$SIM" report "$tmp/s3.db" --sql "attach '$tmp/a.db' as a" 2>&1)
+one_line_exit2 "--sql attach" "$out" $? "attached"
+[ ! -e "$tmp/a.db" ] && ok || bad "--sql attach made a file"
+out=$("$SIM" report "$tmp/s3.db" --sql "selec 1" 2>&1)
+one_line_exit2 "--sql syntax" "$out" $? "s3.db: --sql: near \"selec\": syntax error"
+check "--sql changed nothing" "$before" "$(q "$tmp/s3.db" "select count(*) from runs")"
+
 finish
