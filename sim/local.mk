@@ -6,12 +6,11 @@ noinst_LIBRARIES += %reldir%/libsim.a
 	%reldir%/cmd_trace.c \
 	%reldir%/cmd_report.c \
 	%reldir%/cost_report.c %reldir%/cost_report.h \
-	%reldir%/cost_fit.c %reldir%/cost_fit.h \
 	%reldir%/sweep_plan.c %reldir%/sweep_plan.h
 
 bin_PROGRAMS += %reldir%/sim
 %canon_reldir%_sim_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(GSL_CFLAGS)
-KS_ALL_LIBS = sim/libsim.a reports/libreports.a sim/results/libresults.a \
+KS_ALL_LIBS = sim/libsim.a arch-models/libarchmodels.a reports/libreports.a sim/results/libresults.a \
 	sim/engine/libengine.a sim/config/libconfig.a traces/libtraces.a models/libmodels.a \
 	models/vocab/libvocab.a models/base/libbase.a \
 	$(YAML_LIBS) $(SQLITE_LIBS) $(GSL_LIBS) $(XXHASH_LIBS) $(LIBS)

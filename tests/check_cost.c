@@ -12,7 +12,7 @@
 #include "models/ksm.h"
 #include "models/vocab/content.h"
 #include "sim/config/load_arch.h"
-#include "sim/cost_fit.h"
+#include "arch-models/fit.h"
 #include "sim/engine/cost_hooks.h"
 
 static void table(struct ks_cost_table *t)

@@ -1,4 +1,4 @@
-/* cost_fit.c - the fits behind `sim calibrate`, on GSL. GSL's status codes never leave
+/* fit.c - the fits behind `sim calibrate`, on GSL. GSL's status codes never leave
  * this file (they become KS_EINVAL with a message). */
 #include <math.h>
 
@@ -6,7 +6,7 @@
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "cost_fit.h"
+#include "fit.h"
 
 int ks_fit_linear(const double *x, const double *y, size_t n, struct ks_fit *out,
 		  struct ks_err *err)

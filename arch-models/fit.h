@@ -1,7 +1,7 @@
-/* cost_fit.h - least-squares fits for `sim calibrate` (GSL): a fixed + per-unit cost line
+/* fit.h - least-squares fits for `sim calibrate` (GSL): a fixed + per-unit cost line
  * with its fit quality, and a mean with its standard error. */
-#ifndef KS_COST_FIT_H
-#define KS_COST_FIT_H
+#ifndef KS_ARCH_FIT_H
+#define KS_ARCH_FIT_H
 
 #include <stddef.h>
 
