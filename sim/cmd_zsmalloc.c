@@ -3,215 +3,22 @@
  * object-size distribution, the expected cost of one object access (read, write) under
  * each mapping path on an arch (models/zsmalloc.h, docs/zsmalloc.md).
  *
- * The per-arch prices live in arch-models/zsmalloc/NAME.yaml:
- *
- *   KEY                 TYPE      MEANING
- *   arch                string    name (required)
- *   description         string    optional
- *   clock_ghz           {value, source, [note]}   needed when a cost is in cycles
- *   costs.op, .kmap, .copy_byte, .xor_byte, .pte, .tlb_flush, .lock
- *                       {ns | cycles, source, [note]}   all required
- *   costs.guest_factor  {value >= 1, source, [note]}    required
- *
- * Every number must carry a non-empty `source`. */
-#include <getopt.h>
+ * The per-arch prices live in arch-models/zsmalloc/NAME.yaml, read by
+ * sim/config/load_zsmalloc.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "models/zsmalloc.h"
-#include "sim/config/yaml_util.h"
+#include "sim/config/load_zsmalloc.h"
 
 #define PG KS_ZS_PAGE_SIZE
-
-/* ---- the cost file ------------------------------------------------------------------- */
-
-struct zs_cost_key {
-	const char *key;
-	size_t off;            /* offset of the double in struct ks_zs_costs */
-};
-
-#define CK(k, f) { k, offsetof(struct ks_zs_costs, f) }
-static const struct zs_cost_key cost_keys[] = {
-	CK("op", op_ns), CK("kmap", kmap_ns), CK("copy_byte", copy_byte_ns),
-	CK("xor_byte", xor_byte_ns), CK("pte", pte_ns), CK("tlb_flush", tlb_flush_ns),
-	CK("lock", lock_ns),
-};
-#undef CK
-#define NCOST (sizeof(cost_keys) / sizeof(cost_keys[0]))
-
-struct zs_arch {
-	char *name;                /* `arch:` (owned) */
-	char *description;         /* `description:` (owned), may be NULL */
-	struct ks_zs_costs c;      /* prices, ns */
-};
-
-static int need_source(struct ks_ydoc *yd, yaml_node_t *m, const char *where)
-{
-	yaml_node_t *v = ks_yaml_get(yd, m, "source", NULL);
-
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "'%s' has no 'source' (every number must "
-				    "say where it comes from)", where);
-	if (v->type != YAML_SCALAR_NODE || !v->data.scalar.length || ks_yaml_is_null(v))
-		return ks_yaml_fail(yd, v, KS_EINVAL, "'source' of '%s' must be a non-empty string",
-				    where);
-	return 0;
-}
-
-/* A {value, source, [note]} entry. */
-static int conv_value(struct ks_ydoc *yd, yaml_node_t *m, const char *key, double min,
-		      double max, double *out)
-{
-	static const char *const keys[] = { "value", "source", "note", NULL };
-	yaml_node_t *v;
-	int rc = ks_yaml_expect(yd, NULL, m, YAML_MAPPING_NODE, key);
-
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, m, keys, key);
-	if (!rc)
-		rc = need_source(yd, m, key);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, m, "value", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "'%s' needs 'value'", key);
-	return ks_yaml_double(yd, v, "value", min, false, max, out);
-}
-
-/* A {ns | cycles, source, [note]} cost; cycles need clock_ghz (0 = not given). */
-static int conv_cost(struct ks_ydoc *yd, yaml_node_t *m, const char *key, double ghz,
-		     double *out)
-{
-	static const char *const keys[] = { "ns", "cycles", "source", "note", NULL };
-	yaml_node_t *ns, *cyc;
-	int rc = ks_yaml_expect(yd, NULL, m, YAML_MAPPING_NODE, key);
-
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, m, keys, key);
-	if (!rc)
-		rc = need_source(yd, m, key);
-	if (rc)
-		return rc;
-	ns = ks_yaml_get(yd, m, "ns", NULL);
-	cyc = ks_yaml_get(yd, m, "cycles", NULL);
-	if (!ns == !cyc)
-		return ks_yaml_fail(yd, m, KS_EINVAL, "cost '%s' needs exactly one of 'ns' and "
-				    "'cycles'", key);
-	if (ns)
-		return ks_yaml_double(yd, ns, "ns", 0.0, false, 1e9, out);
-	if (ghz <= 0)
-		return ks_yaml_fail(yd, cyc, KS_EINVAL, "cost '%s' is in cycles but the file has "
-				    "no 'clock_ghz'", key);
-	rc = ks_yaml_double(yd, cyc, "cycles", 0.0, false, 1e12, out);
-	*out /= ghz;
-	return rc;
-}
-
-static int conv_zs_arch(struct ks_ydoc *yd, yaml_node_t *root, struct zs_arch *za)
-{
-	static const char *const top[] = { "arch", "description", "clock_ghz", "costs", NULL };
-	const char *known[NCOST + 2];
-	yaml_node_t *costs, *v;
-	double ghz = 0;
-	int rc = ks_yaml_expect(yd, NULL, root, YAML_MAPPING_NODE, "the zsmalloc cost model");
-
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, root, top, "");
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "arch", &za->name);
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "description", &za->description);
-	if (!rc && !za->name)
-		rc = ks_yaml_fail(yd, root, KS_EINVAL, "missing key 'arch'");
-	if (!rc && (v = ks_yaml_get(yd, root, "clock_ghz", NULL)))
-		rc = conv_value(yd, v, "clock_ghz", 0.001, 100.0, &ghz);
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, root, "costs", "costs", &costs);
-	if (!rc && !costs)
-		rc = ks_yaml_fail(yd, root, KS_EINVAL, "missing key 'costs'");
-	if (rc)
-		return rc;
-	for (unsigned i = 0; i < NCOST; i++)
-		known[i] = cost_keys[i].key;
-	known[NCOST] = "guest_factor";
-	known[NCOST + 1] = NULL;
-	rc = ks_yaml_check_keys(yd, costs, known, "costs");
-	for (unsigned i = 0; !rc && i < NCOST; i++) {
-		v = ks_yaml_get(yd, costs, cost_keys[i].key, NULL);
-		if (!v)
-			return ks_yaml_fail(yd, costs, KS_EINVAL, "missing cost '%s'",
-					    cost_keys[i].key);
-		rc = conv_cost(yd, v, cost_keys[i].key, ghz,
-			       (double *)((char *)&za->c + cost_keys[i].off));
-	}
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, costs, "guest_factor", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, costs, KS_EINVAL, "missing cost 'guest_factor'");
-	return conv_value(yd, v, "guest_factor", 1.0, 1000.0, &za->c.guest_factor);
-}
-
-static void zs_arch_fini(struct zs_arch *za)
-{
-	free(za->name);
-	free(za->description);
-	memset(za, 0, sizeof(*za));
-}
-
-static int zs_arch_load(const char *path, struct zs_arch *za, struct ks_err *err)
-{
-	struct ks_ydoc yd = { 0 };
-	char *text = NULL;
-	size_t len;
-	int rc;
-
-	memset(za, 0, sizeof(*za));
-	rc = ks_yaml_read_file(path, &text, &len, err);
-	if (rc)
-		return rc;
-	rc = ks_yaml_load(&yd, text, len, path, err);
-	if (!rc)
-		rc = conv_zs_arch(&yd, ks_yaml_root(&yd), za);
-	ks_yaml_fini(&yd);
-	free(text);
-	if (rc)
-		zs_arch_fini(za);
-	return rc;
-}
-
-static bool is_file(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* NAME as a path, else arch-models/zsmalloc/NAME.yaml in the source tree or installed. */
-static int zs_arch_find(const char *name, char *out, size_t outlen, struct ks_err *err)
-{
-	const char *dirs[] = { KS_SRCDIR "/arch-models/zsmalloc/",
-			       KS_PKGDATADIR "/arch-models/zsmalloc/" };
-
-	if (strchr(name, '/') && is_file(name)) {
-		snprintf(out, outlen, "%s", name);
-		return 0;
-	}
-	for (unsigned d = 0; d < 2 && !strchr(name, '/'); d++) {
-		snprintf(out, outlen, "%s%s.yaml", dirs[d], name);
-		if (is_file(out))
-			return 0;
-	}
-	return ks_err_set(err, KS_ENOENT, "zsmalloc: no cost model '%s' (looked for %s, "
-			  "%s%s.yaml, %s%s.yaml)", name, name, dirs[0], name, dirs[1], name);
-}
 
 /* ---- the size distribution ----------------------------------------------------------- */
 
@@ -343,7 +150,7 @@ static void class_cost(const struct ks_zs_class *c, enum ks_zs_path p, double wt
 }
 
 static void print_costs(const struct ks_zs_geom *g, const double *w, const char *dist,
-			const struct zs_arch *za, bool guest)
+			const struct ks_zs_model *zm, bool guest)
 {
 	struct path_cost pc[KS_ZS_NPATHS];
 	double span = 0, mean = 0, store = 0;
@@ -358,12 +165,12 @@ static void print_costs(const struct ks_zs_geom *g, const double *w, const char 
 		store += w[s] * c->pages * PG / c->objs;
 		span += w[s] * (c->huge ? 0 : (double)c->spanning / c->objs);
 		for (unsigned p = 0; p < KS_ZS_NPATHS; p++)
-			class_cost(c, p, w[s], &za->c, guest, &pc[p]);
+			class_cost(c, p, w[s], &zm->c, guest, &pc[p]);
 	}
 	printf("\nobjects %s: mean %.1f B, %.1f B of zspage per object (%.1f%% used), "
 	       "%.1f%% of objects span two pages\n", dist, mean, store, 100 * mean / store,
 	       100 * span);
-	printf("arch %s%s; expected ns of one access to a random object:\n", za->name,
+	printf("arch %s%s; expected ns of one access to a random object:\n", zm->name,
 	       guest ? ", inside a KVM guest" : "");
 	printf("%-14s %9s %9s %9s %10s %9s  %s\n", "path", "read", "write", "read|span",
 	       "moved B/rd", "read/copy", "what");
@@ -384,7 +191,7 @@ static void zs_usage(FILE *out)
 	      "path: copy, pgtable, xor, xor-norestore, obj-api (docs/zsmalloc.md).\n"
 	      "\n"
 	      "  --chain N     CONFIG_ZSMALLOC_CHAIN_SIZE, 1..16 (default 8; 4 with --legacy)\n"
-	      "  --legacy      the 2012-v6.2 rule: most used %% over 1..chain pages\n"
+	      "  --legacy      the 2012-v6.2 rule: most used % over 1..chain pages\n"
 	      "  --arch NAME   prices from arch-models/zsmalloc/NAME.yaml (default x86_64)\n"
 	      "  --guest       price PTE writes and TLB flushes as inside a KVM guest\n"
 	      "  --sizes DIST  object sizes in bytes: uniform:MIN-MAX, normal:MEAN,SD\n"
@@ -396,59 +203,45 @@ static void zs_usage(FILE *out)
 	      out);
 }
 
-int ks_cmd_zsmalloc(int argc, char **argv)
+/* The model at NAME into *zm; 0 or an exit code after the message. */
+static int load_model(const char *name, struct ks_zs_model *zm)
 {
-	static const struct option opts[] = {
-		{ "chain", required_argument, NULL, 'c' }, { "legacy", no_argument, NULL, 'l' },
-		{ "arch", required_argument, NULL, 'a' }, { "guest", no_argument, NULL, 'g' },
-		{ "sizes", required_argument, NULL, 's' }, { "all", no_argument, NULL, 'A' },
-		{ "no-classes", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *arch = "x86_64", *sizes = NULL, *problem;
-	bool legacy = false, guest = false, all = false, classes = true, arch_given = false;
-	long chain = 0;
-	struct ks_zs_geom g;
-	struct zs_arch za = { 0 };
 	struct ks_err err = { 0 };
-	char path[4096], *end;
-	double *w = NULL;
-	int opt, rc = KS_EXIT_ERROR;
+	char path[4096];
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			chain = strtol(optarg, &end, 10);
-			if (end == optarg || *end || chain < 1 || chain > KS_ZS_CHAIN_MAX) {
-				ks_cli_error("zsmalloc: --chain '%s': expected 1..%d", optarg,
-					     KS_ZS_CHAIN_MAX);
-				return KS_EXIT_ERROR;
-			}
-			break;
-		case 'l': legacy = true; break;
-		case 'a': arch = optarg; arch_given = true; break;
-		case 'g': guest = true; break;
-		case 's': sizes = optarg; break;
-		case 'A': all = true; break;
-		case 'n': classes = false; break;
-		case 'h': zs_usage(stdout); return KS_EXIT_OK;
-		default:
-			ks_cli_error("zsmalloc: bad option '%s'; try 'sim zsmalloc --help'",
-				     argv[optind - 1]);
-			return KS_EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		ks_cli_error("zsmalloc: unexpected argument '%s'; try 'sim zsmalloc --help'",
-			     argv[optind]);
+	if (ks_zs_model_find(name, path, sizeof(path), &err) ||
+	    ks_zs_model_load_file(path, zm, &err)) {
+		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
+	return 0;
+}
+
+int ks_cmd_zsmalloc(int argc, char **argv)
+{
+	const char *arch = NULL, *sizes = NULL, *problem;
+	bool legacy = false, guest = false, all = false, no_classes = false;
+	unsigned chain = 0;
+	const struct ks_opt opts[] = {
+		KS_UINT("chain", 0, &chain, 1, KS_ZS_CHAIN_MAX), KS_FLAG("legacy", 0, &legacy),
+		KS_STR("arch", 0, &arch), KS_FLAG("guest", 0, &guest),
+		KS_STR("sizes", 0, &sizes), KS_FLAG("all", 0, &all),
+		KS_FLAG("no-classes", 0, &no_classes), KS_OPT_END
+	};
+	const struct ks_cmdline cl = { .cmd = "zsmalloc", .usage = zs_usage, .opts = opts };
+	struct ks_strlist args;
+	struct ks_zs_model zm = { 0 };
+	struct ks_zs_geom g;
+	double *w = NULL;
+	int rc = ks_cli_parse(&cl, argc, argv, &args);
+
+	if (rc >= 0)
+		return rc;
+	ks_strlist_free(&args);
 	if (!chain)
 		chain = legacy ? KS_ZS_CHAIN_LEGACY : KS_ZS_CHAIN_DEFAULT;
-	ks_zs_geom_init(&g, (unsigned)chain, legacy ? KS_ZS_RULE_MAX_USED_PCT :
-			KS_ZS_RULE_MIN_WASTE);
+	ks_zs_geom_init(&g, chain, legacy ? KS_ZS_RULE_MAX_USED_PCT : KS_ZS_RULE_MIN_WASTE);
+	rc = KS_EXIT_ERROR;
 	if (sizes) {
 		w = ks_xmalloc((PG + 1) * sizeof(*w));
 		problem = parse_sizes(sizes, w);
@@ -457,20 +250,15 @@ int ks_cmd_zsmalloc(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (sizes || arch_given) {
-		if (zs_arch_find(arch, path, sizeof(path), &err) ||
-		    zs_arch_load(path, &za, &err)) {
-			ks_cli_error("%s", err.msg);
-			goto out;
-		}
-	}
-	if (classes)
+	if ((sizes || arch) && load_model(arch ? arch : "x86_64", &zm))
+		goto out;
+	if (!no_classes)
 		print_classes(&g, all);
 	if (sizes)
-		print_costs(&g, w, sizes, &za, guest);
+		print_costs(&g, w, sizes, &zm, guest);
 	rc = KS_EXIT_OK;
 out:
-	zs_arch_fini(&za);
+	ks_zs_model_fini(&zm);
 	free(w);
 	return rc;
 }

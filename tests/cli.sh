@@ -103,6 +103,13 @@ printf '%s\n' "$out" | grep -q "^copy " && printf '%s\n' "$out" | grep -q "^pgta
 	bad "zsmalloc paths: $out"
 "$SIM" zsmalloc --sizes bogus:1 2>/dev/null
 check "zsmalloc bad sizes" 2 $?
+# A zsmalloc cost model without a source for a number: one located line, exit 2.
+sed '/^    cycles: 132/{n;d}' "$SRCDIR/arch-models/zsmalloc/x86_64-2012.yaml" >"$tmp/zs.yaml"
+msg=$("$SIM" zsmalloc --arch "$tmp/zs.yaml" 2>&1 >/dev/null)
+check "zsmalloc model without source" 2 $?
+check "zsmalloc model message" "sim: $tmp/zs.yaml:20:5: missing required key 'source' in costs.op (every number must say where it comes from)" "$msg"
+"$SIM" zsmalloc --chain 17 2>/dev/null
+check "zsmalloc bad chain" 2 $?
 
 # Lookup by name: the shipped scenarios are found from any folder.
 (cd "$tmp" && "$SIM" --scenario ksmpages-best --set duration=1s --set processes.ksmpages.regions.buf.size=4MiB --quiet)

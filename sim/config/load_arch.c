@@ -25,13 +25,10 @@
 #include "schema.h"
 #include "yaml_util.h"
 
-#define SOURCE_HINT "every number must say where it comes from"
-
 /* What every cost entry may carry besides its numbers: where they come from and, for a
  * fit or a median, its quality. Checked, not stored. */
 #define FIT_FIELDS                                                                        \
-	{ "source", KS_FT_SOURCE, .required = true, .hint = SOURCE_HINT,                   \
-	  .doc = "where the number comes from: measured (command, date), cited, derived" }, \
+	KS_SOURCE_FIELD,                                                                   \
 	{ "r2", KS_FT_DOUBLE, .doc = "coefficient of determination of the fit" },          \
 	{ "n", KS_FT_UINT, .doc = "measurements behind the number" },                      \
 	{ "note", KS_FT_STRING, .doc = "free text" }
@@ -92,15 +89,8 @@ static const struct ks_field simple_fields[] = {
 static const struct ks_schema simple_schema = { simple_fields, NULL };
 
 /* A dimensionless {value, source, [note]}, applied to the double it sets. */
-#define FACTOR_FIELDS(lo, hi)                                                             \
-	{ "source", KS_FT_SOURCE, .required = true, .hint = SOURCE_HINT,                   \
-	  .doc = "where the number comes from" },                                          \
-	{ "value", KS_FT_DOUBLE, .off = 0, .size = sizeof(double), .required = true,       \
-	  .dmin = (lo), .dmax = (hi), .doc = "the number" },                               \
-	{ "note", KS_FT_STRING, .doc = "free text" },                                      \
-	{ NULL }
-static const struct ks_field tlb_factor_fields[] = { FACTOR_FIELDS(1.0, 1000.0) };
-static const struct ks_field hot_depth_fields[] = { FACTOR_FIELDS(0.0, 64.0) };
+static const struct ks_field tlb_factor_fields[] = { KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
+static const struct ks_field hot_depth_fields[] = { KS_SOURCED_VALUE_FIELDS(0.0, 64.0) };
 static const struct ks_schema tlb_factor_schema = { tlb_factor_fields, NULL };
 static const struct ks_schema hot_depth_schema = { hot_depth_fields, NULL };
 

@@ -67,6 +67,21 @@ struct ks_field {
 /* The member m of struct type T as a field's destination. */
 #define KS_AT(T, m) .off = offsetof(T, m), .size = sizeof(((T *)0)->m)
 
+/* Where a number comes from: every cost entry of an arch or zsmalloc model has one. */
+#define KS_SOURCE_HINT "every number must say where it comes from"
+#define KS_SOURCE_FIELD                                                                   \
+	{ "source", KS_FT_SOURCE, .required = true, .hint = KS_SOURCE_HINT,                \
+	  .doc = "where the number comes from: measured (command, date), cited, derived" }
+
+/* The fields of a sourced number {value, source, [note]} in [lo, hi], for a schema
+ * applied to the double it sets. */
+#define KS_SOURCED_VALUE_FIELDS(lo, hi)                                                   \
+	KS_SOURCE_FIELD,                                                                   \
+	{ "value", KS_FT_DOUBLE, .off = 0, .size = sizeof(double), .required = true,       \
+	  .dmin = (lo), .dmax = (hi), .doc = "the number" },                               \
+	{ "note", KS_FT_STRING, .doc = "free text" },                                      \
+	{ NULL }
+
 struct ks_schema {
 	const struct ks_field *fields;  /* NULL-key terminated, in conversion order */
 	/* optional: runs after every field was converted (defaults, rules across keys) */
