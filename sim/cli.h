@@ -20,6 +20,7 @@ int ks_cmd_run(int argc, char **argv);           /* sim_run: cmd_run.c */
 int ks_cmd_trace(int argc, char **argv);         /* sim trace ...: cmd_trace.c */
 int ks_cmd_report(int argc, char **argv);        /* sim report DB: cmd_report.c */
 int ks_cmd_record_kernel(int argc, char **argv); /* sim record-kernel: cmd_record_kernel.c */
+int ks_cmd_record(int argc, char **argv);        /* sim record: cmd_record.c */
 int ks_cmd_regress(int argc, char **argv);       /* sim regress DIR...: cmd_regress.c */
 int ks_cmd_calibrate(int argc, char **argv);     /* sim calibrate: cmd_calibrate.c */
 int ks_cmd_bench(int argc, char **argv);          /* sim bench: cmd_bench.c */

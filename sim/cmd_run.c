@@ -59,6 +59,7 @@ static void usage(FILE *out)
 	      "  compare          two runs side by side, with differences and ratios\n"
 	      "  advise           the cheapest setting of a sweep that meets a target\n"
 	      "  trace            convert, generate or describe page-write traces\n"
+	      "  record           record the memory of running processes into a trace\n"
 	      "  record-kernel    run a scenario on this machine's real KSM and record it\n"
 	      "  regress          replay kernel traces and compare counters batch by batch\n"
 	      "  calibrate        measure this host's costs into an arch model\n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -226,6 +227,7 @@ static int trace_info(const struct trace_opts *o)
 {
 	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
 	uint64_t count[KS_TR_OP_MAX] = { 0 }, total = 0, written = 0, mapped = 0;
+	unsigned version;
 	struct pid_set pids = { NULL, 0, 0 };
 	ks_time first = 0, last = 0;
 	struct ks_trace_source *src;
@@ -242,14 +244,17 @@ static int trace_info(const struct trace_opts *o)
 		ks_cli_error("%s", err.msg);
 		goto out_free;
 	}
+	version = ks_trace_source_version(src);
 	while ((rc = src->next(src, rec, &err)) > 0) {
 		if (!total++)
 			first = rec->t;
 		last = rec->t;
 		count[rec->op]++;
-		if (rec->op != KS_TR_CLASS && rec->op != KS_TR_KNOB)
+		if (rec->op != KS_TR_CLASS && rec->op != KS_TR_KNOB &&
+		    rec->op != KS_TR_PAGE)
 			pid_set_add(&pids, rec->pid);
-		if (rec->op == KS_TR_WRITE || rec->op == KS_TR_WRITE_LITERAL)
+		if (rec->op == KS_TR_WRITE || rec->op == KS_TR_WRITE_LITERAL ||
+		    rec->op == KS_TR_REF)
 			written += rec->npages;
 		if (rec->op == KS_TR_MMAP)
 			mapped += rec->npages;
@@ -261,12 +266,20 @@ static int trace_info(const struct trace_opts *o)
 		goto out_free;
 	}
 	printf("file: %s\nformat: %s, version %d\nrecords: %" PRIu64 "\n", o->args.v[1],
-	       fmt == KS_TRACE_BINARY ? "binary" : "text", KS_TRACE_VERSION, total);
+	       fmt == KS_TRACE_BINARY ? "binary" : "text", version, total);
 	for (int op = KS_TR_CLASS; op < KS_TR_OP_MAX; op++)
 		printf("  %-12s %" PRIu64 "\n", ks_trace_op_name(op), count[op]);
 	printf("processes: %zu (%" PRIu64 " started, %" PRIu64 " exited)\n", pids.len,
 	       count[KS_TR_START], count[KS_TR_EXIT]);
 	printf("pages mapped: %" PRIu64 "\npages written: %" PRIu64 "\n", mapped, written);
+	if (count[KS_TR_PAGE]) {
+		struct stat sb;
+
+		printf("dictionary: %" PRIu64 " distinct pages\n", count[KS_TR_PAGE]);
+		if (stat(o->args.v[1], &sb) == 0 && written)
+			printf("file size: %lld bytes, %.1f bytes per page written\n",
+			       (long long)sb.st_size, (double)sb.st_size / (double)written);
+	}
 	if (total)
 		printf("time span: %s .. %s\n", ks_trace_time_str(first, a, sizeof(a)),
 		       ks_trace_time_str(last, b, sizeof(b)));

@@ -61,6 +61,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "trace", ks_cmd_trace },
 	{ "report", ks_cmd_report },
 	{ "record-kernel", ks_cmd_record_kernel },
+	{ "record", ks_cmd_record },
 	{ "regress", ks_cmd_regress },
 	{ "calibrate", ks_cmd_calibrate },
 	{ "bench", ks_cmd_bench },

@@ -1281,7 +1281,7 @@ static void mk_bad_knob(const char *p)
 static const struct err_case err_cases[] = {
 	{ "magic.kst", mk_bad_magic, ":0: not a ksmsim trace (bad magic)" },
 	{ "empty.kst", mk_empty, ":0: not a ksmsim trace (bad magic)" },
-	{ "version.kst", mk_version, ":8: unsupported trace version 7 (this sim reads version 1)" },
+	{ "version.kst", mk_version, ":8: unsupported trace version 7 (this sim reads versions 1 to 2)" },
 	{ "flags.kst", mk_flags, ":12: unsupported trace flags 0x1" },
 	{ "header.kst", mk_short_header, ":10: truncated header (expected 24 bytes)" },
 	{ "op.kst", mk_unknown_op, ":24: unknown record type 0x55" },
@@ -1297,7 +1297,7 @@ static const struct err_case err_cases[] = {
 	{ "malformed.kst", mk_malformed, ":24: malformed mmap record" },
 	{ "undef.kstt", tx_undefined_class, ":3: write uses undefined class 7" },
 	{ "back.kstt", tx_backwards, ":4: timestamp goes backwards (12ms < 15ms)" },
-	{ "version.kstt", tx_version, ":1:14: unsupported trace version 7 (this sim reads version 1)" },
+	{ "version.kstt", tx_version, ":1:14: unsupported trace version 7 (this sim reads versions 1 to 2)" },
 	{ "header.kstt", tx_bad_header, ":1:1: not a ksmsim trace" },
 	{ "op.kstt", tx_unknown_op, ":2:5: unknown record type 'fork'" },
 	{ "key.kstt", tx_unknown_key, ":2:16: unknown key 'colour' for exit" },

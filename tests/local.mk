@@ -9,6 +9,7 @@ include $(srcdir)/tests/content.mk
 include $(srcdir)/tests/rbtree.mk
 include $(srcdir)/tests/scenario.mk
 include $(srcdir)/tests/trace.mk
+include $(srcdir)/tests/record.mk
 include $(srcdir)/tests/sink.mk
 include $(srcdir)/tests/ksm.mk
 include $(srcdir)/tests/engine.mk

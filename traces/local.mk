@@ -12,5 +12,6 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 	%reldir%/kernel_trace.c %reldir%/kernel_trace_io.c %reldir%/kernel_trace.h \
 	%reldir%/ktrace_replay.c %reldir%/ktrace_replay.h \
 	%reldir%/record_kernel.c %reldir%/record_kernel.h \
+	%reldir%/record_proc.c %reldir%/record_proc.h \
 	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h
 EXTRA_DIST += %reldir%/.may_include

@@ -193,6 +193,11 @@ static int collect_records(struct rec_state *s)
 			map[r->cls] = id;
 			continue;
 		}
+		if (r->op == KS_TR_PAGE || r->op == KS_TR_REF) {
+			rc = sys_err(s, KS_EINVAL, "scenario: a recorded trace (page dictionary) "
+				     "cannot be replayed on the kernel");
+			break;
+		}
 		if (r->op == KS_TR_WRITE) {
 			if (r->cls >= nmap || map[r->cls] < 0) {
 				rc = sys_err(s, KS_EINVAL, "scenario: write with undefined class");

@@ -22,6 +22,8 @@ enum ks_trace_op {
 	KS_TR_UNMERGEABLE,     /* madvise(MADV_UNMERGEABLE) on the range */
 	KS_TR_EXIT,            /* process exits */
 	KS_TR_KNOB,            /* `value` written to /sys/kernel/mm/ksm/<knob> (no pid) */
+	KS_TR_PAGE,            /* dictionary page `arg` (ids 0, 1, 2, ... in order) is `bytes` */
+	KS_TR_REF,             /* page i of the range gets dictionary page arg + i * step */
 	KS_TR_OP_MAX
 };
 
@@ -32,11 +34,12 @@ struct ks_trace_rec {
 	uint64_t vaddr;           /* page-aligned virtual address */
 	uint64_t npages;          /* range length in pages (>= 1 for ranged ops) */
 	uint32_t cls;             /* WRITE: trace-local class; CLASS: the id being defined */
-	uint64_t arg;             /* WRITE: content argument of the first page */
-	int64_t step;             /* WRITE: argument increment per page (0 = all alike) */
+	uint64_t arg;             /* WRITE: content argument of the first page; PAGE: the
+				   * page's id; REF: the dictionary id of the first page */
+	int64_t step;             /* WRITE, REF: argument increment per page (0 = all alike) */
 	struct ks_content_class_spec spec;               /* CLASS */
 	struct ks_patch patches[KS_CONTENT_MAX_PATCHES]; /* CLASS: spec.patches points here */
-	uint8_t bytes[KS_PAGE_SIZE];                     /* WRITE_LITERAL */
+	uint8_t bytes[KS_PAGE_SIZE];                     /* WRITE_LITERAL, PAGE */
 	char name[64];            /* START: process name, NUL-terminated */
 	uint32_t knob;            /* KNOB: enum ks_knob (models/vocab/knobs.h) */
 	uint64_t value;           /* KNOB: the value written */

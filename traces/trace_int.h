@@ -16,6 +16,10 @@
 #define TR_END_SIZE 13u
 #define TR_MAX_PAYLOAD 8192u
 #define TR_TEXT_MAGIC "ksmsim-trace"
+#define TR_BATCH_PAGES 64u  /* PAGE records per binary `pages` record, at most */
+/* A `pages` record's payload: dt, first id, count, codec, then the (compressed) pages. */
+#define TR_MAX_PAGES_PAYLOAD (TR_BATCH_PAGES * KS_PAGE_SIZE + 64u)
+enum tr_codec { TR_CODEC_RAW = 0, TR_CODEC_ZSTD = 1 };
 
 /* What every reader and writer verifies across records. */
 struct tr_check {
@@ -23,6 +27,7 @@ struct tr_check {
 	uint8_t *defined;  /* bitmap of class ids defined so far */
 	size_t ndefined;   /* bytes allocated in `defined` */
 	uint64_t nrecs;    /* records accepted so far */
+	uint64_t ndict;    /* dictionary pages defined so far (PAGE records) */
 };
 
 void tr_check_fini(struct tr_check *c);
@@ -30,6 +35,7 @@ void tr_check_fini(struct tr_check *c);
 int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg, size_t len);
 bool tr_op_is_valid(int op);
 bool tr_op_is_ranged(enum ks_trace_op op);
+bool tr_op_is_dict(enum ks_trace_op op);
 
 struct tr_reader {
 	struct ks_trace_source src; /* first member: the interface */
@@ -45,6 +51,13 @@ struct tr_reader {
 	uint64_t hdr_count;         /* header's record count (0 = unknown) */
 	ks_time last_t;             /* delta base: t of the previous record, ns */
 	uint8_t buf[TR_MAX_PAYLOAD + 16]; /* one record */
+	uint32_t version;           /* format version of the file */
+	uint8_t *big;               /* a `pages` record's payload (TR_MAX_PAGES_PAYLOAD) */
+	uint8_t *pages;             /* its decoded pages (TR_BATCH_PAGES pages) */
+	unsigned npend, ipend;      /* pages decoded, pages handed out */
+	uint64_t pend_first;        /* id of pages[0] */
+	ks_time pend_t;             /* time of the batch */
+	uint64_t pend_start;        /* file offset of the batch, for messages */
 	/* text */
 	char *line;                 /* getline() buffer (owned) */
 	size_t linecap;             /* its size, bytes */
@@ -70,6 +83,16 @@ struct ks_trace_writer {
 	uint32_t crc;             /* binary: CRC-32 of the record bytes so far */
 	ks_time last_t;           /* time of the previous record, ns */
 	uint8_t buf[TR_MAX_PAYLOAD + 16]; /* binary: one encoded record */
+	bool dict;                /* a PAGE or REF was written: the file is version 2 */
+	uint64_t bytes;           /* bytes written so far (header and records) */
+	/* binary: PAGE records waiting to go out as one `pages` record */
+	uint8_t *batch;           /* TR_BATCH_PAGES pages */
+	uint8_t *zbuf;            /* the encoded record */
+	void *zctx;               /* ZSTD_CCtx, created on first use */
+	unsigned nbatch;          /* pages in batch */
+	uint64_t batch_first;     /* id of its first page */
+	ks_time batch_t;          /* time of its pages */
+	ks_time batch_last_t;     /* time of the record before the batch (delta base) */
 };
 
 
@@ -77,6 +100,8 @@ struct ks_trace_writer {
 int tr_bin_open(struct tr_reader *rd, struct ks_err *err);
 int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err);
 bool tr_bin_put(struct ks_trace_writer *w, const struct ks_trace_rec *r);
+/* Writes the PAGE records waiting in w's batch as one `pages` record. */
+bool tr_bin_flush_pages(struct ks_trace_writer *w);
 /* Little-endian n-byte store. */
 void tr_put_le(uint8_t *p, uint64_t v, unsigned n);
 

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "scenario.h"
 #include "trace_int.h"
 #include "models/base/xalloc.h"
@@ -48,6 +50,8 @@ static void rd_close(struct ks_trace_source *src)
 	if (rd->f)
 		fclose(rd->f);
 	tr_check_fini(&rd->chk);
+	free(rd->big);
+	free(rd->pages);
 	free(rd->line);
 	free(rd->path);
 	free(rd);
@@ -105,6 +109,11 @@ err_free:
 	return NULL;
 }
 
+unsigned ks_trace_source_version(const struct ks_trace_source *src)
+{
+	return ((const struct tr_reader *)src)->version;
+}
+
 int ks_trace_detect(const char *path, enum ks_trace_format *fmt, struct ks_err *err)
 {
 	struct ks_trace_source *src = ks_trace_open(path, err);
@@ -159,11 +168,12 @@ struct ks_trace_writer *ks_trace_writer_open(const char *path, enum ks_trace_for
 		close(fd);
 		goto err_unlink;
 	}
+	/* version 1 unless dictionary records follow (then patched to 2 at close) */
 	if (fmt == KS_TRACE_BINARY) {
-		tr_put_le(hdr + 8, KS_TRACE_VERSION, 4);
+		tr_put_le(hdr + 8, KS_TRACE_VERSION_MIN, 4);
 		ok = fwrite(hdr, 1, sizeof(hdr), w->f) == sizeof(hdr);
 	} else {
-		ok = fprintf(w->f, "%s %d\n", TR_TEXT_MAGIC, KS_TRACE_VERSION) > 0;
+		ok = fprintf(w->f, "%s %d\n", TR_TEXT_MAGIC, KS_TRACE_VERSION_MIN) > 0;
 	}
 	if (!ok) {
 		ks_err_set(err, KS_EIO, "%s: write failed: %s", w->tmp, strerror(errno));
@@ -190,6 +200,8 @@ int ks_trace_writer_put(struct ks_trace_writer *w, const struct ks_trace_rec *re
 	if (tr_check_rec(&w->chk, rec, msg, sizeof(msg)))
 		return ks_err_set(err, KS_EINVAL, "%s: record %" PRIu64 ": %s", w->path,
 				  w->chk.nrecs + 1, msg);
+	if (tr_op_is_dict(rec->op))
+		w->dict = true;
 	ok = w->fmt == KS_TRACE_BINARY ? tr_bin_put(w, rec) : tr_text_put(w, rec);
 	w->last_t = rec->t;
 	if (!ok)
@@ -199,17 +211,24 @@ int ks_trace_writer_put(struct ks_trace_writer *w, const struct ks_trace_rec *re
 
 int ks_trace_writer_close(struct ks_trace_writer *w, struct ks_err *err)
 {
-	uint8_t end[TR_END_SIZE], count[8];
+	uint8_t end[TR_END_SIZE], count[8], version[4];
 	bool ok = true;
 
 	if (w->fmt == KS_TRACE_BINARY) {
+		ok = tr_bin_flush_pages(w);
 		end[0] = 0;
 		tr_put_le(end + 1, w->chk.nrecs, 8);
 		tr_put_le(end + 9, w->crc, 4);
 		tr_put_le(count, w->chk.nrecs, 8);
-		ok = fwrite(end, 1, sizeof(end), w->f) == sizeof(end) &&
+		tr_put_le(version, w->dict ? 2 : KS_TRACE_VERSION_MIN, 4);
+		ok = ok && fwrite(end, 1, sizeof(end), w->f) == sizeof(end) &&
+		     fseek(w->f, 8, SEEK_SET) == 0 &&
+		     fwrite(version, 1, sizeof(version), w->f) == sizeof(version) &&
 		     fseek(w->f, 16, SEEK_SET) == 0 &&
 		     fwrite(count, 1, sizeof(count), w->f) == sizeof(count);
+	} else if (w->dict) {
+		ok = fseek(w->f, (long)strlen(TR_TEXT_MAGIC) + 1, SEEK_SET) == 0 &&
+		     fputc('2', w->f) != EOF;
 	}
 	ok = fflush(w->f) == 0 && ok;
 	ok = fclose(w->f) == 0 && ok;
@@ -226,6 +245,13 @@ int ks_trace_writer_close(struct ks_trace_writer *w, struct ks_err *err)
 	return 0;
 }
 
+uint64_t ks_trace_writer_bytes(const struct ks_trace_writer *w)
+{
+	long pos = w->f ? ftell(w->f) : -1;
+
+	return pos < 0 ? 0 : (uint64_t)pos;
+}
+
 void ks_trace_writer_abort(struct ks_trace_writer *w)
 {
 	if (!w)
@@ -235,6 +261,9 @@ void ks_trace_writer_abort(struct ks_trace_writer *w)
 	if (w->tmp)
 		unlink(w->tmp);
 	tr_check_fini(&w->chk);
+	free(w->batch);
+	free(w->zbuf);
+	ZSTD_freeCCtx(w->zctx);
 	free(w->tmp);
 	free(w->path);
 	free(w);

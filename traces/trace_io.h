@@ -47,10 +47,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "trace.h"
 
-#define KS_TRACE_VERSION 1
+/* Version 1: records 1..10. Version 2 adds the page dictionary (PAGE, REF; binary: one
+ * `pages` record carries up to 64 PAGE records, zstd-compressed). A writer writes
+ * version 2 only into a file that holds dictionary records, so every other file still
+ * reads with an older sim. */
+#define KS_TRACE_VERSION 2
+#define KS_TRACE_VERSION_MIN 1
 
 struct ks_trace_writer; /* opaque */
 
@@ -62,6 +68,8 @@ enum ks_trace_format {
 /* Reading. Opens a trace (format detected from its first bytes) as a source whose
  * next() validates every record. NULL with err ("FILE:OFFSET: problem") on failure. */
 struct ks_trace_source *ks_trace_open(const char *path, struct ks_err *err);
+/* Format version of a source opened by ks_trace_open (1 or 2). */
+unsigned ks_trace_source_version(const struct ks_trace_source *src);
 /* Format of a trace file from its first bytes: 0, or KS_EPARSE / KS_EIO with err. */
 int ks_trace_detect(const char *path, enum ks_trace_format *fmt, struct ks_err *err);
 /* Format from a file name's extension (.kst, .kstt): 0, or KS_EINVAL if neither. */
@@ -77,6 +85,8 @@ int ks_trace_writer_put(struct ks_trace_writer *w, const struct ks_trace_rec *re
 /* Finalises (end record, header count), renames and frees w, even on failure (then
  * the temporary file is removed). 0 or KS_EIO with err. */
 int ks_trace_writer_close(struct ks_trace_writer *w, struct ks_err *err);
+/* Size of the finished file so far (records written and flushed or buffered), bytes. */
+uint64_t ks_trace_writer_bytes(const struct ks_trace_writer *w);
 /* Removes the temporary file and frees w; the destination is left untouched. NULL ok. */
 void ks_trace_writer_abort(struct ks_trace_writer *w);
 

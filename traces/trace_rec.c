@@ -35,7 +35,8 @@ static const char *const op_names[KS_TR_OP_MAX] = {
 	[KS_TR_CLASS] = "class", [KS_TR_START] = "start", [KS_TR_MMAP] = "mmap",
 	[KS_TR_MUNMAP] = "munmap", [KS_TR_WRITE] = "write", [KS_TR_WRITE_LITERAL] = "literal",
 	[KS_TR_MERGEABLE] = "mergeable", [KS_TR_UNMERGEABLE] = "unmergeable",
-	[KS_TR_EXIT] = "exit", [KS_TR_KNOB] = "knob",
+	[KS_TR_EXIT] = "exit", [KS_TR_KNOB] = "knob", [KS_TR_PAGE] = "page",
+	[KS_TR_REF] = "ref",
 };
 
 bool tr_op_is_valid(int op)
@@ -48,11 +49,17 @@ const char *ks_trace_op_name(enum ks_trace_op op)
 	return tr_op_is_valid((int)op) ? op_names[op] : "?";
 }
 
-/* MMAP, MUNMAP, WRITE, MERGEABLE, UNMERGEABLE: records that carry vaddr + npages. */
+/* MMAP, MUNMAP, WRITE, MERGEABLE, UNMERGEABLE, REF: records that carry vaddr + npages. */
 bool tr_op_is_ranged(enum ks_trace_op op)
 {
 	return op == KS_TR_MMAP || op == KS_TR_MUNMAP || op == KS_TR_WRITE ||
-	       op == KS_TR_MERGEABLE || op == KS_TR_UNMERGEABLE;
+	       op == KS_TR_MERGEABLE || op == KS_TR_UNMERGEABLE || op == KS_TR_REF;
+}
+
+/* PAGE and REF: the records of the page dictionary (format version 2). */
+bool tr_op_is_dict(enum ks_trace_op op)
+{
+	return op == KS_TR_PAGE || op == KS_TR_REF;
 }
 
 static bool spec_equal(const struct ks_content_class_spec *a,
@@ -89,6 +96,7 @@ bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec 
 		return a->cls == b->cls && spec_equal(&a->spec, &b->spec);
 	case KS_TR_START:
 		return a->pid == b->pid && strcmp(a->name, b->name) == 0;
+	case KS_TR_REF:
 	case KS_TR_WRITE:
 		if (a->cls != b->cls || a->arg != b->arg || a->step != b->step)
 			return false;
@@ -101,6 +109,8 @@ bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec 
 	case KS_TR_WRITE_LITERAL:
 		return a->pid == b->pid && a->vaddr == b->vaddr &&
 		       memcmp(a->bytes, b->bytes, KS_PAGE_SIZE) == 0;
+	case KS_TR_PAGE:
+		return a->arg == b->arg && memcmp(a->bytes, b->bytes, KS_PAGE_SIZE) == 0;
 	case KS_TR_EXIT:
 		return a->pid == b->pid;
 	case KS_TR_KNOB:
@@ -226,6 +236,22 @@ static int check_range(const struct ks_trace_rec *r, char *msg, size_t len)
 	return 0;
 }
 
+/* Every page of a REF names a dictionary page already defined: arg + i * step in
+ * [0, ndict) for i < npages (the ends suffice: the ids are an arithmetic sequence). */
+static bool ref_ids_defined(const struct tr_check *c, const struct ks_trace_rec *r)
+{
+	uint64_t n = r->npages - 1, mag;
+
+	if (r->arg >= c->ndict)
+		return false;
+	if (r->step >= 0) {
+		mag = (uint64_t)r->step;
+		return !mag || n <= (c->ndict - 1 - r->arg) / mag;
+	}
+	mag = (uint64_t)(-(r->step + 1)) + 1;
+	return n <= r->arg / mag;
+}
+
 /* 0 if r may follow the records seen so far (and records it), else -1 with msg. */
 int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg,
 			size_t len)
@@ -259,12 +285,21 @@ int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg,
 			return -1;
 		}
 		break;
+	case KS_TR_PAGE:
+		if (r->arg != c->ndict) {
+			snprintf(msg, len, "page id %" PRIu64 " out of order (expected %" PRIu64 ")",
+				 r->arg, c->ndict);
+			return -1;
+		}
+		c->ndict++;
+		break;
 	case KS_TR_WRITE:
 		if (!tr_class_defined(c, r->cls)) {
 			snprintf(msg, len, "write uses undefined class %" PRIu32, r->cls);
 			return -1;
 		}
 		/* fall through */
+	case KS_TR_REF:
 	case KS_TR_MMAP:
 	case KS_TR_MUNMAP:
 	case KS_TR_MERGEABLE:
@@ -272,6 +307,12 @@ int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg,
 	case KS_TR_WRITE_LITERAL:
 		if (check_range(r, msg, len))
 			return -1;
+		if (r->op == KS_TR_REF && !ref_ids_defined(c, r)) {
+			snprintf(msg, len, "ref to undefined page (id %" PRIu64 ", step %" PRId64
+				 ", %" PRIu64 " pages; %" PRIu64 " pages defined)", r->arg,
+				 r->step, r->npages, c->ndict);
+			return -1;
+		}
 		if (r->op == KS_TR_WRITE && !write_args_fit(r)) {
 			snprintf(msg, len, "write arguments (arg %" PRIu64 ", step %" PRId64
 				 ", %" PRIu64 " pages) do not fit %d bits", r->arg, r->step,

@@ -22,12 +22,12 @@ struct tr_tok {
 
 enum tr_key {
 	K_PID, K_NAME, K_VADDR, K_PAGES, K_CLASS, K_ARG, K_STEP, K_BYTES, K_BYTE, K_WORD,
-	K_SEED, K_VALUE, K_NKEYS
+	K_SEED, K_VALUE, K_ID, K_NKEYS
 };
 
 static const char *const key_names[K_NKEYS] = {
 	"pid", "name", "vaddr", "pages", "class", "arg", "step", "bytes", "byte", "word", "seed",
-	"value",
+	"value", "id",
 };
 
 #define KB(k) (1u << (k))
@@ -46,6 +46,8 @@ static const struct { unsigned allowed, required; } op_keys[KS_TR_OP_MAX] = {
 				  KB(K_PID) | KB(K_VADDR) | KB(K_BYTES) },
 	[KS_TR_EXIT] = { KB(K_PID), KB(K_PID) },
 	[KS_TR_KNOB] = { KB(K_NAME) | KB(K_VALUE), KB(K_NAME) | KB(K_VALUE) },
+	[KS_TR_PAGE] = { KB(K_ID) | KB(K_BYTES), KB(K_ID) | KB(K_BYTES) },
+	[KS_TR_REF] = { RANGE_KEYS | KB(K_ID) | KB(K_STEP), KB(K_PID) | KB(K_VADDR) | KB(K_ID) },
 };
 
 static const char *const kind_names[] = {
@@ -324,6 +326,7 @@ static int parse_kv(struct tr_reader *rd, const struct tr_tok *tk, unsigned allo
 	case K_PAGES: r->npages = u; break;
 	case K_CLASS: r->cls = (uint32_t)u; break;
 	case K_ARG: r->arg = u; break;
+	case K_ID: r->arg = u; break;
 	case K_BYTE: r->spec.fill = (uint8_t)u; break;
 	case K_SEED: r->spec.seed = u; break;
 	case K_VALUE: r->value = u; break;
@@ -380,8 +383,10 @@ static int tx_parse(struct tr_reader *rd, struct tr_tok *tok, unsigned ntok,
 	for (op = KS_TR_CLASS; op < KS_TR_OP_MAX; op++)
 		if (strcmp(tok[i].s, ks_trace_op_name(op)) == 0)
 			break;
-	if (op == KS_TR_OP_MAX)
-		return tx_fail(rd, err, tok[i].col, "unknown record type '%s'", tok[i].s);
+	if (op == KS_TR_OP_MAX || (rd->version < 2 && tr_op_is_dict(op)))
+		return tx_fail(rd, err, tok[i].col, "unknown record type '%s'%s", tok[i].s,
+			       op == KS_TR_OP_MAX ? "" : " (a version 2 record in a version 1 "
+			       "trace)");
 	r->op = op;
 	opcol = tok[i++].col;
 	if (!have_t && op != KS_TR_CLASS)
@@ -395,7 +400,7 @@ static int tx_parse(struct tr_reader *rd, struct tr_tok *tok, unsigned ntok,
 			return rd->state;
 		i += 2;
 	}
-	if (op == KS_TR_WRITE || op == KS_TR_WRITE_LITERAL)
+	if (op == KS_TR_WRITE || op == KS_TR_WRITE_LITERAL || op == KS_TR_REF)
 		r->npages = 1;
 	for (; i < ntok; i++)
 		if (parse_kv(rd, &tok[i], allowed, &seen, r, err))
@@ -462,10 +467,11 @@ int tr_tx_open(struct tr_reader *rd, struct ks_err *err)
 	if (ntok != 2 || strcmp(tok[0].s, TR_TEXT_MAGIC) != 0 || !parse_u64(tok[1].s, &version))
 		return ks_err_set(err, KS_EPARSE, "%s:1:1: not a ksmsim trace (the first line "
 				  "must be '%s %d')", rd->path, TR_TEXT_MAGIC, KS_TRACE_VERSION);
-	if (version != KS_TRACE_VERSION)
+	if (version < KS_TRACE_VERSION_MIN || version > KS_TRACE_VERSION)
 		return ks_err_set(err, KS_EPARSE, "%s:1:%u: unsupported trace version %" PRIu64
-				  " (this sim reads version %d)", rd->path, tok[1].col, version,
-				  KS_TRACE_VERSION);
+				  " (this sim reads versions %d to %d)", rd->path, tok[1].col,
+				  version, KS_TRACE_VERSION_MIN, KS_TRACE_VERSION);
+	rd->version = (uint32_t)version;
 	return 0;
 }
 
@@ -547,6 +553,9 @@ bool tr_text_put(struct ks_trace_writer *w, const struct ks_trace_rec *r)
 	} else if (r->op == KS_TR_KNOB) {
 		fprintf(f, "%s knob name=%s value=%" PRIu64, t,
 			ks_knob_name((enum ks_knob)r->knob), r->value);
+	} else if (r->op == KS_TR_PAGE) {
+		fprintf(f, "%s page id=%" PRIu64 " bytes=", t, r->arg);
+		text_bytes(f, r->bytes);
 	} else {
 		fprintf(f, "%s %s pid=%" PRIu32, t, ks_trace_op_name(r->op), r->pid);
 	}
@@ -561,6 +570,8 @@ bool tr_text_put(struct ks_trace_writer *w, const struct ks_trace_rec *r)
 		if (r->op == KS_TR_WRITE)
 			fprintf(f, " class=%" PRIu32 " arg=%" PRIu64 " step=%" PRId64, r->cls,
 				r->arg, r->step);
+		if (r->op == KS_TR_REF)
+			fprintf(f, " id=%" PRIu64 " step=%" PRId64, r->arg, r->step);
 	}
 	return fputc('\n', f) != EOF;
 }

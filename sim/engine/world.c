@@ -42,6 +42,8 @@ struct src {
 	const char *origin;        /* for messages: trace path or the scenario's path */
 	int64_t *cls_map;          /* trace-local class -> store class, -1 undefined */
 	size_t ncls;
+	ks_content *dict;          /* dictionary page id -> interned content (PAGE records) */
+	size_t ndict, capdict;
 	uint32_t pid_offset;       /* keeps pids of two sources apart */
 	struct ks_trace_rec *rec;  /* lookahead record (large: heap-allocated) */
 	bool have;                 /* rec holds the next record */
@@ -403,6 +405,51 @@ static int apply_write(struct world *w, struct src *s, const struct ks_trace_rec
 	return 0;
 }
 
+/* REF: page i gets dictionary page arg + i * step. The bulk path writes each run of
+ * pages whose contents continue one class with a constant arg step as one range (the
+ * recorder's fresh pages are consecutive literals); the reference path page by page. */
+static int apply_ref(struct world *w, struct src *s, const struct ks_trace_rec *r,
+		     uint32_t pid)
+{
+	uint64_t i = 0;
+	int rc;
+
+	if (r->arg >= s->ndict)
+		return rec_error(w, s, "ref to an undefined page", KS_EINVAL);
+	while (i < r->npages) {
+		ks_content c0 = s->dict[r->arg + (uint64_t)((int64_t)i * r->step)];
+		uint64_t n = 1;
+		int64_t d = 0;
+
+		if (!w->sc->reference_path && i + 1 < r->npages) {
+			ks_content c1 = s->dict[r->arg + (uint64_t)((int64_t)(i + 1) * r->step)];
+
+			if (ks_content_cls(c1) == ks_content_cls(c0) &&
+			    ks_content_arg(c1) >= ks_content_arg(c0)) {
+				d = (int64_t)(ks_content_arg(c1) - ks_content_arg(c0));
+				for (n = 2; i + n < r->npages; n++) {
+					ks_content cn = s->dict[r->arg +
+						(uint64_t)((int64_t)(i + n) * r->step)];
+
+					if (cn != ks_content_make(ks_content_cls(c0),
+								  ks_content_arg(c0) +
+								  (uint64_t)((int64_t)n * d)))
+						break;
+				}
+			}
+		}
+		if (n == 1)
+			rc = ks_ksm_write(w->ksm, pid, r->vaddr + i * KS_PAGE_SIZE, c0);
+		else
+			rc = ks_ksm_write_range(w->ksm, pid, r->vaddr + i * KS_PAGE_SIZE, n,
+						ks_content_cls(c0), ks_content_arg(c0), d);
+		if (rc)
+			return rec_error(w, s, "write outside a mapping", rc);
+		i += n;
+	}
+	return 0;
+}
+
 static int apply_start(struct world *w, const struct ks_trace_rec *r, uint32_t pid)
 {
 	struct proc *p;
@@ -446,6 +493,15 @@ static int apply_record(struct world *w, struct src *s)
 	case KS_TR_WRITE_LITERAL:
 		rc = ks_ksm_write(w->ksm, pid, r->vaddr, ks_content_literal(w->cs, r->bytes));
 		return rc ? rec_error(w, s, "write outside a mapping", rc) : 0;
+	case KS_TR_PAGE:
+		if (s->ndict == s->capdict) {
+			s->capdict = s->capdict ? 2 * s->capdict : 1024;
+			s->dict = ks_xrealloc(s->dict, s->capdict * sizeof(*s->dict));
+		}
+		s->dict[s->ndict++] = ks_content_literal(w->cs, r->bytes);
+		return 0;
+	case KS_TR_REF:
+		return apply_ref(w, s, r, pid);
 	case KS_TR_MERGEABLE:
 	case KS_TR_UNMERGEABLE:
 		rc = ks_ksm_madvise(w->ksm, pid, r->vaddr, r->npages, r->op == KS_TR_MERGEABLE);
@@ -556,6 +612,7 @@ static void close_world(struct world *w)
 		if (w->srcs[i].ts)
 			w->srcs[i].ts->close(w->srcs[i].ts);
 		free(w->srcs[i].cls_map);
+		free(w->srcs[i].dict);
 		free(w->srcs[i].rec);
 	}
 	ks_sim_fini(&w->sim);

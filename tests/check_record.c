@@ -1,0 +1,523 @@
+/* check_record.c - the process recorder (traces/record_proc.c) and the page dictionary
+ * of the trace format (version 2: page and ref records).
+ *
+ * The recorder test starts a child with known memory (tests/rec_target.h), takes the
+ * snapshots by hand (before and after the child changes its pages, and after it exits),
+ * then replays the trace page by page and compares every page of both regions with
+ * what the child holds: no clock is involved, so the test cannot race. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "rec_target.h"
+#include "tmpdir.h"
+#include "models/base/xalloc.h"
+#include "traces/record_proc.h"
+#include "traces/trace_io.h"
+
+static char tmpdir[256];
+
+static void tmp_setup(void)
+{
+	ks_test_tmpdir(tmpdir, sizeof(tmpdir), "check_record");
+}
+
+static void tmp_teardown(void)
+{
+	ks_test_rmdir(tmpdir);
+}
+
+/* ---- a replay of a trace into pages: one process ---- */
+
+#define MAXPG 4096
+
+struct page_map {
+	uint64_t vaddr[MAXPG];
+	int32_t dict[MAXPG];   /* -2 absent, -1 zero, else dictionary id */
+	bool mergeable[MAXPG];
+	unsigned n;
+	uint8_t (*dictpg)[KS_PAGE_SIZE];
+	uint64_t ndict, capdict;
+	unsigned starts, exits, pages_defined;
+	ks_time exit_t;
+};
+
+static int pm_slot(struct page_map *m, uint64_t vaddr)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->vaddr[i] == vaddr)
+			return (int)i;
+	ck_assert_uint_lt(m->n, MAXPG);
+	m->vaddr[m->n] = vaddr;
+	m->dict[m->n] = -2;
+	m->mergeable[m->n] = false;
+	return (int)m->n++;
+}
+
+/* Applies records of `pid` with t <= until; the source stays positioned after them. */
+static void pm_apply(struct page_map *m, struct ks_trace_source *src, struct ks_trace_rec *r,
+		     bool *have, uint32_t pid, ks_time until)
+{
+	struct ks_err err;
+	int rc;
+
+	for (;;) {
+		if (!*have) {
+			rc = src->next(src, r, &err);
+			ck_assert_msg(rc >= 0, "%s", err.msg);
+			if (rc == 0)
+				return;
+			*have = true;
+		}
+		if (r->t > until)
+			return;
+		*have = false;
+		if (r->op == KS_TR_PAGE) {
+			if (m->ndict == m->capdict) {
+				m->capdict = m->capdict ? 2 * m->capdict : 64;
+				m->dictpg = ks_xrealloc(m->dictpg, m->capdict * KS_PAGE_SIZE);
+			}
+			memcpy(m->dictpg[m->ndict++], r->bytes, KS_PAGE_SIZE);
+			m->pages_defined++;
+			continue;
+		}
+		if (r->op == KS_TR_CLASS || r->pid != pid)
+			continue;
+		switch (r->op) {
+		case KS_TR_START:
+			m->starts++;
+			break;
+		case KS_TR_EXIT:
+			m->exits++;
+			m->exit_t = r->t;
+			break;
+		case KS_TR_MMAP:
+		case KS_TR_MUNMAP:
+			for (uint64_t i = 0; i < r->npages; i++)
+				m->dict[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] = -2;
+			break;
+		case KS_TR_MERGEABLE:
+		case KS_TR_UNMERGEABLE:
+			for (uint64_t i = 0; i < r->npages; i++)
+				m->mergeable[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] =
+					r->op == KS_TR_MERGEABLE;
+			break;
+		case KS_TR_WRITE: /* the recorder's writes are of the zero class */
+			for (uint64_t i = 0; i < r->npages; i++)
+				m->dict[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] = -1;
+			break;
+		case KS_TR_REF:
+			for (uint64_t i = 0; i < r->npages; i++) {
+				uint64_t id = r->arg + (uint64_t)((int64_t)i * r->step);
+
+				ck_assert_uint_lt(id, m->ndict);
+				m->dict[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] = (int32_t)id;
+			}
+			break;
+		default:
+			ck_abort_msg("unexpected record %s", ks_trace_op_name(r->op));
+		}
+	}
+}
+
+/* Compares the replayed pages of a region with rec_target_expect(). */
+static void pm_check_region(const struct page_map *m, uint64_t base, int reg, unsigned npages,
+			    int changed)
+{
+	uint8_t want[KS_PAGE_SIZE];
+
+	for (unsigned i = 0; i < npages; i++) {
+		int k = rec_target_expect(reg, i, changed);
+		int slot = -1;
+
+		for (unsigned s = 0; s < m->n; s++)
+			if (m->vaddr[s] == base + i * KS_PAGE_SIZE)
+				slot = (int)s;
+		ck_assert_msg(slot >= 0, "region %d page %u never mapped", reg, i);
+		ck_assert_msg(m->mergeable[slot] == (reg == 0), "region %d page %u mergeable %d",
+			      reg, i, m->mergeable[slot]);
+		if (k < 0) {
+			ck_assert_msg(m->dict[slot] == -2, "region %d page %u (changed %d) should be "
+				      "absent, is %d", reg, i, changed, m->dict[slot]);
+		} else if (k == 0) {
+			ck_assert_msg(m->dict[slot] == -1, "region %d page %u should be zero, is %d",
+				      reg, i, m->dict[slot]);
+		} else {
+			ck_assert_msg(m->dict[slot] >= 0, "region %d page %u (changed %d) should be "
+				      "P(%d), is %d", reg, i, changed, k, m->dict[slot]);
+			rec_target_page(want, (uint32_t)k);
+			ck_assert_msg(memcmp(m->dictpg[m->dict[slot]], want, KS_PAGE_SIZE) == 0,
+				      "region %d page %u holds the wrong bytes", reg, i);
+		}
+	}
+}
+
+/* The child: builds the memory, reports the addresses, changes on 'c', exits on 'x'. */
+static void child_main(int cmd_fd, int ack_fd)
+{
+	uint8_t *a = mmap(NULL, REC_A_PAGES * REC_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *b = mmap(NULL, REC_B_PAGES * REC_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t addrs[2] = { (uintptr_t)a, (uintptr_t)b };
+	char c;
+
+	if (a == MAP_FAILED || b == MAP_FAILED || madvise(a, REC_A_PAGES * REC_PAGE,
+							  MADV_MERGEABLE))
+		_exit(3);
+	rec_target_fill(a, b);
+	if (write(ack_fd, addrs, sizeof(addrs)) != sizeof(addrs))
+		_exit(4);
+	while (read(cmd_fd, &c, 1) == 1) {
+		if (c == 'x')
+			_exit(0);
+		rec_target_change(a, b);
+		if (write(ack_fd, "k", 1) != 1)
+			_exit(5);
+	}
+	_exit(0);
+}
+
+static void record_child(const char *path, enum ks_trace_format fmt, uint64_t addrs[2],
+			 pid_t *pid_out, struct ks_prec_stats *st)
+{
+	int cmd[2], ack[2];
+	struct ks_prec_opts o = { .fmt = fmt };
+	struct ks_prec *r;
+	struct ks_err err;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(cmd), 0);
+	ck_assert_int_eq(pipe(ack), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(cmd[1]);
+		close(ack[0]);
+		child_main(cmd[0], ack[1]);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	ck_assert_int_eq(read(ack[0], addrs, 2 * sizeof(uint64_t)), 2 * sizeof(uint64_t));
+	r = ks_prec_open(path, &o, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_msg(ks_prec_add(r, pid, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(0), &err), 1);
+	ck_assert_int_eq(write(cmd[1], "c", 1), 1);
+	ck_assert_int_eq(read(ack[0], &c, 1), 1);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(100), &err), 1);
+	/* a snapshot with nothing changed adds no page records */
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(150), &err), 1);
+	ck_assert_int_eq(write(cmd[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(200), &err), 0);
+	ck_assert_msg(access(path, F_OK) != 0, "the trace is visible before it is complete");
+	ck_assert_msg(ks_prec_close(r, st, &err) == 0, "%s", err.msg);
+	close(cmd[1]);
+	close(ack[0]);
+	*pid_out = pid;
+}
+
+static void check_recording(enum ks_trace_format fmt, const char *name)
+{
+	char path[512];
+	uint64_t addrs[2];
+	struct ks_prec_stats st;
+	struct ks_trace_source *src;
+	struct ks_trace_rec *r = ks_xmalloc(sizeof(*r));
+	struct page_map *m = ks_xcalloc(1, sizeof(*m));
+	struct ks_err err;
+	bool have = false;
+	pid_t pid;
+	uint8_t p1[KS_PAGE_SIZE];
+	unsigned copies = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	record_child(path, fmt, addrs, &pid, &st);
+	ck_assert_uint_eq(st.snapshots, 4);
+	ck_assert_uint_ge(st.pages_dropped, 1);
+	src = ks_trace_open(path, &err);
+	ck_assert_msg(src != NULL, "%s", err.msg);
+	pm_apply(m, src, r, &have, (uint32_t)pid, KS_MS(0));
+	ck_assert_uint_eq(m->starts, 1);
+	pm_check_region(m, addrs[0], 0, REC_A_PAGES, 0);
+	pm_check_region(m, addrs[1], 1, REC_B_PAGES, 0);
+	/* each distinct page once: P(1) (16 copies) is one dictionary page */
+	rec_target_page(p1, 1);
+	for (uint64_t i = 0; i < m->ndict; i++)
+		copies += memcmp(m->dictpg[i], p1, KS_PAGE_SIZE) == 0;
+	ck_assert_uint_eq(copies, 1);
+	pm_apply(m, src, r, &have, (uint32_t)pid, KS_MS(100));
+	pm_check_region(m, addrs[0], 0, REC_A_PAGES, 1);
+	pm_check_region(m, addrs[1], 1, REC_B_PAGES, 1);
+	{
+		unsigned before = m->pages_defined;
+
+		pm_apply(m, src, r, &have, (uint32_t)pid, KS_MS(150));
+		ck_assert_uint_eq(m->pages_defined, before);
+	}
+	ck_assert_uint_eq(m->exits, 0);
+	pm_apply(m, src, r, &have, (uint32_t)pid, KS_MS(200));
+	ck_assert_uint_eq(m->exits, 1);
+	ck_assert_uint_eq(m->exit_t, KS_MS(200));
+	ck_assert(!have);
+	src->close(src);
+	free(m->dictpg);
+	free(m);
+	free(r);
+}
+
+START_TEST(test_record_child_binary)
+{
+	check_recording(KS_TRACE_BINARY, "child.kst");
+}
+END_TEST
+
+START_TEST(test_record_child_text)
+{
+	check_recording(KS_TRACE_TEXT, "child.kstt");
+}
+END_TEST
+
+START_TEST(test_record_no_such_pid)
+{
+	char path[512];
+	struct ks_prec_opts o = { .fmt = KS_TRACE_BINARY };
+	struct ks_prec *r;
+	struct ks_err err;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid); /* reaped: the pid is free now */
+	snprintf(path, sizeof(path), "%s/none.kst", tmpdir);
+	r = ks_prec_open(path, &o, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(ks_prec_add(r, pid, &err), KS_ENOENT);
+	ck_assert_str_eq(strstr(err.msg, "no such process"), "no such process");
+	ks_prec_abort(r);
+	ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
+/* ---- the format: version 2 records ---- */
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Reads every record of path; 0, or the error code with err. */
+static int read_all(const char *path, uint64_t *count, struct ks_err *err)
+{
+	struct ks_trace_rec *r = ks_xmalloc(sizeof(*r));
+	struct ks_trace_source *src = ks_trace_open(path, err);
+	int rc = 0;
+
+	*count = 0;
+	if (!src) {
+		free(r);
+		return err->code;
+	}
+	while ((rc = src->next(src, r, err)) > 0)
+		(*count)++;
+	src->close(src);
+	free(r);
+	return rc;
+}
+
+/* A trace with 200 dictionary pages (several `pages` records), refs and zero writes. */
+static void write_dict_trace(const char *path, enum ks_trace_format fmt)
+{
+	struct ks_trace_rec *r = ks_xmalloc(sizeof(*r));
+	struct ks_trace_writer *w = ks_trace_writer_open(path, fmt, NULL);
+
+	ck_assert_ptr_nonnull(w);
+	ks_trace_rec_clear(r);
+	r->op = KS_TR_START;
+	r->pid = 7;
+	strcpy(r->name, "rec");
+	ck_assert_int_eq(ks_trace_writer_put(w, r, NULL), 0);
+	ks_trace_rec_clear(r);
+	r->op = KS_TR_MMAP;
+	r->pid = 7;
+	r->vaddr = 0x100000;
+	r->npages = 512;
+	ck_assert_int_eq(ks_trace_writer_put(w, r, NULL), 0);
+	for (unsigned i = 0; i < 200; i++) {
+		ks_trace_rec_clear(r);
+		r->op = KS_TR_PAGE;
+		r->t = i < 150 ? 0 : KS_MS(5);
+		r->arg = i;
+		rec_target_page(r->bytes, i + 1);
+		ck_assert_int_eq(ks_trace_writer_put(w, r, NULL), 0);
+	}
+	ks_trace_rec_clear(r);
+	r->op = KS_TR_REF;
+	r->t = KS_MS(5);
+	r->pid = 7;
+	r->vaddr = 0x100000;
+	r->npages = 200;
+	r->arg = 199;
+	r->step = -1;
+	ck_assert_int_eq(ks_trace_writer_put(w, r, NULL), 0);
+	ck_assert_int_eq(ks_trace_writer_close(w, NULL), 0);
+	free(r);
+}
+
+START_TEST(test_dict_round_trip)
+{
+	char a[512], b[512], c[512];
+	struct ks_trace_rec *ra = ks_xmalloc(sizeof(*ra)), *rb = ks_xmalloc(sizeof(*rb));
+	struct ks_trace_source *sa, *sb;
+	struct ks_err err;
+	uint64_t n;
+	int x, y;
+	FILE *f;
+	char line[64];
+
+	snprintf(a, sizeof(a), "%s/a.kst", tmpdir);
+	snprintf(b, sizeof(b), "%s/b.kstt", tmpdir);
+	snprintf(c, sizeof(c), "%s/c.kst", tmpdir);
+	write_dict_trace(a, KS_TRACE_BINARY);
+	write_dict_trace(b, KS_TRACE_TEXT);
+	ck_assert_int_eq(read_all(a, &n, &err), 0);
+	ck_assert_uint_eq(n, 203);
+	f = fopen(b, "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_str_eq(line, "ksmsim-trace 2\n");
+	sa = ks_trace_open(a, &err);
+	sb = ks_trace_open(b, &err);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_ptr_nonnull(sb);
+	do {
+		x = sa->next(sa, ra, &err);
+		y = sb->next(sb, rb, &err);
+		ck_assert_int_eq(x, y);
+		if (x > 0)
+			ck_assert_msg(ks_trace_rec_equal(ra, rb), "records differ (%s)",
+				      ks_trace_op_name(ra->op));
+	} while (x > 0);
+	sa->close(sa);
+	sb->close(sb);
+	/* the binary file compresses: 200 pseudo-random pages are not much smaller, but
+	 * the file is still version 2 with its pages in `pages` records */
+	f = fopen(a, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(line, 1, 12, f), 12);
+	fclose(f);
+	ck_assert_int_eq(line[8], 2);
+	free(ra);
+	free(rb);
+	(void)c;
+}
+END_TEST
+
+START_TEST(test_dict_old_version_rejects_pages)
+{
+	char p[512];
+	struct ks_err err;
+	uint64_t n;
+	const char *t = "ksmsim-trace 1\n0ns page id=0 bytes=01*4096\n";
+
+	snprintf(p, sizeof(p), "%s/old.kstt", tmpdir);
+	write_file(p, t, strlen(t));
+	ck_assert_int_eq(read_all(p, &n, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, ":2:5: unknown record type 'page' (a version 2 record"),
+		      "%s", err.msg);
+}
+END_TEST
+
+START_TEST(test_dict_bad_refs)
+{
+	char p[512];
+	struct ks_err err;
+	uint64_t n;
+	const char *undefined = "ksmsim-trace 2\n0ns page id=0 bytes=01*4096\n"
+		"0ns ref pid=1 vaddr=0x1000 pages=2 id=0 step=1\n";
+	const char *order = "ksmsim-trace 2\n0ns page id=1 bytes=01*4096\n";
+
+	snprintf(p, sizeof(p), "%s/u.kstt", tmpdir);
+	write_file(p, undefined, strlen(undefined));
+	ck_assert_int_eq(read_all(p, &n, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, ":3: ref to undefined page (id 0, step 1, 2 pages; 1 "
+			     "pages defined)"), "%s", err.msg);
+	write_file(p, order, strlen(order));
+	ck_assert_int_eq(read_all(p, &n, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, ":2: page id 1 out of order (expected 0)"), "%s", err.msg);
+}
+END_TEST
+
+/* Flips one byte inside the zstd frame of the first `pages` record. */
+START_TEST(test_dict_corrupt_frame)
+{
+	char p[512];
+	struct ks_err err;
+	uint64_t n;
+	uint8_t *buf;
+	struct stat sb;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/z.kst", tmpdir);
+	write_dict_trace(p, KS_TRACE_BINARY);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	buf = ks_xmalloc((size_t)sb.st_size);
+	f = fopen(p, "rb");
+	ck_assert_uint_eq(fread(buf, 1, (size_t)sb.st_size, f), (size_t)sb.st_size);
+	fclose(f);
+	for (long i = 24; i < sb.st_size; i++) { /* the first `pages` record: op 11 */
+		if (buf[i] == KS_TR_PAGE && buf[i + 1] & 0x80) {
+			buf[i + 40] ^= 0x55;
+			break;
+		}
+		ck_assert_int_lt(i, 200);
+	}
+	write_file(p, buf, (size_t)sb.st_size);
+	ck_assert_int_eq(read_all(p, &n, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, "corrupt pages record") || strstr(err.msg, "checksum"),
+		      "%s", err.msg);
+	/* truncated */
+	write_file(p, buf, (size_t)sb.st_size / 2);
+	ck_assert_int_eq(read_all(p, &n, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+	free(buf);
+}
+END_TEST
+
+Suite *ks_test_suite(void);
+
+Suite *ks_test_suite(void)
+{
+	Suite *s = suite_create("record");
+	TCase *rec = tcase_create("recorder");
+	TCase *fmt = tcase_create("format");
+
+	tcase_add_checked_fixture(rec, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(fmt, tmp_setup, tmp_teardown);
+	tcase_set_timeout(rec, 60);
+	tcase_add_test(rec, test_record_child_binary);
+	tcase_add_test(rec, test_record_child_text);
+	tcase_add_test(rec, test_record_no_such_pid);
+	tcase_add_test(fmt, test_dict_round_trip);
+	tcase_add_test(fmt, test_dict_old_version_rejects_pages);
+	tcase_add_test(fmt, test_dict_bad_refs);
+	tcase_add_test(fmt, test_dict_corrupt_frame);
+	suite_add_tcase(s, rec);
+	suite_add_tcase(s, fmt);
+	return s;
+}

@@ -1,0 +1,694 @@
+/* record_proc.c - snapshots of the anonymous memory of running processes, as a
+ * page-write trace (record_proc.h; docs/trace-format.md, "Recording processes").
+ *
+ * Why snapshots and content hashes: this kernel has no soft-dirty bits
+ * (CONFIG_MEM_SOFT_DIRTY is off), and userfaultfd write-protection can only be armed by
+ * the process that owns the memory, so a recorder that attaches to a running QEMU cannot
+ * use it. What it can always do is read: /proc/PID/pagemap says which pages are present,
+ * /proc/PID/mem gives their bytes. Each snapshot reads every present page of every
+ * recorded region and compares it with the page's previous contents; a page whose bytes
+ * changed is one write, stamped with the snapshot's time. So the resolution is the
+ * snapshot: a page written several times between two snapshots is one write of its
+ * last contents, and a write that leaves the bytes as they were is not seen.
+ *
+ * Page identity: a zero page is the zero class; any other page is looked up in the
+ * dictionary by its 128-bit XXH3 hash (libxxhash). Two different pages with the same
+ * 128-bit hash would be taken as one; among 2^32 distinct pages the chance of that is
+ * below 2^-64, so the trace is exact in practice, and the hash is what keeps the
+ * recorder from holding every distinct page in memory.
+ *
+ * Per page the recorder keeps 4 bytes: ST_ABSENT (not present, or never read), ST_ZERO,
+ * or ST_DICT(id). Per distinct page, one hash-table slot (24 bytes at <= 50% load).
+ *
+ * Records of one process in one snapshot, all at the snapshot's time: `start` (first
+ * snapshot), `munmap` of regions gone, `unmergeable` of regions that lost VmFlags `mg`,
+ * `mmap` of new regions, then the new dictionary pages and the page writes (zero writes
+ * and `ref`s, in runs), then `mergeable` of regions that are new or gained `mg`, and
+ * `exit` when the process is gone. A page that was present and is now neither present
+ * nor swapped out (MADV_DONTNEED, MADV_FREE reclaimed) becomes unpopulated again: an
+ * `munmap` and `mmap` of the page (and `mergeable` if its region is). A swapped-out page
+ * keeps its last contents (reading it would swap it in). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "record_proc.h"
+#include "trace.h"
+#include "models/base/xalloc.h"
+
+#define ST_ABSENT 0u
+#define ST_ZERO 1u
+#define ST_DICT(id) ((uint32_t)(id) + 2u)
+#define ST_ID(st) ((uint64_t)(st) - 2u)
+#define CHUNK_PAGES 256u         /* pages read with one pread of /proc/PID/mem */
+#define QUEUE_MAX 65536u         /* page-write runs held back behind new pages */
+#define ZERO_CLS 1u              /* the trace's zero class */
+#define PM_PRESENT (1ull << 63)  /* pagemap: page present */
+#define PM_SWAPPED (1ull << 62)  /* pagemap: page swapped */
+
+/* A recorded region (VMA) of a process. */
+struct pvma {
+	uint64_t start;  /* first address */
+	uint64_t npages; /* length in pages */
+	bool mergeable;  /* VmFlags has `mg` */
+	bool need_mg;    /* this snapshot: emit `mergeable` for the region at the end */
+	uint32_t *st;    /* per page: ST_ABSENT, ST_ZERO or ST_DICT(id) */
+};
+
+/* A recorded process. */
+struct pproc {
+	pid_t pid;
+	int memfd, pmfd;                /* /proc/PID/mem, /proc/PID/pagemap */
+	unsigned long long starttime;   /* /proc/PID/stat field 22: tells a reused pid */
+	bool started, alive;
+	char name[64];                  /* /proc/PID/comm */
+	struct pvma *v;                 /* regions, sorted by address */
+	size_t nv;
+};
+
+/* A run of page writes held back until the dictionary pages it names are written. */
+struct run {
+	uint32_t pid;
+	uint64_t vaddr, npages;
+	bool zero;       /* zero class, else a ref */
+	uint64_t id;     /* ref: first dictionary id */
+	int64_t step;    /* ref: id increment per page */
+};
+
+struct dict_slot {
+	uint64_t lo, hi; /* XXH3-128 of the page */
+	uint64_t id1;    /* dictionary id + 1; 0 = empty slot */
+};
+
+struct ks_prec {
+	struct ks_trace_writer *w;
+	char *path;                 /* final name of the trace */
+	struct ks_prec_opts o;
+	struct pproc *p;
+	size_t np;
+	struct ks_trace_rec *rec;   /* the record being written (large) */
+	bool zero_cls;              /* the zero class was defined */
+	struct dict_slot *ht;
+	uint64_t htmask, ndict;
+	struct run *q;              /* held-back runs */
+	size_t nq;
+	struct run cur;             /* the run being built */
+	bool have_cur;
+	uint64_t drop_start, drop_n; /* run of dropped pages being built (drop_n 0: none) */
+	uint8_t *buf;               /* CHUNK_PAGES pages */
+	uint64_t *pm;               /* CHUNK_PAGES pagemap entries */
+	ks_time t;                  /* time of the snapshot being taken */
+	struct ks_prec_stats st;
+	struct ks_err *err;         /* where a write error goes */
+	int failed;                 /* first write error (KS_E*), 0 if none */
+};
+
+/* ---- writing records ---- */
+
+static void put(struct ks_prec *r)
+{
+	if (r->failed)
+		return;
+	r->rec->t = r->t;
+	r->failed = ks_trace_writer_put(r->w, r->rec, r->err);
+}
+
+static void put_range(struct ks_prec *r, enum ks_trace_op op, uint32_t pid, uint64_t vaddr,
+		      uint64_t npages)
+{
+	ks_trace_rec_clear(r->rec);
+	r->rec->op = op;
+	r->rec->pid = pid;
+	r->rec->vaddr = vaddr;
+	r->rec->npages = npages;
+	put(r);
+}
+
+static void put_run(struct ks_prec *r, const struct run *u)
+{
+	if (u->zero && !r->zero_cls) {
+		ks_trace_rec_clear(r->rec);
+		r->rec->op = KS_TR_CLASS;
+		r->rec->cls = ZERO_CLS;
+		r->rec->spec.kind = KS_CONTENT_ZERO;
+		put(r);
+		r->zero_cls = true;
+	}
+	ks_trace_rec_clear(r->rec);
+	r->rec->op = u->zero ? KS_TR_WRITE : KS_TR_REF;
+	r->rec->pid = u->pid;
+	r->rec->vaddr = u->vaddr;
+	r->rec->npages = u->npages;
+	r->rec->cls = u->zero ? ZERO_CLS : 0;
+	r->rec->arg = u->zero ? 0 : u->id;
+	r->rec->step = u->zero ? 0 : u->step;
+	put(r);
+	r->st.pages_recorded += u->npages;
+	if (u->zero)
+		r->st.zero_pages += u->npages;
+}
+
+static void flush_queue(struct ks_prec *r)
+{
+	for (size_t i = 0; i < r->nq; i++)
+		put_run(r, &r->q[i]);
+	r->nq = 0;
+}
+
+static void end_run(struct ks_prec *r)
+{
+	if (!r->have_cur)
+		return;
+	r->have_cur = false;
+	if (r->nq == QUEUE_MAX)
+		flush_queue(r);
+	r->q[r->nq++] = r->cur;
+}
+
+/* Page vaddr of pid now holds state st (ST_ZERO or ST_DICT). */
+static void add_write(struct ks_prec *r, uint32_t pid, uint64_t vaddr, uint32_t st)
+{
+	struct run *u = &r->cur;
+	bool zero = st == ST_ZERO;
+
+	if (r->have_cur && u->pid == pid && u->zero == zero &&
+	    vaddr == u->vaddr + u->npages * KS_PAGE_SIZE) {
+		if (zero) {
+			u->npages++;
+			return;
+		}
+		if (u->npages == 1) {
+			u->step = (int64_t)(ST_ID(st) - u->id);
+			u->npages++;
+			return;
+		}
+		if (ST_ID(st) == u->id + (uint64_t)((int64_t)u->npages * u->step)) {
+			u->npages++;
+			return;
+		}
+	}
+	end_run(r);
+	*u = (struct run){ .pid = pid, .vaddr = vaddr, .npages = 1, .zero = zero,
+			   .id = zero ? 0 : ST_ID(st), .step = 0 };
+	r->have_cur = true;
+}
+
+/* Dropped pages: munmap + mmap of the run (the region's `mergeable` comes at the end). */
+static void end_drop(struct ks_prec *r, uint32_t pid)
+{
+	if (!r->drop_n)
+		return;
+	put_range(r, KS_TR_MUNMAP, pid, r->drop_start, r->drop_n);
+	put_range(r, KS_TR_MMAP, pid, r->drop_start, r->drop_n);
+	r->st.pages_dropped += r->drop_n;
+	r->drop_n = 0;
+}
+
+static void add_drop(struct ks_prec *r, uint32_t pid, uint64_t vaddr)
+{
+	if (r->drop_n && vaddr == r->drop_start + r->drop_n * KS_PAGE_SIZE) {
+		r->drop_n++;
+		return;
+	}
+	end_drop(r, pid);
+	r->drop_start = vaddr;
+	r->drop_n = 1;
+}
+
+/* ---- the page dictionary ---- */
+
+static void ht_grow(struct ks_prec *r)
+{
+	uint64_t oldmask = r->htmask, mask = r->ht ? 2 * oldmask + 1 : 4095;
+	struct dict_slot *old = r->ht, *ht = ks_xcalloc(mask + 1, sizeof(*ht));
+
+	for (uint64_t i = 0; old && i <= oldmask; i++) {
+		uint64_t j;
+
+		if (!old[i].id1)
+			continue;
+		for (j = old[i].lo & mask; ht[j].id1; j = (j + 1) & mask)
+			;
+		ht[j] = old[i];
+	}
+	free(old);
+	r->ht = ht;
+	r->htmask = mask;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+	uint64_t acc = 0;
+
+	for (unsigned i = 0; i < KS_PAGE_SIZE / 8; i++)
+		acc |= w[i];
+	return acc == 0;
+}
+
+/* The state of a page with these bytes; a new distinct page is written to the
+ * dictionary now. */
+static uint32_t page_state(struct ks_prec *r, const uint8_t *page)
+{
+	XXH128_hash_t h;
+	uint64_t i;
+
+	if (page_is_zero(page))
+		return ST_ZERO;
+	h = XXH3_128bits(page, KS_PAGE_SIZE);
+	if (!r->ht || 2 * (r->ndict + 1) > r->htmask)
+		ht_grow(r);
+	for (i = h.low64 & r->htmask; r->ht[i].id1; i = (i + 1) & r->htmask)
+		if (r->ht[i].lo == h.low64 && r->ht[i].hi == h.high64)
+			return ST_DICT(r->ht[i].id1 - 1);
+	r->ht[i] = (struct dict_slot){ h.low64, h.high64, r->ndict + 1 };
+	ks_trace_rec_clear(r->rec);
+	r->rec->op = KS_TR_PAGE;
+	r->rec->arg = r->ndict;
+	memcpy(r->rec->bytes, page, KS_PAGE_SIZE);
+	put(r);
+	r->st.dict_pages++;
+	return ST_DICT(r->ndict++);
+}
+
+/* ---- /proc ---- */
+
+/* Reads /proc/PID/stat: the state letter and the start time; false if it is gone. */
+static bool read_stat(pid_t pid, char *state, unsigned long long *starttime)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+	int field = 3;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c", state) != 1)
+		return false;
+	for (p += 2; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	*starttime = strtoull(p, NULL, 10);
+	return true;
+}
+
+/* Is this a region the recorder takes: private, readable, anonymous? */
+static bool vma_wanted(const char *perms, unsigned long inode, const char *path)
+{
+	if (perms[0] != 'r' || perms[3] != 'p' || inode != 0)
+		return false;
+	return !path[0] || strcmp(path, "[heap]") == 0 || strcmp(path, "[stack]") == 0 ||
+	       strncmp(path, "[anon:", 6) == 0;
+}
+
+/* The wanted regions of pid from /proc/PID/smaps, sorted (the kernel lists them in
+ * address order). Returns the count, or -1 if the file cannot be read. */
+static ssize_t read_vmas(const struct ks_prec *r, pid_t pid, struct pvma **out)
+{
+	char path[64], *line = NULL, perms[8], name[512];
+	struct pvma *v = NULL;
+	size_t n = 0, cap = 0, linecap = 0;
+	bool take = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (getline(&line, &linecap, f) > 0) {
+		unsigned long long a, b, off;
+		unsigned long inode;
+		unsigned maj, mnr;
+		int pos = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %lu %n", &a, &b, perms, &off, &maj,
+			   &mnr, &inode, &pos) == 7 && pos > 0) {
+			snprintf(name, sizeof(name), "%s", line + pos);
+			name[strcspn(name, "\n")] = '\0';
+			take = vma_wanted(perms, inode, name) && b > a;
+			if (!take)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				v = ks_xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = (struct pvma){ .start = a, .npages = (b - a) / KS_PAGE_SIZE };
+		} else if (take && strncmp(line, "VmFlags:", 8) == 0) {
+			/* two-letter flags separated by spaces: " mg" is the mergeable one */
+			for (char *p = line + 8; (p = strstr(p, " mg")); p += 3)
+				if (p[3] == ' ' || p[3] == '\n' || p[3] == '\0')
+					v[n - 1].mergeable = true;
+			if (r->o.mergeable_only && !v[n - 1].mergeable)
+				n--;
+			take = false;
+		}
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return (ssize_t)n;
+}
+
+/* ---- one process ---- */
+
+static void put_start(struct ks_prec *r, struct pproc *pp)
+{
+	ks_trace_rec_clear(r->rec);
+	r->rec->op = KS_TR_START;
+	r->rec->pid = (uint32_t)pp->pid;
+	snprintf(r->rec->name, sizeof(r->rec->name), "%s", pp->name);
+	put(r);
+	pp->started = true;
+}
+
+static void proc_gone(struct ks_prec *r, struct pproc *pp)
+{
+	if (!pp->started) /* gone before its first snapshot: a start, then the exit */
+		put_start(r, pp);
+	ks_trace_rec_clear(r->rec);
+	r->rec->op = KS_TR_EXIT;
+	r->rec->pid = (uint32_t)pp->pid;
+	put(r);
+	pp->alive = false;
+	close(pp->memfd);
+	close(pp->pmfd);
+	pp->memfd = pp->pmfd = -1;
+	for (size_t i = 0; i < pp->nv; i++)
+		free(pp->v[i].st);
+	free(pp->v);
+	pp->v = NULL;
+	pp->nv = 0;
+}
+
+static uint64_t vend(const struct pvma *v)
+{
+	return v->start + v->npages * KS_PAGE_SIZE;
+}
+
+/* Region changes from the old list to the new: munmap, unmergeable, mmap, and the
+ * states of pages still mapped carried over. */
+static void diff_vmas(struct ks_prec *r, struct pproc *pp, struct pvma *nv, size_t nn)
+{
+	uint32_t pid = (uint32_t)pp->pid;
+	struct pvma *ov = pp->v;
+	size_t no = pp->nv, j = 0;
+
+	for (size_t i = 0; i < no; i++) { /* old pieces no new region covers */
+		uint64_t a = ov[i].start, b = vend(&ov[i]), pos = a;
+
+		while (j < nn && vend(&nv[j]) <= a)
+			j++;
+		for (size_t k = j; k < nn && nv[k].start < b; k++) {
+			uint64_t s = nv[k].start > a ? nv[k].start : a;
+
+			if (s > pos)
+				put_range(r, KS_TR_MUNMAP, pid, pos, (s - pos) / KS_PAGE_SIZE);
+			pos = vend(&nv[k]) < b ? vend(&nv[k]) : b;
+		}
+		if (pos < b)
+			put_range(r, KS_TR_MUNMAP, pid, pos, (b - pos) / KS_PAGE_SIZE);
+	}
+	j = 0;
+	for (size_t i = 0; i < nn; i++) { /* new pieces: carried over or mapped */
+		struct pvma *n = &nv[i];
+		uint64_t a = n->start, b = vend(n), pos = a;
+
+		n->st = ks_xcalloc(n->npages, sizeof(*n->st));
+		while (j < no && vend(&ov[j]) <= a)
+			j++;
+		for (size_t k = j; k < no && ov[k].start < b; k++) {
+			uint64_t s = ov[k].start > a ? ov[k].start : a;
+			uint64_t e = vend(&ov[k]) < b ? vend(&ov[k]) : b;
+
+			if (s > pos) {
+				put_range(r, KS_TR_MMAP, pid, pos, (s - pos) / KS_PAGE_SIZE);
+				n->need_mg |= n->mergeable;
+			}
+			memcpy(n->st + (s - a) / KS_PAGE_SIZE,
+			       ov[k].st + (s - ov[k].start) / KS_PAGE_SIZE,
+			       (e - s) / KS_PAGE_SIZE * sizeof(*n->st));
+			if (ov[k].mergeable && !n->mergeable)
+				put_range(r, KS_TR_UNMERGEABLE, pid, s, (e - s) / KS_PAGE_SIZE);
+			if (!ov[k].mergeable && n->mergeable)
+				n->need_mg = true;
+			pos = e;
+		}
+		if (pos < b) {
+			put_range(r, KS_TR_MMAP, pid, pos, (b - pos) / KS_PAGE_SIZE);
+			n->need_mg |= n->mergeable;
+		}
+	}
+	for (size_t i = 0; i < no; i++)
+		free(ov[i].st);
+	free(ov);
+	pp->v = nv;
+	pp->nv = nn;
+}
+
+/* Reads pages [i, i + n) of region v (all present by the pagemap) and records changes. */
+static void read_present(struct ks_prec *r, struct pproc *pp, struct pvma *v, uint64_t i,
+			 uint64_t n)
+{
+	uint64_t addr = v->start + i * KS_PAGE_SIZE;
+	bool ok[CHUNK_PAGES];
+
+	if (pread(pp->memfd, r->buf, n * KS_PAGE_SIZE, (off_t)addr) == (ssize_t)(n * KS_PAGE_SIZE)) {
+		memset(ok, 1, sizeof(ok));
+	} else { /* page by page: skip the ones refused */
+		for (uint64_t k = 0; k < n; k++) {
+			ok[k] = pread(pp->memfd, r->buf + k * KS_PAGE_SIZE, KS_PAGE_SIZE,
+				      (off_t)(addr + k * KS_PAGE_SIZE)) == KS_PAGE_SIZE;
+			r->st.read_errors += !ok[k];
+		}
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		uint32_t st;
+
+		if (!ok[k])
+			continue;
+		st = page_state(r, r->buf + k * KS_PAGE_SIZE);
+		r->st.pages_read++;
+		if (st != v->st[i + k]) {
+			add_write(r, (uint32_t)pp->pid, addr + k * KS_PAGE_SIZE, st);
+			v->st[i + k] = st;
+		}
+	}
+}
+
+/* The pages of one region: present ones read, dropped ones unmapped. */
+static void snap_vma(struct ks_prec *r, struct pproc *pp, struct pvma *v)
+{
+	for (uint64_t base = 0; base < v->npages; base += CHUNK_PAGES) {
+		uint64_t n = v->npages - base < CHUNK_PAGES ? v->npages - base : CHUNK_PAGES;
+		off_t off = (off_t)((v->start / KS_PAGE_SIZE + base) * sizeof(uint64_t));
+		uint64_t run = 0;
+
+		if (pread(pp->pmfd, r->pm, n * sizeof(uint64_t), off) != (ssize_t)(n * sizeof(uint64_t)))
+			return; /* the process is going; its exit is seen next snapshot */
+		for (uint64_t k = 0; k <= n; k++) {
+			bool present = k < n && (r->pm[k] & PM_PRESENT);
+
+			if (present) {
+				run++;
+				continue;
+			}
+			if (run)
+				read_present(r, pp, v, base + k - run, run);
+			run = 0;
+			if (k < n && !(r->pm[k] & PM_SWAPPED) && v->st[base + k] != ST_ABSENT) {
+				add_drop(r, (uint32_t)pp->pid, v->start + (base + k) * KS_PAGE_SIZE);
+				v->st[base + k] = ST_ABSENT;
+				v->need_mg |= v->mergeable;
+			}
+		}
+	}
+	end_drop(r, (uint32_t)pp->pid);
+}
+
+static void snap_proc(struct ks_prec *r, struct pproc *pp)
+{
+	unsigned long long starttime;
+	struct pvma *nv;
+	ssize_t nn;
+	char state;
+
+	if (!read_stat(pp->pid, &state, &starttime) || state == 'Z' || state == 'X' ||
+	    starttime != pp->starttime) {
+		proc_gone(r, pp);
+		return;
+	}
+	nn = read_vmas(r, pp->pid, &nv);
+	if (nn < 0) {
+		proc_gone(r, pp);
+		return;
+	}
+	if (!pp->started)
+		put_start(r, pp);
+	diff_vmas(r, pp, nv, (size_t)nn);
+	for (size_t i = 0; i < pp->nv; i++)
+		snap_vma(r, pp, &pp->v[i]);
+	end_run(r);
+	flush_queue(r);
+	for (size_t i = 0; i < pp->nv; i++) {
+		if (pp->v[i].need_mg)
+			put_range(r, KS_TR_MERGEABLE, (uint32_t)pp->pid, pp->v[i].start,
+				  pp->v[i].npages);
+		pp->v[i].need_mg = false;
+	}
+}
+
+/* ---- the interface ---- */
+
+struct ks_prec *ks_prec_open(const char *path, const struct ks_prec_opts *o,
+			     struct ks_err *err)
+{
+	struct ks_prec *r = ks_xcalloc(1, sizeof(*r));
+
+	r->o = *o;
+	r->path = ks_xstrdup(path);
+	r->w = ks_trace_writer_open(path, o->fmt, err);
+	if (!r->w) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	r->rec = ks_xmalloc(sizeof(*r->rec));
+	r->q = ks_xmalloc(QUEUE_MAX * sizeof(*r->q));
+	r->buf = ks_xmalloc((size_t)CHUNK_PAGES * KS_PAGE_SIZE);
+	r->pm = ks_xmalloc(CHUNK_PAGES * sizeof(*r->pm));
+	return r;
+}
+
+int ks_prec_add(struct ks_prec *r, pid_t pid, struct ks_err *err)
+{
+	struct pproc pp = { .pid = pid, .memfd = -1, .pmfd = -1, .alive = true };
+	char path[64], state;
+	FILE *f;
+
+	for (size_t i = 0; i < r->np; i++)
+		if (r->p[i].pid == pid)
+			return ks_err_set(err, KS_EINVAL, "pid %d given twice", (int)pid);
+	if (pid <= 0 || !read_stat(pid, &state, &pp.starttime) || state == 'Z' || state == 'X')
+		return ks_err_set(err, KS_ENOENT, "pid %d: no such process", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	pp.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pp.memfd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+		pp.pmfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (pp.memfd < 0 || pp.pmfd < 0) {
+		int e = errno;
+
+		if (pp.memfd >= 0)
+			close(pp.memfd);
+		if (e == ENOENT || e == ESRCH)
+			return ks_err_set(err, KS_ENOENT, "pid %d: no such process", (int)pid);
+		return ks_err_set(err, e == EACCES || e == EPERM ? KS_EPERM : KS_EIO,
+				  "pid %d: cannot read its memory (%s: %s)", (int)pid, path,
+				  strerror(e));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(pp.name, sizeof(pp.name), f))
+			pp.name[strcspn(pp.name, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!pp.name[0])
+		snprintf(pp.name, sizeof(pp.name), "pid%d", (int)pid);
+	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
+	r->p[r->np++] = pp;
+	return 0;
+}
+
+int ks_prec_snapshot(struct ks_prec *r, ks_time t, struct ks_err *err)
+{
+	struct timespec a, b;
+	int alive = 0;
+	ks_time took;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	r->t = t;
+	r->err = err;
+	for (size_t i = 0; i < r->np && !r->failed; i++) {
+		if (!r->p[i].alive)
+			continue;
+		snap_proc(r, &r->p[i]);
+		alive += r->p[i].alive;
+	}
+	if (r->failed)
+		return r->failed;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	took = (ks_time)(b.tv_sec - a.tv_sec) * 1000000000 + (ks_time)b.tv_nsec -
+	       (ks_time)a.tv_nsec;
+	r->st.snapshots++;
+	r->st.snapshot_ns_sum += took;
+	if (took > r->st.snapshot_ns_max)
+		r->st.snapshot_ns_max = took;
+	return alive;
+}
+
+static void free_procs(struct ks_prec *r)
+{
+	for (size_t i = 0; i < r->np; i++) {
+		struct pproc *pp = &r->p[i];
+
+		if (pp->memfd >= 0)
+			close(pp->memfd);
+		if (pp->pmfd >= 0)
+			close(pp->pmfd);
+		for (size_t k = 0; k < pp->nv; k++)
+			free(pp->v[k].st);
+		free(pp->v);
+	}
+	free(r->p);
+	free(r->rec);
+	free(r->q);
+	free(r->buf);
+	free(r->pm);
+	free(r->ht);
+	free(r->path);
+}
+
+int ks_prec_close(struct ks_prec *r, struct ks_prec_stats *stats, struct ks_err *err)
+{
+	struct stat sb;
+	int rc;
+
+	r->err = err;
+	if (r->failed) {
+		rc = r->failed;
+		ks_trace_writer_abort(r->w);
+	} else {
+		rc = ks_trace_writer_close(r->w, err);
+	}
+	if (!rc && stat(r->path, &sb) == 0)
+		r->st.trace_bytes = (uint64_t)sb.st_size;
+	if (stats)
+		*stats = r->st;
+	free_procs(r);
+	free(r);
+	return rc;
+}
+
+void ks_prec_abort(struct ks_prec *r)
+{
+	if (!r)
+		return;
+	ks_trace_writer_abort(r->w);
+	free_procs(r);
+	free(r);
+}
