@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "zsmalloc.h"
+#include "models/base/heap.h"
 #include "models/base/status.h"
 #include "models/base/xalloc.h"
 
@@ -165,7 +166,17 @@ struct ks_zs_pool {
 	uint64_t nh, caph;                 /* handles issued, capacity */
 	uint64_t *free_h;                  /* released handles, LIFO */
 	uint64_t nfree_h;                  /* entries of free_h */
+	struct room *room[KS_ZS_NCLASSES]; /* per class (NULL until used): zspages with a
+					    * free slot, by objects in use */
 	struct ks_zs_pool_stats st;        /* running totals */
+};
+
+/* The zspages of one class and one in-use count u (0 < u < objs): a min-heap of ids
+ * (item.at) with stale entries dropped lazily (a zspage whose count moved on, or that
+ * was released), and the exact number of zspages that belong here. */
+struct room {
+	struct ks_heap h;
+	uint64_t n;
 };
 
 struct ks_zs_pool *ks_zs_pool_new(const struct ks_zs_geom *g)
@@ -180,6 +191,13 @@ void ks_zs_pool_free(struct ks_zs_pool *p)
 {
 	if (!p)
 		return;
+	for (unsigned c = 0; c < KS_ZS_NCLASSES; c++) {
+		if (!p->room[c])
+			continue;
+		for (unsigned u = 0; u < p->g.cls[c].objs; u++)
+			ks_heap_fini(&p->room[c][u].h);
+		free(p->room[c]);
+	}
 	for (unsigned i = 0; i < p->nzs; i++) {
 		free(p->zs[i].next_free);
 		free(p->zs[i].handle);
@@ -235,19 +253,66 @@ static void zspage_release(struct ks_zs_pool *p, unsigned id)
 	p->st.objs_allocated -= c->objs;
 }
 
-/* The fullest zspage of class c with a free slot (ties: lowest id), or NONE. */
-static unsigned find_zspage(const struct ks_zs_pool *p, const struct ks_zs_class *c)
+static bool in_room(const struct ks_zs_pool *p, uint64_t id, unsigned cls, unsigned u)
 {
-	unsigned best = NONE;
+	return id < p->nzs && p->zs[id].live && p->zs[id].cls == cls && p->zs[id].inuse == u;
+}
 
-	for (unsigned id = 0; id < p->nzs; id++) {
-		const struct zspage *z = &p->zs[id];
+/* Drops the stale entries of r's heap and duplicates (ids sorted: a valid heap). */
+static void room_compact(const struct ks_zs_pool *p, struct room *r, unsigned cls,
+			 unsigned u)
+{
+	struct ks_heap_item *it = r->h.items;
+	size_t n = 0;
+	uint64_t prev = UINT64_MAX;
+	struct ks_heap_item *sorted = ks_xmalloc((r->h.len + 1) * sizeof(*sorted));
+	struct ks_heap_item x;
 
-		if (z->live && z->cls == c->index && z->inuse < c->objs &&
-		    (best == NONE || z->inuse > p->zs[best].inuse))
-			best = id;
+	while (ks_heap_pop(&r->h, &x))
+		if (in_room(p, x.at, cls, u) && x.at != prev)
+			sorted[n++] = x, prev = x.at;
+	memcpy(it, sorted, n * sizeof(*it));
+	r->h.len = n;
+	free(sorted);
+}
+
+/* Zspage id moved from in-use count `from` to `to` (either may be 0 or objs: no room). */
+static void room_move(struct ks_zs_pool *p, unsigned id, unsigned cls, unsigned from,
+		      unsigned to)
+{
+	unsigned objs = p->g.cls[cls].objs;
+	struct room *r;
+
+	if (!p->room[cls])
+		p->room[cls] = ks_xcalloc(objs, sizeof(*p->room[cls]));
+	if (from > 0 && from < objs)
+		p->room[cls][from].n--;
+	if (to == 0 || to >= objs)
+		return;
+	r = &p->room[cls][to];
+	r->n++;
+	ks_heap_push(&r->h, (struct ks_heap_item){ .at = id });
+	if (r->h.len > 2 * r->n + 64)
+		room_compact(p, r, cls, to);
+}
+
+/* The fullest zspage of class c with a free slot (ties: lowest id), or NONE. */
+static unsigned find_zspage(struct ks_zs_pool *p, const struct ks_zs_class *c)
+{
+	if (!p->room[c->index])
+		return NONE;
+	for (unsigned u = c->objs; u-- > 1;) {
+		struct room *r = &p->room[c->index][u];
+		const struct ks_heap_item *top;
+		struct ks_heap_item x;
+
+		while (r->n && (top = ks_heap_peek(&r->h))) {
+			if (in_room(p, top->at, c->index, u))
+				return (unsigned)top->at;
+			ks_heap_pop(&r->h, &x);
+		}
 	}
-	return best;
+	return NONE;
 }
 
 static uint64_t handle_new(struct ks_zs_pool *p)
@@ -279,6 +344,7 @@ uint64_t ks_zs_malloc(struct ks_zs_pool *p, unsigned size)
 	assert(k != NONE);
 	z->free_head = z->next_free[k];
 	z->inuse++;
+	room_move(p, id, c->index, z->inuse - 1, z->inuse);
 	h = handle_new(p);
 	z->handle[k] = h;
 	p->h[h - 1] = (struct hslot){ .zspage = id, .obj = k, .size = size };
@@ -309,6 +375,7 @@ int ks_zs_free(struct ks_zs_pool *p, uint64_t handle)
 	z->next_free[hs->obj] = z->free_head;
 	z->free_head = hs->obj;
 	z->inuse--;
+	room_move(p, id, z->cls, z->inuse + 1, z->inuse);
 	p->st.objs_used--;
 	p->st.bytes_stored -= hs->size;
 	p->st.slot_bytes -= p->g.cls[z->cls].size;

@@ -28,6 +28,8 @@ int ks_cmd_bench(int argc, char **argv);          /* sim bench: cmd_bench.c */
 int ks_cmd_validate_timing(int argc, char **argv);
 int ks_cmd_sweep(int argc, char **argv);          /* sim sweep: cmd_sweep.c */
 int ks_cmd_zsmalloc(int argc, char **argv);       /* sim zsmalloc: cmd_zsmalloc.c */
+/* sim zram-validate SCENARIO: cmd_zram_validate.c */
+int ks_cmd_zram_validate(int argc, char **argv);
 int ks_cmd_db(int argc, char **argv);             /* sim db merge: cmd_db.c */
 int ks_cmd_compare(int argc, char **argv);        /* sim compare: cmd_compare.c */
 int ks_cmd_advise(int argc, char **argv);         /* sim advise: cmd_advise.c */

@@ -65,6 +65,8 @@ static void usage(FILE *out)
 	      "  calibrate        measure this host's costs into an arch model\n"
 	      "  validate-timing  compare predicted and recorded per-batch ksmd time\n"
 	      "  bench            speed and memory benchmarks\n"
+	      "  zsmalloc         zsmalloc size classes and object-mapping costs per arch\n"
+	      "  zram-validate    a scenario's pages in the simulated and the real zram\n"
 	      "exit status: 0 success, 1 a check failed, 2 bad input or I/O error,\n"
 	      "             130 interrupted (the run is kept, marked interrupted)\n",
 	      out);

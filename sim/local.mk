@@ -18,7 +18,7 @@ KS_ALL_LIBS = sim/libsim.a arch-models/libarchmodels.a reports/libreports.a sim/
 %canon_reldir%_sim_SOURCES = %reldir%/main.c \
 	%reldir%/cmd_run.c %reldir%/cmd_bench.c %reldir%/cmd_calibrate.c \
 	%reldir%/cmd_record_kernel.c %reldir%/cmd_record.c %reldir%/cmd_regress.c %reldir%/cmd_validate_timing.c \
-	%reldir%/cmd_sweep.c %reldir%/cmd_zsmalloc.c %reldir%/cmd_db.c \
+	%reldir%/cmd_sweep.c %reldir%/cmd_zsmalloc.c %reldir%/cmd_zram_validate.c %reldir%/cmd_db.c \
 	%reldir%/cmd_compare.c %reldir%/cmd_advise.c \
 	%reldir%/cmd_bench_sweep.c
 dist_man_MANS += %reldir%/sim.1

@@ -68,6 +68,7 @@ static const struct ks_cmd cmd_table[] = {
 	{ "validate-timing", ks_cmd_validate_timing },
 	{ "sweep", ks_cmd_sweep },
 	{ "zsmalloc", ks_cmd_zsmalloc },
+	{ "zram-validate", ks_cmd_zram_validate },
 	{ "db", ks_cmd_db },
 	{ "compare", ks_cmd_compare },
 	{ "advise", ks_cmd_advise },

@@ -18,6 +18,7 @@ include $(srcdir)/tests/kernel.mk
 include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk
 include $(srcdir)/tests/zsmalloc.mk
+include $(srcdir)/tests/zram.mk
 EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk

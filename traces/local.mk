@@ -13,5 +13,6 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 	%reldir%/ktrace_replay.c %reldir%/ktrace_replay.h \
 	%reldir%/record_kernel.c %reldir%/record_kernel.h \
 	%reldir%/record_proc.c %reldir%/record_proc.h \
-	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h
+	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h \
+	%reldir%/zram_dev.c %reldir%/zram_dev.h
 EXTRA_DIST += %reldir%/.may_include

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# zram_validate.sh - `sim zram-validate`: the simulated pool of a scenario's pages
+# (deterministic), bad input (one line, exit 2), and, as root with an unused
+# /dev/zram0, a short live comparison (2000 pages) that must be within the targets.
+set -u
+. "$SRCDIR/tests/lib.sh"
+sc="$SRCDIR/scenarios/ksmpages-best.yaml"
+
+a=$("$SIM" zram-validate "$sc" --sim-only --pages 3000 --alg lzo-rle,lz4)
+check "sim-only exit" 0 $?
+b=$("$SIM" zram-validate "$sc" --sim-only --pages 3000 --alg lzo-rle,lz4)
+check "sim-only deterministic" "$a" "$b"
+check "sim-only rows" 2 "$(printf '%s\n' "$a" | grep -c ' sim   orig ')"
+# ksmpages pages: zero but for one word, never same-filled, all in one small class
+printf '%s\n' "$a" | grep -q 'lzo-rle  sim   orig     12288000 .* same        0  huge        0' \
+	&& ok || bad "ksmpages pages: $a"
+
+err=$("$SIM" zram-validate "$sc" --sim-only --alg lzo-rle,brotli 2>&1)
+check "unknown compressor exit" 2 $?
+check "unknown compressor: one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+printf '%s\n' "$err" | grep -q "unknown compressor 'brotli'" && ok || bad "message: $err"
+"$SIM" zram-validate "$tmp/none.yaml" --sim-only >/dev/null 2>&1
+check "missing scenario exit" 2 $?
+
+if [ "$(id -u)" != 0 ] || [ ! -e /sys/block/zram0 ]; then
+	echo "live part skipped: needs root and /sys/block/zram0"
+elif [ "$(cat /sys/block/zram0/initstate)" != 0 ]; then
+	echo "live part skipped: /dev/zram0 is in use"
+else
+	before=$(cat /sys/block/zram0/comp_algorithm)
+	"$SIM" zram-validate "$SRCDIR/scenarios/8vms.yaml" --pages 2000 --stride 7 --wait 120 \
+		>"$tmp/live.txt"
+	check "live exit (within targets)" 0 $?
+	check "device left as found: algorithm" "$before" "$(cat /sys/block/zram0/comp_algorithm)"
+	check "device left as found: initstate" 0 "$(cat /sys/block/zram0/initstate)"
+fi
+finish
