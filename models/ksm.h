@@ -156,6 +156,8 @@ int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value);
 bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w);
 /* ksmd_should_run(): run has MERGE and some mm is registered. */
 bool ks_ksm_should_run(const struct ks_ksm *ksm);
+/* Pages mapped in every process (the sum of the VMAs' sizes). */
+uint64_t ks_ksm_mapped_pages(const struct ks_ksm *ksm);
 /* The sleep ksmd takes after a batch, in ns (msecs_to_jiffies rounding up). */
 ks_time ks_ksm_sleep_ns(const struct ks_ksm *ksm);
 

@@ -214,6 +214,8 @@ struct ks_ksm {
 	struct ks_rmap_item **scan_rmap_list; /* ksm_scan.rmap_list */
 	uint64_t seqnr;                  /* ksm_scan.seqnr = full_scans */
 	unsigned run;                    /* ksm_run */
+	uint64_t mapped_pages;           /* pages in every VMA of every mm (not a kernel
+					  * counter: the engine's memory bound) */
 	/* trees */
 	struct ks_rb_root root_stable_tree[KS_MAX_NUMA];
 	struct ks_rb_root root_unstable_tree[KS_MAX_NUMA];

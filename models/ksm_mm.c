@@ -362,6 +362,7 @@ int ks_ksm_mmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npage
 	mm->nvmas++;
 	mm->vmas[i] = (struct ks_vma){ .start = vaddr, .end = end,
 				       .ptes = ks_xcalloc(npages, sizeof(uint64_t)) };
+	ksm->mapped_pages += npages;
 	return 0;
 }
 
@@ -419,6 +420,12 @@ static void zap_vma(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v)
 	for (uint64_t j = 0; j < n; j++)
 		pte_release(ksm, mm, v->ptes[j]);
 	free(v->ptes);
+	ksm->mapped_pages -= n;
+}
+
+uint64_t ks_ksm_mapped_pages(const struct ks_ksm *ksm)
+{
+	return ksm->mapped_pages;
 }
 
 int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages)
@@ -435,7 +442,8 @@ int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npa
 	i = split_range(mm, vaddr, end);
 	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
 		zap_vma(ksm, mm, &mm->vmas[j]);
-	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(*mm->vmas));
+	if (j > i) /* vmas may be NULL: nothing mapped yet */
+		memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(*mm->vmas));
 	mm->nvmas -= j - i;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* cli.h - the command table: `sim [COMMAND] ...`; each command is one cmd_*.c file.
  * Exit codes (documented in the man page): 0 success; 1 the run completed but a check
  * failed (sim regress found a divergence); 2 bad input, usage or I/O error (one line
- * "sim: file:line:col: problem" on stderr); 130 interrupted by SIGINT. */
+ * "sim: file:line:col: problem" on stderr); 130 interrupted by SIGINT, SIGTERM or SIGHUP
+ * (what was done is kept: a run is committed as interrupted). */
 #ifndef KS_CLI_H
 #define KS_CLI_H
 
@@ -59,6 +60,13 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
  * times; self is the sim binary, tmpdir a folder for its databases. An enum ks_exit. */
 int ks_cli_bench_sweep(const char *self, const char *bench_db, const char *tmpdir,
 		       unsigned repeats, unsigned jobs);
+
+/* SIGINT, SIGTERM and SIGHUP, from ks_cli_signals_catch() to ks_cli_signals_restore():
+ * each sets *flag to its number (a second one too: nothing is killed half-way) and
+ * the work in progress ends cleanly (a run is committed as interrupted, a trace being
+ * written is removed). System calls restart. Not nested. */
+void ks_cli_signals_catch(volatile int *flag);
+void ks_cli_signals_restore(void);
 
 /* The wall clock, read only at the command line: ms since the epoch, and monotonic
  * seconds for durations. */

@@ -21,13 +21,7 @@
 #include "sim/engine/world.h"
 #include "sim/results/run_db.h"
 
-static volatile int interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+static volatile int interrupted; /* the signal that stops the run (0: none) */
 
 static void usage(FILE *out)
 {
@@ -68,7 +62,8 @@ static void usage(FILE *out)
 	      "  zsmalloc         zsmalloc size classes and object-mapping costs per arch\n"
 	      "  zram-validate    a scenario's pages in the simulated and the real zram\n"
 	      "exit status: 0 success, 1 a check failed, 2 bad input or I/O error,\n"
-	      "             130 interrupted (the run is kept, marked interrupted)\n",
+	      "             130 interrupted by SIGINT, SIGTERM or SIGHUP (the run is kept,\n"
+	      "             marked interrupted)\n",
 	      out);
 }
 
@@ -186,9 +181,23 @@ int ks_cli_load_scenario(const char *name, const char *const *sets, unsigned nse
 	return 0;
 }
 
+/* A results database this run created, with its WAL files: a failed run leaves no
+ * file behind. */
+static void remove_db(const char *db)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char path[4200];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffixes[i]);
+		unlink(path);
+	}
+}
+
 /* Runs a loaded scenario into the results database `db`: opens its arch cost model,
  * writes the run in one transaction, then its cost tables. Prints errors; returns an
- * enum ks_exit (KS_EXIT_INTERRUPTED when SIGINT stopped it; the run is then kept). */
+ * enum ks_exit (KS_EXIT_INTERRUPTED when SIGINT, SIGTERM or SIGHUP stopped it; the run
+ * is then kept, marked interrupted). */
 int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			const struct ks_cli_sweep_point *in_sweep, struct ks_summary *sum,
 			int64_t *run_id)
@@ -201,6 +210,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	struct ks_world_opts o = { .sc = sc, .obs = obs, .interrupt = &interrupted,
 				   .clock = { ks_cli_wall_ms, ks_cli_mono_s } };
 	int rc = KS_EXIT_ERROR, wrc;
+	bool new_db = access(db, F_OK) != 0; /* removed again if the run fails */
 
 	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err))
 		goto out_error;
@@ -226,10 +236,11 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 		ks_run_db_set_cost(rdb, cost);
 	}
 	obs[o.nobs++] = ks_run_db_observer(rdb); /* last: commits after the others */
-	interrupted = 0;
-	signal(SIGINT, on_sigint);
+	/* the commit is part of the run: a signal during it (a second SIGINT) changes
+	 * nothing, the run is written as interrupted */
+	ks_cli_signals_catch(&interrupted);
 	wrc = ks_world_run(&o, sum, &err);
-	signal(SIGINT, SIG_DFL);
+	ks_cli_signals_restore();
 	if (obs[0].progress)
 		fputs("\r\033[K", stderr);
 	if (wrc) /* bad input found mid-run, or the run could not be written: nothing of
@@ -248,6 +259,8 @@ out_error:
 out:
 	ks_run_db_close(rdb);
 	ks_cost_model_free(cost);
+	if (rc == KS_EXIT_ERROR && new_db)
+		remove_db(db);
 	return rc;
 }
 

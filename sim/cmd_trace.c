@@ -100,33 +100,43 @@ static int out_format(const struct trace_opts *o, const char *out, enum ks_trace
 	return 0;
 }
 
-/* Copies every record of src to a new trace at out. */
+static volatile int stop_signal; /* SIGINT, SIGTERM or SIGHUP during a copy */
+
+/* Copies every record of src to a new trace at out. A signal stops it: the temporary
+ * file is removed, out is left as it was. */
 static int copy_trace(struct ks_trace_source *src, const char *out, enum ks_trace_format fmt)
 {
 	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
 	struct ks_trace_writer *w;
 	struct ks_err err;
-	int rc;
+	int rc = 0, exit = KS_EXIT_OK;
 
+	ks_cli_signals_catch(&stop_signal); /* from before the temporary file exists */
 	w = ks_trace_writer_open(out, fmt, &err);
-	if (!w)
-		goto err_report;
-	while ((rc = src->next(src, rec, &err)) > 0)
+	if (!w) {
+		ks_cli_error("%s", err.msg);
+		exit = KS_EXIT_ERROR;
+		goto out;
+	}
+	while (!stop_signal && (rc = src->next(src, rec, &err)) > 0)
 		if (ks_trace_writer_put(w, rec, &err))
 			break;
-	if (rc != 0) { /* a reader error, or a writer error (rc still 1) */
+	if (stop_signal) {
 		ks_trace_writer_abort(w);
-		goto err_report;
+		ks_cli_error("%s: interrupted by signal %d; nothing written", out, stop_signal);
+		exit = KS_EXIT_INTERRUPTED;
+	} else if (rc != 0) { /* a reader error, or a writer error (rc still 1) */
+		ks_trace_writer_abort(w);
+		ks_cli_error("%s", err.msg);
+		exit = KS_EXIT_ERROR;
+	} else if (ks_trace_writer_close(w, &err)) {
+		ks_cli_error("%s", err.msg);
+		exit = KS_EXIT_ERROR;
 	}
-	if (ks_trace_writer_close(w, &err))
-		goto err_report;
+out:
+	ks_cli_signals_restore();
 	free(rec);
-	return KS_EXIT_OK;
-
-err_report:
-	ks_cli_error("%s", err.msg);
-	free(rec);
-	return KS_EXIT_ERROR;
+	return exit;
 }
 
 static int trace_convert(const struct trace_opts *o)

@@ -1,5 +1,6 @@
 /* main.c - `sim`: dispatches to a command (cli.h). Only main() and cmd_*.c talk to the
  * user. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,18 +9,29 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli.h"
+#include "models/base/status.h"
 
 int ks_cli_quiet;
+
+/* One line "sim: PREFIX<message>" on stderr, the message escaped (ks_str_escape): input
+ * bytes never reach the terminal raw. */
+__attribute__((format(printf, 2, 0)))
+static void cli_say(const char *prefix, const char *fmt, va_list ap)
+{
+	char raw[4096], msg[4096];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ks_str_escape(msg, sizeof(msg), raw);
+	fprintf(stderr, "sim: %s%s\n", prefix, msg);
+}
 
 void ks_cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("sim: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void ks_cli_warn(const char *fmt, ...)
@@ -28,11 +40,37 @@ void ks_cli_warn(const char *fmt, ...)
 
 	if (ks_cli_quiet)
 		return;
-	fputs("sim: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_say("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+static volatile int *signal_flag;
+static struct sigaction signal_old[3];
+static const int caught_signals[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void on_signal(int sig)
+{
+	if (signal_flag)
+		*signal_flag = sig;
+}
+
+void ks_cli_signals_catch(volatile int *flag)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	*flag = 0;
+	signal_flag = flag;
+	for (int i = 0; i < 3; i++)
+		sigaction(caught_signals[i], &sa, &signal_old[i]);
+}
+
+void ks_cli_signals_restore(void)
+{
+	for (int i = 0; i < 3; i++)
+		sigaction(caught_signals[i], &signal_old[i], NULL);
+	signal_flag = NULL;
 }
 
 int64_t ks_cli_wall_ms(void)

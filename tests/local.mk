@@ -24,3 +24,4 @@ include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk
 include $(srcdir)/tests/report.mk
 EXTRA_DIST += tests/lib.sh
+include $(srcdir)/tests/fuzz/local.mk

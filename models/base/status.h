@@ -2,6 +2,8 @@
 #ifndef KS_STATUS_H
 #define KS_STATUS_H
 
+#include <stddef.h>
+
 enum ks_status {
 	KS_OK = 0,
 	KS_ENOMEM = -1,   /* out of memory */
@@ -24,9 +26,17 @@ struct ks_err {
 	char msg[1024]; /* one line, no trailing newline */
 };
 
-/* Fills err (if not NULL) and returns code. */
+/* Fills err (if not NULL) and returns code. The message is kept printable and on one
+ * line (ks_str_escape). */
 int ks_err_set(struct ks_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Copies `in` to out (len bytes, NUL-terminated, cut at a whole character) with every
+ * byte a terminal would act on escaped: newline, tab and CR as \n \t \r, other
+ * control bytes (ESC, BEL, DEL, ...) and bytes that are not valid UTF-8 as \xNN.
+ * Returns the length written. */
+size_t ks_str_escape(char *out, size_t len, const char *in);
+/* Offset of the first byte of s that is not valid UTF-8, or SIZE_MAX if s is. */
+size_t ks_str_utf8_bad(const char *s);
 /* Text for a status code; never NULL. */
 const char *ks_strerror(int code);
 

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,9 @@ int ks_yaml_set(struct ks_ydoc *yd, const char *arg)
 	char *path, *elem, *save = NULL, *seen;
 	int id, rc = 0;
 
+	if (ks_str_utf8_bad(arg) != SIZE_MAX) /* libyaml holds UTF-8 only */
+		return ks_err_set(yd->err, KS_EINVAL, "--set %s: not valid UTF-8 (byte %zu)", arg,
+				  ks_str_utf8_bad(arg) + 1);
 	if (!eq)
 		return ks_err_set(yd->err, KS_EINVAL,
 				  "--set %s: expected KEY=VALUE (e.g. ksm.pages_to_scan=200)", arg);

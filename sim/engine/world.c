@@ -78,6 +78,7 @@ struct world {
 	bool ksmd_pending;          /* an ev_ksmd of generation ksmd_gen is in the queue */
 	uint64_t ksmd_gen;          /* ev_ksmd events of another generation do nothing */
 	ks_time ksmd_busy_until;    /* end of the last batch's CPU time, ns */
+	uint64_t batches_at_instant; /* batches in a row with no simulated time passing */
 	unsigned sleep_ms;          /* sleep_millisecs as last written (wake on change) */
 	struct knob_write *knobs;   /* queued knob writes, FIFO from knob_head */
 	size_t nknobs, capknobs, knob_head;
@@ -195,6 +196,9 @@ static void ev_sample(struct ks_sim *sim, void *subject, void *object)
 	ks_sim_schedule_after(sim, w->sc->sample_interval, ev_sample, w, NULL);
 }
 
+/* Batches in a row at one instant after which a run is refused (see ev_ksmd). */
+#define KS_WORLD_MAX_BATCHES_AT_INSTANT 100
+
 /* ---- ksmd ---- */
 
 static void ev_ksmd(struct ks_sim *sim, void *subject, void *object);
@@ -294,6 +298,18 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	w->batch_cost_ns = 0;
 	w->batch_start = end;
 	w->ksmd_busy_until = end;
+	/* A batch that costs nothing followed by sleep_millisecs 0 comes back at the same
+	 * instant, for ever: nothing else can run. The kernel's ksmd always takes time. */
+	w->batches_at_instant = end + ks_ksm_sleep_ns(w->ksm) == sim->now ?
+				w->batches_at_instant + 1 : 0;
+	if (w->batches_at_instant >= KS_WORLD_MAX_BATCHES_AT_INSTANT) {
+		ks_err_set(w->err, KS_EINVAL, "%s: ksmd ran %" PRIu64 " batches at t=%" PRIu64
+			   "ns without simulated time passing: sleep_millisecs 0 needs an arch "
+			   "model whose batches cost time", w->sc->path ? w->sc->path : "scenario",
+			   w->batches_at_instant, sim->now);
+		fail(w, KS_EINVAL);
+		return;
+	}
 	schedule_ksmd(w, end + ks_ksm_sleep_ns(w->ksm));
 }
 
@@ -483,6 +499,13 @@ static int apply_record(struct world *w, struct src *s)
 		rc = apply_start(w, r, pid);
 		return rc ? rec_error(w, s, "process already running", rc) : 0;
 	case KS_TR_MMAP:
+		if (w->o->max_pages && r->npages > w->o->max_pages - ks_ksm_mapped_pages(w->ksm))
+			return ks_err_set(w->err, KS_ERANGE, "%s: record %" PRIu64 " (t=%" PRIu64
+					  "ns, pid %" PRIu32 "): mapping %" PRIu64 " more pages "
+					  "would exceed the limit of %" PRIu64 " mapped pages "
+					  "(%" PRIu64 " mapped; see --max-memory)", s->origin,
+					  s->nrec + 1, r->t, r->pid, r->npages, w->o->max_pages,
+					  ks_ksm_mapped_pages(w->ksm));
 		rc = ks_ksm_mmap(w->ksm, pid, r->vaddr, r->npages);
 		return rc ? rec_error(w, s, "mmap failed", rc) : 0;
 	case KS_TR_MUNMAP:

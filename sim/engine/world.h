@@ -39,6 +39,8 @@ struct ks_world_opts {
 	struct ks_wall_clock clock;           /* fills the summary's wall fields; may be
 					       * all NULL */
 	volatile int *interrupt;              /* set to stop (SIGINT); may be NULL */
+	uint64_t max_pages;                   /* most pages mapped at once (the run fails
+					       * with a located message beyond); 0: none */
 	uint64_t ksmd_cpu_base_ns;            /* ksmd's CPU time before the run: seen by the
 					       * advisor (as the kernel's task runtime), not
 					       * reported as the run's ksmd CPU time */

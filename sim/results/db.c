@@ -279,6 +279,7 @@ err_close:
 int ks_results_open_write(const char *path, sqlite3 **db, struct ks_err *err)
 {
 	struct stat sb;
+	int64_t v;
 	int rc;
 
 	*db = NULL;
@@ -302,6 +303,11 @@ int ks_results_open_write(const char *path, sqlite3 **db, struct ks_err *err)
 	 * checkpoints only, which in WAL mode can lose the last transactions on power loss
 	 * but never leaves half of one. */
 	sqlite3_busy_timeout(*db, KS_RESULTS_BUSY_MS);
+	/* another schema version is refused before anything is written (the journal mode
+	 * too is written to the file) */
+	rc = read_version(*db, path, &v, err);
+	if (rc)
+		goto err_close;
 	if (sqlite3_exec(*db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(*db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = ks_db_fail(*db, path, err);
