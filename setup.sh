@@ -8,6 +8,8 @@
 #   ./setup.sh bench   deps + build, then `make bench`
 #   ./setup.sh html    also Chromium, then the HTML report test (headless Chromium)
 #   ./setup.sh slurm   also Slurm and munge, then `make check-slurm` (root)
+#   ./setup.sh fuzz    also clang + libFuzzer, a build in build-fuzz (--enable-fuzzers),
+#                      then the fuzz smoke (FUZZ_SECONDS=N: `make fuzz` for N s a target)
 #   ./setup.sh deps    Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -73,8 +75,22 @@ slurm)
 	build
 	make -s -C build check-slurm
 	;;
+fuzz)
+	# clang and its libFuzzer runtime (Debian 12: clang 14)
+	deps clang libclang-rt-14-dev
+	build
+	mkdir -p build-fuzz
+	cd build-fuzz
+	[ -f Makefile ] || ../configure -q CC=clang --enable-fuzzers
+	make -s -j"$(nproc)"
+	if [ -n "${FUZZ_SECONDS:-}" ]; then
+		make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+	else
+		make -s check TESTS=tests/fuzz_smoke.sh
+	fi
+	;;
 *)
-	echo "usage: $0 [deps|build|run|test|bench|html|slurm]" >&2
+	echo "usage: $0 [deps|build|run|test|bench|html|slurm|fuzz]" >&2
 	exit 2
 	;;
 esac

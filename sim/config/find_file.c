@@ -12,6 +12,13 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static bool ends_in_yaml(const char *name)
 {
 	size_t n = strlen(name);
@@ -22,7 +29,7 @@ static bool ends_in_yaml(const char *name)
 int ks_find_file(const struct ks_file_kind *kind, const char *name, char *out, size_t outlen,
 		 struct ks_err *err)
 {
-	char src[1024], inst[1024], tried[1200] = "", cand[4096];
+	char src[1024], inst[1024], tried[1200] = "", cand[4096], dir[4096] = "";
 	const char *dirs[] = { "", src, inst }, *sfx[] = { "", ".yaml" };
 	bool skip_cwd = kind->bare_not_in_cwd && !strchr(name, '/');
 
@@ -43,9 +50,14 @@ int ks_find_file(const struct ks_file_kind *kind, const char *name, char *out, s
 				memcpy(out, cand, strlen(cand) + 1);
 				return 0;
 			}
+			if (!dir[0] && is_dir(cand))
+				snprintf(dir, sizeof(dir), "%s", cand);
 			snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "", cand);
 		}
 	}
+	if (dir[0]) /* not "not found": the name is there, as a folder */
+		return ks_err_set(err, KS_EINVAL, "%s: is a directory, not a %s file", dir,
+				  kind->what);
 	return ks_err_set(err, KS_ENOENT, "%s '%s' not found (looked for %s)", kind->what, name,
 			  tried);
 }

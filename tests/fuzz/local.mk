@@ -5,10 +5,12 @@
 # skip (77) where the targets are not built.
 # Each target reads corpus folders named in FUZZ_PAIRS (program:corpus).
 FUZZ_PAIRS = fuzz_trace:trace_text fuzz_trace:trace_bin fuzz_world:world \
-	fuzz_scenario:scenario fuzz_set:set fuzz_arch:arch fuzz_ktrace:ktrace
+	fuzz_scenario:scenario fuzz_set:set fuzz_arch:arch fuzz_zsmalloc:zsmalloc fuzz_ktrace:ktrace
 FUZZ_SECONDS = 60
 FUZZ_SMOKE_SECONDS = 2
-EXTRA_DIST += %reldir%/corpus %reldir%/run.sh %reldir%/fuzz.h
+EXTRA_DIST += %reldir%/.may_include %reldir%/corpus %reldir%/run.sh %reldir%/fuzz.h %reldir%/fuzz_util.c \
+	%reldir%/fuzz_sim.c %reldir%/fuzz_trace.c %reldir%/fuzz_world.c %reldir%/fuzz_scenario.c \
+	%reldir%/fuzz_set.c %reldir%/fuzz_arch.c %reldir%/fuzz_zsmalloc.c %reldir%/fuzz_ktrace.c
 TESTS += tests/fuzz_smoke.sh
 EXTRA_DIST += tests/fuzz_smoke.sh
 AM_TESTS_ENVIRONMENT += export FUZZ_PAIRS="$(FUZZ_PAIRS)"; \
@@ -23,7 +25,7 @@ noinst_LIBRARIES += %reldir%/libsimcli.a
 %canon_reldir%_libsimcli_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -Wno-missing-prototypes
 %canon_reldir%_libsimcli_a_SOURCES = $(sim_sim_SOURCES)
 noinst_PROGRAMS += %reldir%/fuzz_trace %reldir%/fuzz_world %reldir%/fuzz_scenario \
-	%reldir%/fuzz_set %reldir%/fuzz_arch %reldir%/fuzz_ktrace
+	%reldir%/fuzz_set %reldir%/fuzz_arch %reldir%/fuzz_zsmalloc %reldir%/fuzz_ktrace
 %canon_reldir%_fuzz_trace_SOURCES = %reldir%/fuzz_trace.c %reldir%/fuzz_util.c
 %canon_reldir%_fuzz_trace_LDFLAGS = $(KS_FUZZ_LINK)
 %canon_reldir%_fuzz_trace_LDADD = $(KS_FUZZ_LIBS)
@@ -36,6 +38,9 @@ noinst_PROGRAMS += %reldir%/fuzz_trace %reldir%/fuzz_world %reldir%/fuzz_scenari
 %canon_reldir%_fuzz_arch_SOURCES = %reldir%/fuzz_arch.c %reldir%/fuzz_util.c
 %canon_reldir%_fuzz_arch_LDFLAGS = $(KS_FUZZ_LINK)
 %canon_reldir%_fuzz_arch_LDADD = $(KS_FUZZ_LIBS)
+%canon_reldir%_fuzz_zsmalloc_SOURCES = %reldir%/fuzz_zsmalloc.c %reldir%/fuzz_util.c
+%canon_reldir%_fuzz_zsmalloc_LDFLAGS = $(KS_FUZZ_LINK)
+%canon_reldir%_fuzz_zsmalloc_LDADD = $(KS_FUZZ_LIBS)
 %canon_reldir%_fuzz_set_SOURCES = %reldir%/fuzz_set.c %reldir%/fuzz_util.c \
 	%reldir%/fuzz_sim.c
 %canon_reldir%_fuzz_set_LDFLAGS = $(KS_FUZZ_LINK)
