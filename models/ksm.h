@@ -167,6 +167,25 @@ int ks_ksm_proc_stats(const struct ks_ksm *ksm, uint32_t pid, struct ks_proc_sta
 /* Content currently mapped at an address (KS_ENOENT if none). */
 int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content *c);
 
+/* What backs a mapped virtual page, for pricing a CPU read of it (models/reads.h). A read
+ * changes nothing: an untouched page (KS_BACK_NONE) would get ZERO_PAGE(vaddr) from the
+ * read fault, which KSM never scans (folio_walk_start() skips the zero page), so the
+ * model does not map it. */
+enum ks_backing_kind {
+	KS_BACK_NONE = 0,  /* in a VMA, never written: the read fault's ZERO_PAGE(vaddr) */
+	KS_BACK_PRIVATE,   /* a private anonymous page (mapped at this address only) */
+	KS_BACK_KSM,       /* a KSM page; frame = its simulated PFN */
+	KS_BACK_ZERO       /* ZERO_PAGE(vaddr) placed by KSM (use_zero_pages) */
+};
+struct ks_backing {
+	enum ks_backing_kind kind;
+	uint64_t frame;    /* KS_BACK_KSM: the KSM page's PFN; otherwise 0 */
+};
+/* KS_ENOENT when no VMA of a running process covers vaddr. Never changes the model (a
+ * pending range write is looked through, not applied). */
+int ks_ksm_backing(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
+		   struct ks_backing *b);
+
 /* Invariant checker (tests, debug builds): 0, or the number of the first violated
  * invariant (numbered in ksm_ctl.c; 50 and up: ksm2009.c). */
 int ks_ksm_check(const struct ks_ksm *ksm);

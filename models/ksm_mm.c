@@ -567,6 +567,35 @@ int ks_ksm_read(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_conte
 	return 0;
 }
 
+int ks_ksm_backing(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
+		   struct ks_backing *b)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	struct ks_vma *v = mm ? ks__find_vma(mm, vaddr & KS_PAGE_MASK) : NULL;
+	uint64_t pte;
+
+	if (!v)
+		return KS_ENOENT;
+	pte = ks__vma_pte(v, ((vaddr & KS_PAGE_MASK) - v->start) / KS_PAGE_SIZE);
+	b->frame = 0;
+	switch (pte & KS_PTE_TYPE_MASK) {
+	case KS_PTE_ANON:
+		b->kind = KS_BACK_PRIVATE;
+		break;
+	case KS_PTE_KSM:
+		b->kind = KS_BACK_KSM;
+		b->frame = ks__pte_kframe(pte)->pfn;
+		break;
+	case KS_PTE_ZERO:
+		b->kind = KS_BACK_ZERO;
+		break;
+	default:
+		b->kind = KS_BACK_NONE;
+		break;
+	}
+	return 0;
+}
+
 int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npages,
 		   bool mergeable)
 {

@@ -8,6 +8,7 @@ noinst_LIBRARIES += %reldir%/libmodels.a
 	%reldir%/ksm2009.c \
 	%reldir%/cost_model.c %reldir%/cost_model.h \
 	%reldir%/zsmalloc.c %reldir%/zsmalloc.h \
-	%reldir%/compress.c %reldir%/compress.h %reldir%/zram.c %reldir%/zram.h
+	%reldir%/compress.c %reldir%/compress.h %reldir%/zram.c %reldir%/zram.h \
+	%reldir%/reads.c %reldir%/reads.h
 %canon_reldir%_libmodels_a_CPPFLAGS = $(AM_CPPFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
 EXTRA_DIST += %reldir%/.may_include

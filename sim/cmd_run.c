@@ -115,6 +115,51 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 		       run_id, db);
 }
 
+/* The readers' time with and without KSM, when the workload read anything. */
+static void print_reads(const struct ks_scenario *sc, const struct ks_summary *sum)
+{
+	const struct ks_read_totals *k = &sum->reads, *n = &sum->reads_noksm;
+	char tk[32], tn[32];
+
+	if (!k->pages)
+		return;
+	ks_report_fmt_ns(tk, sizeof(tk), k->ns);
+	ks_report_fmt_ns(tn, sizeof(tn), n->ns);
+	printf("  readers' time:       %s with KSM, %s without (x%.3f; %" PRIu64 " pages read)\n",
+	       tk, tn, n->ns ? (double)k->ns / (double)n->ns : 1.0, k->pages);
+	printf("  KSM variant:         %s, %u zero page%s\n",
+	       sc->ksm.run == 0 ? "KSM off (run 0)" :
+	       sc->ksm.use_zero_pages ? "use_zero_pages 1: empty pages -> ZERO_PAGE(addr)" :
+	       "use_zero_pages 0: empty pages merged into KSM pages (as before 4.11)",
+	       sc->ksm.zero_page_colours, sc->ksm.zero_page_colours == 1 ? "" : "s");
+	printf("  pages read from:     private %" PRIu64 ", KSM %" PRIu64 ", zero page %" PRIu64
+	       "; cache synonyms %" PRIu64 " (without KSM %" PRIu64 ")\n",
+	       k->by_frame[KS_RF_PRIVATE], k->by_frame[KS_RF_KSM], k->by_frame[KS_RF_ZERO],
+	       k->synonym_pages, n->synonym_pages);
+}
+
+/* ksm.zero_page_colours against the arch: a count its kernel cannot have is bad input
+ * (one line naming where it was given); none given: the arch's own count. */
+static int resolve_colours(struct ks_scenario *sc, const struct ks_cost_model *cm)
+{
+	const struct ks_arch_reads *r;
+	char have[128];
+
+	if (!cm)
+		return 0;
+	r = ks_cost_model_reads(cm);
+	if (!sc->colours_where) {
+		sc->ksm.zero_page_colours = r->zero.dflt;
+		return 0;
+	}
+	if (ks_arch_reads_has_colours(r, sc->ksm.zero_page_colours))
+		return 0;
+	ks_cli_error("%s: zero_page_colours %u: arch '%s' has no kernel with that many zero "
+		     "pages (it can have %s)", sc->colours_where, sc->ksm.zero_page_colours,
+		     ks_cost_model_name(cm), ks_arch_reads_colours_str(r, have, sizeof(have)));
+	return KS_EXIT_ERROR;
+}
+
 /* A ksm_changes write the kernel would refuse: the run goes on, the user hears of it. */
 static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, int rc)
 {
@@ -214,6 +259,10 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 
 	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err))
 		goto out_error;
+	if (resolve_colours(sc, cost))
+		goto out;
+	if (cost)
+		o.reads = &ks_cost_model_reads(cost)->c;
 	rdb = ks_run_db_open(db, &err);
 	if (!rdb || ks_run_db_begin(rdb, &(struct ks_run_info){
 			.scenario_name = sc->name, .scenario_text = sc->text, .seed = sc->seed,
@@ -247,8 +296,10 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 		  * it is kept (close rolls the transaction back) */
 		goto out_error;
 	*run_id = ks_run_db_run_id(rdb);
-	if (progress && !ks_cli_quiet)
+	if (progress && !ks_cli_quiet) {
 		print_summary(sc, sum, db, *run_id);
+		print_reads(sc, sum);
+	}
 	if (cost && progress && !ks_cli_quiet)
 		ks_cost_report_print(cost, sum->sim_end, stdout);
 	rc = sum->status == KS_RUN_INTERRUPTED ? KS_EXIT_INTERRUPTED : KS_EXIT_OK;
@@ -273,6 +324,10 @@ static int dry_run(struct ks_scenario *sc)
 
 	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
 		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	if (resolve_colours(sc, cost)) {
+		ks_cost_model_free(cost);
 		return KS_EXIT_ERROR;
 	}
 	ks_cost_model_free(cost);

@@ -19,6 +19,7 @@ include $(srcdir)/tests/cost.mk
 include $(srcdir)/tests/k2009.mk
 include $(srcdir)/tests/zsmalloc.mk
 include $(srcdir)/tests/zram.mk
+include $(srcdir)/tests/reads.mk
 EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk

@@ -37,7 +37,8 @@
 enum {
 	GEN_SALT_RANDOM_CLASS = 0x52414e44, /* "RAND" */
 	GEN_SALT_SHUFFLE = 0x53485546,      /* "SHUF" */
-	GEN_SALT_POISSON = 0x504f4953       /* "POIS" */
+	GEN_SALT_POISSON = 0x504f4953,      /* "POIS" */
+	GEN_SALT_READ = 0x52454144          /* "READ" */
 };
 
 /* A content class of the generated trace. */
@@ -101,9 +102,24 @@ struct gen_sched {
 	gsl_rng *rng;                   /* POISSON: its own generator (owned) */
 };
 
+/* One read schedule of one process: READ records of `chunk` pages in address order
+ * (sequential) or of one random page (random), page j read at origin + j / rate. */
+struct gen_rsched {
+	struct gen_proc *proc;           /* the process */
+	const struct ks_read_sched *rs;  /* the schedule */
+	uint64_t first, count;           /* page range within the region (clipped) */
+	uint64_t j;                      /* pages read so far */
+	uint64_t chunk;                  /* sequential: pages per record */
+	ks_time origin;                  /* process start + schedule start, ns */
+	ks_time next;                    /* time of the next record, ns */
+	ks_time limit;                   /* reads happen strictly before this, ns */
+	gsl_rng *rng;                    /* random: its own generator (owned) */
+};
+
 struct gen_cursor {
 	struct gen_proc *proc;   /* life cursor of this process, or */
 	struct gen_sched *sched; /* this schedule, or */
+	struct gen_rsched *rsched; /* this read schedule, or */
 	const struct ks_knob_change *change; /* this knob write (one record) */
 };
 
@@ -121,6 +137,8 @@ struct gen {
 	unsigned nprocs;
 	struct gen_sched *scheds;     /* (owned) */
 	unsigned nscheds;
+	struct gen_rsched *rscheds;   /* (owned) */
+	unsigned nrscheds;
 	struct gen_cursor *cursors;   /* heap payloads (owned) */
 	struct ks_heap heap;          /* cursors by (next time, process, cursor index) */
 	gsl_rng *shuffle_rng;         /* reseeded per shuffled region (owned) */
@@ -573,6 +591,67 @@ static void sched_emit(struct gen *g, struct gen_sched *s, struct ks_trace_rec *
 	}
 }
 
+/* ---------------------------------------------------------- read schedules */
+
+/* Time of page j of a read schedule; KS_TIME_MAX past the end of time. */
+static ks_time rsched_time(const struct gen_rsched *s, uint64_t j)
+{
+	double d = (double)j * 1e9 / s->rs->rate + 0.5;
+
+	return d >= (double)(KS_TIME_MAX - s->origin) ? KS_TIME_MAX : s->origin + (ks_time)d;
+}
+
+static void rsched_init(struct gen *g, struct gen_rsched *s, unsigned idx)
+{
+	const struct ks_read_sched *rs = s->rs;
+	const struct gen_proc *p = s->proc;
+	uint64_t rpages = p->grp->regions[rs->region].pages;
+
+	s->origin = tadd(p->t0, rs->start);
+	s->first = rs->first < rpages ? rs->first : rpages;
+	s->count = rs->count < rpages - s->first ? rs->count : rpages - s->first;
+	if (s->count > (1ULL << 32))
+		s->count = 1ULL << 32; /* gsl_rng_uniform_int's range; regions are smaller */
+	s->limit = p->end;
+	if (rs->stop && tadd(p->t0, rs->stop) < s->limit)
+		s->limit = tadd(p->t0, rs->stop);
+	s->next = KS_TIME_MAX;
+	if (!s->count || !(rs->rate > 0))
+		return;
+	/* at most about one record per simulated ms: chunks of rate / 1000 pages */
+	s->chunk = (uint64_t)ceil(rs->rate / 1000.0);
+	if (s->chunk < 1)
+		s->chunk = 1;
+	if (rs->order == KS_READ_RANDOM) {
+		s->chunk = 1;
+		s->rng = rng_new();
+		gsl_rng_set(s->rng, gen_seed(g->sc->seed, GEN_SALT_READ, p->pid, idx));
+	}
+	s->next = s->origin;
+}
+
+static void rsched_emit(struct gen_rsched *s, struct ks_trace_rec *r)
+{
+	uint64_t vbase = ks_gen_region_vaddr(s->rs->region), page, n;
+
+	if (s->rs->order == KS_READ_RANDOM) {
+		page = s->first + gsl_rng_uniform_int(s->rng, (unsigned long)s->count);
+		n = 1;
+	} else {
+		page = s->first + s->j % s->count;
+		n = s->count - s->j % s->count;
+		if (n > s->chunk)
+			n = s->chunk;
+	}
+	r->t = s->next;
+	r->op = KS_TR_READ;
+	r->pid = s->proc->pid;
+	r->vaddr = vbase + page * KS_PAGE_SIZE;
+	r->npages = n;
+	s->j += n;
+	s->next = rsched_time(s, s->j);
+}
+
 /* ------------------------------------------------------------------- source */
 
 static void gen_push(struct gen *g, struct gen_cursor *c)
@@ -588,10 +667,20 @@ static void gen_push(struct gen *g, struct gen_cursor *c)
 		ks_heap_push(&g->heap, it);
 		return;
 	}
-	p = c->proc ? c->proc : c->sched->proc;
+	p = c->proc ? c->proc : c->sched ? c->sched->proc : c->rsched->proc;
 	pidx = (uint64_t)(p - g->procs);
-	cidx = c->proc ? 0 : (uint64_t)(c->sched - g->scheds) + 1;
-	if (c->proc) {
+	/* read cursors after every write schedule: existing keys keep their order */
+	cidx = c->proc ? 0 : c->sched ? (uint64_t)(c->sched - g->scheds) + 1
+		: (uint64_t)g->nscheds + 1 + (uint64_t)(c->rsched - g->rscheds);
+	if (c->rsched) {
+		if (c->rsched->next >= c->rsched->limit) {
+			if (c->rsched->rng)
+				gsl_rng_free(c->rsched->rng);
+			c->rsched->rng = NULL;
+			return;
+		}
+		it.at = c->rsched->next;
+	} else if (c->proc) {
 		if (!life_settle(g, p))
 			return;
 		it.at = life_time(p);
@@ -638,8 +727,10 @@ static int gen_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struc
 	}
 	if (c->proc)
 		life_emit(g, c->proc, rec);
-	else
+	else if (c->sched)
 		sched_emit(g, c->sched, rec);
+	else
+		rsched_emit(c->rsched, rec);
 	gen_push(g, c);
 	if (rec->op != KS_TR_WRITE)
 		return 1;
@@ -678,6 +769,9 @@ static void gen_close(struct ks_trace_source *src)
 	for (unsigned i = 0; g->scheds && i < g->nscheds; i++)
 		if (g->scheds[i].rng)
 			gsl_rng_free(g->scheds[i].rng);
+	for (unsigned i = 0; g->rscheds && i < g->nrscheds; i++)
+		if (g->rscheds[i].rng)
+			gsl_rng_free(g->rscheds[i].rng);
 	for (unsigned gi = 0; g->groups && gi < g->sc->ngroups; gi++) {
 		for (unsigned r = 0; g->groups[gi].part_cls && r < g->sc->groups[gi].nregions; r++)
 			free(g->groups[gi].part_cls[r]);
@@ -690,6 +784,7 @@ static void gen_close(struct ks_trace_source *src)
 	free(g->groups);
 	free(g->procs);
 	free(g->scheds);
+	free(g->rscheds);
 	free(g->cursors);
 	free(g->classes);
 	free(g->pending);
@@ -740,18 +835,24 @@ static int gen_prepare_group(struct gen *g, unsigned gi, struct ks_err *err)
 	if (grp->count > UINT32_MAX - 1 - g->nprocs)
 		return ks_err_set(err, KS_EINVAL, "%s: too many processes", sc_where(g->sc));
 	g->nprocs += grp->count;
+	for (unsigned k = 0; k < grp->nreads; k++)
+		if (grp->reads[k].region >= grp->nregions)
+			return ks_err_set(err, KS_EINVAL, "%s: group '%s' read %u: no region %u",
+					  sc_where(g->sc), grp->name, k + 1, grp->reads[k].region);
 	g->nscheds += grp->count * grp->nwrites;
+	g->nrscheds += grp->count * grp->nreads;
 	return 0;
 }
 
 /* Creates every process (pid order) and schedule, and pushes their cursors. */
 static void gen_start(struct gen *g)
 {
-	unsigned pi = 0, si = 0, ci = 0;
+	unsigned pi = 0, si = 0, ri = 0, ci = 0;
 
 	g->procs = ks_xcalloc(g->nprocs + 1, sizeof(*g->procs));
 	g->scheds = ks_xcalloc(g->nscheds + 1, sizeof(*g->scheds));
-	g->cursors = ks_xcalloc(g->nprocs + g->nscheds + g->sc->nksm_changes + 1,
+	g->rscheds = ks_xcalloc(g->nrscheds + 1, sizeof(*g->rscheds));
+	g->cursors = ks_xcalloc(g->nprocs + g->nscheds + g->nrscheds + g->sc->nksm_changes + 1,
 				sizeof(*g->cursors));
 	for (unsigned gi = 0; gi < g->sc->ngroups; gi++) {
 		const struct ks_group *grp = &g->sc->groups[gi];
@@ -778,6 +879,15 @@ static void gen_start(struct gen *g)
 				s->cls = g->groups[gi].write_cls[w];
 				sched_init(g, s, w);
 				g->cursors[ci].sched = s;
+				gen_push(g, &g->cursors[ci++]);
+			}
+			for (unsigned k = 0; k < grp->nreads; k++, ri++) {
+				struct gen_rsched *s = &g->rscheds[ri];
+
+				s->proc = p;
+				s->rs = &grp->reads[k];
+				rsched_init(g, s, k);
+				g->cursors[ci].rsched = s;
 				gen_push(g, &g->cursors[ci++]);
 			}
 		}

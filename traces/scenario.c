@@ -42,6 +42,7 @@ void ks_scenario_fini(struct ks_scenario *sc)
 			content_spec_fini(&gr->writes[w].content);
 		free(gr->regions);
 		free(gr->writes);
+		free(gr->reads);
 		free(gr->name);
 	}
 	free(sc->groups);
@@ -51,6 +52,7 @@ void ks_scenario_fini(struct ks_scenario *sc)
 	free(sc->arch);
 	free(sc->trace_file);
 	free(sc->ksm_changes);
+	free(sc->colours_where);
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -62,6 +62,19 @@ struct ks_write_sched {
 	struct ks_content_spec content; /* new content (default: random) */
 };
 
+enum ks_read_order { KS_READ_SEQUENTIAL = 0, KS_READ_RANDOM };
+
+/* A read schedule: the process reads pages of [first, first+count) of a region, one after
+ * the other (wrapping at the end) or each at a random page of the range, at `rate` pages
+ * per simulated second. A read changes nothing; the simulator prices it (models/reads.h). */
+struct ks_read_sched {
+	unsigned region;               /* index into the group's regions */
+	uint64_t first, count;         /* page range within the region */
+	enum ks_read_order order;
+	double rate;                   /* pages read per simulated second (> 0) */
+	ks_time start, stop;           /* active window (stop 0 = until exit/end) */
+};
+
 struct ks_region {
 	char *name;                 /* owned */
 	uint64_t pages;             /* size in pages */
@@ -83,6 +96,8 @@ struct ks_group {
 	struct ks_region *regions;  /* owned */
 	unsigned nwrites;
 	struct ks_write_sched *writes; /* owned */
+	unsigned nreads;
+	struct ks_read_sched *reads;   /* owned */
 };
 
 enum ks_sample_mode { KS_SAMPLE_BATCH = 0, KS_SAMPLE_INTERVAL };
@@ -115,6 +130,9 @@ struct ks_scenario {
 	unsigned stable_scans;      /* that N (default 3) */
 	unsigned nksm_changes;
 	struct ks_knob_change *ksm_changes; /* knob writes in file order (owned), may be NULL */
+	char *colours_where;        /* where ksm.zero_page_colours was given ("FILE:LINE:COL"
+				     * or "--set ARG"; owned), NULL: not given (the arch's
+				     * count is used) */
 	bool reference_path;        /* path: reference - the page-by-page path (one write per
 				     * page, every scanned page handled and priced alone);
 				     * default bulk: the same results, computed in bulk */

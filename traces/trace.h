@@ -5,6 +5,7 @@
 #define KS_TRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "models/base/simtime.h"
@@ -24,6 +25,9 @@ enum ks_trace_op {
 	KS_TR_KNOB,            /* `value` written to /sys/kernel/mm/ksm/<knob> (no pid) */
 	KS_TR_PAGE,            /* dictionary page `arg` (ids 0, 1, 2, ... in order) is `bytes` */
 	KS_TR_REF,             /* page i of the range gets dictionary page arg + i * step */
+	KS_TR_READ,            /* process `pid` reads every page of the range, in address
+				* order (a CPU read: changes no page; priced by what backs
+				* each page, models/reads.h) */
 	KS_TR_OP_MAX
 };
 
@@ -55,6 +59,9 @@ struct ks_trace_source {
 	 * ("file:offset: problem"). */
 	int (*next)(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err);
 	void (*close)(struct ks_trace_source *src); /* frees src */
+	/* Optional (NULL: none): where the record last returned by next() came from,
+	 * "file:line" or "file:offset", for messages about what it asks of the model. */
+	const char *(*where)(struct ks_trace_source *src, char *buf, size_t len);
 };
 
 #endif

@@ -291,6 +291,8 @@ int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks
 	int64_t dt;
 	int op;
 
+	rd->rec_off = start;
+
 	if (rd->state)
 		return rd->state > 0 ? 0 : ks_err_set(err, rd->failure.code, "%s",
 						      rd->failure.msg);

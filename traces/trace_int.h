@@ -47,6 +47,7 @@ struct tr_reader {
 	struct ks_err failure;      /* the error, repeated by every later next() */
 	/* binary */
 	uint64_t off;               /* bytes consumed, = offset of the next byte */
+	uint64_t rec_off;           /* offset of the record last returned */
 	uint32_t crc;               /* CRC-32 of the record bytes so far */
 	uint64_t hdr_count;         /* header's record count (0 = unknown) */
 	ks_time last_t;             /* delta base: t of the previous record, ns */

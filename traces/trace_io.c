@@ -72,6 +72,17 @@ int tr_rd_check(struct tr_reader *rd, const struct ks_trace_rec *r, const char *
 
 /* --- opening */
 
+static const char *rd_where(struct ks_trace_source *src, char *buf, size_t len)
+{
+	struct tr_reader *rd = (struct tr_reader *)src;
+
+	if (rd->text)
+		snprintf(buf, len, "%s:%lu", rd->path, rd->lineno);
+	else
+		snprintf(buf, len, "%s:%llu", rd->path, (unsigned long long)rd->rec_off);
+	return buf;
+}
+
 struct ks_trace_source *ks_trace_open(const char *path, struct ks_err *err)
 {
 	struct tr_reader *rd;
@@ -102,6 +113,7 @@ struct ks_trace_source *ks_trace_open(const char *path, struct ks_err *err)
 		goto err_free;
 	}
 	rd->src.close = rd_close;
+	rd->src.where = rd_where;
 	return &rd->src;
 
 err_free:

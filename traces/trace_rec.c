@@ -36,7 +36,7 @@ static const char *const op_names[KS_TR_OP_MAX] = {
 	[KS_TR_MUNMAP] = "munmap", [KS_TR_WRITE] = "write", [KS_TR_WRITE_LITERAL] = "literal",
 	[KS_TR_MERGEABLE] = "mergeable", [KS_TR_UNMERGEABLE] = "unmergeable",
 	[KS_TR_EXIT] = "exit", [KS_TR_KNOB] = "knob", [KS_TR_PAGE] = "page",
-	[KS_TR_REF] = "ref",
+	[KS_TR_REF] = "ref", [KS_TR_READ] = "read",
 };
 
 bool tr_op_is_valid(int op)
@@ -53,7 +53,8 @@ const char *ks_trace_op_name(enum ks_trace_op op)
 bool tr_op_is_ranged(enum ks_trace_op op)
 {
 	return op == KS_TR_MMAP || op == KS_TR_MUNMAP || op == KS_TR_WRITE ||
-	       op == KS_TR_MERGEABLE || op == KS_TR_UNMERGEABLE || op == KS_TR_REF;
+	       op == KS_TR_MERGEABLE || op == KS_TR_UNMERGEABLE || op == KS_TR_REF ||
+	       op == KS_TR_READ;
 }
 
 /* PAGE and REF: the records of the page dictionary (format version 2). */
@@ -105,6 +106,7 @@ bool ks_trace_rec_equal(const struct ks_trace_rec *a, const struct ks_trace_rec 
 	case KS_TR_MUNMAP:
 	case KS_TR_MERGEABLE:
 	case KS_TR_UNMERGEABLE:
+	case KS_TR_READ:
 		return a->pid == b->pid && a->vaddr == b->vaddr && a->npages == b->npages;
 	case KS_TR_WRITE_LITERAL:
 		return a->pid == b->pid && a->vaddr == b->vaddr &&
@@ -305,6 +307,7 @@ int tr_check_rec(struct tr_check *c, const struct ks_trace_rec *r, char *msg,
 	case KS_TR_MERGEABLE:
 	case KS_TR_UNMERGEABLE:
 	case KS_TR_WRITE_LITERAL:
+	case KS_TR_READ:
 		if (check_range(r, msg, len))
 			return -1;
 		if (r->op == KS_TR_REF && !ref_ids_defined(c, r)) {

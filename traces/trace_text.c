@@ -48,6 +48,7 @@ static const struct { unsigned allowed, required; } op_keys[KS_TR_OP_MAX] = {
 	[KS_TR_KNOB] = { KB(K_NAME) | KB(K_VALUE), KB(K_NAME) | KB(K_VALUE) },
 	[KS_TR_PAGE] = { KB(K_ID) | KB(K_BYTES), KB(K_ID) | KB(K_BYTES) },
 	[KS_TR_REF] = { RANGE_KEYS | KB(K_ID) | KB(K_STEP), KB(K_PID) | KB(K_VADDR) | KB(K_ID) },
+	[KS_TR_READ] = { RANGE_KEYS, RANGE_KEYS },
 };
 
 static const char *const kind_names[] = {

@@ -22,6 +22,7 @@
 
 #include "find_file.h"
 #include "load_arch.h"
+#include "load_reads.h"
 #include "schema.h"
 #include "yaml_util.h"
 
@@ -198,6 +199,8 @@ static const struct ks_field arch_fields[] = {
 	{ "cpu", KS_FT_ANY, .doc = "the CPU measured (free form; not read)" },
 	{ "costs", KS_FT_MAP, KS_AT(struct ks_arch_model, t), .required = true,
 	  .sub = &cost_schema, .doc = "the prices" },
+	{ "reads", KS_FT_MAP, KS_AT(struct ks_arch_model, reads), .sub = &ks_arch_reads_schema,
+	  .doc = "what a CPU read of a page costs; the zero page counts (load_reads.h)" },
 	{ NULL }
 };
 static const struct ks_schema arch_schema = { arch_fields, NULL };
@@ -211,6 +214,7 @@ int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_mod
 
 	memset(am, 0, sizeof(*am));
 	ks_cost_table_zero(&am->t);
+	ks_arch_reads_init(&am->reads);
 	rc = ks_yaml_load(&yd, text, strlen(text), origin, err);
 	root = rc ? NULL : ks_yaml_root(&yd);
 	if (!rc)

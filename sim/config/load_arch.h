@@ -7,12 +7,14 @@
 #include <stddef.h>
 
 #include "models/base/status.h"
+#include "load_reads.h"
 #include "models/cost_model.h"
 
 struct ks_arch_model {
 	char *name;                 /* `arch:` (owned) */
 	char *description;          /* `description:` (owned), may be NULL */
 	struct ks_cost_table t;     /* the costs */
+	struct ks_arch_reads reads; /* `reads:` (load_reads.h): read costs, zero page counts */
 };
 
 /* Loads an arch model from a file / a string (`origin` names it in messages).

@@ -41,7 +41,7 @@ static const char *const change_keys[] = { "at", "set", NULL };
 static const char *const numa_keys[] = { "nodes", "page_size", NULL };
 static const char *const trace_keys[] = { "file", NULL };
 static const char *const group_keys[] = {
-	"name", "count", "start", "stagger", "exit", "regions", "writes", NULL
+	"name", "count", "start", "stagger", "exit", "regions", "writes", "reads", NULL
 };
 static const char *const region_keys[] = {
 	"name", "size", "pages", "mergeable", "madvise_at", "unmerge_at", "shuffle",
@@ -52,6 +52,10 @@ static const char *const write_keys[] = {
 	"region", "first", "count", "fraction", "every", "rate", "start", "stop", "content",
 	NULL
 };
+static const char *const read_keys[] = {
+	"region", "first", "count", "fraction", "order", "rate", "start", "stop", NULL
+};
+static const char *const read_order_names[] = { "sequential", "random", NULL };
 static const char *const word_keys[] = { "offset", "width", "value", NULL };
 /* Indexed by enum ks_content_kind_spec. */
 static const char *const kind_names[] = { "zero", "fill", "image", "random", NULL };
@@ -522,6 +526,69 @@ static int conv_write(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_nod
 	return conv_content(yd, sc, ck, cv, path, &w->content);
 }
 
+/* ---- read schedules ------------------------------------------------------------- */
+
+/* A reads: item. Its region and range follow the rules of writes: (a read of pages the
+ * region does not have is refused here, with its line). */
+static int conv_read(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
+		     const struct ks_group *g, struct ks_read_sched *r)
+{
+	struct ks_write_sched range = { 0 };
+	ks_time stop = KS_YAML_NEVER;
+	yaml_node_t *v;
+	unsigned order = KS_READ_SEQUENTIAL;
+	int rc;
+
+	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
+	if (!rc)
+		rc = ks_yaml_check_keys(yd, n, read_keys, where);
+	if (!rc)
+		rc = conv_write_region(yd, n, where, g, &range);
+	if (!rc)
+		rc = conv_write_range(yd, n, where, g->regions[range.region].pages, &range);
+	if (rc)
+		return rc;
+	r->region = range.region;
+	r->first = range.first;
+	r->count = range.count;
+	v = ks_yaml_get(yd, n, "order", NULL);
+	if (v && (rc = ks_yaml_enum(yd, v, "order", read_order_names, &order)))
+		return rc;
+	r->order = (enum ks_read_order)order;
+	v = ks_yaml_get(yd, n, "rate", NULL);
+	if (!v)
+		return ks_yaml_fail(yd, n, KS_EINVAL, "%s needs rate (pages read per second, "
+				    "e.g. rate: 100000)", where);
+	rc = ks_yaml_double(yd, v, "rate", 0, true, 1e12, &r->rate);
+	if (!rc)
+		rc = ks_yaml_get_duration(yd, n, "start", false, &r->start);
+	if (!rc)
+		rc = ks_yaml_get_duration(yd, n, "stop", true, &stop);
+	if (!rc && stop != KS_YAML_NEVER && stop <= r->start)
+		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "stop", NULL), KS_EINVAL,
+				  "stop must be later than start");
+	r->stop = stop == KS_YAML_NEVER ? 0 : stop;
+	return rc;
+}
+
+static int conv_reads(struct ks_ydoc *yd, yaml_node_t *seq, const char *where,
+		      struct ks_group *g)
+{
+	char path[256], ipath[300];
+	int rc;
+
+	child_path(path, sizeof(path), where, "reads");
+	g->nreads = ks_yaml_count(seq);
+	g->reads = ks_xcalloc(g->nreads ? g->nreads : 1, sizeof(*g->reads));
+	for (unsigned i = 0; i < g->nreads; i++) {
+		item_path(ipath, sizeof(ipath), path, i);
+		rc = conv_read(yd, ks_yaml_item(yd, seq, i), ipath, g, &g->reads[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- process groups ------------------------------------------------------------- */
 
 static int conv_group_times(struct ks_ydoc *yd, yaml_node_t *n, struct ks_group *g)
@@ -546,7 +613,7 @@ static int conv_group_times(struct ks_ydoc *yd, yaml_node_t *n, struct ks_group 
 static int conv_group(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *n,
 		      const char *where, unsigned idx, struct ks_group *g)
 {
-	yaml_node_t *regions, *writes;
+	yaml_node_t *regions, *writes, *reads;
 	char path[256], ipath[300];
 	int rc;
 
@@ -567,6 +634,8 @@ static int conv_group(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_nod
 		rc = ks_yaml_get_sequence(yd, n, "regions", where, &regions);
 	if (!rc)
 		rc = ks_yaml_get_sequence(yd, n, "writes", where, &writes);
+	if (!rc)
+		rc = ks_yaml_get_sequence(yd, n, "reads", where, &reads);
 	if (rc)
 		return rc;
 	if (!regions || !ks_yaml_count(regions))
@@ -587,6 +656,8 @@ static int conv_group(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_nod
 		if (rc)
 			return rc;
 	}
+	if (reads && (rc = conv_reads(yd, reads, where, g)))
+		return rc;
 	if (!writes)
 		return 0;
 	child_path(path, sizeof(path), where, "writes");
@@ -933,7 +1004,7 @@ static int conv_path(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *
 
 static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
 {
-	yaml_node_t *m;
+	yaml_node_t *m, *v;
 	int rc;
 
 	rc = ks_yaml_get_mapping(yd, root, "sample", "", &m);
@@ -948,6 +1019,12 @@ static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenar
 		rc = ks_yaml_get_mapping(yd, root, "ksm", "", &m);
 	if (!rc && m)
 		rc = conv_ksm(yd, m, &sc->ksm);
+	if (!rc && m && (v = ks_yaml_get(yd, m, "zero_page_colours", NULL))) {
+		char where[512];
+
+		free(sc->colours_where);
+		sc->colours_where = ks_xstrdup(ks_yaml_where(yd, v, where, sizeof(where)));
+	}
 	if (!rc)
 		rc = ks_yaml_get_sequence(yd, root, "ksm_changes", "", &m);
 	if (!rc && m)

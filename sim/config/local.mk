@@ -8,5 +8,6 @@ noinst_LIBRARIES += %reldir%/libconfig.a
 	%reldir%/find_file.c %reldir%/find_file.h \
 	%reldir%/load_scenario.c %reldir%/load_scenario.h \
 	%reldir%/load_arch.c %reldir%/load_arch.h \
-	%reldir%/load_zsmalloc.c %reldir%/load_zsmalloc.h
+	%reldir%/load_zsmalloc.c %reldir%/load_zsmalloc.h \
+	%reldir%/load_reads.c %reldir%/load_reads.h
 EXTRA_DIST += %reldir%/.may_include

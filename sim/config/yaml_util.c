@@ -357,19 +357,26 @@ yaml_node_t *ks_yaml_root(struct ks_ydoc *yd)
 	return yd->loaded ? yaml_document_get_root_node(&yd->doc) : NULL;
 }
 
-int ks_yaml_fail(struct ks_ydoc *yd, const yaml_node_t *at, int code, const char *fmt, ...)
+const char *ks_yaml_where(struct ks_ydoc *yd, const yaml_node_t *at, char *buf, size_t len)
 {
 	const char *set = set_of(yd, at);
+
+	if (set)
+		snprintf(buf, len, "--set %s", set);
+	else if (at)
+		snprintf(buf, len, "%s:%zu:%zu", yd->origin, at->start_mark.line + 1,
+			 at->start_mark.column + 1);
+	else
+		snprintf(buf, len, "%s", yd->origin);
+	return buf;
+}
+
+int ks_yaml_fail(struct ks_ydoc *yd, const yaml_node_t *at, int code, const char *fmt, ...)
+{
 	char where[512], what[768];
 	va_list ap;
 
-	if (set)
-		snprintf(where, sizeof(where), "--set %s", set);
-	else if (at)
-		snprintf(where, sizeof(where), "%s:%zu:%zu", yd->origin, at->start_mark.line + 1,
-			 at->start_mark.column + 1);
-	else
-		snprintf(where, sizeof(where), "%s", yd->origin);
+	ks_yaml_where(yd, at, where, sizeof(where));
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);

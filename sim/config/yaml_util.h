@@ -42,6 +42,8 @@ int ks_yaml_emit(struct ks_ydoc *yd, char **out);
 /* Root node, or NULL for an empty document. Never fails. */
 yaml_node_t *ks_yaml_root(struct ks_ydoc *yd);
 /* Fills yd->err with "LOCATION(at): message"; returns code. */
+/* Where a node is, as messages name it: "FILE:LINE:COL" or "--set ARG". Returns buf. */
+const char *ks_yaml_where(struct ks_ydoc *yd, const yaml_node_t *at, char *buf, size_t len);
 int ks_yaml_fail(struct ks_ydoc *yd, const yaml_node_t *at, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* True for a plain empty, "~" or "null" scalar (a key written without a value). */

@@ -11,6 +11,7 @@
 struct ks_cost_model {
 	char *name;                         /* arch name (owned) */
 	struct ks_cost_table t;
+	struct ks_arch_reads reads;         /* read costs and zero page counts */
 	enum ks_checksum_alg checksum;      /* the run's algorithm */
 	struct ks_cost_stats st;
 	uint64_t batch_pages_ns;            /* ns of the pages of the batch in progress */
@@ -33,7 +34,13 @@ struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_t
 	cm->name = ks_xstrdup(name ? name : "?");
 	cm->t = *t;
 	cm->checksum = checksum;
+	ks_arch_reads_init(&cm->reads);
 	return cm;
+}
+
+const struct ks_arch_reads *ks_cost_model_reads(const struct ks_cost_model *cm)
+{
+	return &cm->reads;
 }
 
 int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
@@ -59,6 +66,7 @@ int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 		return rc;
 	}
 	*out = ks_cost_model_new(am.name, &am.t, alg);
+	(*out)->reads = am.reads;
 	ks_arch_fini(&am);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "world.h"
 #include "models/base/status.h"
 #include "models/cost_model.h"
+#include "models/reads.h"
 #include "traces/scenario.h"
 
 struct ks_cost_model;
@@ -23,6 +24,9 @@ int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 /* The same from a table already loaded (tests, calibrate). Never fails. */
 struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_table *t,
 					enum ks_checksum_alg checksum);
+/* The arch model's reads: section (sim/config/load_reads.h; one zero page, reads priced 0, when the
+ * file has none or the model was made by ks_cost_model_new). */
+const struct ks_arch_reads *ks_cost_model_reads(const struct ks_cost_model *cm);
 /* Hooks for ks_world_run (all-NULL hooks when cm is NULL). */
 struct ks_cost_hooks ks_cost_model_hooks(struct ks_cost_model *cm);
 void ks_cost_model_free(struct ks_cost_model *cm);

@@ -12,6 +12,7 @@
 #include "models/base/simtime.h"
 #include "models/base/status.h"
 #include "models/ksm.h"
+#include "models/reads.h"
 
 /* The /sys/kernel/mm/ksm counters at one instant. */
 struct ks_sample {
@@ -19,6 +20,9 @@ struct ks_sample {
 	uint64_t batch;             /* ksmd batches so far */
 	struct ks_ksm_stats st;
 	uint64_t ksmd_cpu_ns;       /* simulated ksmd CPU time so far */
+	uint64_t read_pages;        /* pages the workload read so far (read records) */
+	uint64_t read_ns;           /* readers' time so far, as backed with KSM */
+	uint64_t read_ns_noksm;     /* ... and as the same reads would cost without KSM */
 };
 
 /* One process's /proc/PID/ksm_stat at one instant. */
@@ -52,6 +56,9 @@ struct ks_summary {
 	int64_t peak_saved_bytes;   /* largest saving after any batch */
 	ks_time peak_t;             /* when it was first reached */
 	uint64_t ksmd_cpu_ns;
+	struct ks_read_totals reads;       /* the workload's reads as backed with KSM */
+	struct ks_read_totals reads_noksm; /* the same reads without KSM: every written page
+					    * private, every untouched one ZERO_PAGE(vaddr) */
 	double wall_seconds;        /* wall time of the run (ks_world_opts.clock; 0 without) */
 };
 

@@ -30,6 +30,7 @@
 #include "models/base/debug.h"
 #include "models/base/xalloc.h"
 #include "models/ksm.h"
+#include "models/reads.h"
 #include "traces/gen.h"
 #include "traces/trace.h"
 #include "traces/trace_io.h"
@@ -73,6 +74,8 @@ struct world {
 	struct ks_sim sim;
 	struct ks_content_store *cs;
 	struct ks_ksm *ksm;
+	struct ks_reader *rd_ksm;   /* the workload's reads as the KSM model backs them */
+	struct ks_reader *rd_noksm; /* the same reads without KSM */
 	struct src srcs[KS_MAX_SOURCES];
 	unsigned nsrc;
 	bool ksmd_pending;          /* an ev_ksmd of generation ksmd_gen is in the queue */
@@ -159,11 +162,20 @@ static int64_t saved_bytes(const struct ks_ksm_stats *st)
 	return (int64_t)(st->pages_sharing + st->ksm_zero_pages) * 4096;
 }
 
+/* The readers' totals into a sample. */
+static void sample_reads(const struct world *w, struct ks_sample *smp)
+{
+	smp->read_pages = ks_reader_totals(w->rd_ksm)->pages;
+	smp->read_ns = ks_reader_totals(w->rd_ksm)->ns;
+	smp->read_ns_noksm = ks_reader_totals(w->rd_noksm)->ns;
+}
+
 static void take_sample(struct world *w, ks_time t)
 {
 	struct ks_sample smp = { .t = t, .batch = w->batches, .ksmd_cpu_ns = w->cpu_ns };
 	size_t np = 0;
 
+	sample_reads(w, &smp);
 	ks_ksm_stats(w->ksm, &smp.st);
 	w->sampled = true;
 	w->last_sample_t = t;
@@ -258,6 +270,7 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	struct world *w = subject;
 	struct ks_work batch = { 0 }, rest;
 	struct ks_ksm_stats st;
+	struct ks_sample bs;
 	ks_time end;
 
 	if ((uintptr_t)object != w->ksmd_gen)
@@ -290,10 +303,11 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	record_history(w, end, &st);
 	if (w->sc->sample_mode == KS_SAMPLE_BATCH && w->batches % w->sc->sample_every == 0)
 		take_sample(w, end);
+	bs = (struct ks_sample){ .t = end, .batch = w->batches, .st = st,
+				 .ksmd_cpu_ns = w->cpu_ns };
+	sample_reads(w, &bs);
 	TELL(w, batch, &(struct ks_batch_done){
-		.t_end = end, .cost_ns = w->batch_cost_ns, .work = &batch,
-		.sample = &(struct ks_sample){ .t = end, .batch = w->batches, .st = st,
-					       .ksmd_cpu_ns = w->cpu_ns } });
+		.t_end = end, .cost_ns = w->batch_cost_ns, .work = &batch, .sample = &bs });
 	check_stable(w, &st);
 	w->batch_cost_ns = 0;
 	w->batch_start = end;
@@ -466,6 +480,51 @@ static int apply_ref(struct world *w, struct src *s, const struct ks_trace_rec *
 	return 0;
 }
 
+/* A read of an unmapped page: one line naming the record (file:line of a text trace). */
+static int read_error(struct world *w, struct src *s, uint32_t pid, uint64_t vaddr)
+{
+	char where[4200];
+
+	if (s->ts->where)
+		s->ts->where(s->ts, where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "%s: record %" PRIu64, s->origin, s->nrec + 1);
+	return ks_err_set(w->err, KS_EINVAL, "%s: read of an unmapped range: pid %" PRIu32
+			  " has no mapping at 0x%" PRIx64 " (t=%" PRIu64 "ns)", where,
+			  pid - s->pid_offset, vaddr, s->rec->t);
+}
+
+/* Every page of the range read once, in address order, priced twice: as the KSM model
+ * backs it now, and as it would be backed without KSM (written pages private, untouched
+ * ones the read fault's ZERO_PAGE(vaddr)). The model is not changed. */
+static int apply_read(struct world *w, struct src *s, const struct ks_trace_rec *r,
+		      uint32_t pid)
+{
+	for (uint64_t i = 0; i < r->npages; i++) {
+		uint64_t va = r->vaddr + i * KS_PAGE_SIZE;
+		enum ks_read_frame k = KS_RF_PRIVATE;
+		struct ks_backing b;
+
+		if (ks_ksm_backing(w->ksm, pid, va, &b))
+			return read_error(w, s, pid, va);
+		switch (b.kind) {
+		case KS_BACK_KSM:
+			k = KS_RF_KSM;
+			break;
+		case KS_BACK_NONE:
+		case KS_BACK_ZERO:
+			k = KS_RF_ZERO;
+			break;
+		default:
+			break;
+		}
+		ks_reader_read(w->rd_ksm, k, b.frame, va);
+		ks_reader_read(w->rd_noksm, b.kind == KS_BACK_NONE ? KS_RF_ZERO : KS_RF_PRIVATE,
+			       0, va);
+	}
+	return 0;
+}
+
 static int apply_start(struct world *w, const struct ks_trace_rec *r, uint32_t pid)
 {
 	struct proc *p;
@@ -540,6 +599,8 @@ static int apply_record(struct world *w, struct src *s)
 	case KS_TR_KNOB:
 		queue_knob(w, r);
 		return 0;
+	case KS_TR_READ:
+		return apply_read(w, s, r, pid);
 	default:
 		return rec_error(w, s, "unknown record type", KS_EINVAL);
 	}
@@ -640,6 +701,8 @@ static void close_world(struct world *w)
 	}
 	ks_sim_fini(&w->sim);
 	ks_ksm_free(w->ksm);
+	ks_reader_free(w->rd_ksm);
+	ks_reader_free(w->rd_noksm);
 	ks_content_store_free(w->cs);
 	free(w->procs);
 	free(w->psamples);
@@ -676,6 +739,8 @@ static void summarise(struct world *w, struct ks_summary *sum)
 	ks_ksm_stats(w->ksm, &sum->final);
 	sum->saved_bytes = saved_bytes(&sum->final);
 	sum->ksmd_cpu_ns = w->cpu_ns;
+	sum->reads = *ks_reader_totals(w->rd_ksm);
+	sum->reads_noksm = *ks_reader_totals(w->rd_noksm);
 	sum->t50 = time_to_saving(w, sum->saved_bytes, 500);
 	sum->t90 = time_to_saving(w, sum->saved_bytes, 900);
 	sum->peak_saved_bytes = sum->saved_bytes;
@@ -730,6 +795,10 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	w->sim.interrupt = o->interrupt;
 	w->cs = ks_content_store_new();
 	w->ksm = ks_ksm_new(&o->sc->ksm, w->cs);
+	w->rd_ksm = ks_reader_new(o->reads ? o->reads : &(struct ks_read_costs){ 0 },
+				  o->sc->ksm.zero_page_colours);
+	w->rd_noksm = ks_reader_new(o->reads ? o->reads : &(struct ks_read_costs){ 0 },
+				    o->sc->ksm.zero_page_colours);
 	ks_ksm_set_bulk(w->ksm, !o->sc->reference_path);
 	w->sleep_ms = o->sc->ksm.sleep_millisecs;
 	ks_ksm_set_numa(w->ksm, o->sc->numa_nodes ? o->sc->numa_nodes : 1);

@@ -41,6 +41,9 @@ struct ks_world_opts {
 	volatile int *interrupt;              /* set to stop (SIGINT); may be NULL */
 	uint64_t max_pages;                   /* most pages mapped at once (the run fails
 					       * with a located message beyond); 0: none */
+	const struct ks_read_costs *reads;    /* prices the workload's reads (models/reads.h)
+					       * on a kernel with sc->ksm.zero_page_colours
+					       * zero pages; NULL: reads counted, priced 0 */
 	uint64_t ksmd_cpu_base_ns;            /* ksmd's CPU time before the run: seen by the
 					       * advisor (as the kernel's task runtime), not
 					       * reported as the run's ksmd CPU time */

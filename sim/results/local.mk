@@ -8,5 +8,6 @@ noinst_LIBRARIES += %reldir%/libresults.a
 	%reldir%/regress_db.c %reldir%/regress_db.h \
 	%reldir%/sweep_db.c %reldir%/sweep_db.h \
 	%reldir%/cost_db.c %reldir%/cost_db.h \
+	%reldir%/reads_db.c %reldir%/reads_db.h \
 	%reldir%/merge_db.c %reldir%/merge_db.h
 EXTRA_DIST += %reldir%/.may_include

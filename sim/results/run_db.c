@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "cost_db.h"
+#include "reads_db.h"
 #include "db.h"
 #include "run_db.h"
 #include "schema.h"
@@ -41,6 +42,7 @@ struct ks_run_db {
 	char *path;                 /* file name, for messages (owned) */
 	sqlite3_stmt *ins_sample;   /* INSERT INTO buf.samples */
 	sqlite3_stmt *ins_proc;     /* INSERT INTO buf.process_samples */
+	sqlite3_stmt *ins_read;     /* INSERT INTO buf.read_samples (reads_db.h) */
 	bool in_run;                /* between begin and end: buf's transaction open */
 	struct ks_run_info info;    /* the run's, strings owned (copied by begin) */
 	struct ks_ksm_params ksm;   /* info.ksm points here when given */
@@ -140,6 +142,7 @@ static void drop_buffer(struct ks_run_db *sq)
 		sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_exec(sq->db, "DELETE FROM buf.samples; DELETE FROM buf.process_samples",
 		     NULL, NULL, NULL);
+	ks_reads_db_drop(sq->db);
 	sq->in_run = false;
 	free_info(&sq->info);
 }
@@ -221,6 +224,8 @@ int ks_run_db_sample(struct ks_run_db *sq, const struct ks_sample *smp,
 {
 	int rc = insert_sample(sq, smp, err);
 
+	if (!rc)
+		rc = ks_reads_db_sample(sq->db, sq->path, sq->ins_read, smp, err);
 	for (size_t i = 0; !rc && i < nprocs; i++)
 		rc = insert_proc_sample(sq, &procs[i], err);
 	return rc;
@@ -418,6 +423,10 @@ static int write_run(struct ks_run_db *sq, const struct ks_summary *sum, const c
 		rc = insert_sweep_run(sq, err);
 	if (!rc)
 		rc = write_cost(sq, err);
+	if (!rc)
+		rc = ks_reads_db_write(sq->db, sq->path, sq->run_id, sum, sq->info.ksm,
+				       sq->cost ? ks_cost_model_reads(sq->cost)->c.cache_colours
+						: 1, err);
 	return rc;
 }
 
@@ -463,6 +472,7 @@ void ks_run_db_close(struct ks_run_db *sq)
 		drop_buffer(sq);
 	sqlite3_finalize(sq->ins_sample);
 	sqlite3_finalize(sq->ins_proc);
+	sqlite3_finalize(sq->ins_read);
 	sqlite3_close(sq->db);
 	free(sq->path);
 	free(sq);
@@ -477,7 +487,7 @@ static int sq_prepare(struct ks_run_db *sq, struct ks_err *err)
 	    sqlite3_prepare_v2(sq->db, sql_ins_sample, -1, &sq->ins_sample, NULL) ||
 	    sqlite3_prepare_v2(sq->db, sql_ins_proc, -1, &sq->ins_proc, NULL))
 		return sq_error(sq, err);
-	return 0;
+	return ks_reads_db_prepare(sq->db, sq->path, &sq->ins_read, err);
 }
 
 struct ks_run_db *ks_run_db_open(const char *path, struct ks_err *err)

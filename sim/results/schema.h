@@ -179,6 +179,40 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
 	" last_ns INTEGER NOT NULL," \
 	" merges INTEGER NOT NULL);"
 
+/* reads: the readers' time of a run whose workload reads (read records; models/reads.h,
+ * docs/cost-models.md "Reads"), one row per run.
+ *   COLUMN               TYPE     UNIT   MEANING
+ *   run_id               INTEGER  -      the run
+ *   variant              TEXT     -      the KSM variant as the run started: no-ksm (run 0),
+ *                                        ksm-merge (use_zero_pages 0: empty pages merged
+ *                                        into KSM pages, as every kernel before 4.11),
+ *                                        ksm-zero-pages (use_zero_pages 1: ZERO_PAGE(addr))
+ *   zero_page_colours    INTEGER  pages  the kernel's zero pages
+ *   cache_colours        INTEGER  -      the arch's cache synonym colours
+ *   pages                INTEGER  pages  pages read
+ *   ns                   INTEGER  ns     readers' time, pages backed as the KSM model had them
+ *   ns_noksm             INTEGER  ns     the same reads without KSM (written pages private,
+ *                                        untouched ones the read fault's ZERO_PAGE(vaddr))
+ *   synonym_pages        INTEGER  pages  reads that were cache synonyms, with KSM
+ *   synonym_pages_noksm  INTEGER  pages  ... and without
+ *   private_pages, ksm_pages, zero_pages  INTEGER pages  reads by what backed them, with KSM
+ * read_samples: at each sample point of such a run (from its first read on): pages read,
+ * readers' time with KSM (ns) and without (ns_noksm) so far. */
+#define KS_RESULTS_SQL_READS \
+	"CREATE TABLE IF NOT EXISTS reads(" \
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id)," \
+	" variant TEXT NOT NULL CHECK(variant IN ('no-ksm','ksm-merge','ksm-zero-pages'))," \
+	" zero_page_colours INTEGER NOT NULL, cache_colours INTEGER NOT NULL," \
+	" pages INTEGER NOT NULL, ns INTEGER NOT NULL, ns_noksm INTEGER NOT NULL," \
+	" synonym_pages INTEGER NOT NULL, synonym_pages_noksm INTEGER NOT NULL," \
+	" private_pages INTEGER NOT NULL, ksm_pages INTEGER NOT NULL," \
+	" zero_pages INTEGER NOT NULL);" \
+	"CREATE TABLE IF NOT EXISTS read_samples(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" t_ns INTEGER NOT NULL, pages INTEGER NOT NULL, ns INTEGER NOT NULL," \
+	" ns_noksm INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS read_samples_run_t ON read_samples(run_id, t_ns);"
+
 /* regress_runs: one row per kernel trace compared by `sim regress` (docs/kernel-traces.md).
  *   COLUMN          TYPE     UNIT   MEANING
  *   id              INTEGER  -      rowid
@@ -329,6 +363,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_COST_BATCHES,
 	KS_RESULTS_SQL_LATENCY_HIST,
 	KS_RESULTS_SQL_COST_MERGE_WINDOWS,
+	KS_RESULTS_SQL_READS,
 	KS_RESULTS_SQL_REGRESS,
 	KS_RESULTS_SQL_SWEEP,
 	KS_RESULTS_SQL_BENCH,

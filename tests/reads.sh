@@ -1,0 +1,106 @@
+#!/bin/sh
+# reads.sh - reads in the workload and their cost (seed 003, docs/cost-models.md "Reads"):
+# the shipped s390x scenario reproduces the seed's claim (use_zero_pages == no KSM,
+# merging empty pages into KSM pages slower), 4 and 128 zero pages differ where the arch
+# has cache colours and nowhere else, reads change no KSM counter, both paths and a
+# replayed trace agree, and bad input is one line with exit status 2.
+set -u
+. "$SRCDIR/tests/lib.sh"
+rdata="$SRCDIR/tests/data/reads"
+db="$tmp/z.db"
+run() { # run LABEL ARGS...: one run of zero-colour-s390 (5 s simulated) into $db
+	label=$1
+	shift
+	"$SIM" --scenario zero-colour-s390 --set duration=5s --quiet --db "$db" "$@" ||
+		bad "$label: exit $?"
+}
+last() { q "$db" "select $1 from reads where run_id = (select max(id) from runs)"; }
+
+# the seed's claim on s390x, the three variants
+run coloured
+check "variant" ksm-zero-pages "$(last variant)"
+col=$(last ns) col_noksm=$(last ns_noksm)
+check "use_zero_pages 1: readers' time with KSM = without" "$col_noksm" "$col"
+check "use_zero_pages 1: no synonym" 0 "$(last synonym_pages)"
+run merged --set ksm.use_zero_pages=false
+check "variant" ksm-merge "$(last variant)"
+mer=$(last ns)
+[ "$(last ksm_pages)" -gt 0 ] || bad "merged: no read of a KSM page"
+[ "$(last synonym_pages)" -gt 0 ] || bad "merged: no synonym"
+run noksm --set ksm.run=0
+check "variant" no-ksm "$(last variant)"
+nok=$(last ns)
+check "no KSM = its own baseline" "$(last ns_noksm)" "$nok"
+check "use_zero_pages 1 = no KSM" "$nok" "$col"
+[ "$mer" -gt "$nok" ] || bad "merged ($mer ns) is not slower than no KSM ($nok ns)"
+
+# 4 against 128 zero pages: the reader differs, KSM does not
+run colours4 --set ksm.zero_page_colours=4
+c4=$(last ns)
+[ "$c4" -gt "$col" ] || bad "4 zero pages ($c4 ns) not slower than 128 ($col ns)"
+check "4 vs 128 zero pages: same KSM counters" \
+	"$(q "$db" "select saved_bytes, ksmd_cpu_ns, batches from runs where id = 1")" \
+	"$(q "$db" "select saved_bytes, ksmd_cpu_ns, batches from runs where id = 4")"
+check "zero_page_colours stored" "4|128" \
+	"$(q "$db" "select group_concat(zero_page_colours, '|') from
+		    (select zero_page_colours from run_params where run_id in (4, 1) order by run_id desc)")"
+# x86_64 has one zero page and no cache colours: the variants read alike
+run x86-coloured --arch x86_64
+x1=$(last ns)
+run x86-merged --arch x86_64 --set ksm.use_zero_pages=false
+check "x86_64: merged = use_zero_pages" "$x1" "$(last ns)"
+check "x86_64: one zero page" 1 "$(last zero_page_colours)"
+
+# reads change no KSM counter: the same scenario without its reader
+sed '/^    reads:/,$d' "$SRCDIR/scenarios/zero-colour-s390.yaml" >"$tmp/noread.yaml"
+"$SIM" --scenario "$tmp/noread.yaml" --set duration=5s --quiet --db "$tmp/n.db" ||
+	bad "no reader: exit $?"
+cols="t_ns, batch, full_scans, pages_scanned, pages_shared, pages_sharing, pages_unshared,
+      pages_volatile, ksm_zero_pages, general_profit, rmap_items, cow_ksm, ksmd_cpu_ns"
+check "reads change no counter" "$(q "$tmp/n.db" "select $cols from samples where run_id = 1")" \
+	"$(q "$db" "select $cols from samples where run_id = 1")"
+check "no reader: no reads row" 0 "$(q "$tmp/n.db" "select count(*) from reads")"
+[ "$(q "$db" "select count(*) from read_samples where run_id = 1")" -gt 0 ] ||
+	bad "no read_samples"
+
+# determinism, the reference path, and the same workload replayed from a trace
+run again
+check "same seed, same reads" "$(q "$db" "select pages, ns, ns_noksm, synonym_pages from reads where run_id = 1")" \
+	"$(last "pages, ns, ns_noksm, synonym_pages")"
+run reference --set path=reference --set ksm.use_zero_pages=false
+check "reference path = bulk path" "$mer" "$(last ns)"
+"$SIM" trace gen --scenario zero-colour-s390 --set duration=5s -o "$tmp/z.kst" >/dev/null ||
+	bad "trace gen: exit $?"
+"$SIM" trace convert "$tmp/z.kst" "$tmp/z.kstt" || bad "convert"
+grep -q ' read pid=1 vaddr=' "$tmp/z.kstt" || bad "no read record in the generated trace"
+printf 'name: replay\narch: s390x\nduration: 5s\nksm: {pages_to_scan: 4000, sleep_millisecs: 20, use_zero_pages: false}\ntrace: {file: %s}\n' \
+	"$tmp/z.kstt" >"$tmp/replay.yaml"
+"$SIM" --scenario "$tmp/replay.yaml" --quiet --db "$db" || bad "replay: exit $?"
+check "replayed trace = generator" "$mer" "$(last ns)"
+
+# bad input: one line, exit status 2
+expect2() { # expect2 LABEL MESSAGE-PREFIX ARGS...
+	label=$1 want=$2
+	shift 2
+	"$SIM" --quiet --db "$tmp/bad.db" "$@" >"$tmp/out" 2>"$tmp/err"
+	check "$label: exit status" 2 "$?"
+	check "$label: one line" 1 "$(wc -l <"$tmp/err")"
+	case $(cat "$tmp/err") in
+	"$want"*) ok ;;
+	*) bad "$label: '$(cat "$tmp/err")', want '$want...'" ;;
+	esac
+}
+printf 'name: c\nduration: 1s\nksm:\n  zero_page_colours: 128\nprocesses:\n  - regions: [{pages: 4}]\n' \
+	>"$tmp/c.yaml"
+expect2 "x86_64 with 128 zero pages" "sim: $tmp/c.yaml:4:22: zero_page_colours 128: arch 'x86_64'" \
+	--scenario "$tmp/c.yaml"
+expect2 "s390x with 2 zero pages" "sim: --set ksm.zero_page_colours=2: zero_page_colours 2: arch 's390x'" \
+	--scenario zero-colour-s390 --set ksm.zero_page_colours=2
+expect2 "read of an unmapped range" \
+	"sim: $rdata/unmapped.kstt:7: read of an unmapped range: pid 1 has no mapping at 0x10000004000" \
+	--scenario "$rdata/unmapped.yaml"
+expect2 "read beyond the region" "sim: $rdata/bad-range.yaml:6:38: first + count = 12 is beyond" \
+	--scenario "$rdata/bad-range.yaml"
+[ ! -s "$tmp/bad.db" ] || [ "$(q "$tmp/bad.db" "select count(*) from runs")" = 0 ] ||
+	bad "a failed run was kept"
+finish
