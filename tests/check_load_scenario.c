@@ -568,8 +568,8 @@ static const struct error_case {
 	  "(zero, fill, image or random)" },
 	{ "duration: 1s\nprocesses:\n  - regions:\n      - pages: 4\n        contents:\n"
 	  "          - rest: true\n            content: {kind: image}\n", NULL, KS_EINVAL,
-	  "t.yaml:7:22: missing required key 'image' (an image name) in "
-	  "processes.0.regions.0.contents.0.content" },
+	  "t.yaml:7:22: missing required key 'image' in "
+	  "processes.0.regions.0.contents.0.content (an image name)" },
 	{ "duration: 1s\nprocesses:\n  - regions:\n      - pages: 4\n        contents:\n"
 	  "          - rest: true\n            content: {kind: fill, words: [{offset: 4090, "
 	  "value: 1}]}\n", NULL, KS_ERANGE,

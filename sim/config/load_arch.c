@@ -52,7 +52,7 @@ static const struct ks_field linear_fields[] = {
 	  .doc = "standard error of per_byte_ns" },
 	{ NULL }
 };
-static const struct ks_schema linear_schema = { linear_fields, NULL };
+static const struct ks_schema linear_schema = { .fields = linear_fields };
 
 static int compare_defaults(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
@@ -77,7 +77,8 @@ static const struct ks_field compare_fields[] = {
 	  .doc = "standard error of per_byte_ns" },
 	{ NULL }
 };
-static const struct ks_schema compare_schema = { compare_fields, compare_defaults };
+static const struct ks_schema compare_schema = { .fields = compare_fields,
+						  .check = compare_defaults };
 
 /* A simple cost {ns, source, ...}, applied to the double it sets. */
 static const struct ks_field simple_fields[] = {
@@ -87,13 +88,13 @@ static const struct ks_field simple_fields[] = {
 	{ "stderr_ns", KS_FT_DOUBLE, .dmax = NS_MAX, .doc = "standard error of ns" },
 	{ NULL }
 };
-static const struct ks_schema simple_schema = { simple_fields, NULL };
+static const struct ks_schema simple_schema = { .fields = simple_fields };
 
 /* A dimensionless {value, source, [note]}, applied to the double it sets. */
 static const struct ks_field tlb_factor_fields[] = { KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
 static const struct ks_field hot_depth_fields[] = { KS_SOURCED_VALUE_FIELDS(0.0, 64.0) };
-static const struct ks_schema tlb_factor_schema = { tlb_factor_fields, NULL };
-static const struct ks_schema hot_depth_schema = { hot_depth_fields, NULL };
+static const struct ks_schema tlb_factor_schema = { .fields = tlb_factor_fields };
+static const struct ks_schema hot_depth_schema = { .fields = hot_depth_fields };
 
 /* One checksum algorithm's entry: its linear cost goes into the table's arrays. */
 static int set_checksum(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
@@ -120,7 +121,7 @@ static int set_checksums(struct ks_ydoc *yd, const struct ks_field *f, yaml_node
 			 yaml_node_t *val, const char *where, void *obj)
 {
 	struct ks_field algs[KS_CSUM_COUNT + 1];
-	struct ks_schema s = { algs, NULL };
+	struct ks_schema s = { .fields = algs };
 
 	(void)f;
 	memset(algs, 0, sizeof(algs));
@@ -189,7 +190,8 @@ static const struct ks_field cost_fields[] = {
 };
 #undef SC
 #undef SC_OPT
-static const struct ks_schema cost_schema = { cost_fields, costs_defaults };
+static const struct ks_schema cost_schema = { .fields = cost_fields,
+					       .check = costs_defaults };
 
 static const struct ks_field arch_fields[] = {
 	{ "arch", KS_FT_STRING, KS_AT(struct ks_arch_model, name), .required = true,
@@ -203,7 +205,7 @@ static const struct ks_field arch_fields[] = {
 	  .doc = "what a CPU read of a page costs; the zero page counts (load_reads.h)" },
 	{ NULL }
 };
-static const struct ks_schema arch_schema = { arch_fields, NULL };
+static const struct ks_schema arch_schema = { .fields = arch_fields };
 
 int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_model *am,
 			struct ks_err *err)

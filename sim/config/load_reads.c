@@ -68,7 +68,7 @@ static const struct ks_field page_fields[] = {
 	  .dmin = 0, .dmax = 1e6, .doc = "ns per byte of a page read, any backing" },
 	{ NULL }
 };
-static const struct ks_schema page_schema = { page_fields, NULL };
+static const struct ks_schema page_schema = { .fields = page_fields };
 
 static const struct ks_field line_fields[] = {
 	KIND_SOURCE,
@@ -76,7 +76,7 @@ static const struct ks_field line_fields[] = {
 	  .umin = 8, .umax = 4096, .doc = "bytes" },
 	{ NULL }
 };
-static const struct ks_schema line_schema = { line_fields, check_pow2 };
+static const struct ks_schema line_schema = { .fields = line_fields, .check = check_pow2 };
 
 static const struct ks_field colour_fields[] = {
 	KIND_SOURCE,
@@ -84,7 +84,7 @@ static const struct ks_field colour_fields[] = {
 	  .umin = 1, .umax = 1024, .doc = "page colours (1: no synonyms)" },
 	{ NULL }
 };
-static const struct ks_schema colour_schema = { colour_fields, check_pow2 };
+static const struct ks_schema colour_schema = { .fields = colour_fields, .check = check_pow2 };
 
 static const struct ks_field synonym_fields[] = {
 	KIND_SOURCE,
@@ -92,7 +92,7 @@ static const struct ks_field synonym_fields[] = {
 	  .dmax = 1e6, .doc = "extra ns per line read under another colour" },
 	{ NULL }
 };
-static const struct ks_schema synonym_schema = { synonym_fields, NULL };
+static const struct ks_schema synonym_schema = { .fields = synonym_fields };
 
 /* values: ascending powers of two. */
 static int set_counts(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
@@ -145,7 +145,7 @@ static const struct ks_field zero_fields[] = {
 	  .umin = 1, .umax = 1024, .doc = "the count a run gets unless its scenario says" },
 	{ NULL }
 };
-static const struct ks_schema zero_schema = { zero_fields, check_default };
+static const struct ks_schema zero_schema = { .fields = zero_fields, .check = check_default };
 
 static int reads_present(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
@@ -170,4 +170,5 @@ static const struct ks_field reads_fields[] = {
 	  .sub = &zero_schema, .doc = "the zero page counts of the arch's kernel" },
 	{ NULL }
 };
-const struct ks_schema ks_arch_reads_schema = { reads_fields, reads_present };
+const struct ks_schema ks_arch_reads_schema = { .fields = reads_fields,
+						.check = reads_present };

@@ -1,81 +1,34 @@
-/* load_scenario.c - scenario YAML into struct ks_scenario.
+/* load_scenario.c - scenario YAML into struct ks_scenario, with the schema tables below
+ * (schema.h).
  *
  * The file is loaded as one libyaml document, the `--set` overrides are applied to its
- * nodes, and the nodes are converted section by section (top level, sample, ksm,
- * ksm_changes, numa, processes -> regions -> contents, writes, trace). Every mapping is checked for unknown
- * and repeated keys before its values are read, every value is range-checked, and the
- * first problem ends the load with one located message. Fractions of regions are resolved
- * to page counts here, so the engine only ever sees pages. docs/scenario.md is the user's
- * reference for every key; keep the two in step.
+ * nodes, and the nodes are converted mapping by mapping, each by its table: top level,
+ * sample, ksm, ksm_changes, numa, processes -> regions -> contents, writes, trace. Every
+ * mapping is checked for unknown and repeated keys before its values are read, every
+ * value is range-checked, and the first problem ends the load with one located
+ * message. Fractions of regions are resolved to page counts here, so the engine only
+ * ever sees pages. docs/scenario.md is the user's reference for every key; keep the
+ * two in step.
+ *
+ * A new key is one line in the table of its mapping (see schema.h), e.g. in
+ * ksm_fields; a value that needs another key's value gets a setter or the schema's
+ * check(), as the ones below do.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "find_file.h"
 #include "load_scenario.h"
+#include "schema.h"
 #include "yaml_util.h"
 #include "models/base/xalloc.h"
 #include "models/vocab/checksum.h"
 #include "traces/ktrace_replay.h"
 
 #define PAGE_BYTES 4096ULL /* the only page size supported */
-
-static const char *const top_keys[] = {
-	"name", "seed", "arch", "duration", "sample", "stop_when_stable", "stable_scans",
-	"ksm", "ksm_changes", "numa", "processes", "trace", "path", NULL
-};
-static const char *const sample_keys[] = {
-	"every", "every_batches", "interval", "processes", NULL
-};
-static const char *const ksm_keys[] = {
-	"run", "pages_to_scan", "sleep_millisecs", "max_page_sharing", "use_zero_pages",
-	"merge_across_nodes", "smart_scan", "stable_node_chains_prune_millisecs",
-	"advisor_mode", "advisor_max_cpu", "advisor_min_pages_to_scan",
-	"advisor_max_pages_to_scan", "advisor_target_scan_time", "checksum", "hz",
-	"cmp_order", "zero_page_colours", "stable_before_checksum", "zero_page_after_stable",
-	"algorithm", NULL
-};
-static const char *const change_keys[] = { "at", "set", NULL };
-static const char *const numa_keys[] = { "nodes", "page_size", NULL };
-static const char *const trace_keys[] = { "file", NULL };
-static const char *const group_keys[] = {
-	"name", "count", "start", "stagger", "exit", "regions", "writes", "reads", NULL
-};
-static const char *const region_keys[] = {
-	"name", "size", "pages", "mergeable", "madvise_at", "unmerge_at", "shuffle",
-	"contents", NULL
-};
-static const char *const part_keys[] = { "fraction", "pages", "rest", "content", NULL };
-static const char *const write_keys[] = {
-	"region", "first", "count", "fraction", "every", "rate", "start", "stop", "content",
-	NULL
-};
-static const char *const read_keys[] = {
-	"region", "first", "count", "fraction", "order", "rate", "start", "stop", NULL
-};
-static const char *const read_order_names[] = { "sequential", "random", NULL };
-static const char *const word_keys[] = { "offset", "width", "value", NULL };
-/* Indexed by enum ks_content_kind_spec. */
-static const char *const kind_names[] = { "zero", "fill", "image", "random", NULL };
-static const char *const kind_keys_plain[] = { "kind", NULL };
-static const char *const kind_keys_fill[] = { "kind", "byte", "words", NULL };
-static const char *const kind_keys_image[] = { "kind", "image", NULL };
-
-/* Dotted path of a child: "ksm", "processes.0", "processes.0.regions" (paths longer
- * than the buffer are cut, which only shortens messages). */
-static void child_path(char *buf, size_t len, const char *where, const char *key)
-{
-	if (snprintf(buf, len, "%s%s%s", where, *where ? "." : "", key) >= (int)len)
-		buf[len - 1] = '\0';
-}
-
-static void item_path(char *buf, size_t len, const char *where, unsigned i)
-{
-	if (snprintf(buf, len, "%s.%u", where, i) >= (int)len)
-		buf[len - 1] = '\0';
-}
+#define MAX_PAGES (UINT64_MAX / PAGE_BYTES)
 
 /* 64-bit FNV-1a of a string. */
 static uint64_t fnv1a(const char *s)
@@ -89,86 +42,97 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-/* ---- content ------------------------------------------------------------------- */
-
-static int conv_word(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-		     struct ks_patch_spec *pt)
+/* The scalar text of an optional node, for messages ("" if it has none). */
+static const char *text_of(const yaml_node_t *n)
 {
-	yaml_node_t *v;
-	uint64_t w = 8, off, max;
-	const char *s;
-	int rc;
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
+}
 
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
+/* "region3": the name of an item that has none (owned). */
+static char *numbered(const char *prefix, unsigned i)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%u", prefix, i);
+	return ks_xstrdup(buf);
+}
+
+/* ---- content: {kind: zero | fill | image | random, ...} ------------------------ */
+
+/* words[i].offset: its range depends on the width read before it. */
+static int set_word_offset(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			   yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_patch_spec *pt = obj;
+	uint64_t off;
+	int rc = ks_yaml_uint(yd, val, "offset", 0, PAGE_BYTES - pt->width, &off);
+
+	(void)f, (void)key, (void)where;
 	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, word_keys, where);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, n, "width", 1, 8, &w);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, n, "offset", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'offset' in %s", where);
-	rc = ks_yaml_uint(yd, v, "offset", 0, PAGE_BYTES - w, &off);
-	if (rc)
-		return rc;
-	pt->offset = (unsigned)off;
-	pt->width = (unsigned)w;
-	v = ks_yaml_get(yd, n, "value", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'value' in %s", where);
-	s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+		pt->offset = (unsigned)off;
+	return rc;
+}
+
+/* words[i].value: a constant of the word's width, index, index+N or serial. */
+static int set_word_value(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			  yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_patch_spec *pt = obj;
+	const char *s = text_of(val);
+	uint64_t max = pt->width == 8 ? UINT64_MAX : (1ULL << (8 * pt->width)) - 1;
+	char *end;
+
+	(void)f, (void)key, (void)where;
+	pt->value = 0;
 	if (!strcmp(s, "serial")) {
 		pt->source = KS_PV_SERIAL;
-		pt->value = 0;
 		return 0;
 	}
 	if (!strcmp(s, "index")) {
 		pt->source = KS_PV_INDEX;
-		pt->value = 0;
 		return 0;
 	}
 	if (!strncmp(s, "index+", 6)) {
-		char *end;
-
 		pt->source = KS_PV_INDEX_PLUS;
 		pt->value = strtoull(s + 6, &end, 0);
 		if (s[6] < '0' || s[6] > '9' || *end)
-			return ks_yaml_fail(yd, v, KS_EINVAL,
-					    "value must be an integer, index, index+N or serial, got '%s'",
-					    s);
+			return ks_yaml_fail(yd, val, KS_EINVAL, "value must be an integer, index, "
+					    "index+N or serial, got '%s'", s);
 		return 0;
 	}
 	pt->source = KS_PV_CONST;
-	max = w == 8 ? UINT64_MAX : (1ULL << (8 * w)) - 1;
-	return ks_yaml_uint(yd, v, "value", 0, max, &pt->value);
+	return ks_yaml_uint(yd, val, "value", 0, max, &pt->value);
 }
 
-static int conv_fill(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-		     struct ks_content_spec *cs)
+static const struct ks_field word_fields[] = {
+	{ "width", KS_FT_UINT, KS_AT(struct ks_patch_spec, width), .umin = 1, .umax = 8,
+	  .doc = "bytes, 1..8 (default 8)" },
+	{ "offset", KS_FT_UINT, .required = true, .set = set_word_offset,
+	  .doc = "bytes from the start of the page" },
+	{ "value", KS_FT_ANY, .required = true, .set = set_word_value,
+	  .doc = "a constant, index, index+N or serial" },
+	{ NULL }
+};
+static const struct ks_schema word_schema = { .fields = word_fields };
+
+/* words: of a fill content (obj). */
+static int set_words(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		     yaml_node_t *val, const char *where, void *obj)
 {
-	yaml_node_t *words;
-	char path[256];
-	uint64_t byte = 0;
+	struct ks_content_spec *cs = obj;
+	unsigned n = ks_yaml_count(val);
+	char path[300];
 	int rc;
 
-	rc = ks_yaml_get_uint(yd, n, "byte", 0, 255, &byte);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, n, "words", where, &words);
-	if (rc)
-		return rc;
-	cs->fill = (uint8_t)byte;
-	if (!words)
-		return 0;
-	if (ks_yaml_count(words) > KS_MAX_PATCHES)
-		return ks_yaml_fail(yd, words, KS_EINVAL, "at most %d words per page, got %u",
-				    KS_MAX_PATCHES, ks_yaml_count(words));
-	for (unsigned i = 0; i < ks_yaml_count(words); i++) {
-		char wpath[256];
-
-		child_path(path, sizeof(path), where, "words");
-		item_path(wpath, sizeof(wpath), path, i);
-		rc = conv_word(yd, ks_yaml_item(yd, words, i), wpath, &cs->patches[i]);
+	(void)f, (void)key;
+	if (n > KS_MAX_PATCHES)
+		return ks_yaml_fail(yd, val, KS_EINVAL, "at most %d words per page, got %u",
+				    KS_MAX_PATCHES, n);
+	for (unsigned i = 0; i < n; i++) {
+		ks_schema_item_path(path, sizeof(path), where, i);
+		cs->patches[i].width = 8;
+		rc = ks_schema_apply(yd, &word_schema, NULL, ks_yaml_item(yd, val, i), path,
+				     &cs->patches[i]);
 		if (rc)
 			return rc;
 		cs->npatches = i + 1;
@@ -176,133 +140,144 @@ static int conv_fill(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
 	return 0;
 }
 
-/* A content mapping {kind: ..., ...}; key (may be NULL) locates type errors. */
-static int conv_content(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *key,
-			yaml_node_t *n, const char *where, struct ks_content_spec *cs)
+/* Indexed by enum ks_content_kind_spec. */
+static const char *const kind_names[] = { "zero", "fill", "image", "random", NULL };
+
+#define KIND_FIELD { "kind", KS_FT_ANY, .doc = "zero, fill, image or random" }
+static const struct ks_field plain_fields[] = { KIND_FIELD, { NULL } };
+static const struct ks_field fill_fields[] = {
+	KIND_FIELD,
+	{ "byte", KS_FT_UINT, KS_AT(struct ks_content_spec, fill), .umax = 255,
+	  .doc = "the filler byte (default 0)" },
+	{ "words", KS_FT_SEQ, .set = set_words, .doc = "words patched over the filler" },
+	{ NULL }
+};
+static const struct ks_field image_fields[] = {
+	KIND_FIELD,
+	{ "image", KS_FT_STRING, KS_AT(struct ks_content_spec, image), .required = true,
+	  .hint = "an image name", .doc = "page i holds page i of this named image" },
+	{ NULL }
+};
+#undef KIND_FIELD
+static const struct ks_schema kind_schemas[] = {
+	[KS_SPEC_ZERO] = { .fields = plain_fields, .variant = "kind zero" },
+	[KS_SPEC_FILL] = { .fields = fill_fields, .variant = "kind fill" },
+	[KS_SPEC_IMAGE] = { .fields = image_fields, .variant = "kind image" },
+	[KS_SPEC_RANDOM] = { .fields = plain_fields, .variant = "kind random" },
+};
+
+/* A content mapping into the struct ks_content_spec at f->off: its kind picks the
+ * schema of its other keys. An image's seed is derived at the end (finish()). */
+static int set_content(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		       yaml_node_t *val, const char *where, void *obj)
 {
-	static const char *const *const keys[] = {
-		kind_keys_plain, kind_keys_fill, kind_keys_image, kind_keys_plain
-	};
-	yaml_node_t *v;
-	char kwhere[300];
+	struct ks_content_spec *cs = (void *)((char *)obj + f->off);
+	yaml_node_t *v = ks_yaml_get(yd, val, "kind", NULL);
 	unsigned kind;
 	int rc;
 
-	rc = ks_yaml_expect(yd, key, n, YAML_MAPPING_NODE, where);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, n, "kind", NULL);
 	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
-				    "missing required key 'kind' in %s (zero, fill, image or random)",
-				    where);
+		return ks_yaml_fail(yd, val, KS_EINVAL, "missing required key 'kind' in %s "
+				    "(zero, fill, image or random)", where);
 	rc = ks_yaml_enum(yd, v, "content kind", kind_names, &kind);
 	if (rc)
 		return rc;
-	snprintf(kwhere, sizeof(kwhere), "%s (kind %s)", where, kind_names[kind]);
-	rc = ks_yaml_check_keys(yd, n, keys[kind], kwhere);
-	if (rc)
-		return rc;
 	cs->kind = (enum ks_content_kind_spec)kind;
-	if (kind == KS_SPEC_FILL)
-		return conv_fill(yd, n, where, cs);
-	if (kind != KS_SPEC_IMAGE)
-		return 0;
-	v = ks_yaml_get(yd, n, "image", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
-				    "missing required key 'image' (an image name) in %s", where);
-	rc = ks_yaml_string(yd, v, "image", &cs->image);
-	if (rc)
-		return rc;
-	cs->image_seed = fnv1a(cs->image) ^ sc->seed;
-	return 0;
+	return ks_schema_apply(yd, &kind_schemas[kind], key, val, where, cs);
 }
 
 /* ---- regions and their parts ---------------------------------------------------- */
 
 enum part_size { PART_PAGES, PART_FRACTION, PART_REST };
 
-/* Reads one part; its size is resolved later (*how, *fraction). */
-static int conv_part(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *n,
-		     const char *where, struct ks_part *part, enum part_size *how,
-		     double *fraction)
-{
-	yaml_node_t *fk = NULL, *pk = NULL, *rk = NULL, *ck = NULL;
-	yaml_node_t *fv, *pv, *rv, *cv;
-	char path[300];
-	bool rest = false;
-	int rc, given;
+/* One part of a region's contents as read; its size is resolved by set_parts(). */
+struct part_in {
+	struct ks_part part;
+	enum part_size how;
+	double fraction;
+};
 
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, part_keys, where);
-	if (rc)
-		return rc;
-	fv = ks_yaml_get(yd, n, "fraction", &fk);
-	pv = ks_yaml_get(yd, n, "pages", &pk);
-	rv = ks_yaml_get(yd, n, "rest", &rk);
-	if (rv) {
-		rc = ks_yaml_bool(yd, rv, "rest", &rest);
-		if (rc)
-			return rc;
-		if (!rest)
-			return ks_yaml_fail(yd, rv, KS_EINVAL,
-					    "rest can only be true (or give fraction or pages)");
-	}
-	given = !!fv + !!pv + !!rv;
+/* Exactly one of fraction, pages and rest. */
+static int part_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct part_in *in = obj;
+	yaml_node_t *fk = NULL, *pk = NULL, *rk = NULL;
+	yaml_node_t *fv = ks_yaml_get(yd, map, "fraction", &fk);
+	yaml_node_t *pv = ks_yaml_get(yd, map, "pages", &pk);
+	yaml_node_t *rv = ks_yaml_get(yd, map, "rest", &rk);
+	int given = !!fv + !!pv + !!rv;
+
 	if (given == 0)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
+		return ks_yaml_fail(yd, map, KS_EINVAL,
 				    "%s needs one of fraction, pages or rest: true", where);
 	if (given > 1)
 		return ks_yaml_fail(yd, rv ? rk : pk, KS_EINVAL,
 				    "give only one of fraction, pages and rest in %s", where);
-	if (fv) {
-		*how = PART_FRACTION;
-		rc = ks_yaml_double(yd, fv, "fraction", 0, true, 1, fraction);
-	} else if (pv) {
-		*how = PART_PAGES;
-		rc = ks_yaml_uint(yd, pv, "pages", 0, UINT64_MAX / PAGE_BYTES, &part->pages);
-	} else {
-		*how = PART_REST;
-	}
-	if (rc)
-		return rc;
-	cv = ks_yaml_get(yd, n, "content", &ck);
-	if (!cv)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
-				    "missing required key 'content' in %s (e.g. content: {kind: zero})",
-				    where);
-	child_path(path, sizeof(path), where, "content");
-	return conv_content(yd, sc, ck, cv, path, &part->content);
+	in->how = fv ? PART_FRACTION : pv ? PART_PAGES : PART_REST;
+	return 0;
 }
 
-/* Turns fractions and rest into page counts: fractions are rounded to the nearest page
- * cumulatively, so fractions adding up to 1 cover the region exactly. */
-static int conv_parts(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *seq,
-		      const char *where, struct ks_region *rg)
+static int set_rest(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		    yaml_node_t *val, const char *where, void *obj)
+{
+	bool rest = false;
+	int rc = ks_yaml_bool(yd, val, "rest", &rest);
+
+	(void)f, (void)key, (void)where, (void)obj;
+	if (!rc && !rest)
+		rc = ks_yaml_fail(yd, val, KS_EINVAL,
+				  "rest can only be true (or give fraction or pages)");
+	return rc;
+}
+
+static const struct ks_field part_fields[] = {
+	{ "fraction", KS_FT_DOUBLE, KS_AT(struct part_in, fraction), .dmin = 0, .dmin_open = true,
+	  .dmax = 1, .doc = "share of the region's pages, (0, 1]" },
+	{ "pages", KS_FT_UINT, KS_AT(struct part_in, part.pages), .umax = MAX_PAGES,
+	  .doc = "a count of pages" },
+	{ "rest", KS_FT_BOOL, .set = set_rest, .doc = "true: the pages the others leave" },
+	{ "content", KS_FT_MAP, KS_AT(struct part_in, part.content), .required = true,
+	  .hint = "e.g. content: {kind: zero}", .set = set_content, .doc = "what they hold" },
+	{ NULL }
+};
+static const struct ks_schema part_schema = { .fields = part_fields, .rules = part_rules };
+
+/* Reads the parts, then turns fractions and rest into page counts: fractions are
+ * rounded to the nearest page cumulatively, so fractions adding up to 1 cover the region
+ * exactly. */
+static int read_parts(struct ks_ydoc *yd, yaml_node_t *seq, const char *where,
+		      struct ks_region *rg, enum part_size *how, double *frac)
 {
 	unsigned n = ks_yaml_count(seq), rest = n;
-	enum part_size *how = ks_xcalloc(n ? n : 1, sizeof(*how));
-	double *frac = ks_xcalloc(n ? n : 1, sizeof(*frac)), cum = 0;
-	uint64_t used = 0, frac_pages = 0;
 	char path[300];
 	int rc = 0;
 
-	rg->parts = ks_xcalloc(n ? n : 1, sizeof(*rg->parts));
-	rg->nparts = n;
 	for (unsigned i = 0; i < n && !rc; i++) {
-		item_path(path, sizeof(path), where, i);
-		rc = conv_part(yd, sc, ks_yaml_item(yd, seq, i), path, &rg->parts[i], &how[i],
-			       &frac[i]);
+		struct part_in in = { .how = PART_PAGES };
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		rc = ks_schema_apply(yd, &part_schema, NULL, ks_yaml_item(yd, seq, i), path, &in);
+		rg->parts[i] = in.part; /* owned by the region from here, even on error */
+		how[i] = in.how;
+		frac[i] = in.fraction;
 		if (!rc && how[i] == PART_REST && rest < n)
-			rc = ks_yaml_fail(yd, ks_yaml_item(yd, seq, i), KS_EINVAL,
-					  "only one part of region '%s' may be rest (the first is %s.%u)",
+			rc = ks_yaml_fail(yd, ks_yaml_item(yd, seq, i), KS_EINVAL, "only one part "
+					  "of region '%s' may be rest (the first is %s.%u)",
 					  rg->name, where, rest);
 		if (!rc && how[i] == PART_REST)
 			rest = i;
 	}
-	for (unsigned i = 0; i < n && !rc; i++) {
+	return rc;
+}
+
+static int size_parts(struct ks_ydoc *yd, yaml_node_t *seq, struct ks_region *rg,
+		      const enum part_size *how, const double *frac)
+{
+	unsigned n = ks_yaml_count(seq), rest = n;
+	uint64_t used = 0, frac_pages = 0;
+	double cum = 0;
+
+	for (unsigned i = 0; i < n; i++) {
 		if (how[i] == PART_FRACTION) {
 			uint64_t end;
 
@@ -311,113 +286,157 @@ static int conv_parts(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_nod
 			rg->parts[i].pages = end - frac_pages;
 			frac_pages = end;
 		}
-		if (how[i] == PART_REST)
+		if (how[i] == PART_REST) {
+			rest = i;
 			continue;
+		}
 		used += rg->parts[i].pages;
 		if (used > rg->pages)
-			rc = ks_yaml_fail(yd, ks_yaml_item(yd, seq, i), KS_EINVAL,
-					  "contents of region '%s' need %llu pages by here, more than its %llu",
-					  rg->name, (unsigned long long)used,
-					  (unsigned long long)rg->pages);
+			return ks_yaml_fail(yd, ks_yaml_item(yd, seq, i), KS_EINVAL,
+					    "contents of region '%s' need %llu pages by here, more "
+					    "than its %llu", rg->name, (unsigned long long)used,
+					    (unsigned long long)rg->pages);
 	}
-	if (!rc && rest < n)
+	if (rest < n)
 		rg->parts[rest].pages = rg->pages - used;
+	return 0;
+}
+
+/* contents: of a region (obj), whose size was read before. */
+static int set_parts(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		     yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_region *rg = obj;
+	unsigned n = ks_yaml_count(val);
+	enum part_size *how = ks_xcalloc(n ? n : 1, sizeof(*how));
+	double *frac = ks_xcalloc(n ? n : 1, sizeof(*frac));
+	int rc;
+
+	(void)f, (void)key;
+	rg->parts = ks_xcalloc(n ? n : 1, sizeof(*rg->parts));
+	rg->nparts = n;
+	rc = read_parts(yd, val, where, rg, how, frac);
+	if (!rc)
+		rc = size_parts(yd, val, rg, how, frac);
 	free(frac);
 	free(how);
 	return rc;
 }
 
-static int conv_region_size(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-			    struct ks_region *rg)
+/* Exactly one of size and pages. */
+static int region_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	yaml_node_t *sk = NULL, *pk = NULL;
-	yaml_node_t *sv = ks_yaml_get(yd, n, "size", &sk), *pv = ks_yaml_get(yd, n, "pages", &pk);
-	uint64_t bytes;
-	int rc;
+	yaml_node_t *pk = NULL;
+	yaml_node_t *sv = ks_yaml_get(yd, map, "size", NULL);
+	yaml_node_t *pv = ks_yaml_get(yd, map, "pages", &pk);
 
+	(void)obj;
 	if (sv && pv)
 		return ks_yaml_fail(yd, pk, KS_EINVAL,
 				    "give either size or pages for %s, not both", where);
 	if (!sv && !pv)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
-				    "%s needs a size (e.g. size: 1GiB) or a page count (pages: N)",
-				    where);
-	if (pv)
-		return ks_yaml_uint(yd, pv, "pages", 1, UINT64_MAX / PAGE_BYTES, &rg->pages);
-	rc = ks_yaml_size(yd, sv, "size", &bytes);
+		return ks_yaml_fail(yd, map, KS_EINVAL, "%s needs a size (e.g. size: 1GiB) or a "
+				    "page count (pages: N)", where);
+	return 0;
+}
+
+static int set_region_size(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			   yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_region *rg = obj;
+	uint64_t bytes;
+	int rc = ks_yaml_size(yd, val, "size", &bytes);
+
+	(void)f, (void)key, (void)where;
 	if (rc)
 		return rc;
 	if (bytes == 0 || bytes % PAGE_BYTES)
-		return ks_yaml_fail(yd, sv, KS_EINVAL,
-				    "size must be a positive multiple of 4KiB (4096 bytes): '%s'",
-				    (const char *)sv->data.scalar.value);
+		return ks_yaml_fail(yd, val, KS_EINVAL, "size must be a positive multiple of 4KiB "
+				    "(4096 bytes): '%s'", text_of(val));
 	rg->pages = bytes / PAGE_BYTES;
 	return 0;
 }
 
-static int conv_region(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *n,
-		       const char *where, unsigned idx, struct ks_region *rg)
+static int region_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	yaml_node_t *contents;
-	ks_time unmerge = KS_YAML_NEVER;
-	char buf[300];
-	int rc;
+	struct ks_region *rg = obj;
 
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, region_keys, where);
-	if (!rc)
-		rc = ks_yaml_get_string(yd, n, "name", &rg->name);
-	if (rc)
-		return rc;
-	if (!rg->name) {
-		snprintf(buf, sizeof(buf), "region%u", idx);
-		rg->name = ks_xstrdup(buf);
-	}
-	rg->mergeable = true;
-	rc = conv_region_size(yd, n, where, rg);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "mergeable", &rg->mergeable);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "madvise_at", false, &rg->madvise_at);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "unmerge_at", true, &unmerge);
-	if (!rc && unmerge == 0)
-		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "unmerge_at", NULL), KS_EINVAL,
-				  "unmerge_at must be > 0 (or never)");
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "shuffle", &rg->shuffle);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, n, "contents", where, &contents);
-	if (rc)
-		return rc;
-	rg->unmerge_at = unmerge == KS_YAML_NEVER ? 0 : unmerge;
-	if (!contents)
-		return 0;
-	child_path(buf, sizeof(buf), where, "contents");
-	return conv_parts(yd, sc, contents, buf, rg);
+	(void)yd, (void)map, (void)where;
+	if (rg->unmerge_at == KS_YAML_NEVER)
+		rg->unmerge_at = 0;
+	return 0;
 }
+
+static const struct ks_field region_fields[] = {
+	{ "name", KS_FT_STRING, KS_AT(struct ks_region, name), .doc = "default regionN" },
+	{ "size", KS_FT_SIZE, .set = set_region_size, .doc = "bytes with a unit, 4KiB pages" },
+	{ "pages", KS_FT_UINT, KS_AT(struct ks_region, pages), .umin = 1, .umax = MAX_PAGES,
+	  .doc = "or the size in pages" },
+	{ "mergeable", KS_FT_BOOL, KS_AT(struct ks_region, mergeable),
+	  .doc = "MADV_MERGEABLE (default true)" },
+	{ "madvise_at", KS_FT_DURATION, KS_AT(struct ks_region, madvise_at),
+	  .doc = "when MADV_MERGEABLE is applied, after the process starts" },
+	{ "unmerge_at", KS_FT_DURATION, KS_AT(struct ks_region, unmerge_at), .never_ok = true,
+	  .nonzero = true, .doc = "MADV_UNMERGEABLE at this time (default never)" },
+	{ "shuffle", KS_FT_BOOL, KS_AT(struct ks_region, shuffle),
+	  .doc = "shuffle the parts' pages (seeded)" },
+	{ "contents", KS_FT_SEQ, .set = set_parts, .doc = "parts: {fraction|pages|rest, content}" },
+	{ NULL }
+};
+static const struct ks_schema region_schema = {
+	.fields = region_fields, .rules = region_rules, .check = region_check
+};
 
 /* ---- write schedules ------------------------------------------------------------ */
 
-static int conv_write_region(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-			     const struct ks_group *g, struct ks_write_sched *w)
-{
-	yaml_node_t *v = ks_yaml_get(yd, n, "region", NULL);
-	const char **names;
-	char *name = NULL;
-	const char *hint;
-	int rc;
+/* One write schedule as read, with the group whose regions it names. */
+struct write_in {
+	struct ks_write_sched w;
+	const struct ks_group *g;
+	double fraction;
+};
 
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'region' in %s", where);
-	rc = ks_yaml_string(yd, v, "region", &name);
+/* Not both count and fraction; exactly one of every and rate (which sets the kind). */
+static int write_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct write_in *in = obj;
+	yaml_node_t *fk = NULL, *rk = NULL;
+	yaml_node_t *cv = ks_yaml_get(yd, map, "count", NULL);
+	yaml_node_t *fv = ks_yaml_get(yd, map, "fraction", &fk);
+	yaml_node_t *ev = ks_yaml_get(yd, map, "every", NULL);
+	yaml_node_t *rv = ks_yaml_get(yd, map, "rate", &rk);
+
+	if (cv && fv)
+		return ks_yaml_fail(yd, fk, KS_EINVAL,
+				    "give either count or fraction in %s, not both", where);
+	if (ev && rv)
+		return ks_yaml_fail(yd, rk, KS_EINVAL, "give either every (periodic) or rate "
+				    "(Poisson) in %s, not both", where);
+	if (!ev && !rv)
+		return ks_yaml_fail(yd, map, KS_EINVAL, "%s needs every (e.g. every: 50ms) or rate "
+				    "(writes per page per second)", where);
+	in->w.kind = ev ? KS_WRITE_PERIODIC : KS_WRITE_POISSON;
+	return 0;
+}
+
+/* region: a name of the group's regions. */
+static int set_write_region(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			    yaml_node_t *val, const char *where, void *obj)
+{
+	struct write_in *in = obj;
+	const struct ks_group *g = in->g;
+	int wlen = (int)(strlen(where) - strlen(f->key) - 1); /* the write's path */
+	const char **names, *hint;
+	char *name = NULL;
+	int rc = ks_yaml_string(yd, val, "region", &name);
+
+	(void)key;
 	if (rc)
 		return rc;
-	for (w->region = 0; w->region < g->nregions; w->region++)
-		if (!strcmp(g->regions[w->region].name, name))
+	for (in->w.region = 0; in->w.region < g->nregions; in->w.region++)
+		if (!strcmp(g->regions[in->w.region].name, name))
 			break;
-	if (w->region < g->nregions) {
+	if (in->w.region < g->nregions) {
 		free(name);
 		return 0;
 	}
@@ -426,163 +445,194 @@ static int conv_write_region(struct ks_ydoc *yd, yaml_node_t *n, const char *whe
 		names[i] = g->regions[i].name;
 	hint = ks_suggest(name, names);
 	if (hint)
-		rc = ks_yaml_fail(yd, v, KS_EINVAL,
-				  "unknown region '%s' in %s (did you mean '%s'?)", name, where, hint);
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "unknown region '%s' in %.*s (did you mean "
+				  "'%s'?)", name, wlen, where, hint);
 	else
-		rc = ks_yaml_fail(yd, v, KS_EINVAL, "unknown region '%s' in %s (group '%s' has %s%s)",
-				  name, where, g->name, names[0],
-				  g->nregions > 1 ? ", ..." : "");
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "unknown region '%s' in %.*s (group '%s' has "
+				  "%s%s)", name, wlen, where, g->name,
+				  names[0], g->nregions > 1 ? ", ..." : "");
 	free(names);
 	free(name);
 	return rc;
 }
 
-static int conv_write_range(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-			    uint64_t pages, struct ks_write_sched *w)
+/* first: within the region named before it. */
+static int set_write_first(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			   yaml_node_t *val, const char *where, void *obj)
 {
-	yaml_node_t *ck = NULL, *fk = NULL;
-	yaml_node_t *cv = ks_yaml_get(yd, n, "count", &ck), *fv = ks_yaml_get(yd, n, "fraction", &fk);
-	double f;
-	int rc;
+	struct write_in *in = obj;
 
-	rc = ks_yaml_get_uint(yd, n, "first", 0, pages - 1, &w->first);
-	if (rc)
-		return rc;
-	if (cv && fv)
-		return ks_yaml_fail(yd, fk, KS_EINVAL,
-				    "give either count or fraction in %s, not both", where);
-	w->count = pages - w->first;
-	if (cv)
-		rc = ks_yaml_uint(yd, cv, "count", 1, UINT64_MAX, &w->count);
-	if (fv) {
-		rc = ks_yaml_double(yd, fv, "fraction", 0, true, 1, &f);
-		if (!rc)
-			w->count = (uint64_t)llround(f * (double)pages);
-		if (!rc && w->count == 0)
-			rc = ks_yaml_fail(yd, fv, KS_EINVAL,
-					  "fraction %g of %llu pages is less than one page", f,
-					  (unsigned long long)pages);
-	}
-	if (!rc && w->count > pages - w->first)
-		rc = ks_yaml_fail(yd, cv ? cv : fv, KS_EINVAL,
-				  "first + count = %llu is beyond the end of the region (%llu pages)",
-				  (unsigned long long)(w->first + w->count),
-				  (unsigned long long)pages);
-	return rc;
+	(void)f, (void)key, (void)where;
+	return ks_yaml_uint(yd, val, "first", 0, in->g->regions[in->w.region].pages - 1,
+			    &in->w.first);
 }
 
-static int conv_write(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *n,
-		      const char *where, const struct ks_group *g, struct ks_write_sched *w)
+/* The page range of a write or read schedule from first and count or fraction. */
+static int range_check(struct ks_ydoc *yd, yaml_node_t *map, struct write_in *in)
 {
-	yaml_node_t *ek = NULL, *rk = NULL, *ck = NULL;
-	yaml_node_t *ev, *rv, *cv;
-	ks_time stop = KS_YAML_NEVER;
+	struct ks_write_sched *w = &in->w;
+	uint64_t pages = in->g->regions[w->region].pages;
+	yaml_node_t *cv = ks_yaml_get(yd, map, "count", NULL);
+	yaml_node_t *fv = ks_yaml_get(yd, map, "fraction", NULL);
+
+	if (fv) {
+		w->count = (uint64_t)llround(in->fraction * (double)pages);
+		if (w->count == 0)
+			return ks_yaml_fail(yd, fv, KS_EINVAL, "fraction %g of %llu pages is less "
+					    "than one page", in->fraction,
+					    (unsigned long long)pages);
+	}
+	if (!cv && !fv)
+		w->count = pages - w->first;
+	if (w->count > pages - w->first)
+		return ks_yaml_fail(yd, cv ? cv : fv, KS_EINVAL, "first + count = %llu is beyond "
+				    "the end of the region (%llu pages)",
+				    (unsigned long long)(w->first + w->count),
+				    (unsigned long long)pages);
+	return 0;
+}
+
+/* The active window [start, stop): stop (never: 0) after start. */
+static int window_check(struct ks_ydoc *yd, yaml_node_t *map, ks_time start, ks_time *stop)
+{
+	yaml_node_t *sv = ks_yaml_get(yd, map, "stop", NULL);
+
+	if (sv && *stop != KS_YAML_NEVER && *stop <= start)
+		return ks_yaml_fail(yd, sv, KS_EINVAL, "stop must be later than start");
+	if (*stop == KS_YAML_NEVER)
+		*stop = 0;
+	return 0;
+}
+
+static int write_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct write_in *in = obj;
+	int rc = range_check(yd, map, in);
+
+	(void)where;
+	return rc ? rc : window_check(yd, map, in->w.start, &in->w.stop);
+}
+
+static const struct ks_field write_fields[] = {
+	{ "region", KS_FT_STRING, .required = true, .set = set_write_region,
+	  .doc = "the name of one of the group's regions" },
+	{ "first", KS_FT_UINT, .set = set_write_first, .doc = "first page (default 0)" },
+	{ "count", KS_FT_UINT, KS_AT(struct write_in, w.count), .umin = 1,
+	  .doc = "pages (default: to the end of the region)" },
+	{ "fraction", KS_FT_DOUBLE, KS_AT(struct write_in, fraction), .dmin = 0,
+	  .dmin_open = true, .dmax = 1, .doc = "or the share of the region's pages" },
+	{ "every", KS_FT_DURATION, KS_AT(struct write_in, w.period), .nonzero = true,
+	  .doc = "periodic: every page of the range once per period" },
+	{ "rate", KS_FT_DOUBLE, KS_AT(struct write_in, w.rate_per_page), .dmin = 0,
+	  .dmin_open = true, .dmax = INFINITY, .doc = "Poisson: writes per page per second" },
+	{ "start", KS_FT_DURATION, KS_AT(struct write_in, w.start), .doc = "default 0s" },
+	{ "stop", KS_FT_DURATION, KS_AT(struct write_in, w.stop), .never_ok = true,
+	  .doc = "default never" },
+	{ "content", KS_FT_MAP, KS_AT(struct write_in, w.content), .set = set_content,
+	  .doc = "what is written (default kind random)" },
+	{ NULL }
+};
+static const struct ks_schema write_schema = {
+	.fields = write_fields, .rules = write_rules, .check = write_check
+};
+
+/* writes: of a group (obj), whose regions were read before. */
+static int set_writes(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		      yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_group *g = obj;
 	char path[300];
 	int rc;
 
-	w->content.kind = KS_SPEC_RANDOM;
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, write_keys, where);
-	if (!rc)
-		rc = conv_write_region(yd, n, where, g, w);
-	if (!rc)
-		rc = conv_write_range(yd, n, where, g->regions[w->region].pages, w);
-	if (rc)
-		return rc;
-	ev = ks_yaml_get(yd, n, "every", &ek);
-	rv = ks_yaml_get(yd, n, "rate", &rk);
-	if (ev && rv)
-		return ks_yaml_fail(yd, rk, KS_EINVAL,
-				    "give either every (periodic) or rate (Poisson) in %s, not both",
-				    where);
-	if (!ev && !rv)
-		return ks_yaml_fail(yd, n, KS_EINVAL,
-				    "%s needs every (e.g. every: 50ms) or rate (writes per page per second)",
-				    where);
-	if (ev) {
-		w->kind = KS_WRITE_PERIODIC;
-		rc = ks_yaml_duration(yd, ev, "every", false, &w->period);
-		if (!rc && w->period == 0)
-			rc = ks_yaml_fail(yd, ev, KS_EINVAL, "every must be > 0");
-	} else {
-		w->kind = KS_WRITE_POISSON;
-		rc = ks_yaml_double(yd, rv, "rate", 0, true, INFINITY, &w->rate_per_page);
+	(void)f, (void)key;
+	g->nwrites = ks_yaml_count(val);
+	g->writes = ks_xcalloc(g->nwrites ? g->nwrites : 1, sizeof(*g->writes));
+	for (unsigned i = 0; i < g->nwrites; i++) {
+		struct write_in in = { .w.content.kind = KS_SPEC_RANDOM, .g = g };
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		rc = ks_schema_apply(yd, &write_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
+		g->writes[i] = in.w; /* owned by the group from here, even on error */
+		if (rc)
+			return rc;
 	}
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "start", false, &w->start);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "stop", true, &stop);
-	if (!rc && stop != KS_YAML_NEVER && stop <= w->start)
-		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "stop", NULL), KS_EINVAL,
-				  "stop must be later than start");
-	if (rc)
-		return rc;
-	w->stop = stop == KS_YAML_NEVER ? 0 : stop;
-	cv = ks_yaml_get(yd, n, "content", &ck);
-	if (!cv)
-		return 0;
-	child_path(path, sizeof(path), where, "content");
-	return conv_content(yd, sc, ck, cv, path, &w->content);
+	return 0;
 }
 
 /* ---- read schedules ------------------------------------------------------------- */
 
-/* A reads: item. Its region and range follow the rules of writes: (a read of pages the
- * region does not have is refused here, with its line). */
-static int conv_read(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-		     const struct ks_group *g, struct ks_read_sched *r)
-{
-	struct ks_write_sched range = { 0 };
-	ks_time stop = KS_YAML_NEVER;
-	yaml_node_t *v;
-	unsigned order = KS_READ_SEQUENTIAL;
-	int rc;
+/* A reads: item as read: its region and range follow the rules of writes: (a read of
+ * pages the region does not have is refused here, with its line). The range comes
+ * first, so the write setters and range_check() serve it. */
+struct read_in {
+	struct write_in range;
+	struct ks_read_sched r;
+};
 
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, read_keys, where);
-	if (!rc)
-		rc = conv_write_region(yd, n, where, g, &range);
-	if (!rc)
-		rc = conv_write_range(yd, n, where, g->regions[range.region].pages, &range);
-	if (rc)
-		return rc;
-	r->region = range.region;
-	r->first = range.first;
-	r->count = range.count;
-	v = ks_yaml_get(yd, n, "order", NULL);
-	if (v && (rc = ks_yaml_enum(yd, v, "order", read_order_names, &order)))
-		return rc;
-	r->order = (enum ks_read_order)order;
-	v = ks_yaml_get(yd, n, "rate", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "%s needs rate (pages read per second, "
-				    "e.g. rate: 100000)", where);
-	rc = ks_yaml_double(yd, v, "rate", 0, true, 1e12, &r->rate);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "start", false, &r->start);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "stop", true, &stop);
-	if (!rc && stop != KS_YAML_NEVER && stop <= r->start)
-		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "stop", NULL), KS_EINVAL,
-				  "stop must be later than start");
-	r->stop = stop == KS_YAML_NEVER ? 0 : stop;
-	return rc;
+static int read_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	yaml_node_t *fk = NULL;
+
+	(void)obj;
+	if (ks_yaml_get(yd, map, "count", NULL) && ks_yaml_get(yd, map, "fraction", &fk))
+		return ks_yaml_fail(yd, fk, KS_EINVAL,
+				    "give either count or fraction in %s, not both", where);
+	return 0;
 }
 
-static int conv_reads(struct ks_ydoc *yd, yaml_node_t *seq, const char *where,
-		      struct ks_group *g)
+static int read_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	char path[256], ipath[300];
+	struct read_in *in = obj;
+	int rc = range_check(yd, map, &in->range);
+
+	(void)where;
+	in->r.region = in->range.w.region;
+	in->r.first = in->range.w.first;
+	in->r.count = in->range.w.count;
+	return rc ? rc : window_check(yd, map, in->r.start, &in->r.stop);
+}
+
+static const char *const read_order_names[] = { "sequential", "random", NULL };
+
+static const struct ks_field read_fields[] = {
+	{ "region", KS_FT_STRING, .required = true, .set = set_write_region,
+	  .doc = "the name of one of the group's regions" },
+	{ "first", KS_FT_UINT, .set = set_write_first, .doc = "first page (default 0)" },
+	{ "count", KS_FT_UINT, KS_AT(struct read_in, range.w.count), .umin = 1,
+	  .doc = "pages (default: to the end of the region)" },
+	{ "fraction", KS_FT_DOUBLE, KS_AT(struct read_in, range.fraction), .dmin = 0,
+	  .dmin_open = true, .dmax = 1, .doc = "or the share of the region's pages" },
+	{ "order", KS_FT_ENUM, KS_AT(struct read_in, r.order), .names = read_order_names,
+	  .doc = "sequential (default, wrapping at the end) or random" },
+	{ "rate", KS_FT_DOUBLE, KS_AT(struct read_in, r.rate), .required = true, .dmin = 0,
+	  .dmin_open = true, .dmax = 1e12, .hint = "pages read per second, e.g. rate: 100000",
+	  .doc = "pages read per simulated second" },
+	{ "start", KS_FT_DURATION, KS_AT(struct read_in, r.start), .doc = "default 0s" },
+	{ "stop", KS_FT_DURATION, KS_AT(struct read_in, r.stop), .never_ok = true,
+	  .doc = "default never" },
+	{ NULL }
+};
+static const struct ks_schema read_schema = {
+	.fields = read_fields, .rules = read_rules, .check = read_check
+};
+
+/* reads: of a group (obj), whose regions were read before. */
+static int set_reads(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		     yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_group *g = obj;
+	char path[300];
 	int rc;
 
-	child_path(path, sizeof(path), where, "reads");
-	g->nreads = ks_yaml_count(seq);
+	(void)f, (void)key;
+	g->nreads = ks_yaml_count(val);
 	g->reads = ks_xcalloc(g->nreads ? g->nreads : 1, sizeof(*g->reads));
 	for (unsigned i = 0; i < g->nreads; i++) {
-		item_path(ipath, sizeof(ipath), path, i);
-		rc = conv_read(yd, ks_yaml_item(yd, seq, i), ipath, g, &g->reads[i]);
+		struct read_in in = { .range.g = g };
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		rc = ks_schema_apply(yd, &read_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
+		g->reads[i] = in.r;
 		if (rc)
 			return rc;
 	}
@@ -591,259 +641,238 @@ static int conv_reads(struct ks_ydoc *yd, yaml_node_t *seq, const char *where,
 
 /* ---- process groups ------------------------------------------------------------- */
 
-static int conv_group_times(struct ks_ydoc *yd, yaml_node_t *n, struct ks_group *g)
+/* regions: of a group (obj); names are unique within it. */
+static int set_regions(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		       yaml_node_t *val, const char *where, void *obj)
 {
-	ks_time exit = KS_YAML_NEVER;
+	struct ks_group *g = obj;
+	char path[300];
 	int rc;
 
-	rc = ks_yaml_get_unsigned(yd, n, "count", 1, UINT32_MAX, &g->count);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "start", false, &g->start);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "stagger", false, &g->stagger);
-	if (!rc)
-		rc = ks_yaml_get_duration(yd, n, "exit", true, &exit);
-	if (!rc && exit == 0)
-		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "exit", NULL), KS_EINVAL,
-				  "exit must be > 0 (or never)");
-	g->exit = exit == KS_YAML_NEVER ? 0 : exit;
-	return rc;
-}
-
-static int conv_group(struct ks_ydoc *yd, const struct ks_scenario *sc, yaml_node_t *n,
-		      const char *where, unsigned idx, struct ks_group *g)
-{
-	yaml_node_t *regions, *writes, *reads;
-	char path[256], ipath[300];
-	int rc;
-
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, group_keys, where);
-	if (!rc)
-		rc = ks_yaml_get_string(yd, n, "name", &g->name);
-	if (rc)
-		return rc;
-	if (!g->name) {
-		snprintf(path, sizeof(path), "group%u", idx);
-		g->name = ks_xstrdup(path);
-	}
-	g->count = 1;
-	rc = conv_group_times(yd, n, g);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, n, "regions", where, &regions);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, n, "writes", where, &writes);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, n, "reads", where, &reads);
-	if (rc)
-		return rc;
-	if (!regions || !ks_yaml_count(regions))
-		return ks_yaml_fail(yd, regions ? regions : n, KS_EINVAL,
-				    "%s (group '%s') needs at least one region in 'regions'", where,
-				    g->name);
-	child_path(path, sizeof(path), where, "regions");
-	g->nregions = ks_yaml_count(regions);
+	(void)f, (void)key;
+	g->nregions = ks_yaml_count(val);
 	g->regions = ks_xcalloc(g->nregions, sizeof(*g->regions));
 	for (unsigned i = 0; i < g->nregions; i++) {
-		item_path(ipath, sizeof(ipath), path, i);
-		rc = conv_region(yd, sc, ks_yaml_item(yd, regions, i), ipath, i, &g->regions[i]);
+		struct ks_region *rg = &g->regions[i];
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		rg->mergeable = true;
+		rg->name = numbered("region", i);
+		rc = ks_schema_apply(yd, &region_schema, NULL, ks_yaml_item(yd, val, i), path, rg);
 		for (unsigned j = 0; !rc && j < i; j++)
-			if (!strcmp(g->regions[j].name, g->regions[i].name))
-				rc = ks_yaml_fail(yd, ks_yaml_item(yd, regions, i), KS_EINVAL,
+			if (!strcmp(g->regions[j].name, rg->name))
+				rc = ks_yaml_fail(yd, ks_yaml_item(yd, val, i), KS_EINVAL,
 						  "duplicate region name '%s' in group '%s'",
-						  g->regions[i].name, g->name);
-		if (rc)
-			return rc;
-	}
-	if (reads && (rc = conv_reads(yd, reads, where, g)))
-		return rc;
-	if (!writes)
-		return 0;
-	child_path(path, sizeof(path), where, "writes");
-	g->nwrites = ks_yaml_count(writes);
-	g->writes = ks_xcalloc(g->nwrites ? g->nwrites : 1, sizeof(*g->writes));
-	for (unsigned i = 0; i < g->nwrites; i++) {
-		item_path(ipath, sizeof(ipath), path, i);
-		rc = conv_write(yd, sc, ks_yaml_item(yd, writes, i), ipath, g, &g->writes[i]);
+						  rg->name, g->name);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int conv_groups(struct ks_ydoc *yd, yaml_node_t *seq, struct ks_scenario *sc)
+/* A group needs at least one region (checked before its writes, which name them). */
+static int group_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
+	struct ks_group *g = obj;
+	yaml_node_t *rv = ks_yaml_get(yd, map, "regions", NULL);
+	yaml_node_t *nv = ks_yaml_get(yd, map, "name", NULL);
+
+	if (rv && ks_yaml_is_null(rv))
+		rv = NULL;
+	if (rv && (rv->type != YAML_SEQUENCE_NODE || ks_yaml_count(rv)))
+		return 0; /* a wrong type is for the regions field to say */
+	return ks_yaml_fail(yd, rv ? rv : map, KS_EINVAL, "%s (group '%s') needs at least one "
+			    "region in 'regions'", where,
+			    nv && nv->type == YAML_SCALAR_NODE ? text_of(nv) : g->name);
+}
+
+static int group_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct ks_group *g = obj;
+
+	(void)yd, (void)map, (void)where;
+	if (g->exit == KS_YAML_NEVER)
+		g->exit = 0;
+	return 0;
+}
+
+static const struct ks_field group_fields[] = {
+	{ "name", KS_FT_STRING, KS_AT(struct ks_group, name), .doc = "default groupN" },
+	{ "count", KS_FT_UINT, KS_AT(struct ks_group, count), .umin = 1,
+	  .doc = "processes in the group (default 1)" },
+	{ "start", KS_FT_DURATION, KS_AT(struct ks_group, start),
+	  .doc = "the first process's start (default 0s)" },
+	{ "stagger", KS_FT_DURATION, KS_AT(struct ks_group, stagger),
+	  .doc = "between successive processes' starts" },
+	{ "exit", KS_FT_DURATION, KS_AT(struct ks_group, exit), .never_ok = true,
+	  .nonzero = true, .doc = "process exit (default never)" },
+	{ "regions", KS_FT_SEQ, .set = set_regions, .doc = "the group's memory regions" },
+	{ "reads", KS_FT_SEQ, .set = set_reads, .doc = "read schedules" },
+	{ "writes", KS_FT_SEQ, .set = set_writes, .doc = "write schedules" },
+	{ NULL }
+};
+static const struct ks_schema group_schema = {
+	.fields = group_fields, .rules = group_rules, .check = group_check
+};
+
+/* processes: of the scenario (obj); group names are unique. */
+static int set_groups(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		      yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_scenario *sc = obj;
 	char path[64];
 	int rc;
 
-	sc->ngroups = ks_yaml_count(seq);
+	(void)f, (void)key;
+	sc->ngroups = ks_yaml_count(val);
 	sc->groups = ks_xcalloc(sc->ngroups ? sc->ngroups : 1, sizeof(*sc->groups));
 	for (unsigned i = 0; i < sc->ngroups; i++) {
-		item_path(path, sizeof(path), "processes", i);
-		rc = conv_group(yd, sc, ks_yaml_item(yd, seq, i), path, i, &sc->groups[i]);
+		struct ks_group *g = &sc->groups[i];
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		g->name = numbered("group", i);
+		g->count = 1;
+		rc = ks_schema_apply(yd, &group_schema, NULL, ks_yaml_item(yd, val, i), path, g);
 		for (unsigned j = 0; !rc && j < i; j++)
-			if (!strcmp(sc->groups[j].name, sc->groups[i].name))
-				rc = ks_yaml_fail(yd, ks_yaml_item(yd, seq, i), KS_EINVAL,
-						  "duplicate process group name '%s'",
-						  sc->groups[i].name);
+			if (!strcmp(sc->groups[j].name, g->name))
+				rc = ks_yaml_fail(yd, ks_yaml_item(yd, val, i), KS_EINVAL,
+						  "duplicate process group name '%s'", g->name);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-/* ---- sections ------------------------------------------------------------------- */
+/* ---- sample --------------------------------------------------------------------- */
 
-static int conv_sample(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc)
+/* At most one of every, every_batches and interval (which sets the mode). */
+static int sample_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	static const char *const every_names[] = { "batch", NULL };
-	yaml_node_t *ek = NULL, *bk = NULL, *ik = NULL;
-	yaml_node_t *ev, *bv, *iv;
-	unsigned dummy;
-	int rc;
+	struct ks_scenario *sc = obj;
+	yaml_node_t *bk = NULL, *ik = NULL;
+	yaml_node_t *ev = ks_yaml_get(yd, map, "every", NULL);
+	yaml_node_t *bv = ks_yaml_get(yd, map, "every_batches", &bk);
+	yaml_node_t *iv = ks_yaml_get(yd, map, "interval", &ik);
 
-	rc = ks_yaml_check_keys(yd, n, sample_keys, "sample");
-	if (rc)
-		return rc;
-	ev = ks_yaml_get(yd, n, "every", &ek);
-	bv = ks_yaml_get(yd, n, "every_batches", &bk);
-	iv = ks_yaml_get(yd, n, "interval", &ik);
 	if (!!ev + !!bv + !!iv > 1)
-		return ks_yaml_fail(yd, iv ? ik : bk, KS_EINVAL,
-				    "give only one of every, every_batches and interval in sample");
-	if (ev)
-		rc = ks_yaml_enum(yd, ev, "sample every", every_names, &dummy);
-	if (bv)
-		rc = ks_yaml_get_unsigned(yd, n, "every_batches", 1, UINT32_MAX, &sc->sample_every);
-	if (iv) {
+		return ks_yaml_fail(yd, iv ? ik : bk, KS_EINVAL, "give only one of every, "
+				    "every_batches and interval in %s", where);
+	if (iv)
 		sc->sample_mode = KS_SAMPLE_INTERVAL;
-		rc = ks_yaml_duration(yd, iv, "interval", false, &sc->sample_interval);
-		if (!rc && sc->sample_interval == 0)
-			rc = ks_yaml_fail(yd, iv, KS_EINVAL, "interval must be > 0");
-	}
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "processes", &sc->process_samples);
-	return rc;
+	return 0;
 }
 
-static int conv_ksm_enums(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
+static const char *const every_names[] = { "batch", NULL };
+static const struct ks_field sample_fields[] = {
+	{ "every", KS_FT_ENUM, .names = every_names, .label = "sample every",
+	  .doc = "batch: after every ksmd batch" },
+	{ "every_batches", KS_FT_UINT, KS_AT(struct ks_scenario, sample_every), .umin = 1,
+	  .doc = "after every N batches" },
+	{ "interval", KS_FT_DURATION, KS_AT(struct ks_scenario, sample_interval),
+	  .nonzero = true, .doc = "or every this much simulated time" },
+	{ "processes", KS_FT_BOOL, KS_AT(struct ks_scenario, process_samples),
+	  .doc = "write process_samples rows (default true)" },
+	{ NULL }
+};
+static const struct ks_schema sample_schema = { .fields = sample_fields,
+						.rules = sample_rules };
+
+/* ---- ksm and ksm_changes -------------------------------------------------------- */
+
+static const char *const advisor_names[] = { "none", "scan-time", NULL };
+static const char *const order_names[] = { "v6.11", "pre-v6.11", NULL };
+static const char *const algorithm_names[] = { "linux-6.18", "2009", NULL };
+
+/* checksum: an algorithm's name (models/vocab/checksum.h). */
+static int set_checksum(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			yaml_node_t *val, const char *where, void *obj)
 {
-	static const char *const advisor_names[] = { "none", "scan-time", NULL };
-	static const char *const order_names[] = { "v6.11", "pre-v6.11", NULL };
-	static const char *const algorithm_names[] = { "linux-6.18", "2009", NULL };
-	const char *csum_names[KS_CSUM_COUNT + 1];
+	struct ks_ksm_params *p = obj;
+	const char *names[KS_CSUM_COUNT + 1];
 	enum ks_checksum_alg alg;
-	yaml_node_t *v;
 	unsigned i;
 	int rc;
 
+	(void)f, (void)key, (void)where;
 	for (i = 0; i < KS_CSUM_COUNT; i++)
-		csum_names[i] = ks_checksum_name((enum ks_checksum_alg)i);
-	csum_names[KS_CSUM_COUNT] = NULL;
-	v = ks_yaml_get(yd, n, "advisor_mode", NULL);
-	if (v) {
-		rc = ks_yaml_enum(yd, v, "advisor_mode", advisor_names, &i);
-		if (rc)
-			return rc;
-		p->advisor_mode = i ? KS_ADVISOR_SCAN_TIME : KS_ADVISOR_NONE;
-	}
-	v = ks_yaml_get(yd, n, "cmp_order", NULL);
-	if (v) {
-		rc = ks_yaml_enum(yd, v, "cmp_order", order_names, &i);
-		if (rc)
-			return rc;
-		p->cmp_order_pre_611 = i == 1;
-	}
-	v = ks_yaml_get(yd, n, "algorithm", NULL);
-	if (v) {
-		rc = ks_yaml_enum(yd, v, "algorithm", algorithm_names, &i);
-		if (rc)
-			return rc;
-		p->algorithm = i ? KS_KSM_ALG_2009 : KS_KSM_ALG_LINUX_618;
-	}
-	v = ks_yaml_get(yd, n, "checksum", NULL);
-	if (v) {
-		rc = ks_yaml_enum(yd, v, "checksum", csum_names, &i);
-		if (rc)
-			return rc;
-		if (!ks_checksum_parse(csum_names[i], &alg))
-			return ks_yaml_fail(yd, v, KS_EINVAL, "checksum '%s' is not supported",
-					    csum_names[i]);
-		p->checksum = (int)alg;
-	}
+		names[i] = ks_checksum_name((enum ks_checksum_alg)i);
+	names[KS_CSUM_COUNT] = NULL;
+	rc = ks_yaml_enum(yd, val, "checksum", names, &i);
+	if (rc)
+		return rc;
+	if (!ks_checksum_parse(names[i], &alg))
+		return ks_yaml_fail(yd, val, KS_EINVAL, "checksum '%s' is not supported", names[i]);
+	p->checksum = (int)alg;
 	return 0;
 }
 
-/* The knobs of /sys/kernel/mm/ksm present in n (ksm: or a ksm_changes set:), except
- * advisor_mode (see conv_ksm_enums); absent keys leave *p unchanged. */
-static int conv_ksm_knobs(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
-{
-	int rc;
+/* The knobs of /sys/kernel/mm/ksm: in ksm: and in a ksm_changes set: (where these are
+ * the only keys: the names of models/vocab/knobs.h, which ks_knob_parse knows). */
+#define P struct ks_ksm_params
+#define KNOB_FIELDS                                                                       \
+	{ "run", KS_FT_UINT, KS_AT(P, run), .umax = 2, .doc = "0 stop, 1 run, 2 unmerge" }, \
+	{ "pages_to_scan", KS_FT_UINT, KS_AT(P, pages_to_scan),                            \
+	  .doc = "pages per batch (default 100)" },                                        \
+	{ "sleep_millisecs", KS_FT_UINT, KS_AT(P, sleep_millisecs),                        \
+	  .doc = "ms between batches (default 20)" },                                      \
+	{ "max_page_sharing", KS_FT_UINT, KS_AT(P, max_page_sharing), .umin = 2,           \
+	  .umax = INT32_MAX, .doc = "mappings per KSM page (default 256)" },                \
+	{ "use_zero_pages", KS_FT_BOOL, KS_AT(P, use_zero_pages), .doc = "default false" }, \
+	{ "merge_across_nodes", KS_FT_BOOL, KS_AT(P, merge_across_nodes),                  \
+	  .doc = "default true" },                                                         \
+	{ "smart_scan", KS_FT_BOOL, KS_AT(P, smart_scan), .doc = "default true" },          \
+	{ "stable_node_chains_prune_millisecs", KS_FT_UINT,                                \
+	  KS_AT(P, stable_node_chains_prune_millisecs), .doc = "default 2000" },           \
+	{ "advisor_max_cpu", KS_FT_UINT, KS_AT(P, advisor_max_cpu), .umin = 1,             \
+	  .umax = 100, .doc = "percent (default 70)" },                                    \
+	{ "advisor_min_pages_to_scan", KS_FT_UINT, KS_AT(P, advisor_min_pages_to_scan),    \
+	  .umin = 1, .doc = "default 500" },                                               \
+	{ "advisor_max_pages_to_scan", KS_FT_UINT, KS_AT(P, advisor_max_pages_to_scan),    \
+	  .umin = 1, .doc = "default 30000" },                                             \
+	{ "advisor_target_scan_time", KS_FT_UINT, KS_AT(P, advisor_target_scan_time),      \
+	  .umin = 1, .doc = "seconds (default 200)" },                                     \
+	{ "advisor_mode", KS_FT_ENUM, KS_AT(P, advisor_mode), .names = advisor_names,      \
+	  .doc = "none or scan-time" }
 
-	rc = ks_yaml_get_unsigned(yd, n, "run", 0, 2, &p->run);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "pages_to_scan", 0, UINT32_MAX, &p->pages_to_scan);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "sleep_millisecs", 0, UINT32_MAX,
-					  &p->sleep_millisecs);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "max_page_sharing", 2, INT32_MAX,
-					  &p->max_page_sharing);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "use_zero_pages", &p->use_zero_pages);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "merge_across_nodes", &p->merge_across_nodes);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "smart_scan", &p->smart_scan);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "stable_node_chains_prune_millisecs", 0,
-					  UINT32_MAX, &p->stable_node_chains_prune_millisecs);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, n, "advisor_max_cpu", 1, 100, &p->advisor_max_cpu);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, n, "advisor_min_pages_to_scan", 1, UINT64_MAX,
-				      &p->advisor_min_pages_to_scan);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, n, "advisor_max_pages_to_scan", 1, UINT64_MAX,
-				      &p->advisor_max_pages_to_scan);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, n, "advisor_target_scan_time", 1, UINT64_MAX,
-				      &p->advisor_target_scan_time);
-	return rc;
+static const struct ks_field knob_fields[] = { KNOB_FIELDS, { NULL } };
+static const struct ks_schema knob_schema = { .fields = knob_fields };
+
+/* hz is one of the kernel's; the zero page colours a power of two. */
+static int ksm_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct ks_ksm_params *p = obj;
+
+	(void)where;
+	if (p->hz != 100 && p->hz != 250 && p->hz != 300 && p->hz != 1000)
+		return ks_yaml_fail(yd, ks_yaml_get(yd, map, "hz", NULL), KS_EINVAL,
+				    "hz must be 100, 250, 300 or 1000, got %u", p->hz);
+	if (p->zero_page_colours & (p->zero_page_colours - 1))
+		return ks_yaml_fail(yd, ks_yaml_get(yd, map, "zero_page_colours", NULL),
+				    KS_EINVAL, "zero_page_colours must be a power of two, got %u",
+				    p->zero_page_colours);
+	return 0;
 }
 
-static int conv_ksm(struct ks_ydoc *yd, yaml_node_t *n, struct ks_ksm_params *p)
-{
-	yaml_node_t *v;
-	int rc;
-
-	rc = ks_yaml_check_keys(yd, n, ksm_keys, "ksm");
-	if (!rc)
-		rc = conv_ksm_knobs(yd, n, p);
-	if (!rc)
-		rc = conv_ksm_enums(yd, n, p);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "hz", 1, 100000, &p->hz);
-	if (!rc && p->hz != 100 && p->hz != 250 && p->hz != 300 && p->hz != 1000)
-		rc = ks_yaml_fail(yd, ks_yaml_get(yd, n, "hz", NULL), KS_EINVAL,
-				  "hz must be 100, 250, 300 or 1000, got %u", p->hz);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "stable_before_checksum", &p->stable_before_checksum);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, n, "zero_page_after_stable", &p->zero_page_after_stable);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "zero_page_colours", 1, 128,
-					  &p->zero_page_colours);
-	v = ks_yaml_get(yd, n, "zero_page_colours", NULL);
-	if (!rc && (p->zero_page_colours & (p->zero_page_colours - 1)))
-		rc = ks_yaml_fail(yd, v, KS_EINVAL,
-				  "zero_page_colours must be a power of two, got %u",
-				  p->zero_page_colours);
-	return rc;
-}
-
-/* ---- ksm_changes ---------------------------------------------------------------- */
+static const struct ks_field ksm_fields[] = {
+	KNOB_FIELDS,
+	{ "cmp_order", KS_FT_ENUM, KS_AT(P, cmp_order_pre_611), .names = order_names,
+	  .doc = "v6.11 or pre-v6.11: cmp_and_merge_page's order" },
+	{ "algorithm", KS_FT_ENUM, KS_AT(P, algorithm), .names = algorithm_names,
+	  .doc = "linux-6.18 or 2009" },
+	{ "checksum", KS_FT_ANY, .set = set_checksum, .doc = "xxhash64 (default), ..." },
+	{ "hz", KS_FT_UINT, KS_AT(P, hz), .umin = 1, .umax = 100000,
+	  .doc = "kernel HZ: 100, 250, 300 or 1000 (default)" },
+	{ "stable_before_checksum", KS_FT_BOOL, KS_AT(P, stable_before_checksum),
+	  .doc = "the stable tree before the checksum test (pre-2024)" },
+	{ "zero_page_after_stable", KS_FT_BOOL, KS_AT(P, zero_page_after_stable),
+	  .doc = "the zero page after the stable tree (pre-2024)" },
+	{ "zero_page_colours", KS_FT_UINT, KS_AT(P, zero_page_colours), .umin = 1,
+	  .umax = 128, .doc = "coloured zero pages, a power of two (default 1)" },
+	{ NULL }
+};
+#undef KNOB_FIELDS
+#undef P
+static const struct ks_schema ksm_schema = { .fields = ksm_fields, .check = ksm_check };
 
 /* The value a sysfs write of knob k would carry to give p's setting. */
 static uint64_t knob_value(const struct ks_ksm_params *p, enum ks_knob k)
@@ -867,219 +896,194 @@ static uint64_t knob_value(const struct ks_ksm_params *p, enum ks_knob k)
 	}
 }
 
-/* A set: mapping; its values are checked as in ksm:, then appended in file order. */
-static int conv_change_set(struct ks_ydoc *yd, yaml_node_t *set, const char *where,
-			   ks_time at, struct ks_scenario *sc)
+/* One ksm_changes item as read. */
+struct change_in {
+	ks_time at;
+	struct ks_scenario *sc;
+};
+
+static int set_change_at(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			 yaml_node_t *val, const char *where, void *obj)
 {
-	const char *names[KS_KNOB_COUNT + 1];
+	struct change_in *in = obj;
+	int rc = ks_yaml_duration(yd, val, "at", false, &in->at);
+
+	(void)f, (void)key, (void)where;
+	if (!rc && in->at > in->sc->duration)
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "at is after the end of the run (duration "
+				  "%.9gs)", (double)in->sc->duration / 1e9);
+	return rc;
+}
+
+/* set: its values are checked as in ksm:, then appended in file order. */
+static int set_change_knobs(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			    yaml_node_t *val, const char *where, void *obj)
+{
+	struct change_in *in = obj;
+	struct ks_scenario *sc = in->sc;
 	struct ks_ksm_params p;
 	yaml_node_pair_t *pair;
 	int rc;
 
-	for (unsigned i = 0; i < KS_KNOB_COUNT; i++)
-		names[i] = ks_knob_name((enum ks_knob)i);
-	names[KS_KNOB_COUNT] = NULL;
+	(void)f;
+	if (val->data.mapping.pairs.top == val->data.mapping.pairs.start)
+		return ks_yaml_fail(yd, val, KS_EINVAL, "%.*s needs knobs to write in 'set' (e.g. "
+				    "set: {use_zero_pages: true})", (int)(strlen(where) - 4),
+				    where);
 	ks_ksm_params_default(&p);
-	rc = ks_yaml_check_keys(yd, set, names, where);
-	if (!rc)
-		rc = conv_ksm_knobs(yd, set, &p);
-	if (!rc)
-		rc = conv_ksm_enums(yd, set, &p);
-	if (rc)
-		return rc;
-	for (pair = set->data.mapping.pairs.start; pair < set->data.mapping.pairs.top; pair++) {
-		yaml_node_t *key = yaml_document_get_node(&yd->doc, pair->key);
+	rc = ks_schema_apply(yd, &knob_schema, key, val, where, &p);
+	for (pair = val->data.mapping.pairs.start; !rc && pair < val->data.mapping.pairs.top;
+	     pair++) {
+		yaml_node_t *k = yaml_document_get_node(&yd->doc, pair->key);
 		struct ks_knob_change *c;
 		enum ks_knob knob;
 
-		if (ks_knob_parse((const char *)key->data.scalar.value, &knob))
-			return ks_yaml_fail(yd, key, KS_EINVAL, "unknown knob in %s", where);
+		if (ks_knob_parse((const char *)k->data.scalar.value, &knob))
+			return ks_yaml_fail(yd, k, KS_EINVAL, "unknown knob in %s", where);
 		sc->ksm_changes = ks_xrealloc(sc->ksm_changes, (sc->nksm_changes + 1) *
 					      sizeof(*sc->ksm_changes));
 		c = &sc->ksm_changes[sc->nksm_changes++];
-		c->at = at;
+		c->at = in->at;
 		c->knob = knob;
 		c->value = knob_value(&p, knob);
 	}
-	return 0;
+	return rc;
 }
 
-static int conv_change(struct ks_ydoc *yd, yaml_node_t *n, const char *where,
-		       struct ks_scenario *sc)
-{
-	yaml_node_t *v, *set;
-	char path[300];
-	ks_time at;
-	int rc;
+static const struct ks_field change_fields[] = {
+	{ "at", KS_FT_DURATION, .required = true, .hint = "e.g. at: 60s", .set = set_change_at,
+	  .doc = "when, within the run" },
+	{ "set", KS_FT_MAP, .required = true,
+	  .hint = "the knobs to write, e.g. set: {use_zero_pages: true}", .set = set_change_knobs,
+	  .doc = "knobs of ksm: and their values" },
+	{ NULL }
+};
+static const struct ks_schema change_schema = { .fields = change_fields };
 
-	rc = ks_yaml_expect(yd, NULL, n, YAML_MAPPING_NODE, where);
-	if (!rc)
-		rc = ks_yaml_check_keys(yd, n, change_keys, where);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, n, "at", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'at' in %s (e.g. at: 60s)",
-				    where);
-	rc = ks_yaml_duration(yd, v, "at", false, &at);
-	if (!rc && at > sc->duration)
-		rc = ks_yaml_fail(yd, v, KS_EINVAL, "at is after the end of the run (duration %.9gs)",
-				  (double)sc->duration / 1e9);
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, n, "set", where, &set);
-	if (rc)
-		return rc;
-	if (!set || !set->data.mapping.pairs.top ||
-	    set->data.mapping.pairs.top == set->data.mapping.pairs.start)
-		return ks_yaml_fail(yd, set ? set : n, KS_EINVAL,
-				    "%s needs knobs to write in 'set' (e.g. set: {use_zero_pages: true})",
-				    where);
-	child_path(path, sizeof(path), where, "set");
-	return conv_change_set(yd, set, path, at, sc);
-}
-
-static int conv_changes(struct ks_ydoc *yd, yaml_node_t *seq, struct ks_scenario *sc)
+/* ksm_changes: of the scenario (obj), whose duration was read before. */
+static int set_changes(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+		       yaml_node_t *val, const char *where, void *obj)
 {
 	char path[64];
 	int rc;
 
-	for (unsigned i = 0; i < ks_yaml_count(seq); i++) {
-		item_path(path, sizeof(path), "ksm_changes", i);
-		rc = conv_change(yd, ks_yaml_item(yd, seq, i), path, sc);
+	(void)f, (void)key;
+	for (unsigned i = 0; i < ks_yaml_count(val); i++) {
+		struct change_in in = { .sc = obj };
+
+		ks_schema_item_path(path, sizeof(path), where, i);
+		rc = ks_schema_apply(yd, &change_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int conv_numa(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc)
+/* ---- numa, trace, the top level ------------------------------------------------- */
+
+static int set_page_size(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			 yaml_node_t *val, const char *where, void *obj)
 {
-	yaml_node_t *v;
 	uint64_t bytes;
-	int rc;
+	int rc = ks_yaml_size(yd, val, "page_size", &bytes);
 
-	rc = ks_yaml_check_keys(yd, n, numa_keys, "numa");
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, n, "nodes", 1, 64, &sc->numa_nodes);
-	v = ks_yaml_get(yd, n, "page_size", NULL);
-	if (rc || !v)
-		return rc;
-	rc = ks_yaml_size(yd, v, "page_size", &bytes);
+	(void)f, (void)key, (void)where, (void)obj;
 	if (!rc && bytes != PAGE_BYTES)
-		rc = ks_yaml_fail(yd, v, KS_EINVAL,
-				  "page_size: only 4KiB pages are supported, got '%s'",
-				  (const char *)v->data.scalar.value);
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "page_size: only 4KiB pages are supported, "
+				  "got '%s'", text_of(val));
 	return rc;
 }
 
-static int conv_trace(struct ks_ydoc *yd, yaml_node_t *n, struct ks_scenario *sc)
-{
-	yaml_node_t *v;
-	int rc;
+static const struct ks_field numa_fields[] = {
+	{ "nodes", KS_FT_UINT, KS_AT(struct ks_scenario, numa_nodes), .umin = 1, .umax = 64,
+	  .doc = "NUMA nodes (default 1)" },
+	{ "page_size", KS_FT_SIZE, .set = set_page_size, .doc = "4KiB (the only one)" },
+	{ NULL }
+};
+static const struct ks_schema numa_schema = { .fields = numa_fields };
 
-	rc = ks_yaml_check_keys(yd, n, trace_keys, "trace");
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, n, "file", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, n, KS_EINVAL, "missing required key 'file' in trace");
-	return ks_yaml_string(yd, v, "file", &sc->trace_file);
+static const struct ks_field trace_fields[] = {
+	{ "file", KS_FT_STRING, KS_AT(struct ks_scenario, trace_file), .required = true,
+	  .doc = "a page-write trace replayed on top of the groups" },
+	{ NULL }
+};
+static const struct ks_schema trace_schema = { .fields = trace_fields };
+
+static void seed_images(struct ks_content_spec *cs, uint64_t seed)
+{
+	if (cs->kind == KS_SPEC_IMAGE && cs->image)
+		cs->image_seed = fnv1a(cs->image) ^ seed;
 }
 
-/* path: bulk (default) or reference (docs/scenario.md). */
-static int conv_path(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
+/* Groups or a trace; every image's seed from its name and the run's seed; where
+ * ksm.zero_page_colours was given (cmd_run.c checks it against the arch). */
+static int scenario_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
-	static const char *const path_names[] = { "bulk", "reference", NULL };
-	yaml_node_t *v = ks_yaml_get(yd, root, "path", NULL);
-	unsigned i;
-	int rc;
+	struct ks_scenario *sc = obj;
 
-	if (!v)
-		return 0;
-	rc = ks_yaml_enum(yd, v, "path", path_names, &i);
-	if (!rc)
-		sc->reference_path = i == 1;
-	return rc;
-}
+	(void)where;
+	yaml_node_t *ksm = ks_yaml_get(yd, map, "ksm", NULL), *colours;
+	char at[512];
 
-static int conv_sections(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
-{
-	yaml_node_t *m, *v;
-	int rc;
-
-	rc = ks_yaml_get_mapping(yd, root, "sample", "", &m);
-	if (!rc && m)
-		rc = conv_sample(yd, m, sc);
-	if (!rc)
-		rc = ks_yaml_get_bool(yd, root, "stop_when_stable", &sc->stop_when_stable);
-	if (!rc)
-		rc = ks_yaml_get_unsigned(yd, root, "stable_scans", 1, UINT32_MAX,
-					  &sc->stable_scans);
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, root, "ksm", "", &m);
-	if (!rc && m)
-		rc = conv_ksm(yd, m, &sc->ksm);
-	if (!rc && m && (v = ks_yaml_get(yd, m, "zero_page_colours", NULL))) {
-		char where[512];
-
+	if (!sc->ngroups && !sc->trace_file)
+		return ks_yaml_fail(yd, map, KS_EINVAL, "a scenario needs process groups "
+				    "('processes') or a 'trace', or both");
+	colours = ksm && ksm->type == YAML_MAPPING_NODE ?
+		  ks_yaml_get(yd, ksm, "zero_page_colours", NULL) : NULL;
+	if (colours) {
 		free(sc->colours_where);
-		sc->colours_where = ks_xstrdup(ks_yaml_where(yd, v, where, sizeof(where)));
+		sc->colours_where = ks_xstrdup(ks_yaml_where(yd, colours, at, sizeof(at)));
 	}
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, root, "ksm_changes", "", &m);
-	if (!rc && m)
-		rc = conv_changes(yd, m, sc);
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, root, "numa", "", &m);
-	if (!rc && m)
-		rc = conv_numa(yd, m, sc);
-	if (!rc)
-		rc = ks_yaml_get_sequence(yd, root, "processes", "", &m);
-	if (!rc && m)
-		rc = conv_groups(yd, m, sc);
-	if (!rc)
-		rc = ks_yaml_get_mapping(yd, root, "trace", "", &m);
-	if (!rc && m)
-		rc = conv_trace(yd, m, sc);
-	if (!rc)
-		rc = conv_path(yd, root, sc);
-	return rc;
+	for (unsigned i = 0; i < sc->ngroups; i++) {
+		struct ks_group *g = &sc->groups[i];
+
+		for (unsigned r = 0; r < g->nregions; r++)
+			for (unsigned k = 0; k < g->regions[r].nparts; k++)
+				seed_images(&g->regions[r].parts[k].content, sc->seed);
+		for (unsigned w = 0; w < g->nwrites; w++)
+			seed_images(&g->writes[w].content, sc->seed);
+	}
+	return 0;
 }
+
+static const char *const path_names[] = { "bulk", "reference", NULL };
+
+static const struct ks_field scenario_fields[] = {
+	{ "name", KS_FT_STRING, KS_AT(struct ks_scenario, name),
+	  .doc = "default: the file's name" },
+	{ "seed", KS_FT_UINT, KS_AT(struct ks_scenario, seed), .doc = "default 0" },
+	{ "arch", KS_FT_STRING, KS_AT(struct ks_scenario, arch),
+	  .doc = "arch model (default x86_64)" },
+	{ "duration", KS_FT_DURATION, KS_AT(struct ks_scenario, duration), .required = true,
+	  .nonzero = true, .hint = "e.g. duration: 600s", .doc = "simulated time" },
+	{ "sample", KS_FT_MAP, .sub = &sample_schema, .doc = "when counters are sampled" },
+	{ "stop_when_stable", KS_FT_BOOL, KS_AT(struct ks_scenario, stop_when_stable),
+	  .doc = "end early after stable_scans full scans without change" },
+	{ "stable_scans", KS_FT_UINT, KS_AT(struct ks_scenario, stable_scans), .umin = 1,
+	  .umax = UINT32_MAX, .doc = "default 3" },
+	{ "ksm", KS_FT_MAP, KS_AT(struct ks_scenario, ksm), .sub = &ksm_schema,
+	  .doc = "the /sys/kernel/mm/ksm knobs and model variants" },
+	{ "ksm_changes", KS_FT_SEQ, .set = set_changes, .doc = "knob writes during the run" },
+	{ "numa", KS_FT_MAP, .sub = &numa_schema, .doc = "NUMA nodes and page size" },
+	{ "processes", KS_FT_SEQ, .set = set_groups, .doc = "process groups" },
+	{ "trace", KS_FT_MAP, .sub = &trace_schema, .doc = "a page-write trace" },
+	{ "path", KS_FT_ENUM, KS_AT(struct ks_scenario, reference_path), .names = path_names,
+	  .doc = "bulk (default) or reference: the page-by-page path" },
+	{ NULL }
+};
+static const struct ks_schema scenario_schema = { .fields = scenario_fields,
+						  .check = scenario_check };
+
+/* ---- entry points --------------------------------------------------------------- */
 
 static int conv_scenario(struct ks_ydoc *yd, yaml_node_t *root, struct ks_scenario *sc)
 {
-	yaml_node_t *v;
-	int rc;
-
 	if (root->type != YAML_MAPPING_NODE)
-		return ks_yaml_fail(yd, root, KS_EINVAL,
-				    "a scenario must be a mapping of keys (name:, duration:, ...), got %s",
+		return ks_yaml_fail(yd, root, KS_EINVAL, "a scenario must be a mapping of keys "
+				    "(name:, duration:, ...), got %s",
 				    root->type == YAML_SEQUENCE_NODE ? "a sequence" : "a scalar");
-	rc = ks_yaml_check_keys(yd, root, top_keys, "");
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "name", &sc->name);
-	if (!rc)
-		rc = ks_yaml_get_uint(yd, root, "seed", 0, UINT64_MAX, &sc->seed);
-	if (!rc)
-		rc = ks_yaml_get_string(yd, root, "arch", &sc->arch);
-	if (rc)
-		return rc;
-	v = ks_yaml_get(yd, root, "duration", NULL);
-	if (!v)
-		return ks_yaml_fail(yd, root, KS_EINVAL,
-				    "missing required key 'duration' (e.g. duration: 600s)");
-	rc = ks_yaml_duration(yd, v, "duration", false, &sc->duration);
-	if (!rc && sc->duration == 0)
-		rc = ks_yaml_fail(yd, v, KS_EINVAL, "duration must be > 0");
-	if (!rc)
-		rc = conv_sections(yd, root, sc);
-	if (!rc && !sc->ngroups && !sc->trace_file)
-		rc = ks_yaml_fail(yd, root, KS_EINVAL,
-				  "a scenario needs process groups ('processes') or a 'trace', or both");
-	return rc;
+	return ks_schema_apply(yd, &scenario_schema, NULL, root, "", sc);
 }
-
-/* ---- entry points --------------------------------------------------------------- */
 
 /* File name without folders and without a ".yaml" suffix. */
 static char *default_name(const char *origin)
@@ -1164,40 +1168,11 @@ int ks_scenario_load_string(const char *text, const char *origin, const char *co
 	return load(text, strlen(text), origin, NULL, sets, nsets, sc, err);
 }
 
-static bool is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int ks_scenario_find(const char *name, char *out, size_t outlen, struct ks_err *err)
 {
-	const char *dirs[] = { "", KS_SRCDIR "/scenarios/", KS_PKGDATADIR "/scenarios/" };
-	const char *sfx[] = { "", ".yaml" };
-	size_t nl = strlen(name);
-	bool has_yaml = nl > 5 && !strcmp(name + nl - 5, ".yaml");
-	char tried[900] = "", cand[4096];
+	static const struct ks_file_kind kind = { "scenario", "scenarios", false };
 
-	for (unsigned d = 0; d < 3; d++) {
-		if (d > 0 && name[0] == '/')
-			break;
-		for (unsigned s = 0; s < 2; s++) {
-			size_t tl = strlen(tried);
-
-			if (s == 1 && has_yaml)
-				continue;
-			snprintf(cand, sizeof(cand), "%s%s%s", dirs[d], name, sfx[s]);
-			if (is_file(cand)) {
-				if (strlen(cand) >= outlen)
-					return ks_err_set(err, KS_ERANGE, "%s: path too long", cand);
-				memcpy(out, cand, strlen(cand) + 1);
-				return 0;
-			}
-			snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "", cand);
-		}
-	}
-	return ks_err_set(err, KS_ENOENT, "scenario '%s' not found (looked for %s)", name, tried);
+	return ks_find_file(&kind, name, out, outlen, err);
 }
 
 int ks_scenario_load_ktrace(const struct ks_ktrace *kt, unsigned span, bool process_samples,

@@ -32,7 +32,7 @@ static const struct ks_field cost_fields[] = {
 	{ "note", KS_FT_STRING, .doc = "free text" },
 	{ NULL }
 };
-static const struct ks_schema cost_schema = { cost_fields, NULL };
+static const struct ks_schema cost_schema = { .fields = cost_fields };
 
 /* One {ns | cycles, source, [note]} cost into the member f names; cycles need the
  * model's clock_ghz, read before the costs. */
@@ -56,9 +56,9 @@ static int set_cost(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *k
 }
 
 static const struct ks_field guest_factor_fields[] = { KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
-static const struct ks_schema guest_factor_schema = { guest_factor_fields, NULL };
+static const struct ks_schema guest_factor_schema = { .fields = guest_factor_fields };
 static const struct ks_field clock_fields[] = { KS_SOURCED_VALUE_FIELDS(0.001, 100.0) };
-static const struct ks_schema clock_schema = { clock_fields, NULL };
+static const struct ks_schema clock_schema = { .fields = clock_fields };
 
 #define COST(k, m, d) { k, KS_FT_MAP, KS_AT(struct ks_zs_model, c.m), .required = true,  \
 			.set = set_cost, .doc = d }
@@ -77,7 +77,7 @@ static const struct ks_field costs_fields[] = {
 };
 #undef COST
 /* Applied to the whole model (set_cost needs clock_ghz). */
-static const struct ks_schema costs_schema = { costs_fields, NULL };
+static const struct ks_schema costs_schema = { .fields = costs_fields };
 
 static const struct ks_field model_fields[] = {
 	{ "arch", KS_FT_STRING, KS_AT(struct ks_zs_model, name), .required = true,
@@ -89,7 +89,7 @@ static const struct ks_field model_fields[] = {
 	{ "costs", KS_FT_MAP, .required = true, .sub = &costs_schema, .doc = "the prices" },
 	{ NULL }
 };
-static const struct ks_schema model_schema = { model_fields, NULL };
+static const struct ks_schema model_schema = { .fields = model_fields };
 
 int ks_zs_model_load_string(const char *text, const char *origin, struct ks_zs_model *zm,
 			    struct ks_err *err)

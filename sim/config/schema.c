@@ -27,6 +27,12 @@ void ks_schema_item_path(char *buf, size_t len, const char *where, unsigned i)
 		buf[len - 1] = '\0';
 }
 
+/* The value's name in messages. */
+static const char *label(const struct ks_field *f)
+{
+	return f->label ? f->label : f->key;
+}
+
 static void *member(const struct ks_field *f, void *obj)
 {
 	return (char *)obj + f->off;
@@ -55,10 +61,10 @@ static int conv_uint(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *
 		     void *obj)
 {
 	uint64_t max = f->umax ? f->umax : size_max(f->size ? f->size : 8), v;
-	int rc = ks_yaml_uint(yd, val, f->key, f->umin, max, &v);
+	int rc = ks_yaml_uint(yd, val, label(f), f->umin, max, &v);
 
 	if (!rc && f->nonzero && v == 0)
-		rc = ks_yaml_fail(yd, val, KS_EINVAL, "%s must be > 0", f->key);
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "%s must be > 0", label(f));
 	if (!rc && f->size)
 		store_uint(f, obj, v);
 	return rc;
@@ -69,7 +75,7 @@ static int conv_double(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t
 {
 	bool any = f->dmin == 0 && f->dmax == 0 && !f->dmin_open;
 	double v;
-	int rc = ks_yaml_double(yd, val, f->key, any ? -INFINITY : f->dmin, f->dmin_open,
+	int rc = ks_yaml_double(yd, val, label(f), any ? -INFINITY : f->dmin, f->dmin_open,
 				any ? INFINITY : f->dmax, &v);
 
 	if (!rc && f->size)
@@ -81,10 +87,10 @@ static int conv_duration(struct ks_ydoc *yd, const struct ks_field *f, yaml_node
 			 void *obj)
 {
 	ks_time t;
-	int rc = ks_yaml_duration(yd, val, f->key, f->never_ok, &t);
+	int rc = ks_yaml_duration(yd, val, label(f), f->never_ok, &t);
 
 	if (!rc && f->nonzero && t == 0)
-		rc = ks_yaml_fail(yd, val, KS_EINVAL, "%s must be > 0%s", f->key,
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "%s must be > 0%s", label(f),
 				  f->never_ok ? " (or never)" : "");
 	if (!rc && f->size)
 		*(ks_time *)member(f, obj) = t;
@@ -114,29 +120,29 @@ static int conv_scalar(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t
 		if (!f->size) {
 			char *s = NULL;
 
-			rc = ks_yaml_string(yd, val, f->key, &s);
+			rc = ks_yaml_string(yd, val, label(f), &s);
 			free(s);
 			return rc;
 		}
-		return ks_yaml_string(yd, val, f->key, (char **)member(f, obj));
+		return ks_yaml_string(yd, val, label(f), (char **)member(f, obj));
 	case KS_FT_UINT:
 		return conv_uint(yd, f, val, obj);
 	case KS_FT_DOUBLE:
 		return conv_double(yd, f, val, obj);
 	case KS_FT_BOOL:
-		rc = ks_yaml_bool(yd, val, f->key, &b);
+		rc = ks_yaml_bool(yd, val, label(f), &b);
 		if (!rc && f->size)
 			*(bool *)member(f, obj) = b;
 		return rc;
 	case KS_FT_DURATION:
 		return conv_duration(yd, f, val, obj);
 	case KS_FT_SIZE:
-		rc = ks_yaml_size(yd, val, f->key, &bytes);
+		rc = ks_yaml_size(yd, val, label(f), &bytes);
 		if (!rc && f->size)
 			*(uint64_t *)member(f, obj) = bytes;
 		return rc;
 	case KS_FT_ENUM:
-		rc = ks_yaml_enum(yd, val, f->key, f->names, &idx);
+		rc = ks_yaml_enum(yd, val, label(f), f->names, &idx);
 		if (!rc && f->size)
 			store_uint(f, obj, idx);
 		return rc;
@@ -169,8 +175,14 @@ static int check_keys(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t
 		      const char *where)
 {
 	const char **known;
+	char variant[400];
 	unsigned n = 0;
 	int rc;
+
+	if (s->variant) {
+		snprintf(variant, sizeof(variant), "%s (%s)", where, s->variant);
+		where = variant;
+	}
 
 	while (s->fields[n].key)
 		n++;
@@ -197,6 +209,8 @@ int ks_schema_apply(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t *
 
 	if (!rc)
 		rc = check_keys(yd, s, map, where);
+	if (!rc && s->rules)
+		rc = s->rules(yd, map, where, obj);
 	for (const struct ks_field *f = s->fields; !rc && f->key; f++) {
 		yaml_node_t *k = NULL, *v = ks_yaml_get(yd, map, f->key, &k);
 		char path[300];

@@ -3,7 +3,8 @@
  * applied to a mapping node and an object.
  *
  * ks_schema_apply() rejects unknown keys (naming the nearest known one), repeated keys
- * and non-scalar keys, then walks the table in its order: a missing required key is
+ * and non-scalar keys, runs the schema's rules() (which keys go together), then walks
+ * the table in its order: a missing required key is
  * "missing required key 'K' in WHERE (HINT)", a present one is converted by its type
  * into the member the entry names, or handed to the entry's setter. Last, the schema's
  * check() sees the whole mapping (defaults, cross-key rules). Every message is one line
@@ -60,6 +61,7 @@ struct ks_field {
 	const char *const *names;      /* ENUM: NULL-terminated */
 	const struct ks_schema *sub;   /* MAP: the mapping's own keys */
 	ks_field_set_fn set;           /* converts the value instead of the type */
+	const char *label;             /* the value's name in messages (default: the key) */
 	const char *hint;              /* appended to the missing-key message, e.g. "e.g. 600s" */
 	const char *doc;               /* one line: meaning and unit */
 };
@@ -82,10 +84,20 @@ struct ks_field {
 	{ "note", KS_FT_STRING, .doc = "free text" },                                      \
 	{ NULL }
 
+/* A hook of a schema: 0 or a KS_E* after a located message. */
+typedef int (*ks_schema_hook_fn)(struct ks_ydoc *yd, yaml_node_t *map, const char *where,
+				 void *obj);
+
 struct ks_schema {
 	const struct ks_field *fields;  /* NULL-key terminated, in conversion order */
-	/* optional: runs after every field was converted (defaults, rules across keys) */
-	int (*check)(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj);
+	/* optional: runs after every field was converted (defaults, checks across keys) */
+	ks_schema_hook_fn check;
+	/* optional: runs after the key check, before any value is converted: which keys go
+	 * together ("give either size or pages, not both") */
+	ks_schema_hook_fn rules;
+	/* optional: which variant of a mapping this is, for messages about its keys:
+	 * "unknown key 'byte' in X (kind zero)" */
+	const char *variant;
 };
 
 /* Applies schema s to the mapping node map (located by key when not NULL, e.g. for
