@@ -191,6 +191,89 @@ static void print_summary(const char *out, const struct ks_prec_stats *st, ks_ti
 	printf("\n");
 }
 
+/* Checks the command line a (and the command after --, if any) and fills po and the
+ * times. 0, or KS_EXIT_ERROR after the message. */
+static int check_args(const struct rec_args *a, char **cmd, struct ks_prec_opts *po,
+		      ks_time *duration, ks_time *interval)
+{
+	if (!a->output) {
+		ks_cli_error("record: needs -o FILE; try 'sim record --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (cmd && !cmd[0]) {
+		ks_cli_error("record: no command after --; try 'sim record --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (!a->pids.n && !cmd) {
+		ks_cli_error("record: needs --pid PID or -- CMD; try 'sim record --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (a->pids.n && cmd) {
+		ks_cli_error("record: give --pid or -- CMD, not both; try 'sim record --help'");
+		return KS_EXIT_ERROR;
+	}
+	if ((a->duration && parse_time_opt("--duration", a->duration, duration)) ||
+	    (a->interval && parse_time_opt("--interval", a->interval, interval)))
+		return KS_EXIT_ERROR;
+	if (a->format) {
+		if (strcmp(a->format, "bin") == 0 || strcmp(a->format, "binary") == 0)
+			po->fmt = KS_TRACE_BINARY;
+		else if (strcmp(a->format, "text") == 0)
+			po->fmt = KS_TRACE_TEXT;
+		else {
+			ks_cli_error("record: unknown format '%s' (bin or text)", a->format);
+			return KS_EXIT_ERROR;
+		}
+	} else if (ks_trace_format_from_name(a->output, &po->fmt)) {
+		ks_cli_error("record: cannot tell the format of '%s' (name it .kst or .kstt, or "
+			     "use --format)", a->output);
+		return KS_EXIT_ERROR;
+	}
+	po->mergeable_only = a->mergeable_only;
+	for (unsigned i = 0; i < a->pids.n; i++) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(a->pids.v[i], &end, 10);
+		if (errno || *end || v <= 0 || v > INT32_MAX) {
+			ks_cli_error("record: --pid '%s' is not a process id", a->pids.v[i]);
+			return KS_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* Takes the snapshots until the processes are gone, the duration is over or a signal
+ * stops it; *t = the last snapshot's time. 0, or KS_EXIT_ERROR after the message. */
+static int snapshot_loop(struct ks_prec *r, ks_time duration, ks_time interval, pid_t child,
+			 ks_time *t, struct ks_err *err)
+{
+	ks_time t0 = mono_ns();
+
+	for (uint64_t k = 1;; k++) {
+		int alive;
+		ks_time next;
+
+		/* stamped to the microsecond; the first snapshot is the trace's time 0 */
+		*t = k == 1 ? 0 : (mono_ns() - t0) / 1000 * 1000;
+		if (duration && *t > duration)
+			*t = duration; /* the last snapshot is stamped with the end it stands for */
+		alive = ks_prec_snapshot(r, *t, err);
+		if (alive < 0) {
+			ks_cli_error("%s", err->msg);
+			return KS_EXIT_ERROR;
+		}
+		if (alive == 0 || stop || (duration && *t >= duration))
+			return 0;
+		next = (ks_time)k * interval;
+		if (duration && next > duration)
+			next = duration;
+		while (!stop && mono_ns() - t0 < next && !child_exited(child))
+			sleep_until(t0 + next);
+	}
+}
+
 int ks_cmd_record(int argc, char **argv)
 {
 	struct rec_args a = { 0 };
@@ -209,7 +292,7 @@ int ks_cmd_record(int argc, char **argv)
 	struct ks_strlist args;
 	struct ks_prec *r = NULL;
 	struct ks_err err = { 0 };
-	ks_time duration = 0, interval = 1000000000, t0, t = 0;
+	ks_time duration = 0, interval = 1000000000, t = 0;
 	char **cmd = NULL;
 	int nopt = argc, rc;
 	pid_t child = -1;
@@ -231,51 +314,8 @@ int ks_cmd_record(int argc, char **argv)
 			     "'sim record --help'", args.v[0]);
 		goto out;
 	}
-	if (!a.output) {
-		ks_cli_error("record: needs -o FILE; try 'sim record --help'");
+	if (check_args(&a, cmd, &po, &duration, &interval))
 		goto out;
-	}
-	if (cmd && !cmd[0]) {
-		ks_cli_error("record: no command after --; try 'sim record --help'");
-		goto out;
-	}
-	if (!a.pids.n && !cmd) {
-		ks_cli_error("record: needs --pid PID or -- CMD; try 'sim record --help'");
-		goto out;
-	}
-	if (a.pids.n && cmd) {
-		ks_cli_error("record: give --pid or -- CMD, not both; try 'sim record --help'");
-		goto out;
-	}
-	if ((a.duration && parse_time_opt("--duration", a.duration, &duration)) ||
-	    (a.interval && parse_time_opt("--interval", a.interval, &interval)))
-		goto out;
-	if (a.format) {
-		if (strcmp(a.format, "bin") == 0 || strcmp(a.format, "binary") == 0)
-			po.fmt = KS_TRACE_BINARY;
-		else if (strcmp(a.format, "text") == 0)
-			po.fmt = KS_TRACE_TEXT;
-		else {
-			ks_cli_error("record: unknown format '%s' (bin or text)", a.format);
-			goto out;
-		}
-	} else if (ks_trace_format_from_name(a.output, &po.fmt)) {
-		ks_cli_error("record: cannot tell the format of '%s' (name it .kst or .kstt, or "
-			     "use --format)", a.output);
-		goto out;
-	}
-	po.mergeable_only = a.mergeable_only;
-	for (unsigned i = 0; i < a.pids.n; i++) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(a.pids.v[i], &end, 10);
-		if (errno || *end || v <= 0 || v > INT32_MAX) {
-			ks_cli_error("record: --pid '%s' is not a process id", a.pids.v[i]);
-			goto out;
-		}
-	}
 	r = ks_prec_open(a.output, &po, &err);
 	if (!r) {
 		ks_cli_error("%s", err.msg);
@@ -301,28 +341,8 @@ int ks_cmd_record(int argc, char **argv)
 			goto out_abort;
 		}
 	}
-	t0 = mono_ns();
-	for (uint64_t k = 1;; k++) {
-		int alive;
-		ks_time next;
-
-		/* stamped to the microsecond; the first snapshot is the trace's time 0 */
-		t = k == 1 ? 0 : (mono_ns() - t0) / 1000 * 1000;
-		if (duration && t > duration)
-			t = duration; /* the last snapshot is stamped with the end it stands for */
-		alive = ks_prec_snapshot(r, t, &err);
-		if (alive < 0) {
-			ks_cli_error("%s", err.msg);
-			goto out_abort;
-		}
-		if (alive == 0 || stop || (duration && t >= duration))
-			break;
-		next = (ks_time)k * interval;
-		if (duration && next > duration)
-			next = duration;
-		while (!stop && mono_ns() - t0 < next && !child_exited(child))
-			sleep_until(t0 + next);
-	}
+	if (snapshot_loop(r, duration, interval, child, &t, &err))
+		goto out_abort;
 	if (child > 0) {
 		end_command(child);
 		child = -1;

@@ -5,6 +5,9 @@ EXTRA_DIST += tests/cli.sh tests/data/cli
 # The include rules of the house style.
 TESTS += tests/check_layering.sh
 EXTRA_DIST += tests/check_layering.sh
+# No function over 150 lines.
+TESTS += tests/check_function_length.sh
+EXTRA_DIST += tests/check_function_length.sh
 # The event engine and the world (with an in-memory sink).
 check_PROGRAMS += tests/check_engine
 TESTS += tests/check_engine
