@@ -61,6 +61,7 @@ struct ctx {
 	struct km_walk_fit wf[KM_WALK_KINDS];
 	bool wf_ok[KM_WALK_KINDS];
 	unsigned depth;
+	const char *prov;                /* the next entry's provenance (NULL: measured) */
 };
 
 static void note(struct ctx *c, const char *what)
@@ -213,16 +214,25 @@ static void need_walks(struct ctx *c)
 
 #define SRC(...) (snprintf(c->src, sizeof(c->src), __VA_ARGS__), c->src)
 
-static void put_simple(FILE *o, const char *key, double ns, const struct km_stat *sv,
-		       const char *src)
+/* Each entry's provenance: measured (this command), unless the writer composed it from
+ * measurements (derived, said in its source); reset after every entry. */
+static void put_prov(struct ctx *c, FILE *o, const char *indent)
+{
+	fprintf(o, "%s  provenance: %s\n", indent, c->prov ? c->prov : "measured");
+	c->prov = NULL;
+}
+
+static void put_simple(struct ctx *c, FILE *o, const char *key, double ns,
+		       const struct km_stat *sv, const char *src)
 {
 	fprintf(o, "  %s:\n    ns: %.2f\n", key, ns);
 	if (sv)
 		fprintf(o, "    stderr_ns: %.3f\n    n: %zu\n", sv->se, sv->n);
+	put_prov(c, o, "  ");
 	fprintf(o, "    source: \"%s\"\n", src);
 }
 
-static void put_linear(FILE *o, const char *indent, const char *key, double fixed,
+static void put_linear(struct ctx *c, FILE *o, const char *indent, const char *key, double fixed,
 		       double per_byte, const struct ks_fit *f, const struct km_stat *sv,
 		       const char *src)
 {
@@ -234,6 +244,7 @@ static void put_linear(FILE *o, const char *indent, const char *key, double fixe
 	if (sv)
 		fprintf(o, "%s  per_byte_stderr_ns: %.6f\n%s  n: %zu\n", indent, sv->se / KM_PG,
 			indent, sv->n);
+	put_prov(c, o, indent);
 	fprintf(o, "%s  source: \"%s\"\n", indent, src);
 }
 
@@ -244,7 +255,7 @@ static void w_compare(struct ctx *c, FILE *o)
 	const struct ks_fit *f = &c->cmpfit;
 
 	need_cmp(c);
-	put_linear(o, "  ", "compare", f->c0 > 0 ? f->c0 : 0, f->c1, f, NULL,
+	put_linear(c, o, "  ", "compare", f->c0 > 0 ? f->c0 : 0, f->c1, f, NULL,
 		   SRC("sim calibrate %s: kernel-style word-at-a-time memcmp of two "
 		       "cache-resident 4 KiB pages first differing at offsets 0,8,..,4088,4095 "
 		       "and equal pages (min of 5 trials of %u pairs each); y = fixed + "
@@ -279,7 +290,7 @@ static void w_checksum(struct ctx *c, FILE *o)
 
 		if (km_repeat(run_csum, &ca, 20, &c->csum[a], c->err) && !c->rc)
 			c->rc = KS_EINVAL;
-		put_linear(o, "    ", ks_checksum_name(alg), 0, c->csum[a].mean / KM_PG, NULL,
+		put_linear(c, o, "    ", ks_checksum_name(alg), 0, c->csum[a].mean / KM_PG, NULL,
 			   &c->csum[a],
 			   SRC("sim calibrate %s: models/checksum.c %s over cold 4 KiB pages in "
 			       "shuffled order (2 x 64 MiB pool), median of %zu runs of %u pages; "
@@ -296,7 +307,7 @@ static void w_stable_visit_cold(struct ctx *c, FILE *o)
 	need_walks(c);
 	if (!c->wf_ok[KM_WALK_STABLE])
 		return;
-	put_simple(o, "stable_visit_cold", fmax(0, f->cold - cmp8(c)), NULL,
+	put_simple(c, o, "stable_visit_cold", fmax(0, f->cold - cmp8(c)), NULL,
 		   SRC("sim calibrate %s: searches of trees of 16..64Ki items (64 B, random "
 		       "memory order) each naming a page (huge-page memory, as the kernel's "
 		       "direct map), each search after the checksum of a cold 4 KiB page (the "
@@ -314,13 +325,13 @@ static void w_stable_visit(struct ctx *c, FILE *o)
 	if (c->wf_ok[KM_WALK_STABLE]) {
 		double hot = c->wf[KM_WALK_STABLE].hot;
 
-		put_simple(o, "stable_visit", fmax(0, hot - cmp8(c)), NULL,
+		put_simple(c, o, "stable_visit", fmax(0, hot - cmp8(c)), NULL,
 			   SRC("sim calibrate %s: the hot visits of the stable_visit_cold fit "
 			       "(%.1f ns) minus the warm compare of one word", c->date, hot));
 		return;
 	}
 	need_tree(c);
-	put_simple(o, "stable_visit", c->treefit.c1, NULL,
+	put_simple(c, o, "stable_visit", c->treefit.c1, NULL,
 		   SRC("sim calibrate %s: models/rbtree.c search in trees of 16..256Ki nodes, "
 		       "per-visit slope %.3f +- %.3f ns, R2 %.4f, n %zu", c->date, c->treefit.c1,
 		       c->treefit.se1, c->treefit.r2, c->treefit.n));
@@ -339,7 +350,7 @@ static void w_unstable_visit(struct ctx *c, FILE *o)
 
 	need_walks(c);
 	if (c->wf_ok[KM_WALK_UNSTABLE] && c->wf_ok[KM_WALK_STABLE]) {
-		put_simple(o, "unstable_visit", unstable_hot(c), NULL,
+		put_simple(c, o, "unstable_visit", unstable_hot(c), NULL,
 			   SRC("sim calibrate %s: as stable_visit_cold, but a visit is the kernel's "
 			       "walk to the item's page (get_mergeable_page: mmap_read_lock, VMA "
 			       "lookup, page-table walk, folio ref) as move_pages(2) of one page of "
@@ -351,7 +362,7 @@ static void w_unstable_visit(struct ctx *c, FILE *o)
 	}
 	need_tree(c);
 	if (wr->mean > 0) {
-		put_simple(o, "unstable_visit", c->treefit.c1 + wr->mean, wr,
+		put_simple(c, o, "unstable_visit", c->treefit.c1 + wr->mean, wr,
 			   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + the kernel's "
 			       "walk to a tree item's page measured as move_pages(2) of one page "
 			       "minus getppid(2), pages of a 64 MiB pool in shuffled order, %.2f "
@@ -359,7 +370,7 @@ static void w_unstable_visit(struct ctx *c, FILE *o)
 		return;
 	}
 	l4 = need(c, P_LOCK4);
-	put_simple(o, "unstable_visit", c->treefit.c1 + l4->mean, l4,
+	put_simple(c, o, "unstable_visit", c->treefit.c1 + l4->mean, l4,
 		   SRC("sim calibrate %s: rbtree per-visit slope (%.2f ns) + rwlock read pair "
 		       "with 4 dependent cold loads (mmap_read_lock + 4-level page-table walk of "
 		       "the tree item's mm, %.2f ns; move_pages(2) not available)", c->date,
@@ -382,7 +393,9 @@ static void w_unstable_visit_cold(struct ctx *c, FILE *o)
 		return;
 	st_cold = fmax(0, s->cold - cmp8(c));
 	hot = unstable_hot(c);
-	put_simple(o, "unstable_visit_cold", st_cold + hot + chase->mean, chase,
+
+	c->prov = "derived";
+	put_simple(c, o, "unstable_visit_cold", st_cold + hot + chase->mean, chase,
 		   SRC("sim calibrate %s: stable_visit_cold (%.1f ns: item, struct page and page "
 		       "line cold) + unstable_visit (%.1f ns: the walk) + one dependent cold "
 		       "load (%.1f ns, pointer chase through 64 MiB of huge-page memory: the "
@@ -400,7 +413,8 @@ static void w_tree_hot_depth(struct ctx *c, FILE *o)
 	need_walks(c);
 	if (!c->wf_ok[KM_WALK_UNSTABLE] && !c->wf_ok[KM_WALK_STABLE])
 		return;
-	fprintf(o, "  tree_hot_depth:\n    value: %u\n    source: \"sim calibrate %s: visits "
+	fprintf(o, "  tree_hot_depth:\n    value: %u\n    provenance: measured\n"
+		"    source: \"sim calibrate %s: visits "
 		"per descent that stay cache-hot while every search streams a cold 4 KiB page: "
 		"the D = 1..24 at which the hot/cold fits of the unstable and stable tree walks "
 		"(unstable_visit_cold, stable_visit_cold) leave the least unexplained (sum of 1 "
@@ -411,6 +425,7 @@ static void w_chain_dup(struct ctx *c, FILE *o)
 {
 	double step;
 
+	c->prov = "derived";
 	need_walks(c);
 	if (c->wf_ok[KM_WALK_STABLE]) {
 		step = c->wf[KM_WALK_STABLE].hot;
@@ -418,7 +433,7 @@ static void w_chain_dup(struct ctx *c, FILE *o)
 		need_tree(c);
 		step = c->treefit.c1;
 	}
-	put_simple(o, "chain_dup", step, NULL,
+	put_simple(c, o, "chain_dup", step, NULL,
 		   SRC("sim calibrate %s: a hot stable-tree visit as measured, its one-word "
 		       "compare standing in for the hlist step (%s): a dup is examined with "
 		       "ksm_get_folio like a stable node, and a chain is examined by every page "
@@ -429,7 +444,7 @@ static void w_chain_dup(struct ctx *c, FILE *o)
 static void w_tree_insert(struct ctx *c, FILE *o)
 {
 	need_tree(c);
-	put_simple(o, "tree_insert", c->ins_ns, NULL,
+	put_simple(c, o, "tree_insert", c->ins_ns, NULL,
 		   SRC("sim calibrate %s: models/rbtree.c link + rebalance of inserts into a "
 		       "tree growing to 256Ki nodes, timed alone (the kernel inserts where its "
 		       "search ended), minus one clock read (%.1f ns)", c->date, c->timer_ns));
@@ -437,8 +452,9 @@ static void w_tree_insert(struct ctx *c, FILE *o)
 
 static void w_stale_node(struct ctx *c, FILE *o)
 {
+	c->prov = "derived";
 	need_tree(c);
-	put_simple(o, "stale_node", need(c, P_MFREE)->mean + c->ins_ns, NULL,
+	put_simple(c, o, "stale_node", need(c, P_MFREE)->mean + c->ins_ns, NULL,
 		   SRC("sim calibrate %s: malloc/free of 64 B (slab free) + one rb erase, taken "
 		       "as one rb insert", c->date));
 }
@@ -448,13 +464,13 @@ static void w_anon_page(struct ctx *c, FILE *o)
 	const struct km_stat *ws = need(c, P_WALK_SEQ), *l4 = need(c, P_WLOCK4);
 
 	if (ws->mean > 0)
-		put_simple(o, "anon_page", ws->mean, ws,
+		put_simple(c, o, "anon_page", ws->mean, ws,
 			   SRC("sim calibrate %s: the kernel's walk to the scanned page "
 			       "(scan_get_next_rmap_item: mmap_read_lock, VMA lookup, page-table "
 			       "walk, folio ref) measured as move_pages(2) of one page minus "
 			       "getppid(2), pages of a 64 MiB pool in address order", c->date));
 	else
-		put_simple(o, "anon_page", l4->mean, l4,
+		put_simple(c, o, "anon_page", l4->mean, l4,
 			   SRC("sim calibrate %s: rwlock read pair + 4 dependent cache-resident "
 			       "loads (mmap lock + folio_walk of the scanned address; move_pages(2) "
 			       "not available)", c->date));
@@ -465,15 +481,16 @@ static void w_ksm_page(struct ctx *c, FILE *o)
 	const struct km_stat *ws = need(c, P_WALK_SEQ), *l4 = need(c, P_WLOCK4);
 	double chase = need(c, P_CHASE)->mean;
 
+	c->prov = "derived";
 	if (ws->mean > 0)
-		put_simple(o, "ksm_page", ws->mean + 2 * chase, ws,
+		put_simple(c, o, "ksm_page", ws->mean + 2 * chase, ws,
 			   SRC("sim calibrate %s: as anon_page (%.2f ns) + 2 dependent cold loads "
 			       "(%.2f ns each: pointer chase through 64 MiB of huge-page memory): the "
 			       "KSM page's struct page (page_stable_node: scattered, unlike the "
 			       "scanner's own pages) and its stable node (head, kpfn) before the "
 			       "early return", c->date, ws->mean, chase));
 	else
-		put_simple(o, "ksm_page", l4->mean, l4,
+		put_simple(c, o, "ksm_page", l4->mean, l4,
 			   SRC("sim calibrate %s: as anon_page (the KSM-page early return still "
 			       "takes the mmap lock and walks to the folio)", c->date));
 }
@@ -482,7 +499,7 @@ static void w_load(struct ctx *c, FILE *o, const char *key, const char *what)
 {
 	const struct km_stat *w0 = need(c, P_WLOCK0);
 
-	put_simple(o, key, w0->mean, w0, SRC("sim calibrate %s: %s", c->date, what));
+	put_simple(c, o, key, w0->mean, w0, SRC("sim calibrate %s: %s", c->date, what));
 }
 
 static void w_walk_entry(struct ctx *c, FILE *o)
@@ -506,7 +523,8 @@ static void w_item(struct ctx *c, FILE *o, const char *key, const char *proxy)
 {
 	const struct km_stat *m = need(c, P_MFREE);
 
-	put_simple(o, key, m->mean / 2, m,
+	c->prov = "derived";
+	put_simple(c, o, key, m->mean / 2, m,
 		   SRC("sim calibrate %s: half of a glibc malloc(64)+free pair (%s proxy)",
 		       c->date, proxy));
 }
@@ -551,7 +569,7 @@ static void w_wrprotect(struct ctx *c, FILE *o)
 	double ns;
 	const struct km_stat *sv = wp_proxy(c, &ns);
 
-	put_simple(o, "wrprotect", ns, sv, c->src);
+	put_simple(c, o, "wrprotect", ns, sv, c->src);
 }
 
 static void w_replace(struct ctx *c, FILE *o)
@@ -560,7 +578,7 @@ static void w_replace(struct ctx *c, FILE *o)
 	double nul = need(c, P_NULLSYS)->mean, ns;
 
 	if (zap->mean > 0) {
-		put_simple(o, "replace", fmax(0, zap->mean - nul), zap,
+		put_simple(c, o, "replace", fmax(0, zap->mean - nul), zap,
 			   SRC("sim calibrate %s: replace_page (the PTE pointed at the KSM page, "
 			       "flushed, the old page's rmap dropped and the folio freed) as "
 			       "madvise(MADV_DONTNEED) of one resident page (PTE clear, flush, rmap "
@@ -569,15 +587,16 @@ static void w_replace(struct ctx *c, FILE *o)
 		return;
 	}
 	sv = wp_proxy(c, &ns);
-	put_simple(o, "replace", ns, sv,
+	put_simple(c, o, "replace", ns, sv,
 		   SRC("sim calibrate %s: as wrprotect (replace_page: PTE replace + flush)",
 		       c->date));
 }
 
 static void w_merge(struct ctx *c, FILE *o)
 {
+	c->prov = "derived";
 	need_tree(c);
-	put_simple(o, "merge", need(c, P_MFREE)->mean + c->ins_ns, NULL,
+	put_simple(c, o, "merge", need(c, P_MFREE)->mean + c->ins_ns, NULL,
 		   SRC("sim calibrate %s: malloc/free 64 B + one rb insert (stable node / rmap "
 		       "hlist bookkeeping)", c->date));
 }
@@ -586,7 +605,8 @@ static void w_break_cow(struct ctx *c, FILE *o)
 {
 	double fault = need(c, P_FAULT)->mean, copy = need(c, P_COPY)->mean;
 
-	put_simple(o, "break_cow", fault + copy, NULL,
+	c->prov = "derived";
+	put_simple(c, o, "break_cow", fault + copy, NULL,
 		   SRC("sim calibrate %s: first-touch write fault of an anonymous page (%.0f ns) "
 		       "+ 4 KiB copy (%.0f ns)", c->date, fault, copy));
 }
@@ -595,7 +615,8 @@ static void w_scan_start(struct ctx *c, FILE *o)
 {
 	const struct km_stat *w = need(c, P_WAKE);
 
-	put_simple(o, "scan_start", w->mean * 2 * (double)sysconf(_SC_NPROCESSORS_ONLN), w,
+	c->prov = "derived";
+	put_simple(c, o, "scan_start", w->mean * 2 * (double)sysconf(_SC_NPROCESSORS_ONLN), w,
 		   SRC("sim calibrate %s: lru_add_drain_all = a work item on every CPU: 2 thread "
 		       "wakeups (pipe ping-pong) per online CPU", c->date));
 }
@@ -604,7 +625,7 @@ static void w_batch(struct ctx *c, FILE *o)
 {
 	const struct km_stat *w = need(c, P_WAKE);
 
-	put_simple(o, "batch", w->mean, w,
+	put_simple(c, o, "batch", w->mean, w,
 		   SRC("sim calibrate %s: one thread sleep/wakeup (half a pipe round trip)",
 		       c->date));
 }
@@ -613,14 +634,15 @@ static void w_page_copy(struct ctx *c, FILE *o)
 {
 	const struct km_stat *cp = need(c, P_COPY);
 
-	put_simple(o, "page_copy", cp->mean, cp,
+	put_simple(c, o, "page_copy", cp->mean, cp,
 		   SRC("sim calibrate %s: memcpy of a cold 4 KiB page, median of %zu runs",
 		       c->date, cp->n));
 }
 
 static void w_guest_tlb_factor(struct ctx *c, FILE *o)
 {
-	fprintf(o, "  guest_tlb_factor:\n    value: 1.0\n    source: \"sim calibrate %s: the "
+	fprintf(o, "  guest_tlb_factor:\n    value: 1.0\n    provenance: derived\n"
+		"    source: \"sim calibrate %s: the "
 		"flushes above were measured on this host as it runs (a guest's virtualisation "
 		"cost is already in them)\"\n", c->date);
 }

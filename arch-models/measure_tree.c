@@ -116,7 +116,8 @@ static void walk_insert(struct ks_rb_root *root, struct witem *it)
 }
 
 /* Searches of trees of 16..64Ki items, each item with a page of p->a (walked through its
- * 4 KiB user mapping; 64 MiB, so the largest trees share them 4 ways) and a copy of its bytes in huge-page memory (compared; keys in the
+ * 4 KiB user mapping; 64 MiB, so the largest trees share them 4 ways) and a copy of its
+ * bytes in huge-page memory (compared; keys in the
  * first word), each search preceded by the checksum of a cold page of p->b (the scanned
  * page: ksmd checksums it before its tree searches, and that stream is what evicts the
  * deep nodes). Five passes; the median ns per search is kept. */

@@ -230,18 +230,23 @@ START_TEST(test_cost_fit_refuses_bad_input)
 }
 END_TEST
 
+/* Each entry's provenance and source, as every cost entry needs them. */
+#define P_M "provenance: measured, source: m"
+#define P_S "provenance: derived, source: s"
+
 static const char *good_tail =
-	"  checksum:\n    xxhash64: {fixed_ns: 0, per_byte_ns: 0.04, source: m}\n"
-	"  anon_page: {ns: 1, source: s}\n  ksm_page: {ns: 1, source: s}\n"
-	"  walk_entry: {ns: 1, source: s}\n  skip: {ns: 1, source: s}\n"
-	"  item_alloc: {ns: 1, source: s}\n  item_free: {ns: 1, source: s}\n"
-	"  stable_visit: {ns: 1, source: s}\n  unstable_visit: {ns: 1, source: s}\n"
-	"  chain_dup: {ns: 1, source: s}\n  tree_insert: {ns: 1, source: s}\n"
-	"  stale_node: {ns: 1, source: s}\n  wrprotect: {ns: 1, source: s}\n"
-	"  replace: {ns: 1, source: s}\n  merge: {ns: 1, source: s}\n"
-	"  zero_merge: {ns: 1, source: s}\n  break_cow: {ns: 1, source: s}\n"
-	"  scan_start: {ns: 1, source: s}\n  batch: {ns: 1, source: s}\n"
-	"  page_copy: {ns: 4, source: s}\n";
+	"  checksum:\n    xxhash64: {fixed_ns: 0, per_byte_ns: 0.04, provenance: measured,\n"
+	"               source: m}\n"
+	"  anon_page: {ns: 1, " P_S "}\n  ksm_page: {ns: 1, " P_S "}\n"
+	"  walk_entry: {ns: 1, " P_S "}\n  skip: {ns: 1, " P_S "}\n"
+	"  item_alloc: {ns: 1, " P_S "}\n  item_free: {ns: 1, " P_S "}\n"
+	"  stable_visit: {ns: 1, " P_S "}\n  unstable_visit: {ns: 1, " P_S "}\n"
+	"  chain_dup: {ns: 1, " P_S "}\n  tree_insert: {ns: 1, " P_S "}\n"
+	"  stale_node: {ns: 1, " P_S "}\n  wrprotect: {ns: 1, " P_S "}\n"
+	"  replace: {ns: 1, " P_S "}\n  merge: {ns: 1, " P_S "}\n"
+	"  zero_merge: {ns: 1, " P_S "}\n  break_cow: {ns: 1, " P_S "}\n"
+	"  scan_start: {ns: 1, " P_S "}\n  batch: {ns: 1, " P_S "}\n"
+	"  page_copy: {ns: 4, " P_S "}\n";
 
 static int load(const char *compare, struct ks_arch_model *am, struct ks_err *err)
 {
@@ -256,7 +261,7 @@ START_TEST(test_cost_arch_loads)
 	struct ks_arch_model am;
 	struct ks_err err = { 0 };
 
-	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, source: m}\n", &am,
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, " P_M "}\n", &am,
 			      &err), 0);
 	ck_assert_str_eq(am.name, "t");
 	ck_assert(am.t.cmp_fixed_ns == 9 && am.t.page_copy_ns == 4);
@@ -274,7 +279,7 @@ START_TEST(test_cost_arch_cache_keys)
 	struct ks_err err = { 0 };
 	char buf[4096];
 
-	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, source: m}\n", &am,
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, " P_M "}\n", &am,
 			      &err), 0);
 	ck_assert(am.t.tree_hot_depth == 0);
 	ck_assert(am.t.unstable_visit_cold_ns == am.t.unstable_visit_ns);
@@ -282,19 +287,19 @@ START_TEST(test_cost_arch_cache_keys)
 	ck_assert(am.t.cmp_cold_byte_ns == am.t.cmp_byte_ns);
 	ks_arch_fini(&am);
 	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
-		 "0.03, cold_per_byte_ns: 0.2, source: m}\n%s  tree_hot_depth: {value: 11, "
-		 "source: s}\n  unstable_visit_cold: {ns: 500, source: s}\n"
-		 "  stable_visit_cold: {ns: 300, source: s}\n", good_tail);
+		 "0.03, cold_per_byte_ns: 0.2, " P_M "}\n%s  tree_hot_depth: {value: 11, "
+		 "" P_S "}\n  unstable_visit_cold: {ns: 500, " P_S "}\n"
+		 "  stable_visit_cold: {ns: 300, " P_S "}\n", good_tail);
 	ck_assert_int_eq(ks_arch_load_string(buf, "t.yaml", &am, &err), 0);
 	ck_assert(am.t.tree_hot_depth == 11 && am.t.cmp_cold_byte_ns == 0.2);
 	ck_assert(am.t.unstable_visit_cold_ns == 500 && am.t.stable_visit_cold_ns == 300);
 	ks_arch_fini(&am);
 	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
-		 "0.03, source: m}\n%s  tree_hot_depth: {value: 11}\n", good_tail);
+		 "0.03, " P_M "}\n%s  tree_hot_depth: {value: 11}\n", good_tail);
 	ck_assert_int_eq(ks_arch_load_string(buf, "t.yaml", &am, &err), KS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "tree_hot_depth"));
 	snprintf(buf, sizeof(buf), "arch: t\ncosts:\n  compare: {fixed_ns: 9, per_byte_ns: "
-		 "0.03, source: m}\n%s  tree_hot_depth: {value: -2, source: s}\n", good_tail);
+		 "0.03, " P_M "}\n%s  tree_hot_depth: {value: -2, " P_S "}\n", good_tail);
 	ck_assert_int_lt(ks_arch_load_string(buf, "t.yaml", &am, &err), 0);
 }
 END_TEST
@@ -311,17 +316,40 @@ START_TEST(test_cost_arch_needs_sources)
 }
 END_TEST
 
+/* A cost without its kind of source is refused; the kinds are kept per entry. */
+START_TEST(test_cost_arch_needs_provenance)
+{
+	struct ks_arch_model am;
+	struct ks_err err = { 0 };
+
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, source: m}\n", &am,
+			      &err), KS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "missing required key 'provenance' in "
+				     "costs.compare"));
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, provenance: "
+			      "guessed, source: m}\n", &am, &err), KS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "t.yaml:3:"));
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_ns: 0.03, provenance: "
+			      "fitted, source: m}\n", &am, &err), 0);
+	ck_assert_str_eq(ks_arch_prov_of(&am, "compare"), "fitted");
+	ck_assert_str_eq(ks_arch_prov_of(&am, "checksum.xxhash64"), "measured");
+	ck_assert_str_eq(ks_arch_prov_of(&am, "anon_page"), "derived");
+	ck_assert_ptr_null(ks_arch_prov_of(&am, "gup_lookup"));
+	ks_arch_fini(&am);
+}
+END_TEST
+
 START_TEST(test_cost_arch_errors)
 {
 	struct ks_arch_model am;
 	struct ks_err err = { 0 };
 
-	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_n: 0.03, source: m}\n", &am,
+	ck_assert_int_eq(load("  compare: {fixed_ns: 9, per_byte_n: 0.03, " P_M "}\n", &am,
 			      &err), KS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "per_byte_ns"));
-	ck_assert_int_lt(load("  compare: {fixed_ns: -1, per_byte_ns: 0.03, source: m}\n", &am,
+	ck_assert_int_lt(load("  compare: {fixed_ns: -1, per_byte_ns: 0.03, " P_M "}\n", &am,
 			      &err), 0);
-	ck_assert_int_eq(ks_arch_load_string("arch: t\ncosts:\n  anon_page: {ns: 1, source: s}\n",
+	ck_assert_int_eq(ks_arch_load_string("arch: t\ncosts:\n  anon_page: {ns: 1, " P_S "}\n",
 					     "u.yaml", &am, &err), KS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "missing required key 'compare' in costs"));
 }
@@ -364,6 +392,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(edges, test_cost_no_split_without_depth_or_walks);
 	tcase_add_test(errors, test_cost_arch_cache_keys);
 	tcase_add_test(errors, test_cost_arch_needs_sources);
+	tcase_add_test(errors, test_cost_arch_needs_provenance);
 	tcase_add_test(errors, test_cost_arch_errors);
 	tcase_add_test(errors, test_cost_open_refuses_unpriced_checksum);
 	suite_add_tcase(s, core);

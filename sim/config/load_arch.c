@@ -13,23 +13,38 @@
  *   Optional simple costs: gup_lookup, page_alloc (missing = 0); stable_visit_cold,
  *   unstable_visit_cold (missing = the warm stable_visit / unstable_visit).
  *
- * A cost without a non-empty `source` is refused: every number must say where it came
- * from (a measurement here with date and method, or a publication). A new key of a cost
- * entry is one line in FIT_FIELDS (or the table of its entry kind). */
+ * A cost without a non-empty `source` and a `provenance` is refused: every number must
+ * say where it came from (the source: a measurement here with command and date, a
+ * publication, a derivation, a fit) and which of the five kinds that is (provenance:
+ * measured, cited, derived, fitted, estimate; docs/cost-models.md). The provenance and
+ * source of every entry are kept in the model (struct ks_arch_prov) for the reports. A
+ * new key of a cost entry is one line in FIT_FIELDS (or the table of its entry kind). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "find_file.h"
+#include "models/base/xalloc.h"
 #include "load_arch.h"
 #include "load_reads.h"
 #include "schema.h"
 #include "yaml_util.h"
 
+#define PROV_HINT "measured, cited, derived, fitted or estimate"
+
+const char *const ks_arch_prov_names[] = { "measured", "cited", "derived", "fitted",
+					   "estimate", NULL };
+
+/* The kind of an entry's source; required. */
+#define PROV_FIELD                                                                        \
+	{ "provenance", KS_FT_ENUM, .required = true, .names = ks_arch_prov_names,         \
+	  .hint = PROV_HINT, .doc = "the kind of source: " PROV_HINT }
+
 /* What every cost entry may carry besides its numbers: where they come from and, for a
  * fit or a median, its quality. Checked, not stored. */
 #define FIT_FIELDS                                                                        \
 	KS_SOURCE_FIELD,                                                                   \
+	PROV_FIELD,                                                                        \
 	{ "r2", KS_FT_DOUBLE, .doc = "coefficient of determination of the fit" },          \
 	{ "n", KS_FT_UINT, .doc = "measurements behind the number" },                      \
 	{ "note", KS_FT_STRING, .doc = "free text" }
@@ -91,8 +106,10 @@ static const struct ks_field simple_fields[] = {
 static const struct ks_schema simple_schema = { .fields = simple_fields };
 
 /* A dimensionless {value, source, [note]}, applied to the double it sets. */
-static const struct ks_field tlb_factor_fields[] = { KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
-static const struct ks_field hot_depth_fields[] = { KS_SOURCED_VALUE_FIELDS(0.0, 64.0) };
+static const struct ks_field tlb_factor_fields[] = {
+	PROV_FIELD, KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
+static const struct ks_field hot_depth_fields[] = {
+	PROV_FIELD, KS_SOURCED_VALUE_FIELDS(0.0, 64.0) };
 static const struct ks_schema tlb_factor_schema = { .fields = tlb_factor_fields };
 static const struct ks_schema hot_depth_schema = { .fields = hot_depth_fields };
 
@@ -207,6 +224,64 @@ static const struct ks_field arch_fields[] = {
 };
 static const struct ks_schema arch_schema = { .fields = arch_fields };
 
+/* Keeps the provenance and source of the entry `val` (a mapping the schema accepted). */
+static void keep_prov(struct ks_ydoc *yd, yaml_node_t *val, const char *key,
+		      struct ks_arch_model *am)
+{
+	yaml_node_t *p = ks_yaml_get(yd, val, "provenance", NULL);
+	yaml_node_t *s = ks_yaml_get(yd, val, "source", NULL);
+	struct ks_arch_prov *e;
+	unsigned kind = 0;
+
+	if (!p || p->type != YAML_SCALAR_NODE || !s || s->type != YAML_SCALAR_NODE)
+		return;
+	while (ks_arch_prov_names[kind] &&
+	       strcmp(ks_arch_prov_names[kind], (const char *)p->data.scalar.value))
+		kind++;
+	am->prov = ks_xrealloc(am->prov, (am->nprov + 1) * sizeof(*am->prov));
+	e = &am->prov[am->nprov++];
+	e->key = ks_xstrdup(key);
+	e->kind = (enum ks_arch_prov_kind)kind;
+	e->source = ks_xstrdup((const char *)s->data.scalar.value);
+}
+
+/* Every cost entry's provenance, in file order ("checksum.ALG" for the checksums). */
+static void collect_prov(struct ks_ydoc *yd, yaml_node_t *costs, struct ks_arch_model *am)
+{
+	for (yaml_node_pair_t *pr = costs->data.mapping.pairs.start;
+	     pr < costs->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(&yd->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&yd->doc, pr->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (v->type != YAML_MAPPING_NODE)
+			continue;
+		if (strcmp(key, "checksum")) {
+			keep_prov(yd, v, key, am);
+			continue;
+		}
+		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *ak = yaml_document_get_node(&yd->doc, q->key);
+			yaml_node_t *av = yaml_document_get_node(&yd->doc, q->value);
+			char name[64];
+
+			snprintf(name, sizeof(name), "checksum.%s",
+				 (const char *)ak->data.scalar.value);
+			if (av->type == YAML_MAPPING_NODE)
+				keep_prov(yd, av, name, am);
+		}
+	}
+}
+
+const char *ks_arch_prov_of(const struct ks_arch_model *am, const char *key)
+{
+	for (size_t i = 0; i < am->nprov; i++)
+		if (!strcmp(am->prov[i].key, key))
+			return ks_arch_prov_names[am->prov[i].kind];
+	return NULL;
+}
+
 int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_model *am,
 			struct ks_err *err)
 {
@@ -223,6 +298,8 @@ int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_mod
 		rc = ks_yaml_expect(&yd, NULL, root, YAML_MAPPING_NODE, "the arch model");
 	if (!rc)
 		rc = ks_schema_apply(&yd, &arch_schema, NULL, root, "", am);
+	if (!rc)
+		collect_prov(&yd, ks_yaml_get(&yd, root, "costs", NULL), am);
 	ks_yaml_fini(&yd);
 	if (rc)
 		ks_arch_fini(am);
@@ -255,5 +332,10 @@ void ks_arch_fini(struct ks_arch_model *am)
 {
 	free(am->name);
 	free(am->description);
+	for (size_t i = 0; i < am->nprov; i++) {
+		free(am->prov[i].key);
+		free(am->prov[i].source);
+	}
+	free(am->prov);
 	memset(am, 0, sizeof(*am));
 }
