@@ -13,8 +13,7 @@ static int sql_fail(sqlite3 *db, const char *path, struct ks_err *err)
 	return KS_ESQL;
 }
 
-int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *full_scans,
-		      double *sim_seconds, struct ks_err *err)
+int ks_bench_read_run(const char *db_path, struct ks_bench_row *row, struct ks_err *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -23,7 +22,8 @@ int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *fu
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		return sql_fail(db, db_path, err);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT s.pages_scanned, s.full_scans, r.sim_end_ns FROM runs r "
+			       "SELECT s.pages_scanned, s.full_scans, r.sim_end_ns, r.ksmd_cpu_ns "
+			       "FROM runs r "
 			       "JOIN samples s ON s.run_id = r.id "
 			       "WHERE r.id = (SELECT max(id) FROM runs) "
 			       "ORDER BY s.t_ns DESC, s.batch DESC LIMIT 1",
@@ -35,9 +35,10 @@ int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *fu
 		sqlite3_close(db);
 		return ks_err_set(err, KS_ENOENT, "%s: no finished run with samples", db_path);
 	}
-	*pages_scanned = (uint64_t)sqlite3_column_int64(st, 0);
-	*full_scans = (uint64_t)sqlite3_column_int64(st, 1);
-	*sim_seconds = (double)sqlite3_column_int64(st, 2) / 1e9;
+	row->pages_scanned = (uint64_t)sqlite3_column_int64(st, 0);
+	row->full_scans = (uint64_t)sqlite3_column_int64(st, 1);
+	row->sim_seconds = (double)sqlite3_column_int64(st, 2) / 1e9;
+	row->ksmd_cpu_seconds = (double)sqlite3_column_int64(st, 3) / 1e9;
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return 0;
@@ -56,8 +57,9 @@ int ks_bench_store(const char *db_path, const struct ks_bench_row *r, struct ks_
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO bench (scenario, sim_version, started_unix_ms, "
 			       "sim_pages, pages_scanned, full_scans, sim_seconds, wall_seconds, "
-			       "pages_per_second, peak_rss_bytes, bytes_per_page) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+			       "pages_per_second, peak_rss_bytes, bytes_per_page, ksmd_cpu_seconds, "
+			       "cpu_seconds, wall_per_ksmd, cpu_per_ksmd, load1, repeat) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, db_path, err);
 	sqlite3_bind_text(st, 1, r->scenario, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->sim_version, -1, SQLITE_STATIC);
@@ -70,6 +72,12 @@ int ks_bench_store(const char *db_path, const struct ks_bench_row *r, struct ks_
 	sqlite3_bind_double(st, 9, r->pages_per_second);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->peak_rss_bytes);
 	sqlite3_bind_double(st, 11, r->bytes_per_page);
+	sqlite3_bind_double(st, 12, r->ksmd_cpu_seconds);
+	sqlite3_bind_double(st, 13, r->cpu_seconds);
+	sqlite3_bind_double(st, 14, r->wall_per_ksmd);
+	sqlite3_bind_double(st, 15, r->cpu_per_ksmd);
+	sqlite3_bind_double(st, 16, r->load1);
+	sqlite3_bind_int64(st, 17, r->repeat);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return sql_fail(db, db_path, err);

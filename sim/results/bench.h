@@ -19,12 +19,18 @@ struct ks_bench_row {
 	double pages_per_second;    /* pages_scanned / wall_seconds */
 	uint64_t peak_rss_bytes;    /* the run's maximum resident set size */
 	double bytes_per_page;      /* peak_rss_bytes / sim_pages */
+	double ksmd_cpu_seconds;    /* simulated ksmd CPU time of the run */
+	double cpu_seconds;         /* user + system CPU time of the run's process */
+	double wall_per_ksmd;       /* wall_seconds / ksmd_cpu_seconds (goal <= 0.1) */
+	double cpu_per_ksmd;        /* cpu_seconds / ksmd_cpu_seconds */
+	double load1;               /* the host's 1-minute load average at the start */
+	unsigned repeat;            /* 1, 2, ... within one `sim bench` */
 };
 
-/* Reads the last run of a results database: final pages_scanned, full_scans and the
- * simulated end. 0 or KS_ESQL/KS_ENOENT with err set. */
-int ks_bench_read_run(const char *db_path, uint64_t *pages_scanned, uint64_t *full_scans,
-		      double *sim_seconds, struct ks_err *err);
+/* Reads the last run of a results database: final pages_scanned, full_scans, the
+ * simulated end and the simulated ksmd CPU time (seconds) into row. 0 or
+ * KS_ESQL/KS_ENOENT with err set. */
+int ks_bench_read_run(const char *db_path, struct ks_bench_row *row, struct ks_err *err);
 /* Appends a row to the bench table (created if needed), in one transaction. */
 int ks_bench_store(const char *db_path, const struct ks_bench_row *row, struct ks_err *err);
 

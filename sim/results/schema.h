@@ -330,7 +330,13 @@ enum { KS_RESULTS_T_QUANTILES_MAX_DF = 1000 };
 	" wall_seconds REAL," \
 	" pages_per_second REAL," \
 	" peak_rss_bytes INTEGER," \
-	" bytes_per_page REAL);"
+	" bytes_per_page REAL," \
+	" ksmd_cpu_seconds REAL," \
+	" cpu_seconds REAL," \
+	" wall_per_ksmd REAL," \
+	" cpu_per_ksmd REAL," \
+	" load1 REAL," \
+	" repeat INTEGER);"
 
 /* bench_sweep: `sim bench --sweep` (make bench): one row per repeat of the same sweep
  * run serially and with -j N, side by side.
@@ -390,6 +396,12 @@ static const struct ks_results_column ks_results_added_columns[] = {
 	{ "sweeps", "points", "INTEGER" },
 	{ "sweeps", "base_seed", "INTEGER" },
 	{ "sweeps", "sets", "TEXT" },
+	{ "bench", "ksmd_cpu_seconds", "REAL" },
+	{ "bench", "cpu_seconds", "REAL" },
+	{ "bench", "wall_per_ksmd", "REAL" },
+	{ "bench", "cpu_per_ksmd", "REAL" },
+	{ "bench", "load1", "REAL" },
+	{ "bench", "repeat", "INTEGER" },
 	{ NULL, NULL, NULL }
 };
 
