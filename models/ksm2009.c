@@ -676,6 +676,41 @@ static void scan_one(struct ks_ksm *ksm)
 	ks__page_done(ksm, kind);
 }
 
+/* The bulk path's KSM-page positions: from the position after the cursor on, at most
+ * max positions of the cursor's VMA that map a KSM page. The page-by-page path does
+ * exactly this for each: advance() moves to it (it is in the same mergeable VMA), and
+ * scan_one() counts one walk entry and one page and hands a KSM page to nobody. So
+ * they are counted and told as one run of identical pages. Returns how many. */
+static unsigned ksm_position_run(struct ks_ksm *ksm, unsigned max)
+{
+	static const struct ks_work one = { .pages = 1, .ksm_pages = 1, .walk_entries = 1 };
+	struct ks_k2009 *k = k2009(ksm);
+	struct ks_mm *mm = k->slot->mm;
+	uint64_t addr = k->addr + K9_PG;
+	const struct ks_vma *v = NULL;
+	unsigned n = 0;
+
+	if (mm->exiting)
+		return 0;
+	for (unsigned i = 0; i < mm->nvmas; i++) {
+		if (mm->vmas[i].end > addr) {
+			v = &mm->vmas[i];
+			break;
+		}
+	}
+	if (!v || addr < v->start || !v->mergeable)
+		return 0;
+	while (n < max && addr < v->end && ks__pte_is_ksm(v->ptes[(addr - v->start) / K9_PG])) {
+		addr += K9_PG;
+		n++;
+	}
+	if (!n)
+		return 0;
+	k->addr = addr - K9_PG;
+	ks__pages_done_n(ksm, KS_PAGE_KSM, &one, n);
+	return n;
+}
+
 /* ksm_scan_start(): one batch (the variant's scan_batch). */
 static void k2009_scan_batch(struct ks_ksm *ksm)
 {
@@ -688,6 +723,11 @@ static void k2009_scan_batch(struct ks_ksm *ksm)
 		emit_scan(ksm, KS_EV_START_SCAN);
 	}
 	for (unsigned n = ksm->p.pages_to_scan; n; n--) {
+		if (ksm->bulk) {
+			n -= ksm_position_run(ksm, n);
+			if (!n)
+				break;
+		}
 		if (!advance(ksm))
 			break;
 		scan_one(ksm);

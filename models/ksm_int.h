@@ -359,6 +359,23 @@ static inline void ks__page_done(struct ks_ksm *ksm, enum ks_page_kind kind)
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 }
 
+/* Bulk path only: n pages of one kind, each with the work *w, told as one run (as n
+ * calls of ks__page_done() with that work would). page_work must be empty (no work of
+ * a page in progress). */
+static inline void ks__pages_done_n(struct ks_ksm *ksm, enum ks_page_kind kind,
+				    const struct ks_work *w, uint64_t n)
+{
+	if (ksm->run_n && kind == ksm->run_kind &&
+	    !memcmp(&ksm->run_work, w, sizeof(*w))) {
+		ksm->run_n += n;
+	} else {
+		ks__pages_flush(ksm);
+		ksm->run_work = *w;
+		ksm->run_kind = kind;
+		ksm->run_n = n;
+	}
+}
+
 /* ksm_mm.c */
 void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
 void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */

@@ -306,6 +306,55 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 	return false;
 }
 
+/* The bulk path's KSM-page rescans: from the cursor on, at most max pages that are KSM
+ * pages already merged under their frame's stable node (item->head == node), each with
+ * the rmap_item of its address next in the list. For each of them the page-by-page
+ * path does exactly this: one walk entry, get_next_rmap_item() returns that item,
+ * should_skip_rmap_item() never skips a KSM page (and changes nothing), and
+ * cmp_and_merge_page() returns at once. So they are counted and told as one run of
+ * identical pages. Returns how many (0: the cursor is not on such a page). */
+static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
+{
+	static const struct ks_work one = { .pages = 1, .ksm_pages = 1, .walk_entries = 1 };
+	struct ks_mm_slot *slot = ksm->scan_slot;
+	struct ks_rmap_item **link = ksm->scan_rmap_list;
+	uint64_t addr = ksm->scan_address;
+	struct ks_vma *v = NULL;
+	unsigned n = 0;
+
+	if (slot == &ksm->mm_head || slot->mm->exiting)
+		return 0;
+	for (unsigned i = 0; i < slot->mm->nvmas; i++) {
+		if (slot->mm->vmas[i].end > addr) {
+			v = &slot->mm->vmas[i];
+			break;
+		}
+	}
+	if (!v || addr < v->start || !v->mergeable || !v->anon_vma)
+		return 0;
+	while (n < max && addr < v->end) {
+		uint64_t pte = v->ptes[(addr - v->start) / KS_PAGE_SIZE];
+		struct ks_rmap_item *item = *link;
+		struct ks_kframe *kf;
+
+		if (!ks__pte_is_ksm(pte) || !item || (item->address & KS_PAGE_MASK) != addr)
+			break;
+		kf = ks__pte_kframe(pte);
+		if (!kf->node || item->head != kf->node)
+			break;
+		link = &item->rmap_list;
+		addr += KS_PAGE_SIZE;
+		n++;
+	}
+	if (!n)
+		return 0;
+	ksm->scan_rmap_list = link;
+	ksm->scan_address = addr;
+	ksm->pages_scanned += n;
+	ks__pages_done_n(ksm, KS_PAGE_KSM, &one, n);
+	return n;
+}
+
 /* ksm_do_scan(pages_to_scan): the Linux 6.18 batch (its scan_batch). */
 void ks__ksm_do_scan(struct ks_ksm *ksm)
 {
@@ -315,6 +364,13 @@ void ks__ksm_do_scan(struct ks_ksm *ksm)
 		struct ks_rmap_item *item;
 		enum ks_page_kind kind;
 
+		if (ksm->bulk) {
+			unsigned k = ksm_page_run(ksm, n);
+
+			n -= k;
+			if (!n)
+				break;
+		}
 		if (!scan_get_next_rmap_item(ksm, &pg, &item))
 			break;
 		kind = ks__page_kframe(&pg) ? KS_PAGE_KSM : KS_PAGE_ANON;
