@@ -55,6 +55,7 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	ksm->scan_slot = &ksm->mm_head;
 	ksm->run = p->run;
 	ksm->bulk = true;
+	ksm->stable_gen = 1;
 	ksm->nr_node_ids = p->merge_across_nodes ? 1 : 1; /* set by ks_ksm_set_numa */
 	for (unsigned i = 0; i < KS_MAX_NUMA; i++) {
 		ksm->root_stable_tree[i] = KS_RB_ROOT;
@@ -77,6 +78,7 @@ int ks_ksm_set_numa(struct ks_ksm *ksm, unsigned nodes)
 		return KS_ERANGE;
 	ksm->nr_node_ids = ksm->p.merge_across_nodes ? 1 : nodes;
 	ksm->numa_nodes = nodes;
+	ks__stable_changed(ksm);
 	return 0;
 }
 
@@ -135,6 +137,7 @@ int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run)
 		return KS_EINVAL; /* e.g. the 2009 kksmd had no unmerge */
 	if (run == ksm->run)
 		return 0;
+	ks__stable_changed(ksm);
 	ksm->run = run;
 	if (run & 2) {
 		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
@@ -165,6 +168,7 @@ int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
 
 	if (across == ksm->p.merge_across_nodes)
 		return 0;
+	ks__stable_changed(ksm);
 	if (stable_tree_busy(ksm))
 		return KS_EBUSY;
 	ksm->p.merge_across_nodes = across;
@@ -180,6 +184,7 @@ int ks_ksm_set_max_page_sharing(struct ks_ksm *ksm, uint64_t n)
 		return KS_EINVAL; /* kstrtoint: a positive int of at least 2 */
 	if (n == ksm->p.max_page_sharing)
 		return 0;
+	ks__stable_changed(ksm);
 	if (stable_tree_busy(ksm))
 		return KS_EBUSY;
 	ksm->p.max_page_sharing = (unsigned)n;
@@ -225,6 +230,7 @@ int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value)
 {
 	struct ks_ksm_params *p = &ksm->p;
 
+	ks__stable_changed(ksm); /* whatever the knob: no search memo outlives a write */
 	switch (knob) {
 	case KS_KNOB_RUN:
 		return value > 2 ? KS_EINVAL : ks_ksm_set_run(ksm, (unsigned)value);

@@ -104,12 +104,16 @@ struct ks_rmap_item {
 	struct ks_mm *mm;               /* owner */
 	uint64_t address;               /* page address | KS_*_FLAG | seqnr bits */
 	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
+	uint32_t smemo_gen;             /* bulk path: stable_gen when smemo_work was taken (0:
+					 * none); cleared whenever memo changes */
 	ks_content memo;                /* content oldchecksum was computed from, +1 (0: none);
 					 * lets the simulator skip recomputing the checksum of
 					 * an unchanged page (the work is still counted) */
 	uint8_t age;                    /* smart scan: visits, saturating at 255 */
 	uint8_t remaining_skips;        /* smart scan: skips left */
 	uint16_t nid;                   /* NUMA node of the unstable tree it sits in */
+	uint32_t smemo_work;            /* bulk path: the work of the last stable_tree_search()
+					 * of content memo - 1 that found nothing (KS_SMEMO_*) */
 	union {
 		struct ks_rb_node node; /* UNSTABLE: node in the unstable tree */
 		struct {                /* STABLE: listed under a stable node */
@@ -240,6 +244,10 @@ struct ks_ksm {
 	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
 	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
 	bool bulk;                       /* the bulk path (ks_ksm_set_bulk) */
+	uint32_t stable_gen;             /* bulk: bumped by every change of the stable trees, of
+					  * a stable node, of a KSM frame's life, and by every
+					  * knob write (ks__stable_changed) */
+	bool smemo_off;                  /* bulk: stable_gen wrapped; no more search memos */
 	struct ks_work run_work;         /* bulk: work of each page of the run not yet told */
 	enum ks_page_kind run_kind;      /* ... their kind */
 	uint64_t run_n;                  /* ... and how many (0: none) */
@@ -374,6 +382,21 @@ static inline void ks__pages_done_n(struct ks_ksm *ksm, enum ks_page_kind kind,
 		ksm->run_kind = kind;
 		ksm->run_n = n;
 	}
+}
+
+/* The stable-tree search memo of the bulk path (ks_rmap_item.smemo_work): a search of
+ * an unchanged page's content through regular nodes only (no chain), that found
+ * nothing and changed nothing, does the same work again as long as stable_gen has not
+ * moved: its descent visits the same live nodes and compares the same bytes. */
+#define KS_SMEMO_VISITS_BITS 8   /* nodes visited (= memcmp_pages calls) */
+#define KS_SMEMO_WALKS_BITS 1    /* descents from the root (0 or 1) */
+#define KS_SMEMO_BYTES_BITS 23   /* bytes compared (<= visits * 4096) */
+
+/* Something the stable tree search depends on changed. */
+static inline void ks__stable_changed(struct ks_ksm *ksm)
+{
+	if (++ksm->stable_gen == 0)
+		ksm->smemo_off = true; /* a memo could meet its generation again */
 }
 
 /* ksm_mm.c */

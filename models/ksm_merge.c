@@ -25,6 +25,7 @@ static uint32_t calc_checksum(struct ks_ksm *ksm, struct ks_rmap_item *item, ks_
 	if (item->memo == c + 1)
 		return item->oldchecksum;
 	item->memo = c + 1;
+	item->smemo_gen = 0; /* its search memo was of the old content */
 	return ks_content_checksum(ksm->cs, c, (enum ks_checksum_alg)ksm->p.checksum);
 }
 
@@ -139,6 +140,48 @@ static struct ks_kframe *try_to_merge_two_pages(struct ks_ksm *ksm, struct ks_rm
 
 /* ---- cmp_and_merge_page ---- */
 
+/* stable_tree_search() of an ordinary page, with the bulk path's memo (KS_SMEMO_*): an
+ * unchanged page (content = item->memo - 1) whose last search found nothing through
+ * regular nodes, with stable_gen unchanged since, counts that search's work again and
+ * finds nothing again. The page-by-page path always searches. */
+static struct ks_kframe *stable_search(struct ks_ksm *ksm, struct ks_page_ref *pg,
+				       struct ks_rmap_item *item)
+{
+	struct ks_work *w = &ksm->page_work;
+	uint64_t visits, walks, cmps, bytes, dups, stale;
+	struct ks_kframe *kf;
+	uint32_t gen;
+
+	if (!ksm->bulk || ksm->smemo_off || ks__page_kframe(pg) ||
+	    item->memo != ks__page_content(pg) + 1)
+		return ks__stable_tree_search(ksm, pg);
+	if (item->smemo_gen == ksm->stable_gen) {
+		uint32_t m = item->smemo_work;
+
+		visits = m & ((1u << KS_SMEMO_VISITS_BITS) - 1);
+		w->stable_visits += visits;
+		w->cmps += visits;
+		w->stable_walks += (m >> KS_SMEMO_VISITS_BITS) & 1;
+		w->cmp_bytes += m >> (KS_SMEMO_VISITS_BITS + KS_SMEMO_WALKS_BITS);
+		return NULL;
+	}
+	visits = w->stable_visits, walks = w->stable_walks, cmps = w->cmps;
+	bytes = w->cmp_bytes, dups = w->chain_dups, stale = w->stale_nodes;
+	gen = ksm->stable_gen;
+	kf = ks__stable_tree_search(ksm, pg);
+	visits = w->stable_visits - visits;
+	walks = w->stable_walks - walks;
+	bytes = w->cmp_bytes - bytes;
+	if (!kf && gen == ksm->stable_gen && !ksm->smemo_off && w->chain_dups == dups &&
+	    w->stale_nodes == stale && w->cmps - cmps == visits && walks <= 1 &&
+	    visits < (1u << KS_SMEMO_VISITS_BITS) && bytes < (1u << KS_SMEMO_BYTES_BITS)) {
+		item->smemo_gen = gen;
+		item->smemo_work = (uint32_t)(visits | walks << KS_SMEMO_VISITS_BITS |
+					      bytes << (KS_SMEMO_VISITS_BITS + KS_SMEMO_WALKS_BITS));
+	}
+	return kf;
+}
+
 static void merge_stable_or_unstable(struct ks_ksm *ksm, struct ks_rmap_item *item,
 				     struct ks_page_ref *pg, struct ks_kframe *kf)
 {
@@ -192,7 +235,7 @@ void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 		if (!zero_late && !try_to_merge_with_zero_page(ksm, item, pg))
 			return;
 	}
-	kf = ks__stable_tree_search(ksm, pg);
+	kf = stable_search(ksm, pg, item);
 	if (kf && kf == own && item->head == sn)
 		return;
 	ks__remove_rmap_item_from_tree(ksm, item);

@@ -147,6 +147,7 @@ struct ks_kframe *ks__kframe_new(struct ks_ksm *ksm, ks_content c, uint16_t nid)
 {
 	struct ks_kframe *kf = ks__pool_alloc(&ksm->frame_pool);
 
+	ks__stable_changed(ksm); /* a frame comes back to life (the keyhole) */
 	kf->content = c;
 	kf->pfn = ++ksm->next_pfn;
 	kf->live = true;
@@ -161,6 +162,7 @@ void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
 	if (--kf->mapcount)
 		return;
 	/* Freeing a page clears page->mapping: the stable node's keyhole no longer fits. */
+	ks__stable_changed(ksm);
 	kf->live = false;
 	kf->node = NULL;
 	ks__pool_free(&ksm->frame_pool, kf);

@@ -17,6 +17,7 @@ static inline bool is_stable_node_chain(const struct ks_stable_node *n)
 static void stable_node_chain_add_dup(struct ks_ksm *ksm, struct ks_stable_node *dup,
 				      struct ks_stable_node *chain)
 {
+	ks__stable_changed(ksm);
 	dup->is_dup = true;
 	ks__hlist_add_head(&dup->hlist_dup, &chain->hlist);
 	ksm->stable_node_dups++;
@@ -24,6 +25,7 @@ static void stable_node_chain_add_dup(struct ks_ksm *ksm, struct ks_stable_node 
 
 static void stable_node_dup_del(struct ks_ksm *ksm, struct ks_stable_node *dup)
 {
+	ks__stable_changed(ksm);
 	if (dup->is_dup) {
 		ks__hlist_del(&dup->hlist_dup);
 		ksm->stable_node_dups--;
@@ -48,6 +50,7 @@ static struct ks_stable_node *alloc_stable_node_chain(struct ks_ksm *ksm,
 {
 	struct ks_stable_node *chain = alloc_stable_node(ksm);
 
+	ks__stable_changed(ksm);
 	chain->chain_prune_time = KS_NOW_JIFFIES(ksm);
 	chain->rmap_hlist_len = KS_STABLE_NODE_CHAIN;
 	chain->nid = dup->nid;
@@ -60,6 +63,7 @@ static struct ks_stable_node *alloc_stable_node_chain(struct ks_ksm *ksm,
 static void free_stable_node_chain(struct ks_ksm *ksm, struct ks_stable_node *chain,
 				   struct ks_rb_root *root)
 {
+	ks__stable_changed(ksm);
 	ks_rb_erase(&chain->node, root);
 	free_stable_node(ksm, chain);
 	ksm->stable_node_chains--;
@@ -70,6 +74,7 @@ static void remove_node_from_stable_tree(struct ks_ksm *ksm, struct ks_stable_no
 {
 	struct ks_hnode *h;
 
+	ks__stable_changed(ksm);
 	ksm->page_work.stale_nodes++;
 	for (h = sn->hlist.first; h; h = h->next) {
 		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
@@ -109,6 +114,7 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 	if (item->address & KS_STABLE_FLAG) {
 		struct ks_stable_node *sn = item->head;
 
+		ks__stable_changed(ksm);
 		if (!ksm_get_folio(ksm, sn))
 			return; /* the whole stale node went, with this item's accounting */
 		ks__hlist_del(&item->hlist);
@@ -142,6 +148,7 @@ static bool remove_stable_node(struct ks_ksm *ksm, struct ks_stable_node *sn)
 		return false;
 	if (kf->mapcount)
 		return true;
+	ks__stable_changed(ksm);
 	kf->node = NULL;
 	remove_node_from_stable_tree(ksm, sn);
 	return false;
@@ -238,6 +245,7 @@ static struct ks_kframe *stable_node_dup(struct ks_ksm *ksm, struct ks_stable_no
 	if (found) {
 		if (sn->hlist.first == &found->hlist_dup && !found->hlist_dup.next) {
 			/* Only one dup left: drop the chain, the dup takes its place. */
+			ks__stable_changed(ksm);
 			ks_rb_replace_node(&sn->node, &found->node, root);
 			found->is_dup = false;
 			free_stable_node(ksm, sn);
@@ -246,6 +254,7 @@ static struct ks_kframe *stable_node_dup(struct ks_ksm *ksm, struct ks_stable_no
 			*snp = found;
 		} else if (sn->hlist.first != &found->hlist_dup &&
 			   is_sharing_candidate_off(ksm, found, 1)) {
+			ks__stable_changed(ksm);
 			ks__hlist_del(&found->hlist_dup);
 			ks__hlist_add_head(&found->hlist_dup, &sn->hlist);
 		}
@@ -321,6 +330,7 @@ struct ks_stable_node *ks__stable_tree_insert(struct ks_ksm *ksm, struct ks_kfra
 	struct ks_stable_node *sn = NULL, *dup, *new_node;
 	bool need_chain = false;
 
+	ks__stable_changed(ksm);
 	ksm->page_work.stable_inserts++;
 again:
 	parent = NULL;
@@ -367,6 +377,7 @@ again:
 void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 			    struct ks_stable_node *sn)
 {
+	ks__stable_changed(ksm);
 	sn->rmap_hlist_len++;
 	item->head = sn;
 	item->address |= KS_STABLE_FLAG;
