@@ -177,6 +177,39 @@ out_finalize:
 }
 
 /* Final counters (the last sample) and the saving figures. */
+/* The readers' time of a run that read (table reads; a file older than the table, or a
+ * run without reads, prints nothing). */
+static int print_reads(sqlite3 *db, const char *path, FILE *out, int64_t run_id,
+		       struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char with[32], without[32];
+	int step;
+
+	if (sqlite3_prepare_v2(db, "SELECT variant, zero_page_colours, pages, ns, ns_noksm,"
+			       " synonym_pages FROM reads WHERE run_id = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t ns = ks_db_col_i64(st, 3), noksm = ks_db_col_i64(st, 4);
+
+		ks_report_fmt_ns(with, sizeof(with), (uint64_t)ns);
+		ks_report_fmt_ns(without, sizeof(without), (uint64_t)noksm);
+		fprintf(out, "%-*s%s with KSM, %s without (x%.3f; %" PRId64 " pages read, %"
+			PRId64 " cache synonyms; %s, %" PRId64 " zero pages)\n", LABEL_WIDTH,
+			"readers' time:", with, without,
+			noksm > 0 ? (double)ns / (double)noksm : 1.0, ks_db_col_i64(st, 2),
+			ks_db_col_i64(st, 5), ks_report_col_text(st, 0, "?"),
+			ks_db_col_i64(st, 1));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : ks_db_fail(db, path, err);
+}
+
 static int print_final(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,
 		       struct ks_err *err)
 {
@@ -240,7 +273,7 @@ static int print_final(sqlite3 *db, const char *path, FILE *out, const struct re
 			buf2[0] = '\0';
 		fprintf(out, "%-*s%s%s\n", LABEL_WIDTH, "ksmd CPU time:", buf, buf2);
 	}
-	return 0;
+	return print_reads(db, path, out, run->id, err);
 
 err_sql:
 	rc = ks_db_fail(db, path, err);

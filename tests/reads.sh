@@ -34,6 +34,10 @@ check "no KSM = its own baseline" "$(last ns_noksm)" "$nok"
 check "use_zero_pages 1 = no KSM" "$nok" "$col"
 [ "$mer" -gt "$nok" ] || bad "merged ($mer ns) is not slower than no KSM ($nok ns)"
 
+"$SIM" report "$db" --run 2 >"$tmp/report" || bad "report: exit $?"
+grep -q "^readers' time: .* with KSM, .* without (x1\.[0-9]*; .* ksm-merge, 128 zero pages)" \
+	"$tmp/report" || bad "report lacks the readers' time: $(grep readers "$tmp/report")"
+
 # 4 against 128 zero pages: the reader differs, KSM does not
 run colours4 --set ksm.zero_page_colours=4
 c4=$(last ns)
