@@ -274,6 +274,21 @@ static void collect_prov(struct ks_ydoc *yd, yaml_node_t *costs, struct ks_arch_
 	}
 }
 
+/* The reads: entries' provenance, as "reads.KEY". */
+static void collect_reads_prov(struct ks_ydoc *yd, yaml_node_t *reads, struct ks_arch_model *am)
+{
+	for (yaml_node_pair_t *pr = reads->data.mapping.pairs.start;
+	     pr < reads->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(&yd->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&yd->doc, pr->value);
+		char name[64];
+
+		snprintf(name, sizeof(name), "reads.%s", (const char *)k->data.scalar.value);
+		if (v->type == YAML_MAPPING_NODE)
+			keep_prov(yd, v, name, am);
+	}
+}
+
 const char *ks_arch_prov_of(const struct ks_arch_model *am, const char *key)
 {
 	for (size_t i = 0; i < am->nprov; i++)
@@ -300,6 +315,8 @@ int ks_arch_load_string(const char *text, const char *origin, struct ks_arch_mod
 		rc = ks_schema_apply(&yd, &arch_schema, NULL, root, "", am);
 	if (!rc)
 		collect_prov(&yd, ks_yaml_get(&yd, root, "costs", NULL), am);
+	if (!rc && am->reads.present)
+		collect_reads_prov(&yd, ks_yaml_get(&yd, root, "reads", NULL), am);
 	ks_yaml_fini(&yd);
 	if (rc)
 		ks_arch_fini(am);

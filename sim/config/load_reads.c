@@ -7,43 +7,22 @@
  *     synonym:           {ns: N, source: S}             extra ns per line of a synonym
  *     zero_page_colours: {values: [N...], default: N, source: S}
  *
- * Each `source` starts with what kind of number it is: measured, cited, derived, fitted
- * or estimate (the standard of docs/cost-models.md), so no estimate passes for more. */
+ * with, in each, `provenance:` (measured, cited, derived, fitted or estimate), as every
+ * cost of an arch model has (docs/cost-models.md), so no estimate passes for more. */
 #include <stdint.h>
-#include <string.h>
 
+#include "load_arch.h"
 #include "load_reads.h"
 #include "schema.h"
 #include "yaml_util.h"
 
-static const char *const kinds[] = { "measured", "cited", "derived", "fitted", "estimate",
-				     NULL };
-
-/* A source that says what kind of number it is. */
-static int set_source(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
-		      yaml_node_t *val, const char *where, void *obj)
-{
-	(void)f;
-	(void)key;
-	(void)obj;
-	if (val->type != YAML_SCALAR_NODE || val->data.scalar.length == 0 ||
-	    ks_yaml_is_null(val))
-		return ks_yaml_fail(yd, val, KS_EINVAL, "%s must be a non-empty string (where "
-				    "the number comes from)", where);
-	for (unsigned i = 0; kinds[i]; i++) {
-		size_t len = strlen(kinds[i]);
-
-		if (val->data.scalar.length >= len &&
-		    !memcmp(val->data.scalar.value, kinds[i], len))
-			return 0;
-	}
-	return ks_yaml_fail(yd, val, KS_EINVAL, "%s must start with what the number is: "
-			    "measured, cited, derived, fitted or estimate", where);
-}
-
+/* Every entry: where its number comes from and which kind of source that is (the
+ * provenance every arch cost carries, load_arch.h). */
 #define KIND_SOURCE                                                                       \
-	{ "source", KS_FT_SOURCE, .required = true, .set = set_source,                     \
-	  .hint = KS_SOURCE_HINT, .doc = "measured|cited|derived|fitted|estimate: where from" }, \
+	KS_SOURCE_FIELD,                                                                   \
+	{ "provenance", KS_FT_ENUM, .required = true, .names = ks_arch_prov_names,         \
+	  .hint = "measured, cited, derived, fitted or estimate",                          \
+	  .doc = "the kind of source: measured, cited, derived, fitted or estimate" },     \
 	{ "note", KS_FT_STRING, .doc = "free text" }
 
 static bool pow2(uint64_t v)
