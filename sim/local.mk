@@ -6,6 +6,7 @@ noinst_LIBRARIES += %reldir%/libsim.a
 	%reldir%/cmd_trace.c \
 	%reldir%/cmd_report.c \
 	%reldir%/cost_report.c %reldir%/cost_report.h \
+	%reldir%/calib_kernel.c %reldir%/calib_kernel.h \
 	%reldir%/sweep_plan.c %reldir%/sweep_plan.h
 
 bin_PROGRAMS += %reldir%/sim
