@@ -1,7 +1,11 @@
 # tests: one Check program per module (tests/check_<module>.c + tests/check_main.c),
 # plus shell tests that drive the sim binary.
+# Check's default per-test timeout is 4 s: every test here takes milliseconds alone, but
+# on a shared 2-core machine under load (20+ runnable processes seen) forked tests were
+# starved past it. 60 s still catches a hang; tests that need longer set their own.
 AM_TESTS_ENVIRONMENT = export SIM="$(abs_builddir)/sim/sim"; export SRCDIR="$(abs_srcdir)"; \
-	export BUILDDIR="$(abs_builddir)";
+	export BUILDDIR="$(abs_builddir)"; \
+	export CK_DEFAULT_TIMEOUT="$${CK_DEFAULT_TIMEOUT:-60}";
 KS_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 KS_MODEL_TEST_LIBS = models/libmodels.a models/vocab/libvocab.a models/base/libbase.a $(XXHASH_LIBS) $(CHECK_LIBS) $(LIBS)
 KS_FULL_TEST_LIBS = $(KS_ALL_LIBS) $(CHECK_LIBS)
