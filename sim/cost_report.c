@@ -109,6 +109,9 @@ void ks_cost_report_print(const struct ks_cost_model *cm, ks_time sim_end, FILE 
 	ks_report_fmt_ns(buf, sizeof(buf), st->total_ns);
 	fprintf(out, "  %-10s %16s %6.1f%%   utilisation %.1f%% of one CPU\n", "total", buf,
 		100.0, sim_end ? 100.0 * (double)st->total_ns / (double)sim_end : 0.0);
+	if (ks_cost_model_provenance(cm))
+		fprintf(out, "arch %s's numbers by provenance (docs/cost-models.md):\n%s",
+			ks_cost_model_name(cm), ks_cost_model_provenance(cm));
 	print_batches(cm, sim_end, out);
 	print_windows(cm, out);
 	for (unsigned k = 0; k < 2; k++) {

@@ -1,6 +1,7 @@
 /* cost_hooks.c - prices every cmp_and_merge_page() call and every batch of a run with an
  * arch cost table (models/cost_model.c) and keeps what the cost report shows. The world
  * adds the returned ns to ksmd's CPU time and delays the next batch by them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ struct ks_cost_model {
 	struct ks_cost_merge_window *win;   /* owned, nwin of them */
 	size_t nwin, capwin;
 	size_t last_win;                    /* index of the last window hit (cache) */
+	char *prov;                         /* the numbers by provenance (owned; NULL) */
 };
 
 struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_table *t,
@@ -41,6 +43,39 @@ struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_t
 const struct ks_arch_reads *ks_cost_model_reads(const struct ks_cost_model *cm)
 {
 	return &cm->reads;
+}
+
+/* "  measured  compare, checksum.xxhash64, ...\n" for every kind the model uses. */
+static char *prov_lines(const struct ks_arch_model *am)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < am->nprov; i++)
+		len += strlen(am->prov[i].key) + 2;
+	len += 16 * 5;
+	s = ks_xmalloc(len);
+	s[0] = 0;
+	for (unsigned k = 0; ks_arch_prov_names[k]; k++) {
+		bool first = true;
+
+		for (size_t i = 0; i < am->nprov; i++) {
+			if (am->prov[i].kind != (enum ks_arch_prov_kind)k)
+				continue;
+			if (first)
+				sprintf(s + strlen(s), "  %-9s ", ks_arch_prov_names[k]);
+			sprintf(s + strlen(s), "%s%s", first ? "" : ", ", am->prov[i].key);
+			first = false;
+		}
+		if (!first)
+			strcat(s, "\n");
+	}
+	return s;
+}
+
+const char *ks_cost_model_provenance(const struct ks_cost_model *cm)
+{
+	return cm->prov;
 }
 
 int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
@@ -67,6 +102,7 @@ int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 	}
 	*out = ks_cost_model_new(am.name, &am.t, alg);
 	(*out)->reads = am.reads;
+	(*out)->prov = prov_lines(&am);
 	ks_arch_fini(&am);
 	return 0;
 }
@@ -121,6 +157,7 @@ void ks_cost_model_free(struct ks_cost_model *cm)
 	free(cm->name);
 	free(cm->batches);
 	free(cm->win);
+	free(cm->prov);
 	free(cm);
 }
 

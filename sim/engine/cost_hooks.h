@@ -33,6 +33,9 @@ void ks_cost_model_free(struct ks_cost_model *cm);
 
 /* What the run accumulated (cm not NULL). */
 const char *ks_cost_model_name(const struct ks_cost_model *cm);
+/* The arch's numbers by provenance, one line per kind ("  fitted    compare, ...\n"),
+ * or NULL (a table not read from a file). */
+const char *ks_cost_model_provenance(const struct ks_cost_model *cm);
 const struct ks_cost_table *ks_cost_model_table(const struct ks_cost_model *cm);
 const struct ks_cost_stats *ks_cost_model_stats(const struct ks_cost_model *cm);
 /* Batches priced so far, in order; *n gets their count. */
