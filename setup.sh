@@ -10,6 +10,8 @@
 #   ./setup.sh slurm   also Slurm and munge, then `make check-slurm` (root)
 #   ./setup.sh fuzz    also clang + libFuzzer, a build in build-fuzz (--enable-fuzzers),
 #                      then the fuzz smoke (FUZZ_SECONDS=N: `make fuzz` for N s a target)
+#   ./setup.sh guests  also QEMU, busybox-static and Debian's cloud kernel (downloaded,
+#                      not installed), then `make check-guests-smoke` (root, KSM)
 #   ./setup.sh deps    Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -89,8 +91,16 @@ fuzz)
 		make -s check TESTS=tests/fuzz_smoke.sh
 	fi
 	;;
+guests)
+	# QEMU guests under TCG (no /dev/kvm needed); the kernel image is unpacked into
+	# the cache, not installed (traces/guests/README.md)
+	deps qemu-system-x86 busybox-static cpio
+	build
+	traces/guests/fetch-kernel.sh "${KS_GUESTS_CACHE:-/var/cache/ksmsim-guests}"
+	make -s -C build check-guests-smoke
+	;;
 *)
-	echo "usage: $0 [deps|build|run|test|bench|html|slurm|fuzz]" >&2
+	echo "usage: $0 [deps|build|run|test|bench|html|slurm|fuzz|guests]" >&2
 	exit 2
 	;;
 esac

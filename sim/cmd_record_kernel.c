@@ -1,6 +1,9 @@
 /* cmd_record_kernel.c - `sim record-kernel --scenario FILE --out DIR [--set k=v]...
  * [--batches N | --scans N]`: runs the scenario on this machine's KSM (root) and writes
- * a kernel trace directory (docs/kernel-traces.md) for `sim regress`. */
+ * a kernel trace directory (docs/kernel-traces.md) for `sim regress`.
+ * `sim record-kernel --pid PID... | -- CMD...` records an external workload instead
+ * (e.g. QEMU guests): the knobs come from --set ksm.KEY=V, and scenario.yaml names the
+ * page-write trace (--trace) that `sim record` takes of the same processes. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
+#include "sim/config/yaml_util.h"
 #include "traces/record_kernel.h"
 
 static volatile int rk_interrupted;
@@ -31,6 +35,9 @@ static void rk_usage(FILE *out)
 {
 	fputs("usage: sim record-kernel --scenario FILE --out DIR [--set KEY=VALUE]...\n"
 	      "                         [--batches N | --scans N] [--quiet]\n"
+	      "       sim record-kernel (--pid PID... | -- CMD [ARG]...) --out DIR\n"
+	      "                         [--trace FILE] [--set ksm.KEY=VALUE]...\n"
+	      "                         [--batches N | --scans N | --duration T] [--quiet]\n"
 	      "\n"
 	      "Runs the scenario's processes for real on this kernel's KSM (needs root and\n"
 	      "/sys/kernel/mm/ksm, with KSM idle: run=0, pages_shared=0) and records, after\n"
@@ -39,21 +46,152 @@ static void rk_usage(FILE *out)
 	      "DIR (docs/kernel-traces.md). Every knob is restored afterwards, also on error\n"
 	      "and on SIGINT/SIGTERM. Compare with: sim regress DIR\n"
 	      "\n"
+	      "The second form records the real KSM merging an external workload: running\n"
+	      "processes (--pid, in the order they registered with KSM; they may already have\n"
+	      "mergeable memory) or a command it starts (with its descendants that register,\n"
+	      "numbered as found; KSM starts once the first has). No scenario: the knobs are\n"
+	      "the defaults and --set ksm.KEY=VALUE; no pfnmap.csv and no ksm events; the\n"
+	      "workload is 'live'. It stops after --batches/--scans/--duration or when every\n"
+	      "process has exited. Its processes are left running (a command is ended).\n"
+	      "\n"
 	      "  -s, --scenario FILE  scenario (ksm.sleep_millisecs must be >= 100)\n"
 	      "  -o, --out DIR        trace directory to write (created)\n"
 	      "      --set KEY=VALUE  override a scenario key (kept in DIR/scenario.yaml)\n"
 	      "  -b, --batches N      ksmd batches to record (default: duration / sleep + 1)\n"
 	      "      --scans N        stop once full_scans reaches N (at most --batches)\n"
+	      "  -p, --pid PID        external: record this running process (repeatable)\n"
+	      "      --trace FILE     external: the page-write trace of the same processes\n"
+	      "                       ('sim record'), named in DIR/scenario.yaml (relative\n"
+	      "                       to DIR; default live.kst)\n"
+	      "      --duration T     external: stop after T (e.g. 90s)\n"
 	      "  -q, --quiet          no notes\n"
 	      "  -h, --help           this help\n"
 	      "exit status: 0 recorded, 2 error (not root, no KSM, KSM busy, I/O), 130\n"
 	      "interrupted\n", out);
 }
 
+/* The second form: an external workload (--pid PID... or -- CMD...). */
+static int rk_external(int argc, char **argv, const char *out, const char *scenario,
+		       const struct ks_strlist *setl, const struct ks_strlist *pidl,
+		       const struct ks_strlist *args, const char *trace, const char *duration,
+		       uint64_t batches, uint64_t scans)
+{
+	struct ks_recorder_opts ro = { 0 };
+	struct ks_scenario sc;
+	struct ks_err err = { 0 };
+	pid_t *pids = NULL;
+	char **cmd = NULL, *text;
+	ks_time dur = 0;
+	int dd = -1, rc;
+	size_t tl;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			dd = i;
+			break;
+		}
+	if (scenario) {
+		ks_cli_error("record-kernel: --scenario and an external workload (--pid, -- CMD) "
+			     "exclude each other; set knobs with --set ksm.KEY=VALUE");
+		return KS_EXIT_ERROR;
+	}
+	if (!out) {
+		ks_cli_error("record-kernel needs --out DIR; try 'sim record-kernel --help'");
+		return KS_EXIT_ERROR;
+	}
+	if (args->n && (dd < 0 || argc - dd - 1 != (int)args->n)) {
+		ks_cli_error("record-kernel: '%s': a command goes after '--'", args->v[0]);
+		return KS_EXIT_ERROR;
+	}
+	if (!pidl->n && !args->n) {
+		ks_cli_error("record-kernel: --trace and --duration need an external workload "
+			     "(--pid PID or -- CMD)");
+		return KS_EXIT_ERROR;
+	}
+	if (pidl->n && args->n) {
+		ks_cli_error("record-kernel: --pid and '-- CMD' exclude each other");
+		return KS_EXIT_ERROR;
+	}
+	if (duration) {
+		const char *bad = ks_parse_duration(duration, false, &dur);
+
+		if (bad || dur <= 0) {
+			ks_cli_error("record-kernel: --duration %s: %s", duration,
+				     bad ? bad : "must be > 0");
+			return KS_EXIT_ERROR;
+		}
+	}
+	if (trace && (!trace[0] || strchr(trace, '\n') || strchr(trace, '"'))) {
+		ks_cli_error("record-kernel: --trace '%s': not a usable file name", trace);
+		return KS_EXIT_ERROR;
+	}
+	pids = ks_xcalloc(pidl->n + 1, sizeof(*pids));
+	for (unsigned i = 0; i < pidl->n; i++) {
+		char *end;
+		long v = strtol(pidl->v[i], &end, 10);
+
+		if (end == pidl->v[i] || *end || v <= 0 || v > 0x3fffffff) {
+			ks_cli_error("record-kernel: --pid %s: not a process id", pidl->v[i]);
+			free(pids);
+			return KS_EXIT_ERROR;
+		}
+		pids[i] = (pid_t)v;
+	}
+	/* The scenario of an external workload: the knobs, and the page-write trace. */
+	tl = strlen(trace ? trace : "live.kst") + 128;
+	text = ks_xmalloc(tl);
+	snprintf(text, tl, "name: live\nduration: 1s\nksm:\n  sleep_millisecs: 200\n"
+		 "trace:\n  file: \"%s\"\n", trace ? trace : "live.kst");
+	rc = ks_scenario_load_string(text, "record-kernel", setl->v, setl->n, &sc, &err);
+	free(text);
+	if (rc) {
+		ks_cli_error("%s", err.msg);
+		free(pids);
+		return KS_EXIT_ERROR;
+	}
+	if (args->n) {
+		cmd = ks_xcalloc(args->n + 1, sizeof(*cmd));
+		for (unsigned i = 0; i < args->n; i++)
+			cmd[i] = (char *)args->v[i];
+	}
+	signal(SIGINT, rk_on_signal);
+	signal(SIGTERM, rk_on_signal);
+	signal(SIGHUP, rk_on_signal);
+	ro.sc = &sc;
+	ro.scenario_file = "";
+	ro.out_dir = out;
+	ro.batches = batches ? batches : 1000000;
+	ro.scans = scans;
+	ro.pids = pids;
+	ro.npids = pidl->n;
+	ro.cmd = cmd;
+	ro.duration_ns = (uint64_t)dur;
+	ro.interrupt = &rk_interrupted;
+	ro.note = rk_note;
+	rc = ks_record_kernel(&ro, &err);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	ks_scenario_fini(&sc);
+	free(pids);
+	free(cmd);
+	if (rc == KS_EINTR) {
+		ks_cli_error("interrupted; KSM knobs restored, nothing written");
+		return KS_EXIT_INTERRUPTED;
+	}
+	if (rc) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	if (!ks_cli_quiet)
+		printf("recorded into %s; compare with: sim regress %s\n", out, out);
+	return KS_EXIT_OK;
+}
+
 int ks_cmd_record_kernel(int argc, char **argv)
 {
-	const char *scenario = NULL, *out = NULL;
-	struct ks_strlist setl = { 0 };
+	const char *scenario = NULL, *out = NULL, *trace = NULL, *duration = NULL;
+	struct ks_strlist setl = { 0 }, pidl = { 0 };
 	uint64_t batches = 0, scans = 0;
 	bool quiet = false;
 	const struct ks_opt opts[] = {
@@ -62,10 +200,14 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		KS_LIST("set", 0, &setl),
 		KS_U64("batches", 'b', &batches, 1, 0),
 		KS_U64("scans", 0, &scans, 0, 0),
+		KS_LIST("pid", 'p', &pidl),
+		KS_STR("trace", 0, &trace),
+		KS_STR("duration", 0, &duration),
 		KS_FLAG("quiet", 'q', &quiet),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "record-kernel", .usage = rk_usage,
-				       .opts = opts };
+				       .opts = opts, .max_args = UINT32_MAX,
+				       .args = "-- CMD [ARG]..." };
 	const char **sets;
 	unsigned nsets;
 	struct ks_strlist args;
@@ -80,6 +222,16 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		return rc;
 	}
 	ks_cli_quiet = quiet;
+	if (pidl.n || args.n || trace || duration) {
+		rc = rk_external(argc, argv, out, scenario, &setl, &pidl, &args, trace, duration,
+				 batches, scans);
+		ks_strlist_free(&setl);
+		ks_strlist_free(&pidl);
+		ks_strlist_free(&args);
+		return rc;
+	}
+	ks_strlist_free(&pidl);
+	ks_strlist_free(&args);
 	if (!scenario || !out) {
 		ks_cli_error("record-kernel needs --scenario FILE and --out DIR; try "
 			     "'sim record-kernel --help'");

@@ -6,6 +6,12 @@
  * Static and timed workloads must match exactly at every batch; racy ones (writes that
  * raced ksmd while recording) are accepted within a relative tolerance. Exit 1 on a
  * divergence, 2 on bad input.
+ * Live traces (an external workload such as QEMU guests, recorded by `sim record-kernel
+ * --pid` while `sim record` took the page-write trace named in scenario.yaml) are
+ * compared on the kernel's time line instead: each simulated batch ends when the
+ * kernel's did, and pages_shared / pages_sharing must stay within the tolerance at
+ * every full-scan boundary after the guests settled, the final saving within
+ * --final-tolerance.
  * The comparison is stored through reports/regress_db.h. */
 #include <inttypes.h>
 #include <math.h>
@@ -50,6 +56,10 @@ struct rg_sim {
 	const struct ks_ktrace *kt;   /* cost replay (advisor) */
 	uint64_t cost_calls;
 	int64_t cpu_base;
+	bool live;                    /* live trace: batches end when the kernel's did */
+	int64_t t0;                   /* live: the kernel's T0 (CLOCK_MONOTONIC ns) */
+	int64_t sleep_ns;             /* live: sleep_millisecs */
+	int64_t next_start;           /* live: simulated start of the next batch (ns) */
 };
 
 /* The processes' ksm_stat, sampled after every batch (before the batch callback). */
@@ -132,9 +142,98 @@ static uint64_t rg_batch_ns(void *self, const struct ks_work *w, const struct ks
 	int64_t ns = 0;
 
 	(void)w, (void)u;
+	if (r->live) {
+		/* batch k starts at next_start and is made to end when the kernel's batch k
+		 * ended (its wall time: ksmd's CPU and the time it waited for one) */
+		int64_t e = k < r->kt->nbatches ? r->kt->batches[k].t_end_ns - r->t0 :
+						  r->next_start;
+
+		ns = e > r->next_start ? e - r->next_start : 0;
+		r->next_start += ns + r->sleep_ns;
+		return (uint64_t)ns;
+	}
 	if (k < r->kt->nbatches && r->kt->batches[k].ksmd_cpu_ns > 0)
 		ns = r->kt->batches[k].ksmd_cpu_ns;
 	return (uint64_t)ns;
+}
+
+/* ---- live traces ---- */
+
+struct rg_live {
+	double max_shared, max_sharing;  /* worst relative error at settled boundaries */
+	size_t boundaries;               /* full-scan boundaries after the guests settled */
+	double final_err;                /* final saving */
+	int64_t ksave, ssave;            /* final saving, pages */
+	double ksmd_cpu_s, replay_s;     /* the kernel's ksmd CPU time; our replay's wall */
+	bool ok;
+};
+
+static double rel_err(int64_t k, int64_t s)
+{
+	return fabs((double)(k - s)) / (llabs(k) > 1 ? (double)llabs(k) : 1.0);
+}
+
+/* Prints the counters at every full-scan boundary and judges the settled ones. */
+static void live_report(const struct ks_ktrace *kt, const struct rg_sim *r, int64_t settled,
+			double tol, double ftol, struct rg_live *L)
+{
+	size_t nk = kt->nbatches - 1;
+	const struct ks_kt_batch *kl = &kt->batches[nk];
+	const struct ks_kt_batch *sl = nk <= r->nb ? &r->b[nk] : NULL;
+	int64_t cpu = 0;
+
+	if (settled >= 0)
+		printf("  live workload: the kernel's counters and the simulator's at each full "
+		       "scan's end; the guests settled at %.2f s\n", (double)settled / 1e9);
+	else
+		printf("  live workload: the kernel's counters and the simulator's at each full "
+		       "scan's end; settled_ns unknown: every boundary judged\n");
+	printf("  %5s %8s %6s %10s %10s %6s %10s %10s %6s %s\n", "batch", "t(s)", "scans",
+	       "shared(k)", "shared(s)", "err", "sharing(k)", "sharing(s)", "err", "");
+	for (size_t b = 1; b <= nk; b++) {
+		const struct ks_kt_batch *kb = &kt->batches[b], *sb;
+		double es, eg;
+		bool judged;
+
+		if (kb->ksmd_cpu_ns > 0)
+			cpu += kb->ksmd_cpu_ns;
+		if (kb->c[KS_KT_FULL_SCANS] <= kt->batches[b - 1].c[KS_KT_FULL_SCANS] && b != nk)
+			continue;
+		sb = b <= r->nb ? &r->b[b] : NULL;
+		if (!sb)
+			continue;
+		es = rel_err(kb->c[KS_KT_PAGES_SHARED], sb->c[KS_KT_PAGES_SHARED]);
+		eg = rel_err(kb->c[KS_KT_PAGES_SHARING], sb->c[KS_KT_PAGES_SHARING]);
+		judged = kb->c[KS_KT_FULL_SCANS] > kt->batches[b - 1].c[KS_KT_FULL_SCANS] &&
+			 kb->t_end_ns - r->t0 >= settled;
+		if (judged) {
+			L->boundaries++;
+			L->max_shared = es > L->max_shared ? es : L->max_shared;
+			L->max_sharing = eg > L->max_sharing ? eg : L->max_sharing;
+		}
+		printf("  %5zu %8.2f %6" PRId64 " %10" PRId64 " %10" PRId64 " %5.1f%% %10" PRId64
+		       " %10" PRId64 " %5.1f%% %s\n", b, (double)(kb->t_end_ns - r->t0) / 1e9,
+		       kb->c[KS_KT_FULL_SCANS], kb->c[KS_KT_PAGES_SHARED],
+		       sb->c[KS_KT_PAGES_SHARED], 100 * es, kb->c[KS_KT_PAGES_SHARING],
+		       sb->c[KS_KT_PAGES_SHARING], 100 * eg,
+		       !judged ? (b == nk ? "(end)" : "(not settled)") :
+		       es > tol || eg > tol ? "> tolerance" : "");
+	}
+	L->ksave = kl->c[KS_KT_PAGES_SHARING] + (kl->c[KS_KT_KSM_ZERO_PAGES] > 0 ?
+						  kl->c[KS_KT_KSM_ZERO_PAGES] : 0);
+	L->ssave = sl ? sl->c[KS_KT_PAGES_SHARING] + sl->c[KS_KT_KSM_ZERO_PAGES] : 0;
+	L->final_err = sl ? rel_err(L->ksave, L->ssave) : INFINITY;
+	L->ksmd_cpu_s = (double)cpu / 1e9;
+	L->ok = L->boundaries > 0 && L->max_shared <= tol && L->max_sharing <= tol &&
+		L->final_err <= ftol;
+	printf("  settled boundaries %zu: max error pages_shared %.1f%%, pages_sharing %.1f%% "
+	       "(tolerance %.1f%%)\n", L->boundaries, 100 * L->max_shared,
+	       100 * L->max_sharing, 100 * tol);
+	printf("  final saving (pages_sharing + ksm_zero_pages): kernel %" PRId64 " pages, "
+	       "simulated %" PRId64 ", error %.2f%% (tolerance %.1f%%)\n", L->ksave, L->ssave,
+	       100 * L->final_err, 100 * ftol);
+	if (!L->boundaries)
+		printf("  no full scan ended after the guests settled: nothing to judge\n");
 }
 
 /* ---- comparison ---- */
@@ -429,7 +528,17 @@ static void print_table(const struct ks_ktrace *kt, const struct ks_scenario *sc
 		printf("  first divergence: none\n");
 }
 
-static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
+/* This process's CPU time, s: the replay's cost, comparable with ksmd's CPU time (wall
+ * time on a shared machine is not). */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int regress_one(const char *dir, struct ks_regress_db *db, double tol, double ftol,
 		       int *diverged, struct ks_err *err)
 {
 	struct ks_ktrace *kt = NULL;
@@ -442,6 +551,9 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 	struct rg_cmp c = { 0 };
 	const char *wl, *result, *np;
 	bool racy, ok;
+	struct rg_live L = { 0 };
+	int64_t settled = -1;
+	double t_run;
 	int rc = ks_ktrace_read(dir, &kt, err);
 
 	if (rc)
@@ -451,7 +563,36 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 		goto out_trace;
 	r.kt = kt;
 	o.sc = &sc;
-	if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {
+	wl = ks_ktrace_meta(kt, "workload");
+	r.live = wl && strcmp(wl, "live") == 0;
+	if (r.live) {
+		const char *tt0 = ks_ktrace_meta(kt, "trace_t0_ns");
+		const char *st = ks_ktrace_meta(kt, "settled_ns");
+
+		r.t0 = kt->batches[0].t_end_ns;
+		r.sleep_ns = (int64_t)sc.ksm.sleep_millisecs * 1000000;
+		if (!sc.trace_file) {
+			rc = ks_err_set(err, KS_EINVAL, "%s/scenario.yaml: a live trace needs the "
+					"page-write trace of its processes (trace: file:)", dir);
+			goto out_sc;
+		}
+		if (sc.trace_file[0] != '/') { /* relative to the trace directory */
+			size_t n = strlen(dir) + strlen(sc.trace_file) + 2;
+			char *p = ks_xmalloc(n);
+
+			snprintf(p, n, "%s/%s", dir, sc.trace_file);
+			free(sc.trace_file);
+			sc.trace_file = p;
+		}
+		/* the recorded trace's t = 0 is trace_t0_ns; the simulation's 0 is T0 */
+		o.trace_shift_ns = tt0 ? strtoll(tt0, NULL, 10) - r.t0 : 0;
+		if (st)
+			settled = strtoll(st, NULL, 10) - r.t0;
+		sc.duration = (uint64_t)(kt->batches[kt->nbatches - 1].t_end_ns - r.t0) +
+			      (uint64_t)r.sleep_ns / 2;
+		o.cost.self = &r;
+		o.cost.batch_ns = rg_batch_ns;
+	} else if (sc.ksm.advisor_mode == KS_ADVISOR_SCAN_TIME) {
 		const char *base = ks_ktrace_meta(kt, "base.ksmd_cpu_ns");
 
 		r.cpu_base = base ? strtoll(base, NULL, 10) : 0;
@@ -459,24 +600,38 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol,
 		o.cost.self = &r;
 		o.cost.batch_ns = rg_batch_ns;
 	}
+	t_run = cpu_s();
 	rc = ks_world_run(&o, &sum, err);
+	t_run = cpu_s() - t_run;
 	if (rc)
 		goto out_sc;
 	if (r.nmp)
 		qsort(r.mp, r.nmp, sizeof(*r.mp), ks_kt_merged_cmp);
 	np = ks_ktrace_meta(kt, "processes");
 	compare(&c, kt, &r, kt->nmms ? (uint32_t)kt->nmms : np ? (uint32_t)atoi(np) : 0);
-	wl = ks_ktrace_meta(kt, "workload");
 	racy = wl && strcmp(wl, "racy") == 0;
 	ok = c.first == SIZE_MAX;
-	if (!ok && racy) {
+	if (r.live) {
+		printf("%s: live workload (%s processes, Linux %s, %zu kernel batches, %zu "
+		       "simulated; the trace shifted by %.3f s)\n", kt->dir, np ? np : "?",
+		       ks_ktrace_meta(kt, "kernel") ? ks_ktrace_meta(kt, "kernel") : "?",
+		       kt->nbatches - 1, c.nbatches_sim, (double)o.trace_shift_ns / 1e9);
+		live_report(kt, &r, settled, tol, ftol, &L);
+		L.replay_s = t_run;
+		printf("  speed: the real ksmd used %.2f s of CPU for these batches; the "
+		       "replay %.2f s of CPU (%.1fx faster)\n", L.ksmd_cpu_s, L.replay_s,
+		       L.replay_s > 0 ? L.ksmd_cpu_s / L.replay_s : 0.0);
+		ok = L.ok;
+	} else if (!ok && racy) {
 		ok = c.nbatches_sim >= kt->nbatches - 1;
 		for (int k = 0; k < KS_KT_NCOUNTERS; k++)
 			if (c.max_rel[k] > tol && k != KS_KT_PAGES_SKIPPED)
 				ok = false;
 	}
 	result = c.first == SIZE_MAX ? "match" : ok ? "within_tolerance" : "diverged";
-	if (!ks_cli_quiet || !ok)
+	if (r.live)
+		printf("  result: %s\n", result);
+	else if (!ks_cli_quiet || !ok)
 		print_table(kt, &sc, &c, result, tol, racy);
 	if (!ok)
 		*diverged = 1;
@@ -504,10 +659,16 @@ static void rg_usage(FILE *out)
 	      "through the simulator and compares every KSM counter after every ksmd batch,\n"
 	      "each process's ksm_stat, the successful merges per process and batch, and\n"
 	      "which pages merged (where events.txt and pfnmap.csv were recorded).\n"
-	      "Static and timed workloads must match exactly; racy ones within R.\n"
+	      "Static and timed workloads must match exactly; racy ones within R. Live\n"
+	      "traces (sim record-kernel --pid, with the 'sim record' trace of the same\n"
+	      "processes) are compared on the kernel's time line: pages_shared and\n"
+	      "pages_sharing within R at every full-scan boundary after the workload\n"
+	      "settled (meta.yaml settled_ns), the final saving within F.\n"
 	      "\n"
 	      "  -d, --db FILE        store the comparison (regress_runs, regress_batches)\n"
-	      "  -t, --tolerance R    relative error accepted for racy workloads (default 0.05)\n"
+	      "  -t, --tolerance R    relative error accepted for racy and live workloads\n"
+	      "                       (default 0.05)\n"
+	      "      --final-tolerance F  live: relative error of the final saving (0.02)\n"
 	      "  -q, --quiet          print only diverging traces\n"
 	      "  -h, --help           this help\n"
 	      "exit status: 0 every trace matched, 1 a trace diverged, 2 bad input or I/O\n",
@@ -517,11 +678,12 @@ static void rg_usage(FILE *out)
 int ks_cmd_regress(int argc, char **argv)
 {
 	const char *dbpath = NULL;
-	double tol = 0.05;
+	double tol = 0.05, ftol = 0.02;
 	bool quiet = false;
 	const struct ks_opt opts[] = {
 		KS_STR("db", 'd', &dbpath),
 		KS_DOUBLE("tolerance", 't', &tol, 0),
+		KS_DOUBLE("final-tolerance", 0, &ftol, 0),
 		KS_FLAG("quiet", 'q', &quiet),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "regress", .usage = rg_usage, .opts = opts,
@@ -543,7 +705,7 @@ int ks_cmd_regress(int argc, char **argv)
 	for (unsigned i = 0; i < dirs.n; i++) {
 		struct ks_err err = { 0 };
 
-		if (regress_one(dirs.v[i], db, tol, &diverged, &err)) {
+		if (regress_one(dirs.v[i], db, tol, ftol, &diverged, &err)) {
 			ks_cli_error("%s", err.msg);
 			failed = 1;
 		}

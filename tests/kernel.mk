@@ -3,11 +3,12 @@
 # simulator and fails on a divergence; `make check-kernel` re-records them live (root,
 # KSM) and compares, or says why it is skipped.
 check_PROGRAMS += tests/check_kernel_trace
-TESTS += tests/check_kernel_trace tests/regress_golden.sh
+TESTS += tests/check_kernel_trace tests/regress_golden.sh tests/record_kernel_ext.sh
 tests_check_kernel_trace_SOURCES = tests/check_kernel_trace.c tests/check_main.c
 tests_check_kernel_trace_CFLAGS = $(KS_CHECK_CFLAGS)
 tests_check_kernel_trace_LDADD = $(KS_FULL_TEST_LIBS)
-EXTRA_DIST += tests/regress_golden.sh tests/check_kernel_live.sh traces/kernel
+EXTRA_DIST += tests/regress_golden.sh tests/check_kernel_live.sh traces/kernel \
+	tests/record_kernel_ext.sh
 
 check-kernel: sim/sim
 	@SIM="$(abs_builddir)/sim/sim" SRCDIR="$(abs_srcdir)" \

@@ -105,9 +105,9 @@ static pid_t find_ksmd(void)
 	return 0;
 }
 
-/* A process other than us with memory registered with KSM (ksm_stat says mergeable):
- * ksmd would scan it too. Its pid, or 0. */
-static pid_t foreign_mergeable(char *comm, size_t n)
+/* A process other than us and the `nok` processes `ok` with memory registered with KSM
+ * (ksm_stat says mergeable): ksmd would scan it too. Its pid, or 0. */
+static pid_t foreign_mergeable(const pid_t *ok, size_t nok, char *comm, size_t n)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -117,7 +117,11 @@ static pid_t foreign_mergeable(char *comm, size_t n)
 		char path[300], buf[512];
 		pid_t p = (pid_t)atoi(e->d_name);
 
-		if (p <= 0 || p == self)
+		bool mine = false;
+
+		for (size_t i = 0; i < nok; i++)
+			mine = mine || ok[i] == p;
+		if (p <= 0 || p == self || mine)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)p);
 		if (ks_sysfs_read(path, buf, sizeof(buf)) || !strstr(buf, "ksm_mergeable: yes"))
@@ -133,6 +137,12 @@ static pid_t foreign_mergeable(char *comm, size_t n)
 }
 
 int ks_ksm_live_acquire(struct ks_ksm_live *k, const char *who, struct ks_err *err)
+{
+	return ks_ksm_live_acquire_with(k, who, NULL, 0, err);
+}
+
+int ks_ksm_live_acquire_with(struct ks_ksm_live *k, const char *who, const pid_t *pids,
+			     size_t npids, struct ks_err *err)
 {
 	char comm[64];
 	pid_t other;
@@ -152,7 +162,7 @@ int ks_ksm_live_acquire(struct ks_ksm_live *k, const char *who, struct ks_err *e
 	if (strcmp(run, "0") != 0 || shared != 0)
 		return ks_err_set(err, KS_EBUSY, "KSM is in use (run=%s, pages_shared=%" PRId64
 				  "); refusing to use it", run, shared);
-	other = foreign_mergeable(comm, sizeof(comm));
+	other = foreign_mergeable(pids, npids, comm, sizeof(comm));
 	if (other)
 		return ks_err_set(err, KS_EBUSY, "KSM is in use: process %d (%s) has mergeable "
 				  "memory that ksmd would scan too; refusing to use it",

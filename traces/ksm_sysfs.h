@@ -50,6 +50,10 @@ struct ks_ksm_live {
  * ksmd. KS_EPERM (not root, no KSM, no ksmd), KS_EBUSY, KS_EIO; err says which. After
  * a failure, release must still be called. `who` names the tool in messages. */
 int ks_ksm_live_acquire(struct ks_ksm_live *k, const char *who, struct ks_err *err);
+/* The same, for a workload started outside: the `npids` processes `pids` may already
+ * have mergeable memory (their mm slots stay registered through run=2). */
+int ks_ksm_live_acquire_with(struct ks_ksm_live *k, const char *who, const pid_t *pids,
+			     size_t npids, struct ks_err *err);
 /* Saves every knob, then writes those that differ from p (pages_to_scan is left to the
  * advisor in scan-time mode). KS_EIO with err. */
 int ks_ksm_live_set_knobs(struct ks_ksm_live *k, const struct ks_ksm_params *p,

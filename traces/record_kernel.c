@@ -19,9 +19,15 @@
  *      timed records that the zero-cost simulator applies before its next batch
  *      (record at t lies in the sleep after batch floor(t / sleep) + 1) and check that
  *      ksmd did not run meanwhile (else the workload is "racy");
- *   6. always: kill the children, run=2, restore knobs, tracefs, run. */
+ *   6. always: kill the children, run=2, restore knobs, tracefs, run.
+ *
+ * An external workload (--pid, or -- CMD: e.g. QEMU guests) replaces steps 1 and 4:
+ * the processes run on their own, so step 5 only cuts batches and reads the counters
+ * and every process's ksm_stat; no pfnmap, no ksm events (a guest merges far too many
+ * pages to trace each), and the workload is "live" (it races ksmd by nature). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -108,6 +114,11 @@ struct rec_state {
 	char *workload;               /* workload.csv text */
 	size_t wlen;
 	bool racy, timed;
+	bool external;                /* --pid / -- CMD: processes not ours to drive */
+	pid_t cmd_pid;                /* -- CMD: the command (its own process group) */
+	bool cmd_done;                /* the command exited */
+	unsigned cap_kids;            /* -- CMD: room in kids */
+	uint64_t late_reads;          /* external: batches whose reads ksmd overtook */
 };
 
 static int sys_err(struct rec_state *s, int code, const char *fmt, ...)
@@ -342,6 +353,11 @@ static int start_child(struct rec_state *s, struct child *k, const char *name)
 
 static void reap_child(struct child *k)
 {
+	if (k->to < 0 && k->from < 0 && k->os_pid > 0 && k->mm == UINT64_MAX) {
+		k->os_pid = 0; /* an external process: not ours to kill */
+		k->alive = false;
+		return;
+	}
 	if (k->to >= 0)
 		close(k->to);
 	if (k->from >= 0)
@@ -536,6 +552,182 @@ static void read_pfns(struct rec_state *s, uint64_t batch, char phase)
 	}
 }
 
+/* ---------------------------------------------------------------- external workloads */
+
+/* Registers the running process os_pid as scenario pid nkids + 1. */
+static void ext_add(struct rec_state *s, pid_t os_pid)
+{
+	struct child *k;
+	char path[64], comm[64];
+
+	if (s->nkids + 1 > s->cap_kids) {
+		s->cap_kids = s->cap_kids ? 2 * s->cap_kids : 16;
+		s->kids = ks_xrealloc(s->kids, s->cap_kids * sizeof(*s->kids));
+	}
+	k = &s->kids[s->nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = s->nkids;
+	k->os_pid = os_pid;
+	k->to = k->from = -1;
+	k->mm = UINT64_MAX; /* marks it external; written as 0 to mms.csv */
+	k->alive = true;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)os_pid);
+	if (ks_sysfs_read(path, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "process");
+	snprintf(k->name, sizeof(k->name), "%s", comm);
+}
+
+static bool ext_mergeable(pid_t p)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)p);
+	return ks_sysfs_read(path, buf, sizeof(buf)) == 0 && strstr(buf, "ksm_mergeable: yes");
+}
+
+/* Is p the command or one of its descendants? */
+static bool ext_descends(pid_t p, pid_t root)
+{
+	for (int depth = 0; depth < 64 && p > 1; depth++) {
+		char path[64], buf[512], *c;
+
+		if (p == root)
+			return true;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)p);
+		if (ks_sysfs_read(path, buf, sizeof(buf)) || !(c = strrchr(buf, ')')))
+			return false;
+		if (sscanf(c + 1, " %*c %d", &p) != 1)
+			return false;
+	}
+	return false;
+}
+
+/* -- CMD: adds the command's descendants that registered with KSM since the last
+ * look, in pid order; returns how many were added. */
+static unsigned ext_discover(struct rec_state *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t *found = NULL;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		pid_t p = (pid_t)atoi(e->d_name);
+		bool known = false;
+
+		if (p <= 0)
+			continue;
+		for (unsigned i = 0; i < s->nkids; i++)
+			known = known || s->kids[i].os_pid == p;
+		if (known || !ext_mergeable(p) || !ext_descends(p, s->cmd_pid))
+			continue;
+		found = ks_xrealloc(found, (n + 1) * sizeof(*found));
+		found[n++] = p;
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		ext_add(s, found[i]);
+		note(s, "process %d (%s) registered with KSM: pid %u of the trace",
+		     (int)found[i], s->kids[s->nkids - 1].name, s->nkids);
+	}
+	free(found);
+	return (unsigned)n;
+}
+
+/* Marks the external processes that exited; reaps the command. True while any lives
+ * (or the command runs). */
+static bool ext_alive(struct rec_state *s)
+{
+	bool any = false;
+
+	if (s->cmd_pid > 0 && !s->cmd_done) {
+		int st;
+
+		if (waitpid(s->cmd_pid, &st, WNOHANG) == s->cmd_pid) {
+			s->cmd_done = true;
+			note(s, "the command exited (status %d)",
+			     WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+	}
+	for (unsigned i = 0; i < s->nkids; i++) {
+		struct child *k = &s->kids[i];
+		char path[64];
+
+		if (k->alive) {
+			snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)k->os_pid);
+			if (access(path, R_OK)) {
+				k->alive = false;
+				note(s, "process %d (%s) exited", (int)k->os_pid, k->name);
+			}
+		}
+		any = any || k->alive;
+	}
+	return any || (s->cmd_pid > 0 && !s->cmd_done);
+}
+
+/* -- CMD: starts the command in its own process group. */
+static int ext_start_cmd(struct rec_state *s)
+{
+	pid_t p;
+
+	fflush(NULL);
+	p = fork();
+	if (p < 0)
+		return sys_err(s, KS_EIO, "fork: %s", strerror(errno));
+	if (p == 0) {
+		setpgid(0, 0);
+		if (s->tr.pipe_fd >= 0)
+			close(s->tr.pipe_fd);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(s->o->cmd[0], s->o->cmd);
+		fprintf(stderr, "sim: record-kernel: %s: %s\n", s->o->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(p, p);
+	s->cmd_pid = p;
+	return 0;
+}
+
+/* -- CMD: ends what is left of the command's process group. */
+static void ext_stop_cmd(struct rec_state *s)
+{
+	if (s->cmd_pid <= 0)
+		return;
+	if (!s->cmd_done) {
+		kill(-s->cmd_pid, SIGTERM);
+		for (int i = 0; i < 200 && waitpid(s->cmd_pid, NULL, WNOHANG) == 0; i++)
+			ks_sleep_ns(10000000);
+		kill(-s->cmd_pid, SIGKILL);
+		waitpid(s->cmd_pid, NULL, 0);
+		s->cmd_done = true;
+	} else {
+		kill(-s->cmd_pid, SIGTERM);
+	}
+}
+
+/* -- CMD: waits (KSM still off) until the command has a process registered with KSM:
+ * ksmd would have nothing to scan before, and no batch would end. */
+static int ext_wait_first(struct rec_state *s)
+{
+	int64_t deadline = ks_mono_ns() + 300000000000LL;
+
+	while (!ext_discover(s)) {
+		if (s->o->interrupt && *s->o->interrupt)
+			return sys_err(s, KS_EINTR, "interrupted");
+		if (!ext_alive(s))
+			return sys_err(s, KS_EINVAL, "the command exited before any of its "
+				       "processes registered memory with KSM (MADV_MERGEABLE)");
+		if (ks_mono_ns() > deadline)
+			return sys_err(s, KS_EINVAL, "no process of the command registered "
+				       "memory with KSM within 300 s");
+		ks_sleep_ns(50000000);
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main flow */
 
 static void meta_fill(struct rec_state *s, const int64_t *base)
@@ -636,6 +828,13 @@ static int record_loop(struct rec_state *s)
 	struct ks_kt_batch b0 = { 0 };
 	int rc;
 
+	if (s->o->cmd) {
+		rc = ext_start_cmd(s);
+		if (!rc)
+			rc = ext_wait_first(s);
+		if (rc)
+			return rc;
+	}
 	/* setup: every t=0 record, serially, then the snapshot of batch 0 */
 	while (next < s->nrecs && s->recs[next].slot == 0) {
 		rc = run_cmd(s, &s->recs[next++]);
@@ -669,8 +868,12 @@ static int record_loop(struct rec_state *s)
 	ks_ktrace_add_batch(s->kt, &b0);
 	if (ks_ksm_live_set_run(&s->ksm, 1))
 		return sys_err(s, KS_EIO, KSM_DIR "run: cannot write 1");
-	note(s, "recording %" PRIu64 " ksmd batches (about %.1f s)", nb,
-	     (double)nb * (double)s->sleep_ns / 1e9);
+	if (s->external)
+		note(s, "recording the real KSM on %u running process%s", s->nkids,
+		     s->nkids == 1 ? "" : "es");
+	else
+		note(s, "recording %" PRIu64 " ksmd batches (about %.1f s)", nb,
+		     (double)nb * (double)s->sleep_ns / 1e9);
 	for (b = 1; b <= nb; b++) {
 		struct ks_kt_batch kb = { .batch = b };
 		uint64_t outs = s->outs;
@@ -697,7 +900,7 @@ static int record_loop(struct rec_state *s)
 		ks_ktrace_add_batch(s->kt, &kb);
 		read_procs(s, b);
 		read_pfns(s, b, 'b');
-		if (b < nb) {
+		if (b < nb && !s->external) {
 			rc = run_slot(s, &next, b);
 			if (rc)
 				return rc;
@@ -706,9 +909,28 @@ static int record_loop(struct rec_state *s)
 		done = ks_mono_ns();
 		drain_pipe(s);
 		ks_ksm_live_counters(chk);
-		if (s->outs > outs + 1 || chk[KS_KT_PAGES_SCANNED] - base[KS_KT_PAGES_SCANNED] !=
-		    kb.c[KS_KT_PAGES_SCANNED] || chk[KS_KT_FULL_SCANS] != kb.c[KS_KT_FULL_SCANS] ||
-		    done - kb.t_end_ns > s->sleep_ns - RACE_MARGIN_NS) {
+		if (s->external) {
+			/* A live workload races ksmd anyway: a read that ksmd's next batch
+			 * overtook (a loaded machine) is counted, not fatal. */
+			if (s->outs > outs + 1 || chk[KS_KT_FULL_SCANS] != kb.c[KS_KT_FULL_SCANS] ||
+			    chk[KS_KT_PAGES_SCANNED] - base[KS_KT_PAGES_SCANNED] !=
+			    kb.c[KS_KT_PAGES_SCANNED])
+				s->late_reads++;
+			if (s->o->cmd)
+				ext_discover(s);
+			if (!ext_alive(s)) {
+				note(s, "every process exited: recording ends after batch %"
+				     PRIu64, b);
+				break;
+			}
+			if (s->o->duration_ns &&
+			    ks_mono_ns() - s->t0 >= (int64_t)s->o->duration_ns)
+				break;
+		} else if (s->outs > outs + 1 ||
+			   chk[KS_KT_PAGES_SCANNED] - base[KS_KT_PAGES_SCANNED] !=
+			   kb.c[KS_KT_PAGES_SCANNED] ||
+			   chk[KS_KT_FULL_SCANS] != kb.c[KS_KT_FULL_SCANS] ||
+			   done - kb.t_end_ns > s->sleep_ns - RACE_MARGIN_NS) {
 			if (s->timed && b < nb)
 				s->racy = true;
 			else if (s->outs > outs + 1 || chk[KS_KT_FULL_SCANS] != kb.c[KS_KT_FULL_SCANS])
@@ -720,8 +942,19 @@ static int record_loop(struct rec_state *s)
 			break;
 	}
 	drain_pipe(s);
+	if (s->external) {
+		char pl[1024] = "";
+
+		for (unsigned i = 0; i < s->nkids; i++)
+			snprintf(pl + strlen(pl), sizeof(pl) - strlen(pl), "%s%d", i ? " " : "",
+				 (int)s->kids[i].os_pid);
+		ks_ktrace_meta_set(s->kt, "processes", "%u", s->nkids);
+		ks_ktrace_meta_set(s->kt, "os_pids", "%s", pl);
+		ks_ktrace_meta_set(s->kt, "late_reads", "%" PRIu64, s->late_reads);
+	}
 	for (unsigned i = 0; i < s->nkids; i++) {
-		struct ks_kt_mm m = { .pid = s->kids[i].pid, .mm = s->kids[i].mm };
+		struct ks_kt_mm m = { .pid = s->kids[i].pid,
+				      .mm = s->kids[i].mm == UINT64_MAX ? 0 : s->kids[i].mm };
 
 		snprintf(m.name, sizeof(m.name), "%s", s->kids[i].name);
 		ks_ktrace_add_mm(s->kt, &m);
@@ -746,13 +979,37 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 		return ks_err_set(err, KS_EINVAL, "record-kernel needs ksm.run: 1");
 	s.cs = ks_content_store_new();
 	s.kt = ks_ktrace_new();
-	rc = collect_records(&s);
+	s.external = o->npids > 0 || o->cmd;
+	s.tr.sched_only = s.external;
+	if (o->npids && o->cmd)
+		return ks_err_set(err, KS_EINVAL, "record-kernel: --pid and a command exclude "
+				  "each other");
+	for (unsigned i = 0; i < o->npids; i++) {
+		if (o->pids[i] <= 0 || kill(o->pids[i], 0)) {
+			rc = ks_err_set(err, KS_EINVAL, "--pid %d: no such process", (int)o->pids[i]);
+			goto out_free;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (o->pids[j] == o->pids[i]) {
+				rc = ks_err_set(err, KS_EINVAL, "--pid %d: given twice",
+						(int)o->pids[i]);
+				goto out_free;
+			}
+		ext_add(&s, o->pids[i]);
+	}
+	rc = s.external ? 0 : collect_records(&s);
 	if (rc)
 		goto out_free;
-	rc = ks_ksm_live_acquire(&s.ksm, "record-kernel", err);
+	rc = ks_ksm_live_acquire_with(&s.ksm, "record-kernel", o->pids, o->npids, err);
 	if (rc)
 		goto out_restore;
-	rc = ks_ksm_live_set_knobs(&s.ksm, &o->sc->ksm, err);
+	for (unsigned i = 0; !rc && i < o->npids; i++)
+		if (!ext_mergeable(o->pids[i]))
+			rc = ks_err_set(err, KS_EINVAL, "--pid %d (%s): no memory registered with "
+					"KSM (no MADV_MERGEABLE region)", (int)o->pids[i],
+					s.kids[i].name);
+	if (!rc)
+		rc = ks_ksm_live_set_knobs(&s.ksm, &o->sc->ksm, err);
 	if (!rc)
 		rc = ks_tracefs_setup(&s.tr, err);
 	if (!rc)
@@ -760,6 +1017,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 out_restore:
 	for (unsigned i = 0; s.kids && i < s.nkids; i++)
 		reap_child(&s.kids[i]);
+	ext_stop_cmd(&s);
 	ks_ksm_live_release(&s.ksm);
 	{
 		struct ks_err terr = { 0 };
@@ -769,8 +1027,10 @@ out_restore:
 	}
 	if (!rc) {
 		ks_ktrace_meta_set(s.kt, "batches", "%zu", s.kt->nbatches - 1);
-		ks_ktrace_meta_set(s.kt, "workload", "%s",
+		ks_ktrace_meta_set(s.kt, "workload", "%s", s.external ? "live" :
 				   s.racy ? "racy" : s.timed ? "timed" : "static");
+		if (s.external && o->cmd)
+			ks_ktrace_meta_set(s.kt, "command", "%s", o->cmd[0]);
 		s.kt->scenario_text = ks_xstrdup(o->sc->text ? o->sc->text : "");
 		s.kt->workload_csv = ks_xmalloc(s.wlen + 64);
 		snprintf(s.kt->workload_csv, s.wlen + 64, "slot,t_sim_ns,t_real_ns,pid,op,vaddr,"

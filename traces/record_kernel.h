@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "scenario.h"
 #include "models/base/status.h"
@@ -17,6 +18,15 @@ struct ks_recorder_opts {
 	const char *out_dir;            /* trace directory to write */
 	uint64_t batches;               /* ksmd batches to record (>= 1) */
 	uint64_t scans;                 /* or: stop after this many full scans (0: off) */
+	/* An external workload instead of the scenario's processes (the scenario then gives
+	 * only the knobs): the running processes pids[0..npids), scenario pids 1..npids in
+	 * that order, or the command cmd (argv, NULL-terminated) started at T0 with its
+	 * descendants that register with KSM, numbered as they are found. No pfnmap.csv, no
+	 * ksm events (only ksmd's sched_switch); the workload is "live". */
+	const pid_t *pids;
+	unsigned npids;
+	char *const *cmd;
+	uint64_t duration_ns;           /* external: stop after this long (0: off) */
 	volatile int *interrupt;        /* set by SIGINT/SIGTERM: stop, restore, KS_EINTR */
 	void (*note)(const char *msg);  /* progress notes; may be NULL */
 };
@@ -27,5 +37,7 @@ struct ks_recorder_opts {
  * could not be isolated). Whatever happens, every knob it changed is restored, the
  * tracefs settings it changed are restored and tracefs is unmounted if it mounted it. */
 int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err);
+/* External workloads: every process gone ends the recording cleanly (its last rows are
+ * the batches it lived through); a pid that does not exist at the start is KS_EINVAL. */
 
 #endif

@@ -46,6 +46,8 @@ static int enable_events(struct ks_tracefs *t, struct ks_err *err)
 	for (int i = 0; i < KS_TRACEFS_NEVENTS; i++) {
 		char rel[128];
 
+		if (t->sched_only && strncmp(trace_events[i], "sched/", 6) != 0)
+			continue;
 		snprintf(rel, sizeof(rel), "events/%s/enable", trace_events[i]);
 		tpath(p, sizeof(p), rel);
 		if (ks_sysfs_read(p, v, sizeof(v)))

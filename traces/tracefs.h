@@ -15,6 +15,8 @@
 enum { KS_TRACEFS_NEVENTS = 10 };
 
 struct ks_tracefs {
+	bool sched_only;              /* set before setup: only ksmd's sched_switch, no ksm
+				       * events (a workload too big to trace every merge) */
 	bool mounted;                 /* we mounted tracefs */
 	bool saved;                   /* settings saved and changed */
 	char tr_on[16], tr_clock[32], tr_size[32], tr_hash[16];

@@ -46,6 +46,7 @@ struct src {
 	ks_content *dict;          /* dictionary page id -> interned content (PAGE records) */
 	size_t ndict, capdict;
 	uint32_t pid_offset;       /* keeps pids of two sources apart */
+	int64_t shift_ns;          /* added to each record's time (trace file only) */
 	struct ks_trace_rec *rec;  /* lookahead record (large: heap-allocated) */
 	bool have;                 /* rec holds the next record */
 	uint64_t nrec;             /* records applied */
@@ -613,6 +614,11 @@ static int fetch(struct world *w, struct src *s)
 	if (rc < 0)
 		return rc;
 	s->have = rc == 1;
+	if (s->have && s->shift_ns) {
+		int64_t t = (int64_t)s->rec->t + s->shift_ns;
+
+		s->rec->t = t > 0 ? (ks_time)t : 0; /* clamped: still never decreasing */
+	}
 	return 0;
 }
 
@@ -675,6 +681,7 @@ static int open_sources(struct world *w)
 		if (!s->ts)
 			return w->err->code ? w->err->code : KS_EIO;
 		s->pid_offset = w->nsrc && sc->ngroups ? KS_TRACE_PID_OFFSET : 0;
+		s->shift_ns = w->o->trace_shift_ns;
 		w->nsrc++;
 	}
 	for (unsigned i = 0; i < w->nsrc; i++) {

@@ -47,6 +47,9 @@ struct ks_world_opts {
 	uint64_t ksmd_cpu_base_ns;            /* ksmd's CPU time before the run: seen by the
 					       * advisor (as the kernel's task runtime), not
 					       * reported as the run's ksmd CPU time */
+	int64_t trace_shift_ns;               /* added to the time of every record of the
+					       * scenario's trace file (clamped at 0): lines a
+					       * recorded trace up with a kernel trace */
 };
 
 /* Runs the scenario. Returns 0 (sum->status complete or interrupted; every observer's

@@ -1,0 +1,17 @@
+# traces/guests: real QEMU guests (TCG) merged by the real KSM, recorded and compared
+# with the simulator (traces/guests/README.md). ks-nothp runs QEMU without THP.
+noinst_PROGRAMS += %reldir%/ks-nothp
+%canon_reldir%_ks_nothp_SOURCES = %reldir%/nothp.c
+EXTRA_DIST += %reldir%/.may_include %reldir%/README.md %reldir%/run-guests.sh \
+	%reldir%/fetch-kernel.sh %reldir%/mkinitramfs.sh
+
+# make check-guests: 8 guests x 512 MiB, about 3 minutes (root, KSM, QEMU; skips with
+# the reason otherwise); make check-guests-smoke: 2 guests x 128 MiB.
+KS_GUESTS_RUN = $(SHELL) $(srcdir)/traces/guests/run-guests.sh \
+	--sim $(abs_builddir)/sim/sim --nothp $(abs_builddir)/traces/guests/ks-nothp
+check-guests: sim/sim traces/guests/ks-nothp
+	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-8x512 -n 8 -m 512 --duration 150
+check-guests-smoke: sim/sim traces/guests/ks-nothp
+	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-smoke -n 2 -m 128 --duration 45 \
+		--tasks sort,copy --pages-to-scan 2000
+.PHONY: check-guests check-guests-smoke
