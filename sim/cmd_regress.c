@@ -60,7 +60,20 @@ struct rg_sim {
 	int64_t t0;                   /* live: the kernel's T0 (CLOCK_MONOTONIC ns) */
 	int64_t sleep_ns;             /* live: sleep_millisecs */
 	int64_t next_start;           /* live: simulated start of the next batch (ns) */
+	long os_pid[64];              /* live: the recorded trace's pids (the real ones), in
+				       * the kernel trace's order (meta os_pids) */
+	unsigned nos;
 };
+
+/* The kernel trace's pid of a simulated pid: live traces number processes by their
+ * real pids, the kernel trace by their order. */
+static uint32_t rg_pid(const struct rg_sim *r, uint32_t pid)
+{
+	for (unsigned i = 0; i < r->nos; i++)
+		if (r->os_pid[i] == (long)pid)
+			return i + 1;
+	return pid;
+}
 
 /* The processes' ksm_stat, sampled after every batch (before the batch callback). */
 static int rg_sample(void *self, const struct ks_sample *smp,
@@ -74,7 +87,7 @@ static int rg_sample(void *self, const struct ks_sample *smp,
 		const struct ks_proc_sample *ps = &procs[i];
 
 		r->p[r->np++] = (struct ks_kt_proc){
-			.batch = r->nb + 1, .pid = ps->pid,
+			.batch = r->nb + 1, .pid = rg_pid(r, ps->pid),
 			.rmap_items = (int64_t)ps->ps.ksm_rmap_items,
 			.zero_pages = (int64_t)ps->ps.ksm_zero_pages,
 			.merging_pages = (int64_t)ps->ps.ksm_merging_pages,
@@ -568,7 +581,16 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol, do
 	if (r.live) {
 		const char *tt0 = ks_ktrace_meta(kt, "trace_t0_ns");
 		const char *st = ks_ktrace_meta(kt, "settled_ns");
+		const char *op = ks_ktrace_meta(kt, "os_pids");
+		char *end;
 
+		for (; op && *op && r.nos < 64; op = end) {
+			long v = strtol(op, &end, 10);
+
+			if (end == op)
+				break;
+			r.os_pid[r.nos++] = v;
+		}
 		r.t0 = kt->batches[0].t_end_ns;
 		r.sleep_ns = (int64_t)sc.ksm.sleep_millisecs * 1000000;
 		if (!sc.trace_file) {

@@ -5,13 +5,13 @@ noinst_PROGRAMS += %reldir%/ks-nothp
 EXTRA_DIST += %reldir%/.may_include %reldir%/README.md %reldir%/run-guests.sh \
 	%reldir%/fetch-kernel.sh %reldir%/mkinitramfs.sh
 
-# make check-guests: 8 guests x 512 MiB, about 3 minutes (root, KSM, QEMU; skips with
+# make check-guests: 8 guests x 512 MiB, about 6 minutes (root, KSM, QEMU; skips with
 # the reason otherwise); make check-guests-smoke: 2 guests x 128 MiB.
 KS_GUESTS_RUN = $(SHELL) $(srcdir)/traces/guests/run-guests.sh \
 	--sim $(abs_builddir)/sim/sim --nothp $(abs_builddir)/traces/guests/ks-nothp
 check-guests: sim/sim traces/guests/ks-nothp
-	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-8x512 -n 8 -m 512 --duration 150
+	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-8x512 -n 8 -m 512 --duration 300
 check-guests-smoke: sim/sim traces/guests/ks-nothp
-	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-smoke -n 2 -m 128 --duration 45 \
-		--tasks sort,copy --pages-to-scan 2000
+	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-smoke -n 2 -m 128 --duration 60 \
+		--tasks sort,copy --pages-to-scan 2000 --smoke
 .PHONY: check-guests check-guests-smoke
