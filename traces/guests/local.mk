@@ -15,3 +15,9 @@ check-guests-smoke: sim/sim traces/guests/ks-nothp
 	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-smoke -n 2 -m 128 --duration 60 \
 		--tasks sort,copy --pages-to-scan 2000 --smoke
 .PHONY: check-guests check-guests-smoke
+
+# ks-trace-pages: the distinct pages of a recorded trace, for the size baseline.
+noinst_PROGRAMS += %reldir%/ks-trace-pages
+%canon_reldir%_ks_trace_pages_SOURCES = %reldir%/pages.c
+%canon_reldir%_ks_trace_pages_LDADD = traces/libtraces.a models/vocab/libvocab.a \
+	models/base/libbase.a $(GSL_LIBS) $(XXHASH_LIBS)
