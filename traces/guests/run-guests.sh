@@ -167,9 +167,15 @@ fi
 	--duration "${duration}s" >"$out/record-kernel.log" 2>&1 &
 rkpid=$!
 
-# The guests' progress, from their consoles (guest uptime and host time seen).
+# The guests' progress, from their consoles (guest uptime and host time seen), and
+# the CPU time sim record has used (sampled: /proc/PID/stat utime + stime, ticks).
 declare -A booted done_
+rec_ticks=0
 while kill -0 "$rkpid" 2>/dev/null; do
+	if [ -n "$recpid" ] && [ -r "/proc/$recpid/stat" ]; then
+		st=$(sed 's/.*) //' "/proc/$recpid/stat" 2>/dev/null || true)
+		[ -n "$st" ] && rec_ticks=$(awk '{ print $12 + $13 }' <<<"$st")
+	fi
 	for ((i = 0; i < n; i++)); do
 		if [ -z "${booted[$i]:-}" ] && grep -q KSMSIM-BOOTED "$out/g$i.log" 2>/dev/null; then
 			booted[$i]=$(mono)
@@ -211,10 +217,46 @@ else
 fi
 echo "run-guests: kernel trace $kt ($(($(wc -l <"$kt/batches.csv") - 2)) batches)"
 [ $record = 1 ] && [ -s "$out/guests.kst" ] && mv "$out/guests.kst" "$kt/guests.kst"
+# The numbers: printed, and stored in DIR/regress.db (table guests_numbers).
+numbers() {
+	local tb dp base hz ksmd
+	hz=$(getconf CLK_TCK)
+	ksmd=$(awk -F, 'NR > 1 && $4 > 0 { s += $4 } END { printf "%.2f", s / 1e9 }' "$kt/batches.csv")
+	{
+		echo "guests,$n,,QEMU TCG guests (no KVM)"
+		echo "guest_ram_mib,$mb,MiB,"
+		echo "kernel_batches,$(($(wc -l <"$kt/batches.csv") - 2)),,sim record-kernel"
+		echo "late_reads,$(awk '/^late_reads:/ { print $2 }' "$kt/meta.yaml"),,meta.yaml"
+		echo "ksmd_cpu_s,$ksmd,s,sum of batches.csv ksmd_cpu_ns"
+		if [ -s "$kt/guests.kst" ]; then
+			tb=$(stat -c %s "$kt/guests.kst")
+			echo "trace_bytes,$tb,B,stat guests.kst"
+			echo "record_cpu_s,$(awk -v t="$rec_ticks" -v h="$hz" 'BEGIN { printf "%.2f", t / h }'),s,sampled /proc/PID/stat every 0.2 s"
+			if [ -x "$(dirname "$nothp")/ks-trace-pages" ] && command -v zstd >/dev/null; then
+				dp=$("$(dirname "$nothp")/ks-trace-pages" "$kt/guests.kst" 2>&1 >/dev/null |
+					awk '{ print $2 }')
+				base=$("$(dirname "$nothp")/ks-trace-pages" "$kt/guests.kst" 2>/dev/null |
+					zstd -3 -T1 -c | wc -c)
+				echo "distinct_pages,$dp,pages,ks-trace-pages"
+				echo "distinct_pages_zstd3_bytes,$base,B,ks-trace-pages | zstd -3 | wc -c"
+				echo "trace_over_zstd,$(awk -v a="$tb" -v b="$base" 'BEGIN { printf "%.3f", a / b }'),,trace_bytes / distinct_pages_zstd3_bytes"
+			fi
+		fi
+	} >"$out/numbers.csv"
+	awk -F, '{ printf "  %s = %s %s\n", $1, $2, $3 }' "$out/numbers.csv"
+	if command -v sqlite3 >/dev/null; then
+		sqlite3 "$out/regress.db" "CREATE TABLE IF NOT EXISTS guests_numbers(run_unix INTEGER, key TEXT, value TEXT, unit TEXT, how TEXT);" &&
+		while IFS=, read -r k v u h; do
+			sqlite3 "$out/regress.db" "INSERT INTO guests_numbers VALUES ($(date +%s), '$k', '$v', '$u', '$h');"
+		done <"$out/numbers.csv"
+	fi
+}
 if [ $regress = 1 ] && [ -s "$kt/guests.kst" ]; then
 	set +e
 	"$sim" regress "$kt" --db "$out/regress.db" | tee "$out/regress.txt"
 	rc=${PIPESTATUS[0]}
+	echo "run-guests: numbers (DIR/numbers.csv, table guests_numbers of DIR/regress.db):"
+	numbers
 	if [ "$rc" = 1 ] && [ $smoke = 1 ]; then
 		echo "run-guests: smoke: the comparison ran; its tolerance is judged by make check-guests"
 		rc=0
