@@ -94,6 +94,7 @@ void ks_ksm_free(struct ks_ksm *ksm)
 			for (unsigned i = 0; i < mm->nvmas; i++) {
 				free(mm->vmas[i].ptes);
 				free(mm->vmas[i].lazy);
+				free(mm->vmas[i].ubits);
 			}
 			free(mm->vmas);
 			free(mm->slot);
@@ -138,6 +139,7 @@ int ks_ksm_set_run(struct ks_ksm *ksm, unsigned run)
 	if (run == ksm->run)
 		return 0;
 	ks__stable_changed(ksm);
+	ksm->utree_dirty = true;
 	ksm->run = run;
 	if (run & 2) {
 		memset(&ksm->page_work, 0, sizeof(ksm->page_work));
@@ -169,6 +171,7 @@ int ks_ksm_set_merge_across_nodes(struct ks_ksm *ksm, bool across)
 	if (across == ksm->p.merge_across_nodes)
 		return 0;
 	ks__stable_changed(ksm);
+	ksm->utree_dirty = true;
 	if (stable_tree_busy(ksm))
 		return KS_EBUSY;
 	ksm->p.merge_across_nodes = across;
@@ -230,7 +233,8 @@ int ks_ksm_set_knob(struct ks_ksm *ksm, enum ks_knob knob, uint64_t value)
 {
 	struct ks_ksm_params *p = &ksm->p;
 
-	ks__stable_changed(ksm); /* whatever the knob: no search memo outlives a write */
+	ks__stable_changed(ksm); /* whatever the knob: no search memo outlives a write, */
+	ksm->utree_dirty = true; /* nor a trusted unstable tree */
 	switch (knob) {
 	case KS_KNOB_RUN:
 		return value > 2 ? KS_EINVAL : ks_ksm_set_run(ksm, (unsigned)value);

@@ -164,6 +164,8 @@ struct ks_vma {
 	uint64_t *ptes;       /* (end - start) / 4096 PTE words */
 	struct ks_lazy_write *lazy; /* pending writes, sorted by lo, disjoint (owned) */
 	unsigned nlazy, caplazy;
+	uint64_t *ubits;      /* bulk: a bit per page inserted into an unstable tree during
+			       * this full scan (owned; NULL: none), see utree_dirty */
 };
 
 struct ks_mm_slot {
@@ -248,6 +250,14 @@ struct ks_ksm {
 					  * a stable node, of a KSM frame's life, and by every
 					  * knob write (ks__stable_changed) */
 	bool smemo_off;                  /* bulk: stable_gen wrapped; no more search memos */
+	bool utree_dirty;                /* bulk: since this full scan started, a page of an
+					  * unstable tree may have changed under its item (a write
+					  * to a page marked in ubits, munmap, madvise, exit, a
+					  * knob). While false, every item in the unstable trees
+					  * maps a mergeable page with the content its memo holds,
+					  * so a descent reads contents from the items. Whatever
+					  * changes PTE words outside ksmd (ksm_mm.c) calls
+					  * utree_touch() or utree_forget() first. */
 	struct ks_work run_work;         /* bulk: work of each page of the run not yet told */
 	enum ks_page_kind run_kind;      /* ... their kind */
 	uint64_t run_n;                  /* ... and how many (0: none) */
@@ -421,6 +431,10 @@ void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm);
 uint64_t ks__lazy_pte(const struct ks_vma *v, uint64_t idx);
 uint64_t *ks__lazy_own(struct ks_vma *v, uint64_t idx);
 void ks__lazy_flush_vma(struct ks_vma *v); /* applies every pending write, frees them */
+
+/* The unstable trees' page marks (struct ks_vma.ubits, ks_ksm.utree_dirty). */
+void ks__utree_mark(struct ks_vma *v, uint64_t idx); /* page idx of v was inserted */
+void ks__utree_reset(struct ks_ksm *ksm);            /* a full scan starts */
 
 /* The PTE word of page idx of v as the page is now (pending writes included). */
 static inline uint64_t ks__vma_pte(const struct ks_vma *v, uint64_t idx)

@@ -196,6 +196,62 @@ int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint
 	return 1;
 }
 
+/* ---- the unstable trees' page marks (bulk path) ---- */
+
+void ks__utree_mark(struct ks_vma *v, uint64_t idx)
+{
+	if (!v->ubits)
+		v->ubits = ks_xcalloc((v->end - v->start) / KS_PAGE_SIZE / 64 + 1,
+				      sizeof(uint64_t));
+	v->ubits[idx / 64] |= 1ULL << (idx % 64);
+}
+
+void ks__utree_reset(struct ks_ksm *ksm)
+{
+	ksm->utree_dirty = false;
+	for (struct ks_mm_slot *s = ksm->mm_head.next; s != &ksm->mm_head; s = s->next)
+		for (unsigned i = 0; i < s->mm->nvmas; i++) {
+			struct ks_vma *v = &s->mm->vmas[i];
+
+			if (v->ubits)
+				memset(v->ubits, 0, ((v->end - v->start) / KS_PAGE_SIZE / 64 + 1) *
+				       sizeof(uint64_t));
+		}
+}
+
+/* Pages [lo, hi) of v are about to change: the trees' contents may no longer be their
+ * items' if one of them is marked. */
+static void utree_touch(struct ks_ksm *ksm, const struct ks_vma *v, uint64_t lo, uint64_t hi)
+{
+	if (ksm->utree_dirty || !v->ubits)
+		return;
+	while (lo < hi) {
+		uint64_t w = v->ubits[lo / 64] >> (lo % 64);
+		unsigned n = 64 - (unsigned)(lo % 64);
+
+		if (hi - lo < n) {
+			n = (unsigned)(hi - lo);
+			w &= (1ULL << n) - 1;
+		}
+		if (w) {
+			ksm->utree_dirty = true;
+			return;
+		}
+		lo += n;
+	}
+}
+
+/* VMAs of mm change shape or go: no tree content is trusted until the next full scan;
+ * the marks go (the next scan starts without them). */
+static void utree_forget(struct ks_ksm *ksm, struct ks_mm *mm)
+{
+	ksm->utree_dirty = true;
+	for (unsigned i = 0; i < mm->nvmas; i++) {
+		free(mm->vmas[i].ubits);
+		mm->vmas[i].ubits = NULL;
+	}
+}
+
 /* ---- pending range writes (struct ks_lazy_write) ---- */
 
 static inline ks_content lazy_content(const struct ks_lazy_write *z, uint64_t idx)
@@ -422,6 +478,8 @@ static void zap_vma(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v)
 	for (uint64_t j = 0; j < n; j++)
 		pte_release(ksm, mm, v->ptes[j]);
 	free(v->ptes);
+	free(v->ubits);
+	v->ubits = NULL;
 	ksm->mapped_pages -= n;
 }
 
@@ -441,6 +499,7 @@ int ks_ksm_munmap(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t npa
 	if (!range_ok(vaddr, npages))
 		return KS_EINVAL;
 	lazy_flush_mm(mm);
+	utree_forget(ksm, mm);
 	i = split_range(mm, vaddr, end);
 	for (j = i; j < mm->nvmas && mm->vmas[j].start < end; j++)
 		zap_vma(ksm, mm, &mm->vmas[j]);
@@ -474,6 +533,7 @@ int ks_ksm_write(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c)
 	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
 		return KS_ENOENT;
 	idx = (vaddr - v->start) / KS_PAGE_SIZE;
+	utree_touch(ksm, v, idx, idx + 1);
 	if (v->nlazy && lazy_find(v, idx)) {
 		lazy_cut(v, idx, idx + 1, false);
 		lazy_bound(v);
@@ -532,6 +592,7 @@ int ks_ksm_write_range(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_
 		lo = (vaddr - v->start) / KS_PAGE_SIZE;
 		n = (v->end - vaddr) / KS_PAGE_SIZE;
 		n = n < npages ? n : npages;
+		utree_touch(ksm, v, lo, lo + n);
 		if (ksm->algo->lazy_writes && n >= KS_LAZY_MIN_PAGES) {
 			write_span_lazy(ksm, mm, v, lo, lo + n, cls, arg, step);
 		} else {
@@ -610,6 +671,7 @@ int ks_ksm_madvise(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, uint64_t np
 	if (!range_ok(vaddr, npages))
 		return KS_EINVAL;
 	lazy_flush_mm(mm);
+	utree_forget(ksm, mm);
 	i = split_range(mm, vaddr, end);
 	if (i == mm->nvmas || mm->vmas[i].start > vaddr)
 		return KS_ENOENT; /* madvise on unmapped memory: ENOMEM in the kernel */
@@ -645,6 +707,7 @@ int ks_ksm_proc_exit(struct ks_ksm *ksm, uint32_t pid)
 	if (!mm)
 		return KS_ENOENT;
 	/* __mmput(): ksm_exit() first, then exit_mmap() zaps every page. */
+	utree_forget(ksm, mm);
 	mm->exiting = true;
 	mm->running = false;
 	if (mm->slot)
@@ -672,6 +735,7 @@ void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm)
 	for (unsigned i = 0; i < mm->nvmas; i++) {
 		free(mm->vmas[i].ptes);
 		free(mm->vmas[i].lazy);
+		free(mm->vmas[i].ubits);
 	}
 	free(mm->vmas);
 	free(mm);

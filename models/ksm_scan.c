@@ -254,6 +254,7 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 		ksm->page_work.scans_started++;
 		for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++)
 			ksm->root_unstable_tree[nid] = KS_RB_ROOT;
+		ks__utree_reset(ksm);
 		slot = ksm->mm_head.next;
 		ksm->scan_slot = slot;
 		ksm->scan_address = 0;

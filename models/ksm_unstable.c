@@ -19,6 +19,44 @@ static bool get_mergeable_page(struct ks_rmap_item *item, struct ks_page_ref *ou
 	return true;
 }
 
+/* The bulk path's descent while the trees are trusted (!utree_dirty): every tree item
+ * maps a mergeable page whose content is its memo - 1 (its checksum was taken at this
+ * visit, just before it was inserted, and nothing has changed such a page since), so
+ * the item gives what get_mergeable_page() would read from the page tables. Same
+ * decisions, same work; the page of a match is looked up as the reference does. */
+static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_page_ref *pg,
+						  struct ks_page_ref *t_pg, uint16_t nid,
+						  ks_content c, struct ks_rb_node ***linkp,
+						  struct ks_rb_node **parentp)
+{
+	struct ks_rb_node **link = *linkp, *parent = NULL;
+	uint64_t addr = pg->addr;
+
+	while (*link) {
+		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
+		int ret;
+
+		ksm->page_work.unstable_visits++;
+		if (t_item->mm == pg->mm && (t_item->address & KS_PAGE_MASK) == addr)
+			return NULL; /* the same page */
+		ret = ks__memcmp_pages(ksm, c, t_item->memo - 1);
+		parent = *link;
+		if (ret < 0) {
+			link = &parent->left;
+		} else if (ret > 0) {
+			link = &parent->right;
+		} else if (!ksm->p.merge_across_nodes && t_item->mm->nid != nid) {
+			return NULL;
+		} else {
+			get_mergeable_page(t_item, t_pg);
+			return t_item;
+		}
+	}
+	*linkp = link;
+	*parentp = parent;
+	return NULL;
+}
+
 struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 						     struct ks_rmap_item *item,
 						     struct ks_page_ref *pg,
@@ -31,6 +69,14 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 
 	if (*link)
 		ksm->page_work.unstable_walks++;
+	if (ksm->bulk && !ksm->utree_dirty) {
+		struct ks_rmap_item *t = search_insert_trusted(ksm, pg, t_pg, nid, c, &link,
+							       &parent);
+
+		if (t || *link)
+			return t; /* a match, or a stop before the end of the descent */
+		goto insert;
+	}
 	while (*link) {
 		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
 		int ret;
@@ -51,6 +97,9 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 		else
 			return t_item;
 	}
+insert:
+	if (ksm->bulk)
+		ks__utree_mark(pg->vma, (uint64_t)(pg->pte - pg->vma->ptes));
 	item->address |= KS_UNSTABLE_FLAG | (ksm->seqnr & KS_SEQNR_MASK);
 	item->nid = nid;
 	ks_rb_link_node(&item->node, parent, link);
