@@ -28,5 +28,5 @@ EXTRA_DIST += %reldir%/.may_include
 include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk
 include $(srcdir)/tests/report.mk
-EXTRA_DIST += tests/lib.sh
+EXTRA_DIST += tests/lib.sh tests/bench_growth.sh tests/bench_kernel.sh
 include $(srcdir)/tests/fuzz/local.mk
