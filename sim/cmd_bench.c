@@ -107,7 +107,9 @@ static int bench_one(const char *self, const char *name, const char *bench_db,
 		double l[1];
 		int st;
 
-		snprintf(db, sizeof(db), "%s/%s.db", tmpdir, name);
+		/* a scenario given as a path: its file name */
+		snprintf(db, sizeof(db), "%s/%s.db", tmpdir,
+			 strrchr(name, '/') ? strrchr(name, '/') + 1 : name);
 		row.started_unix_ms = ks_cli_wall_ms();
 		if (getloadavg(l, 1) == 1)
 			row.load1 = l[0];
