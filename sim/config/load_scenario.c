@@ -121,7 +121,6 @@ static int set_words(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *
 {
 	struct ks_content_spec *cs = obj;
 	unsigned n = ks_yaml_count(val);
-	char path[300];
 	int rc;
 
 	(void)f, (void)key;
@@ -129,10 +128,8 @@ static int set_words(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *
 		return ks_yaml_fail(yd, val, KS_EINVAL, "at most %d words per page, got %u",
 				    KS_MAX_PATCHES, n);
 	for (unsigned i = 0; i < n; i++) {
-		ks_schema_item_path(path, sizeof(path), where, i);
 		cs->patches[i].width = 8;
-		rc = ks_schema_apply(yd, &word_schema, NULL, ks_yaml_item(yd, val, i), path,
-				     &cs->patches[i]);
+		rc = ks_schema_apply_item(yd, &word_schema, val, where, i, &cs->patches[i]);
 		if (rc)
 			return rc;
 		cs->npatches = i + 1;
@@ -249,14 +246,12 @@ static int read_parts(struct ks_ydoc *yd, yaml_node_t *seq, const char *where,
 		      struct ks_region *rg, enum part_size *how, double *frac)
 {
 	unsigned n = ks_yaml_count(seq), rest = n;
-	char path[300];
 	int rc = 0;
 
 	for (unsigned i = 0; i < n && !rc; i++) {
 		struct part_in in = { .how = PART_PAGES };
 
-		ks_schema_item_path(path, sizeof(path), where, i);
-		rc = ks_schema_apply(yd, &part_schema, NULL, ks_yaml_item(yd, seq, i), path, &in);
+		rc = ks_schema_apply_item(yd, &part_schema, seq, where, i, &in);
 		rg->parts[i] = in.part; /* owned by the region from here, even on error */
 		how[i] = in.how;
 		frac[i] = in.fraction;
@@ -396,19 +391,29 @@ struct write_in {
 	double fraction;
 };
 
-/* Not both count and fraction; exactly one of every and rate (which sets the kind). */
+/* The range of a write or read schedule: not both count and fraction. */
+static int range_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	yaml_node_t *fk = NULL;
+
+	(void)obj;
+	if (ks_yaml_get(yd, map, "count", NULL) && ks_yaml_get(yd, map, "fraction", &fk))
+		return ks_yaml_fail(yd, fk, KS_EINVAL,
+				    "give either count or fraction in %s, not both", where);
+	return 0;
+}
+
+/* The range's rules; exactly one of every and rate (which sets the kind). */
 static int write_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
 	struct write_in *in = obj;
-	yaml_node_t *fk = NULL, *rk = NULL;
-	yaml_node_t *cv = ks_yaml_get(yd, map, "count", NULL);
-	yaml_node_t *fv = ks_yaml_get(yd, map, "fraction", &fk);
+	yaml_node_t *rk = NULL;
 	yaml_node_t *ev = ks_yaml_get(yd, map, "every", NULL);
 	yaml_node_t *rv = ks_yaml_get(yd, map, "rate", &rk);
+	int rc = range_rules(yd, map, where, obj);
 
-	if (cv && fv)
-		return ks_yaml_fail(yd, fk, KS_EINVAL,
-				    "give either count or fraction in %s, not both", where);
+	if (rc)
+		return rc;
 	if (ev && rv)
 		return ks_yaml_fail(yd, rk, KS_EINVAL, "give either every (periodic) or rate "
 				    "(Poisson) in %s, not both", where);
@@ -513,21 +518,28 @@ static int write_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, 
 	return rc ? rc : window_check(yd, map, in->w.start, &in->w.stop);
 }
 
+/* The page range of a schedule: T is the struct read into, R the path of its
+ * struct write_in ("" or "range."). */
+#define RANGE_FIELDS(T, R)                                                                \
+	{ "region", KS_FT_STRING, .required = true, .set = set_write_region,               \
+	  .doc = "the name of one of the group's regions" },                               \
+	{ "first", KS_FT_UINT, .set = set_write_first, .doc = "first page (default 0)" },  \
+	{ "count", KS_FT_UINT, KS_AT(T, R w.count), .umin = 1,                             \
+	  .doc = "pages (default: to the end of the region)" },                            \
+	{ "fraction", KS_FT_DOUBLE, KS_AT(T, R fraction), .dmin = 0, .dmin_open = true,    \
+	  .dmax = 1, .doc = "or the share of the region's pages" }
+/* Its active window: S the path of the struct with start and stop. */
+#define WINDOW_FIELDS(T, S)                                                               \
+	{ "start", KS_FT_DURATION, KS_AT(T, S start), .doc = "default 0s" },               \
+	{ "stop", KS_FT_DURATION, KS_AT(T, S stop), .never_ok = true, .doc = "default never" }
+
 static const struct ks_field write_fields[] = {
-	{ "region", KS_FT_STRING, .required = true, .set = set_write_region,
-	  .doc = "the name of one of the group's regions" },
-	{ "first", KS_FT_UINT, .set = set_write_first, .doc = "first page (default 0)" },
-	{ "count", KS_FT_UINT, KS_AT(struct write_in, w.count), .umin = 1,
-	  .doc = "pages (default: to the end of the region)" },
-	{ "fraction", KS_FT_DOUBLE, KS_AT(struct write_in, fraction), .dmin = 0,
-	  .dmin_open = true, .dmax = 1, .doc = "or the share of the region's pages" },
+	RANGE_FIELDS(struct write_in, ),
 	{ "every", KS_FT_DURATION, KS_AT(struct write_in, w.period), .nonzero = true,
 	  .doc = "periodic: every page of the range once per period" },
 	{ "rate", KS_FT_DOUBLE, KS_AT(struct write_in, w.rate_per_page), .dmin = 0,
 	  .dmin_open = true, .dmax = INFINITY, .doc = "Poisson: writes per page per second" },
-	{ "start", KS_FT_DURATION, KS_AT(struct write_in, w.start), .doc = "default 0s" },
-	{ "stop", KS_FT_DURATION, KS_AT(struct write_in, w.stop), .never_ok = true,
-	  .doc = "default never" },
+	WINDOW_FIELDS(struct write_in, w.),
 	{ "content", KS_FT_MAP, KS_AT(struct write_in, w.content), .set = set_content,
 	  .doc = "what is written (default kind random)" },
 	{ NULL }
@@ -541,7 +553,6 @@ static int set_writes(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t 
 		      yaml_node_t *val, const char *where, void *obj)
 {
 	struct ks_group *g = obj;
-	char path[300];
 	int rc;
 
 	(void)f, (void)key;
@@ -550,8 +561,7 @@ static int set_writes(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t 
 	for (unsigned i = 0; i < g->nwrites; i++) {
 		struct write_in in = { .w.content.kind = KS_SPEC_RANDOM, .g = g };
 
-		ks_schema_item_path(path, sizeof(path), where, i);
-		rc = ks_schema_apply(yd, &write_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
+		rc = ks_schema_apply_item(yd, &write_schema, val, where, i, &in);
 		g->writes[i] = in.w; /* owned by the group from here, even on error */
 		if (rc)
 			return rc;
@@ -569,17 +579,6 @@ struct read_in {
 	struct ks_read_sched r;
 };
 
-static int read_rules(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
-{
-	yaml_node_t *fk = NULL;
-
-	(void)obj;
-	if (ks_yaml_get(yd, map, "count", NULL) && ks_yaml_get(yd, map, "fraction", &fk))
-		return ks_yaml_fail(yd, fk, KS_EINVAL,
-				    "give either count or fraction in %s, not both", where);
-	return 0;
-}
-
 static int read_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
 	struct read_in *in = obj;
@@ -595,25 +594,19 @@ static int read_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, v
 static const char *const read_order_names[] = { "sequential", "random", NULL };
 
 static const struct ks_field read_fields[] = {
-	{ "region", KS_FT_STRING, .required = true, .set = set_write_region,
-	  .doc = "the name of one of the group's regions" },
-	{ "first", KS_FT_UINT, .set = set_write_first, .doc = "first page (default 0)" },
-	{ "count", KS_FT_UINT, KS_AT(struct read_in, range.w.count), .umin = 1,
-	  .doc = "pages (default: to the end of the region)" },
-	{ "fraction", KS_FT_DOUBLE, KS_AT(struct read_in, range.fraction), .dmin = 0,
-	  .dmin_open = true, .dmax = 1, .doc = "or the share of the region's pages" },
+	RANGE_FIELDS(struct read_in, range.),
 	{ "order", KS_FT_ENUM, KS_AT(struct read_in, r.order), .names = read_order_names,
 	  .doc = "sequential (default, wrapping at the end) or random" },
 	{ "rate", KS_FT_DOUBLE, KS_AT(struct read_in, r.rate), .required = true, .dmin = 0,
 	  .dmin_open = true, .dmax = 1e12, .hint = "pages read per second, e.g. rate: 100000",
 	  .doc = "pages read per simulated second" },
-	{ "start", KS_FT_DURATION, KS_AT(struct read_in, r.start), .doc = "default 0s" },
-	{ "stop", KS_FT_DURATION, KS_AT(struct read_in, r.stop), .never_ok = true,
-	  .doc = "default never" },
+	WINDOW_FIELDS(struct read_in, r.),
 	{ NULL }
 };
+#undef RANGE_FIELDS
+#undef WINDOW_FIELDS
 static const struct ks_schema read_schema = {
-	.fields = read_fields, .rules = read_rules, .check = read_check
+	.fields = read_fields, .rules = range_rules, .check = read_check
 };
 
 /* reads: of a group (obj), whose regions were read before. */
@@ -621,7 +614,6 @@ static int set_reads(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *
 		     yaml_node_t *val, const char *where, void *obj)
 {
 	struct ks_group *g = obj;
-	char path[300];
 	int rc;
 
 	(void)f, (void)key;
@@ -630,8 +622,7 @@ static int set_reads(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *
 	for (unsigned i = 0; i < g->nreads; i++) {
 		struct read_in in = { .range.g = g };
 
-		ks_schema_item_path(path, sizeof(path), where, i);
-		rc = ks_schema_apply(yd, &read_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
+		rc = ks_schema_apply_item(yd, &read_schema, val, where, i, &in);
 		g->reads[i] = in.r;
 		if (rc)
 			return rc;
@@ -646,7 +637,6 @@ static int set_regions(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t
 		       yaml_node_t *val, const char *where, void *obj)
 {
 	struct ks_group *g = obj;
-	char path[300];
 	int rc;
 
 	(void)f, (void)key;
@@ -655,10 +645,9 @@ static int set_regions(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t
 	for (unsigned i = 0; i < g->nregions; i++) {
 		struct ks_region *rg = &g->regions[i];
 
-		ks_schema_item_path(path, sizeof(path), where, i);
 		rg->mergeable = true;
 		rg->name = numbered("region", i);
-		rc = ks_schema_apply(yd, &region_schema, NULL, ks_yaml_item(yd, val, i), path, rg);
+		rc = ks_schema_apply_item(yd, &region_schema, val, where, i, rg);
 		for (unsigned j = 0; !rc && j < i; j++)
 			if (!strcmp(g->regions[j].name, rg->name))
 				rc = ks_yaml_fail(yd, ks_yaml_item(yd, val, i), KS_EINVAL,
@@ -720,7 +709,6 @@ static int set_groups(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t 
 		      yaml_node_t *val, const char *where, void *obj)
 {
 	struct ks_scenario *sc = obj;
-	char path[64];
 	int rc;
 
 	(void)f, (void)key;
@@ -729,10 +717,9 @@ static int set_groups(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t 
 	for (unsigned i = 0; i < sc->ngroups; i++) {
 		struct ks_group *g = &sc->groups[i];
 
-		ks_schema_item_path(path, sizeof(path), where, i);
 		g->name = numbered("group", i);
 		g->count = 1;
-		rc = ks_schema_apply(yd, &group_schema, NULL, ks_yaml_item(yd, val, i), path, g);
+		rc = ks_schema_apply_item(yd, &group_schema, val, where, i, g);
 		for (unsigned j = 0; !rc && j < i; j++)
 			if (!strcmp(sc->groups[j].name, g->name))
 				rc = ks_yaml_fail(yd, ks_yaml_item(yd, val, i), KS_EINVAL,
@@ -964,15 +951,13 @@ static const struct ks_schema change_schema = { .fields = change_fields };
 static int set_changes(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
 		       yaml_node_t *val, const char *where, void *obj)
 {
-	char path[64];
 	int rc;
 
 	(void)f, (void)key;
 	for (unsigned i = 0; i < ks_yaml_count(val); i++) {
 		struct change_in in = { .sc = obj };
 
-		ks_schema_item_path(path, sizeof(path), where, i);
-		rc = ks_schema_apply(yd, &change_schema, NULL, ks_yaml_item(yd, val, i), path, &in);
+		rc = ks_schema_apply_item(yd, &change_schema, val, where, i, &in);
 		if (rc)
 			return rc;
 	}

@@ -94,18 +94,11 @@ static const struct ks_schema model_schema = { .fields = model_fields };
 int ks_zs_model_load_string(const char *text, const char *origin, struct ks_zs_model *zm,
 			    struct ks_err *err)
 {
-	struct ks_ydoc yd = { 0 };
-	yaml_node_t *root;
 	int rc;
 
 	memset(zm, 0, sizeof(*zm));
-	rc = ks_yaml_load(&yd, text, strlen(text), origin, err);
-	root = rc ? NULL : ks_yaml_root(&yd);
-	if (!rc)
-		rc = ks_yaml_expect(&yd, NULL, root, YAML_MAPPING_NODE, "the zsmalloc cost model");
-	if (!rc)
-		rc = ks_schema_apply(&yd, &model_schema, NULL, root, "", zm);
-	ks_yaml_fini(&yd);
+	rc = ks_schema_load(text, strlen(text), origin, "the zsmalloc cost model", &model_schema,
+			    zm, err);
 	if (rc)
 		ks_zs_model_fini(zm);
 	return rc;
@@ -113,16 +106,12 @@ int ks_zs_model_load_string(const char *text, const char *origin, struct ks_zs_m
 
 int ks_zs_model_load_file(const char *path, struct ks_zs_model *zm, struct ks_err *err)
 {
-	char *text = NULL;
-	size_t len;
 	int rc;
 
 	memset(zm, 0, sizeof(*zm));
-	rc = ks_yaml_read_file(path, &text, &len, err);
+	rc = ks_schema_load_file(path, "the zsmalloc cost model", &model_schema, zm, err);
 	if (rc)
-		return rc;
-	rc = ks_zs_model_load_string(text, path, zm, err);
-	free(text);
+		ks_zs_model_fini(zm);
 	return rc;
 }
 

@@ -229,3 +229,42 @@ int ks_schema_apply(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t *
 		rc = s->check(yd, map, where, obj);
 	return rc;
 }
+
+int ks_schema_apply_item(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t *seq,
+			 const char *where, unsigned i, void *obj)
+{
+	char path[300];
+
+	ks_schema_item_path(path, sizeof(path), where, i);
+	return ks_schema_apply(yd, s, NULL, ks_yaml_item(yd, seq, i), path, obj);
+}
+
+int ks_schema_load(const char *text, size_t len, const char *origin, const char *what,
+		   const struct ks_schema *s, void *obj, struct ks_err *err)
+{
+	struct ks_ydoc yd = { 0 };
+	yaml_node_t *root;
+	int rc = ks_yaml_load(&yd, text, len, origin, err);
+
+	root = rc ? NULL : ks_yaml_root(&yd);
+	if (!rc)
+		rc = ks_yaml_expect(&yd, NULL, root, YAML_MAPPING_NODE, what);
+	if (!rc)
+		rc = ks_schema_apply(&yd, s, NULL, root, "", obj);
+	ks_yaml_fini(&yd);
+	return rc;
+}
+
+int ks_schema_load_file(const char *path, const char *what, const struct ks_schema *s,
+			void *obj, struct ks_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = ks_yaml_read_file(path, &text, &len, err);
+
+	if (rc)
+		return rc;
+	rc = ks_schema_load(text, len, path, what, s, obj, err);
+	free(text);
+	return rc;
+}

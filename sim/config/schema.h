@@ -105,6 +105,17 @@ struct ks_schema {
  * mapping's dotted path ("" at the top, "costs.compare", "processes.0"). 0 or KS_E*. */
 int ks_schema_apply(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t *key,
 		    yaml_node_t *map, const char *where, void *obj);
+/* Applies s to item i of the sequence seq (path WHERE.i), storing into obj. */
+int ks_schema_apply_item(struct ks_ydoc *yd, const struct ks_schema *s, yaml_node_t *seq,
+			 const char *where, unsigned i, void *obj);
+/* Loads one YAML document from text (origin names it in messages) and applies s to
+ * its root, which must be a mapping ("expected a mapping for 'WHAT', got ..."). For
+ * files without `--set` overrides (arch and zsmalloc models). 0 or KS_E* with err. */
+int ks_schema_load(const char *text, size_t len, const char *origin, const char *what,
+		   const struct ks_schema *s, void *obj, struct ks_err *err);
+/* The same for the file at path. */
+int ks_schema_load_file(const char *path, const char *what, const struct ks_schema *s,
+			void *obj, struct ks_err *err);
 /* Converts one value by f's type into obj (as ks_schema_apply does for a present key). */
 int ks_schema_convert(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
 		      yaml_node_t *val, const char *where, void *obj);
