@@ -775,15 +775,19 @@ static void meta_fill(struct rec_state *s, const int64_t *base)
 	ks_ktrace_meta_set(kt, "processes", "%u", s->nkids);
 }
 
-/* Waits for ksmd's next S switch-out after `outs`; 0, or an error on timeout. */
+/* Waits for ksmd's next S switch-out after `outs`; 0, 1 when every process of an
+ * external workload has exited (ksmd then has nothing left to scan), or an error on
+ * timeout. */
 static int wait_batch_end(struct rec_state *s, uint64_t outs)
 {
 	int64_t deadline = ks_mono_ns() + 10 * s->sleep_ns + 5000000000LL;
 
-	for (;;) {
+	for (unsigned n = 0;; n++) {
 		drain_pipe(s);
 		if (s->outs > outs)
 			return 0;
+		if (s->external && n % 50 == 49 && !ext_alive(s))
+			return 1;
 		if (s->o->interrupt && *s->o->interrupt)
 			return sys_err(s, KS_EINTR, "interrupted");
 		if (ks_mono_ns() > deadline)
@@ -881,6 +885,10 @@ static int record_loop(struct rec_state *s)
 		const struct ks_kt_batch *prev;
 
 		rc = wait_batch_end(s, outs);
+		if (rc == 1) {
+			note(s, "every process exited: recording ends after batch %" PRIu64, b - 1);
+			break;
+		}
 		if (rc)
 			return rc;
 		kb.t_end_ns = s->last_out;
