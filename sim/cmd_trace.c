@@ -3,6 +3,7 @@
  *   sim trace convert [--format bin|text] IN OUT   binary <-> text (OUT's extension)
  *   sim trace gen --scenario NAME -o OUT [--seed N] [--set KEY=VALUE]... [--format F]
  *   sim trace info FILE                            version, counts, processes, span
+ *   sim trace import IN -o OUT [--image elf|raw] [--name NAME] [--zero-pages written|absent]
  *
  * Every failure is one line "sim: ..." on stderr and exit status 2 (KS_EXIT_ERROR). */
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "traces/gen.h"
+#include "traces/import_mem.h"
 #include "traces/scenario.h"
 #include "traces/trace_io.h"
 
@@ -25,17 +27,25 @@ static const char trace_usage[] =
 	"       sim trace gen --scenario NAME -o OUT [--seed N] [--set KEY=VALUE]...\n"
 	"                     [--format bin|text]\n"
 	"       sim trace info FILE\n"
+	"       sim trace import IN -o OUT [--image elf|raw] [--name NAME]\n"
+	"                     [--zero-pages written|absent] [--format bin|text]\n"
 	"\n"
 	"Page-write traces: binary .kst or text .kstt (docs/trace-format.md).\n"
 	"  convert   rewrite IN in the format of OUT's extension (or --format)\n"
 	"  gen       write the synthetic trace of a scenario's processes: groups\n"
 	"  info      print the version, record counts, processes and time span of FILE\n"
+	"  import    a memory image as a trace of one process: a QEMU dump-guest-memory\n"
+	"            ELF core (x86_64) or a raw memory file (--image raw)\n"
 	"Options:\n"
 	"  --format bin|text   output format (default: from the extension)\n"
 	"  --scenario NAME     scenario file or name (gen)\n"
 	"  -o, --output FILE   output trace (gen)\n"
 	"  --seed N            override the scenario seed (gen)\n"
 	"  --set KEY=VALUE     override a scenario key, e.g. --set duration=10s (gen)\n"
+	"  --image elf|raw     kind of memory image (import; default: an ELF core)\n"
+	"  --name NAME         the process name in the trace (import; default: image)\n"
+	"  --zero-pages written|absent  zero pages of the image as written pages (the\n"
+	"                      default) or left unpopulated (import)\n"
 	"  -h, --help          this help\n";
 
 /* Options shared by the subcommands. */
@@ -46,6 +56,9 @@ struct trace_opts {
 	const char *output;      /* -o */
 	const char *seed;        /* --seed */
 	struct ks_strlist sets;  /* --set values */
+	const char *image;       /* --image (import) */
+	const char *name;        /* --name (import) */
+	const char *zero_pages;  /* --zero-pages (import) */
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -74,10 +87,13 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		KS_STR("output", 'o', &o->output),
 		KS_STR("seed", 0, &o->seed),
 		KS_LIST("set", 0, &o->sets),
+		KS_STR("image", 0, &o->image),
+		KS_STR("name", 0, &o->name),
+		KS_STR("zero-pages", 0, &o->zero_pages),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "trace", .usage = usage, .opts = opts,
 				       .min_args = 1, .max_args = 3,
-				       .args = "a subcommand (convert, gen or info)" };
+				       .args = "a subcommand (convert, gen, info or import)" };
 
 	return ks_cli_parse(&cl, argc, argv, &o->args);
 }
@@ -302,6 +318,46 @@ out_free:
 	return rc;
 }
 
+static int trace_import(const struct trace_opts *o)
+{
+	struct ks_import_opts io = { .name = o->name };
+	struct ks_import_stats st;
+	struct ks_err err;
+
+	if (o->args.n != 2 || !o->output)
+		return usage_error("%s", "import needs IN and -o OUT");
+	if (o->scenario || o->seed || o->sets.n)
+		return usage_error("%s", "import takes --image, --name, --zero-pages, --format");
+	if (out_format(o, o->output, &io.fmt))
+		return KS_EXIT_ERROR;
+	if (!o->image)
+		io.kind = KS_IMAGE_AUTO;
+	else if (strcmp(o->image, "elf") == 0)
+		io.kind = KS_IMAGE_ELF;
+	else if (strcmp(o->image, "raw") == 0)
+		io.kind = KS_IMAGE_RAW;
+	else
+		return usage_error("unknown image kind '%s' (elf or raw)", o->image);
+	if (o->zero_pages && strcmp(o->zero_pages, "written") != 0 &&
+	    strcmp(o->zero_pages, "absent") != 0)
+		return usage_error("--zero-pages '%s' (written or absent)", o->zero_pages);
+	io.zero_absent = o->zero_pages && strcmp(o->zero_pages, "absent") == 0;
+	if (o->name && (!o->name[0] || strlen(o->name) > 63))
+		return usage_error("%s", "--name needs 1 to 63 bytes");
+	if (ks_import_mem(o->args.v[1], o->output, &io, &st, &err)) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	printf("imported %s: %" PRIu64 " region%s, %" PRIu64 " pages (%" PRIu64 " zero, %"
+	       PRIu64 " distinct non-zero pages stored)\n", o->args.v[1], st.regions,
+	       st.regions == 1 ? "" : "s", st.pages, st.zero_pages, st.dict_pages);
+	printf("  trace: %s, %" PRIu64 " bytes", o->output, st.trace_bytes);
+	if (st.pages)
+		printf(" = %.1f bytes per image page", (double)st.trace_bytes / (double)st.pages);
+	printf("\n");
+	return KS_EXIT_OK;
+}
+
 int ks_cmd_trace(int argc, char **argv)
 {
 	struct trace_opts o;
@@ -317,8 +373,11 @@ int ks_cmd_trace(int argc, char **argv)
 		rc = trace_gen(&o);
 	else if (strcmp(o.args.v[0], "info") == 0)
 		rc = trace_info(&o);
+	else if (strcmp(o.args.v[0], "import") == 0)
+		rc = trace_import(&o);
 	else
-		rc = usage_error("unknown subcommand '%s' (convert, gen or info)", o.args.v[0]);
+		rc = usage_error("unknown subcommand '%s' (convert, gen, info or import)",
+				 o.args.v[0]);
 out:
 	ks_strlist_free(&o.args);
 	ks_strlist_free(&o.sets);

@@ -5,6 +5,7 @@
  * snapshots by hand (before and after the child changes its pages, and after it exits),
  * then replays the trace page by page and compares every page of both regions with
  * what the child holds: no clock is involved, so the test cannot race. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,10 +17,12 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <elf.h>
 
 #include "rec_target.h"
 #include "tmpdir.h"
 #include "models/base/xalloc.h"
+#include "traces/import_mem.h"
 #include "traces/record_proc.h"
 #include "traces/trace_io.h"
 
@@ -499,6 +502,206 @@ START_TEST(test_dict_corrupt_frame)
 }
 END_TEST
 
+/* ---- importing memory images ---- */
+
+/* An x86_64 ELF core as dump-guest-memory writes it: a PT_NOTE, then segment 0 at
+ * address 0 (P(1), zero, P(1), P(2)) and segment 1 at 0x100000 (P(3), P(1) in the file,
+ * 3 pages in memory). Returns the file size; *machine/class patch the header. */
+static size_t make_core(uint8_t *buf, unsigned machine, unsigned elfclass)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)buf;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(buf + sizeof(*eh));
+	size_t data = 4096; /* QEMU puts headers and notes first; the pages follow */
+	const int seg0[4] = { 1, 0, 1, 2 }, seg1[2] = { 3, 1 };
+
+	memset(buf, 0, data);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = (uint8_t)elfclass;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_CORE;
+	eh->e_machine = (uint16_t)machine;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 3;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 1024, .p_filesz = 16 };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = data, .p_paddr = 0,
+			      .p_filesz = 4 * 4096, .p_memsz = 4 * 4096 };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = data + 4 * 4096,
+			      .p_paddr = 0x100000, .p_filesz = 2 * 4096, .p_memsz = 3 * 4096 };
+	for (unsigned i = 0; i < 4; i++) {
+		if (seg0[i])
+			rec_target_page(buf + data + i * 4096, (uint32_t)seg0[i]);
+		else
+			memset(buf + data + i * 4096, 0, 4096);
+	}
+	for (unsigned i = 0; i < 2; i++)
+		rec_target_page(buf + data + (4 + i) * 4096, (uint32_t)seg1[i]);
+	return data + 6 * 4096;
+}
+
+/* Checks one page of a replayed image: k as in rec_target_expect(). */
+static void check_image_page(const struct page_map *m, uint64_t addr, int k)
+{
+	uint8_t want[KS_PAGE_SIZE];
+	int slot = -1;
+
+	for (unsigned s = 0; s < m->n; s++)
+		if (m->vaddr[s] == KS_IMAGE_BASE + addr)
+			slot = (int)s;
+	ck_assert_msg(slot >= 0, "address 0x%" PRIx64 " not mapped", addr);
+	ck_assert(m->mergeable[slot]);
+	if (k < 0) {
+		ck_assert_int_eq(m->dict[slot], -2);
+	} else if (k == 0) {
+		ck_assert_int_eq(m->dict[slot], -1);
+	} else {
+		ck_assert_int_ge(m->dict[slot], 0);
+		rec_target_page(want, (uint32_t)k);
+		ck_assert_msg(memcmp(m->dictpg[m->dict[slot]], want, KS_PAGE_SIZE) == 0,
+			      "0x%" PRIx64 " holds the wrong bytes", addr);
+	}
+}
+
+static struct page_map *replay_file(const char *path)
+{
+	struct ks_trace_rec *r = ks_xmalloc(sizeof(*r));
+	struct page_map *m = ks_xcalloc(1, sizeof(*m));
+	struct ks_trace_source *src;
+	struct ks_err err;
+	bool have = false;
+
+	src = ks_trace_open(path, &err);
+	ck_assert_msg(src != NULL, "%s", err.msg);
+	pm_apply(m, src, r, &have, 1, KS_TIME_MAX);
+	src->close(src);
+	free(r);
+	return m;
+}
+
+START_TEST(test_import_elf_core)
+{
+	uint8_t *buf = ks_xmalloc(16 * 4096);
+	char in[512], out[512];
+	struct ks_import_opts o = { .fmt = KS_TRACE_BINARY, .name = "guest" };
+	struct ks_import_stats st;
+	struct ks_err err;
+	struct page_map *m;
+	size_t n = make_core(buf, EM_X86_64, ELFCLASS64);
+
+	snprintf(in, sizeof(in), "%s/core.elf", tmpdir);
+	snprintf(out, sizeof(out), "%s/core.kst", tmpdir);
+	write_file(in, buf, n);
+	ck_assert_msg(ks_import_mem(in, out, &o, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.regions, 2);
+	ck_assert_uint_eq(st.pages, 6);
+	ck_assert_uint_eq(st.zero_pages, 1);
+	ck_assert_uint_eq(st.dict_pages, 3); /* P(1), P(2), P(3) */
+	m = replay_file(out);
+	ck_assert_uint_eq(m->starts, 1);
+	ck_assert_uint_eq(m->exits, 0);
+	check_image_page(m, 0x0000, 1);
+	check_image_page(m, 0x1000, 0);
+	check_image_page(m, 0x2000, 1);
+	check_image_page(m, 0x3000, 2);
+	check_image_page(m, 0x100000, 3);
+	check_image_page(m, 0x101000, 1);
+	check_image_page(m, 0x102000, -1); /* in memory, not in the file */
+	free(m->dictpg);
+	free(m);
+	/* zero pages left out */
+	o.zero_absent = true;
+	ck_assert_msg(ks_import_mem(in, out, &o, &st, &err) == 0, "%s", err.msg);
+	m = replay_file(out);
+	check_image_page(m, 0x1000, -1);
+	free(m->dictpg);
+	free(m);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_import_raw)
+{
+	uint8_t *buf = ks_xcalloc(3, 4096);
+	char in[512], out[512];
+	struct ks_import_opts o = { .fmt = KS_TRACE_TEXT, .kind = KS_IMAGE_RAW };
+	struct ks_import_stats st;
+	struct ks_err err;
+	struct page_map *m;
+
+	rec_target_page(buf + 4096, 7);
+	rec_target_page(buf + 8192, 7);
+	snprintf(in, sizeof(in), "%s/mem.raw", tmpdir);
+	snprintf(out, sizeof(out), "%s/mem.kstt", tmpdir);
+	write_file(in, buf, 3 * 4096);
+	ck_assert_msg(ks_import_mem(in, out, &o, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.pages, 3);
+	ck_assert_uint_eq(st.dict_pages, 1);
+	m = replay_file(out);
+	check_image_page(m, 0, 0);
+	check_image_page(m, 4096, 7);
+	check_image_page(m, 8192, 7);
+	free(m->dictpg);
+	free(m);
+	free(buf);
+}
+END_TEST
+
+/* Imports a bad image: KS_EPARSE, the message, and no trace left. */
+static void import_fails(const uint8_t *data, size_t n, enum ks_image_kind kind,
+			 const char *want)
+{
+	char in[512], out[512];
+	struct ks_import_opts o = { .fmt = KS_TRACE_BINARY, .kind = kind };
+	struct ks_err err;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(in, sizeof(in), "%s/bad.img", tmpdir);
+	snprintf(out, sizeof(out), "%s/bad.kst", tmpdir);
+	write_file(in, data, n);
+	ck_assert_int_eq(ks_import_mem(in, out, &o, NULL, &err), KS_EPARSE);
+	ck_assert_msg(strstr(err.msg, want), "got '%s', want '%s'", err.msg, want);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	d = opendir(tmpdir);
+	while ((e = readdir(d)))
+		ck_assert_msg(strncmp(e->d_name, "bad.kst", 7) != 0, "left %s", e->d_name);
+	closedir(d);
+}
+
+START_TEST(test_import_bad_images)
+{
+	uint8_t *buf = ks_xmalloc(16 * 4096);
+	size_t n;
+
+	n = make_core(buf, EM_AARCH64, ELFCLASS64);
+	import_fails(buf, n, KS_IMAGE_AUTO, ":18: ELF machine 183 (aarch64), not x86_64: only "
+		     "x86_64 dumps are supported");
+	n = make_core(buf, EM_X86_64, ELFCLASS32);
+	import_fails(buf, n, KS_IMAGE_AUTO, ":4: ELF class 1 is not ELF64");
+	n = make_core(buf, EM_X86_64, ELFCLASS64);
+	import_fails(buf, n - 100, KS_IMAGE_AUTO, ":176: segment 2 (bytes 20480..28672) runs past "
+		     "the end of the file (28572 bytes): truncated dump");
+	import_fails(buf, 40, KS_IMAGE_AUTO, ":0: truncated ELF header (64 bytes needed, the file "
+		     "has 40)");
+	import_fails(buf, 100, KS_IMAGE_AUTO, ":32: 3 program headers at offset 64 run past the "
+		     "end of the file (100 bytes): truncated");
+	((Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr)))[2].p_paddr = 0x2000;
+	import_fails(buf, n, KS_IMAGE_AUTO, ":176: segment 2 overlaps segment 1 (address 0x2000)");
+	((Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr)))[2].p_paddr = 0x100800;
+	import_fails(buf, n, KS_IMAGE_AUTO, ":176: segment 2 (address 0x100800, 8192 bytes in "
+		     "the file, 12288 in memory) is not whole pages");
+	memset(buf, 0, 4096);
+	import_fails(buf, 4096, KS_IMAGE_AUTO, ":0: not an ELF core dump (for a raw memory image "
+		     "use --image raw)");
+	import_fails(buf, 4000, KS_IMAGE_RAW, ":0: size 4000 is not a whole number of pages");
+	import_fails(buf, 0, KS_IMAGE_RAW, ":0: size 0 is not a whole number of pages");
+	free(buf);
+}
+END_TEST
+
 Suite *ks_test_suite(void);
 
 Suite *ks_test_suite(void)
@@ -517,6 +720,9 @@ Suite *ks_test_suite(void)
 	tcase_add_test(fmt, test_dict_old_version_rejects_pages);
 	tcase_add_test(fmt, test_dict_bad_refs);
 	tcase_add_test(fmt, test_dict_corrupt_frame);
+	tcase_add_test(fmt, test_import_elf_core);
+	tcase_add_test(fmt, test_import_raw);
+	tcase_add_test(fmt, test_import_bad_images);
 	suite_add_tcase(s, rec);
 	suite_add_tcase(s, fmt);
 	return s;

@@ -114,5 +114,26 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 fi
 ls "$T"/e.kst* >/dev/null 2>&1 && fail "a failed recording left a file: $(ls "$T"/e.kst*)"
 
+# trace import: a raw image (a zero page, then two equal pages) and bad images
+{ head -c 4096 /dev/zero; head -c 4096 "$TARGET"; head -c 4096 "$TARGET"; } >"$T/mem.raw"
+"$SIM" trace import --image raw --name guest "$T/mem.raw" -o "$T/mem.kst" >"$T/out" ||
+	fail "import raw: $(cat "$T/out")"
+grep -q '^imported .*: 1 region, 3 pages (1 zero, 1 distinct non-zero pages stored)$' \
+	"$T/out" || fail "import raw summary: $(cat "$T/out")"
+"$SIM" trace info "$T/mem.kst" | grep -qx 'pages written: 3' || fail "import raw: pages"
+expect_error 2 "sim: $T/mem.raw:0: not an ELF core dump (for a raw memory image use --image raw)" \
+	"$SIM" trace import "$T/mem.raw" -o "$T/e.kst"
+head -c 5000 "$T/mem.raw" >"$T/short.raw"
+expect_error 2 "sim: $T/short.raw:4096: size 5000 is not a whole number of pages" \
+	"$SIM" trace import --image raw "$T/short.raw" -o "$T/e.kst"
+{ printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\004\000\267\000'
+  head -c 44 /dev/zero; } >"$T/arm.elf"
+expect_error 2 "sim: $T/arm.elf:18: ELF machine 183 (aarch64), not x86_64: only x86_64 dumps" \
+	"$SIM" trace import "$T/arm.elf" -o "$T/e.kst"
+head -c 40 "$T/arm.elf" >"$T/trunc.elf"
+expect_error 2 "sim: $T/trunc.elf:0: truncated ELF header" \
+	"$SIM" trace import "$T/trunc.elf" -o "$T/e.kst"
+ls "$T"/e.kst* >/dev/null 2>&1 && fail "a failed import left a file: $(ls "$T"/e.kst*)"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "record_cli: all passed"

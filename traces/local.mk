@@ -13,6 +13,8 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 	%reldir%/ktrace_replay.c %reldir%/ktrace_replay.h \
 	%reldir%/record_kernel.c %reldir%/record_kernel.h \
 	%reldir%/record_proc.c %reldir%/record_proc.h \
+	%reldir%/page_dict.c %reldir%/page_dict.h \
+	%reldir%/import_mem.c %reldir%/import_mem.h \
 	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h \
 	%reldir%/zram_dev.c %reldir%/zram_dev.h
 EXTRA_DIST += %reldir%/.may_include

@@ -17,7 +17,7 @@
  * below 2^-64, so the trace is exact in practice, and the hash is what keeps the
  * recorder from holding every distinct page in memory.
  *
- * Per page the recorder keeps 4 bytes: ST_ABSENT (not present, or never read), ST_ZERO,
+ * Per page the recorder keeps 4 bytes: KS_PD_ABSENT (not present, or never read), KS_PD_ZERO,
  * or ST_DICT(id). Per distinct page, one hash-table slot (24 bytes at <= 50% load).
  *
  * Records of one process in one snapshot, all at the snapshot's time: `start` (first
@@ -37,19 +37,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
+#include "page_dict.h"
 #include "record_proc.h"
 #include "trace.h"
 #include "models/base/xalloc.h"
 
-#define ST_ABSENT 0u
-#define ST_ZERO 1u
-#define ST_DICT(id) ((uint32_t)(id) + 2u)
-#define ST_ID(st) ((uint64_t)(st) - 2u)
 #define CHUNK_PAGES 256u         /* pages read with one pread of /proc/PID/mem */
-#define QUEUE_MAX 65536u         /* page-write runs held back behind new pages */
-#define ZERO_CLS 1u              /* the trace's zero class */
 #define PM_PRESENT (1ull << 63)  /* pagemap: page present */
 #define PM_SWAPPED (1ull << 62)  /* pagemap: page swapped */
 
@@ -59,7 +53,7 @@ struct pvma {
 	uint64_t npages; /* length in pages */
 	bool mergeable;  /* VmFlags has `mg` */
 	bool need_mg;    /* this snapshot: emit `mergeable` for the region at the end */
-	uint32_t *st;    /* per page: ST_ABSENT, ST_ZERO or ST_DICT(id) */
+	uint32_t *st;    /* per page: KS_PD_ABSENT, KS_PD_ZERO or KS_PD_DICT(id) */
 };
 
 /* A recorded process. */
@@ -73,131 +67,26 @@ struct pproc {
 	size_t nv;
 };
 
-/* A run of page writes held back until the dictionary pages it names are written. */
-struct run {
-	uint32_t pid;
-	uint64_t vaddr, npages;
-	bool zero;       /* zero class, else a ref */
-	uint64_t id;     /* ref: first dictionary id */
-	int64_t step;    /* ref: id increment per page */
-};
-
-struct dict_slot {
-	uint64_t lo, hi; /* XXH3-128 of the page */
-	uint64_t id1;    /* dictionary id + 1; 0 = empty slot */
-};
-
 struct ks_prec {
 	struct ks_trace_writer *w;
 	char *path;                 /* final name of the trace */
+	struct ks_pdict *pd;        /* page contents into the trace */
 	struct ks_prec_opts o;
 	struct pproc *p;
 	size_t np;
-	struct ks_trace_rec *rec;   /* the record being written (large) */
-	bool zero_cls;              /* the zero class was defined */
-	struct dict_slot *ht;
-	uint64_t htmask, ndict;
-	struct run *q;              /* held-back runs */
-	size_t nq;
-	struct run cur;             /* the run being built */
-	bool have_cur;
+	struct ks_trace_rec *rec;   /* scratch record (large) */
 	uint64_t drop_start, drop_n; /* run of dropped pages being built (drop_n 0: none) */
 	uint8_t *buf;               /* CHUNK_PAGES pages */
 	uint64_t *pm;               /* CHUNK_PAGES pagemap entries */
-	ks_time t;                  /* time of the snapshot being taken */
 	struct ks_prec_stats st;
-	struct ks_err *err;         /* where a write error goes */
-	int failed;                 /* first write error (KS_E*), 0 if none */
 };
 
 /* ---- writing records ---- */
 
-static void put(struct ks_prec *r)
-{
-	if (r->failed)
-		return;
-	r->rec->t = r->t;
-	r->failed = ks_trace_writer_put(r->w, r->rec, r->err);
-}
-
 static void put_range(struct ks_prec *r, enum ks_trace_op op, uint32_t pid, uint64_t vaddr,
 		      uint64_t npages)
 {
-	ks_trace_rec_clear(r->rec);
-	r->rec->op = op;
-	r->rec->pid = pid;
-	r->rec->vaddr = vaddr;
-	r->rec->npages = npages;
-	put(r);
-}
-
-static void put_run(struct ks_prec *r, const struct run *u)
-{
-	if (u->zero && !r->zero_cls) {
-		ks_trace_rec_clear(r->rec);
-		r->rec->op = KS_TR_CLASS;
-		r->rec->cls = ZERO_CLS;
-		r->rec->spec.kind = KS_CONTENT_ZERO;
-		put(r);
-		r->zero_cls = true;
-	}
-	ks_trace_rec_clear(r->rec);
-	r->rec->op = u->zero ? KS_TR_WRITE : KS_TR_REF;
-	r->rec->pid = u->pid;
-	r->rec->vaddr = u->vaddr;
-	r->rec->npages = u->npages;
-	r->rec->cls = u->zero ? ZERO_CLS : 0;
-	r->rec->arg = u->zero ? 0 : u->id;
-	r->rec->step = u->zero ? 0 : u->step;
-	put(r);
-	r->st.pages_recorded += u->npages;
-	if (u->zero)
-		r->st.zero_pages += u->npages;
-}
-
-static void flush_queue(struct ks_prec *r)
-{
-	for (size_t i = 0; i < r->nq; i++)
-		put_run(r, &r->q[i]);
-	r->nq = 0;
-}
-
-static void end_run(struct ks_prec *r)
-{
-	if (!r->have_cur)
-		return;
-	r->have_cur = false;
-	if (r->nq == QUEUE_MAX)
-		flush_queue(r);
-	r->q[r->nq++] = r->cur;
-}
-
-/* Page vaddr of pid now holds state st (ST_ZERO or ST_DICT). */
-static void add_write(struct ks_prec *r, uint32_t pid, uint64_t vaddr, uint32_t st)
-{
-	struct run *u = &r->cur;
-	bool zero = st == ST_ZERO;
-
-	if (r->have_cur && u->pid == pid && u->zero == zero &&
-	    vaddr == u->vaddr + u->npages * KS_PAGE_SIZE) {
-		if (zero) {
-			u->npages++;
-			return;
-		}
-		if (u->npages == 1) {
-			u->step = (int64_t)(ST_ID(st) - u->id);
-			u->npages++;
-			return;
-		}
-		if (ST_ID(st) == u->id + (uint64_t)((int64_t)u->npages * u->step)) {
-			u->npages++;
-			return;
-		}
-	}
-	end_run(r);
-	*u = (struct run){ .pid = pid, .vaddr = vaddr, .npages = 1, .zero = zero,
-			   .id = zero ? 0 : ST_ID(st), .step = 0 };
-	r->have_cur = true;
+	ks_pdict_put_range(r->pd, op, pid, vaddr, npages);
 }
 
 /* Dropped pages: munmap + mmap of the run (the region's `mergeable` comes at the end). */
@@ -220,62 +109,6 @@ static void add_drop(struct ks_prec *r, uint32_t pid, uint64_t vaddr)
 	end_drop(r, pid);
 	r->drop_start = vaddr;
 	r->drop_n = 1;
-}
-
-/* ---- the page dictionary ---- */
-
-static void ht_grow(struct ks_prec *r)
-{
-	uint64_t oldmask = r->htmask, mask = r->ht ? 2 * oldmask + 1 : 4095;
-	struct dict_slot *old = r->ht, *ht = ks_xcalloc(mask + 1, sizeof(*ht));
-
-	for (uint64_t i = 0; old && i <= oldmask; i++) {
-		uint64_t j;
-
-		if (!old[i].id1)
-			continue;
-		for (j = old[i].lo & mask; ht[j].id1; j = (j + 1) & mask)
-			;
-		ht[j] = old[i];
-	}
-	free(old);
-	r->ht = ht;
-	r->htmask = mask;
-}
-
-static bool page_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	uint64_t acc = 0;
-
-	for (unsigned i = 0; i < KS_PAGE_SIZE / 8; i++)
-		acc |= w[i];
-	return acc == 0;
-}
-
-/* The state of a page with these bytes; a new distinct page is written to the
- * dictionary now. */
-static uint32_t page_state(struct ks_prec *r, const uint8_t *page)
-{
-	XXH128_hash_t h;
-	uint64_t i;
-
-	if (page_is_zero(page))
-		return ST_ZERO;
-	h = XXH3_128bits(page, KS_PAGE_SIZE);
-	if (!r->ht || 2 * (r->ndict + 1) > r->htmask)
-		ht_grow(r);
-	for (i = h.low64 & r->htmask; r->ht[i].id1; i = (i + 1) & r->htmask)
-		if (r->ht[i].lo == h.low64 && r->ht[i].hi == h.high64)
-			return ST_DICT(r->ht[i].id1 - 1);
-	r->ht[i] = (struct dict_slot){ h.low64, h.high64, r->ndict + 1 };
-	ks_trace_rec_clear(r->rec);
-	r->rec->op = KS_TR_PAGE;
-	r->rec->arg = r->ndict;
-	memcpy(r->rec->bytes, page, KS_PAGE_SIZE);
-	put(r);
-	r->st.dict_pages++;
-	return ST_DICT(r->ndict++);
 }
 
 /* ---- /proc ---- */
@@ -370,7 +203,7 @@ static void put_start(struct ks_prec *r, struct pproc *pp)
 	r->rec->op = KS_TR_START;
 	r->rec->pid = (uint32_t)pp->pid;
 	snprintf(r->rec->name, sizeof(r->rec->name), "%s", pp->name);
-	put(r);
+	ks_pdict_put(r->pd, r->rec);
 	pp->started = true;
 }
 
@@ -381,7 +214,7 @@ static void proc_gone(struct ks_prec *r, struct pproc *pp)
 	ks_trace_rec_clear(r->rec);
 	r->rec->op = KS_TR_EXIT;
 	r->rec->pid = (uint32_t)pp->pid;
-	put(r);
+	ks_pdict_put(r->pd, r->rec);
 	pp->alive = false;
 	close(pp->memfd);
 	close(pp->pmfd);
@@ -479,10 +312,10 @@ static void read_present(struct ks_prec *r, struct pproc *pp, struct pvma *v, ui
 
 		if (!ok[k])
 			continue;
-		st = page_state(r, r->buf + k * KS_PAGE_SIZE);
+		st = ks_pdict_state(r->pd, r->buf + k * KS_PAGE_SIZE);
 		r->st.pages_read++;
 		if (st != v->st[i + k]) {
-			add_write(r, (uint32_t)pp->pid, addr + k * KS_PAGE_SIZE, st);
+			ks_pdict_write(r->pd, (uint32_t)pp->pid, addr + k * KS_PAGE_SIZE, st);
 			v->st[i + k] = st;
 		}
 	}
@@ -508,9 +341,9 @@ static void snap_vma(struct ks_prec *r, struct pproc *pp, struct pvma *v)
 			if (run)
 				read_present(r, pp, v, base + k - run, run);
 			run = 0;
-			if (k < n && !(r->pm[k] & PM_SWAPPED) && v->st[base + k] != ST_ABSENT) {
+			if (k < n && !(r->pm[k] & PM_SWAPPED) && v->st[base + k] != KS_PD_ABSENT) {
 				add_drop(r, (uint32_t)pp->pid, v->start + (base + k) * KS_PAGE_SIZE);
-				v->st[base + k] = ST_ABSENT;
+				v->st[base + k] = KS_PD_ABSENT;
 				v->need_mg |= v->mergeable;
 			}
 		}
@@ -540,8 +373,7 @@ static void snap_proc(struct ks_prec *r, struct pproc *pp)
 	diff_vmas(r, pp, nv, (size_t)nn);
 	for (size_t i = 0; i < pp->nv; i++)
 		snap_vma(r, pp, &pp->v[i]);
-	end_run(r);
-	flush_queue(r);
+	ks_pdict_flush(r->pd);
 	for (size_t i = 0; i < pp->nv; i++) {
 		if (pp->v[i].need_mg)
 			put_range(r, KS_TR_MERGEABLE, (uint32_t)pp->pid, pp->v[i].start,
@@ -566,7 +398,7 @@ struct ks_prec *ks_prec_open(const char *path, const struct ks_prec_opts *o,
 		return NULL;
 	}
 	r->rec = ks_xmalloc(sizeof(*r->rec));
-	r->q = ks_xmalloc(QUEUE_MAX * sizeof(*r->q));
+	r->pd = ks_pdict_new(r->w);
 	r->buf = ks_xmalloc((size_t)CHUNK_PAGES * KS_PAGE_SIZE);
 	r->pm = ks_xmalloc(CHUNK_PAGES * sizeof(*r->pm));
 	return r;
@@ -621,16 +453,15 @@ int ks_prec_snapshot(struct ks_prec *r, ks_time t, struct ks_err *err)
 	ks_time took;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	r->t = t;
-	r->err = err;
-	for (size_t i = 0; i < r->np && !r->failed; i++) {
+	ks_pdict_set_time(r->pd, t);
+	for (size_t i = 0; i < r->np && !ks_pdict_error(r->pd, NULL); i++) {
 		if (!r->p[i].alive)
 			continue;
 		snap_proc(r, &r->p[i]);
 		alive += r->p[i].alive;
 	}
-	if (r->failed)
-		return r->failed;
+	if (ks_pdict_error(r->pd, err))
+		return ks_pdict_error(r->pd, err);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	took = (ks_time)(b.tv_sec - a.tv_sec) * 1000000000 + (ks_time)b.tv_nsec -
 	       (ks_time)a.tv_nsec;
@@ -656,10 +487,9 @@ static void free_procs(struct ks_prec *r)
 	}
 	free(r->p);
 	free(r->rec);
-	free(r->q);
+	ks_pdict_free(r->pd);
 	free(r->buf);
 	free(r->pm);
-	free(r->ht);
 	free(r->path);
 }
 
@@ -668,15 +498,17 @@ int ks_prec_close(struct ks_prec *r, struct ks_prec_stats *stats, struct ks_err 
 	struct stat sb;
 	int rc;
 
-	r->err = err;
-	if (r->failed) {
-		rc = r->failed;
+	if (ks_pdict_error(r->pd, err)) {
+		rc = ks_pdict_error(r->pd, err);
 		ks_trace_writer_abort(r->w);
 	} else {
 		rc = ks_trace_writer_close(r->w, err);
 	}
 	if (!rc && stat(r->path, &sb) == 0)
 		r->st.trace_bytes = (uint64_t)sb.st_size;
+	r->st.pages_recorded = ks_pdict_stats(r->pd)->pages_recorded;
+	r->st.zero_pages = ks_pdict_stats(r->pd)->zero_pages;
+	r->st.dict_pages = ks_pdict_stats(r->pd)->dict_pages;
 	if (stats)
 		*stats = r->st;
 	free_procs(r);
