@@ -4,5 +4,6 @@ noinst_LIBRARIES += %reldir%/libreports.a
 %canon_reldir%_libreports_a_SOURCES = %reldir%/report.c %reldir%/report.h \
 	%reldir%/report_int.h %reldir%/sweep_report.c \
 	%reldir%/html.c %reldir%/svg.c %reldir%/svg.h %reldir%/json.c \
-	%reldir%/compare.c %reldir%/advise.c %reldir%/sql_report.c
+	%reldir%/compare.c %reldir%/advise.c %reldir%/sql_report.c \
+	%reldir%/converge.c %reldir%/converge.h
 EXTRA_DIST += %reldir%/.may_include

@@ -10,12 +10,14 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
 
+#include "converge.h"
 #include "report.h"
 #include "report_int.h"
 #include "models/base/status.h"
@@ -176,6 +178,61 @@ out_finalize:
 	return rc;
 }
 
+/* Peak saving and convergence, from the run's samples (reports/converge.h): whether the
+ * time to 90% above is of a saving that had settled. */
+static int print_convergence(sqlite3 *db, const char *path, FILE *out,
+			     const struct report_run *run, struct ks_err *err)
+{
+	struct ks_conv_point *p = NULL;
+	struct ks_convergence c;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	char buf[64], t[32];
+	int rc, step;
+
+	rc = ks_db_prep(db, path, "SELECT t_ns, pages_sharing + ksm_zero_pages, full_scans "
+			"FROM samples WHERE run_id = ?1 ORDER BY t_ns, rowid", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, run->id) != SQLITE_OK) {
+		rc = ks_db_fail(db, path, err);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			p = realloc(p, cap * sizeof(*p));
+			if (!p)
+				abort();
+		}
+		p[n++] = (struct ks_conv_point){ (ks_time)ks_db_col_i64(st, 0),
+						 ks_db_col_i64(st, 1) * KS_RESULTS_PAGE_BYTES,
+						 (uint64_t)ks_db_col_i64(st, 2) };
+	}
+	if (step != SQLITE_DONE) {
+		rc = ks_db_fail(db, path, err);
+		sqlite3_finalize(st);
+		free(p);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	if (n) {
+		ks_convergence(p, n, &c);
+		ks_report_fmt_bytes(buf, sizeof(buf), c.peak_saved);
+		ks_report_fmt_ns(t, sizeof(t), c.peak_t);
+		fprintf(out, "%-*s%s, first reached at %s\n", LABEL_WIDTH, "peak saving:", buf, t);
+		if (c.converged)
+			fprintf(out, "%-*sreached (the saving moved %.1f%% over the last full "
+				"scan)\n", LABEL_WIDTH, "convergence:", 100.0 * c.change);
+		else
+			fprintf(out, "%-*sNOT reached: %s; the time to 90%% is of a saving that "
+				"may still grow\n", LABEL_WIDTH, "convergence:", c.why);
+	}
+	free(p);
+	return 0;
+}
+
 /* Final counters (the last sample) and the saving figures. */
 /* The readers' time of a run that read (table reads; a file older than the table, or a
  * run without reads, prints nothing). */
@@ -262,6 +319,9 @@ static int print_final(sqlite3 *db, const char *path, FILE *out, const struct re
 	else
 		snprintf(buf, sizeof(buf), "unknown");
 	fprintf(out, "%-*s%s\n", LABEL_WIDTH, "time to 90% saving:", buf);
+	rc = print_convergence(db, path, out, run, err);
+	if (rc)
+		return rc;
 	if (full_scans >= 0)
 		fprintf(out, "%-*s%" PRId64 "\n", LABEL_WIDTH, "full scans:", full_scans);
 	if (run->has_cpu) {

@@ -15,8 +15,10 @@
 #include "cli_opts.h"
 #include "cost_report.h"
 #include "models/base/xalloc.h"
+#include "reports/converge.h"
 #include "reports/report.h"
 #include "sim/config/load_scenario.h"
+#include "sim/config/yaml_util.h"
 #include "sim/engine/cost_hooks.h"
 #include "sim/engine/world.h"
 #include "sim/results/run_db.h"
@@ -40,6 +42,7 @@ static void usage(FILE *out)
 	      "      --set KEY=VALUE  override any scenario key, e.g. ksm.pages_to_scan=1000\n"
 	      "      --arch NAME      override the scenario's arch model\n"
 	      "      --report         print the full report of the run at the end\n"
+	      "      --at T[,T]...    also print the saving at these simulated times (60s,300s)\n"
 	      "      --dry-run        check the scenario and its arch model, describe them,\n"
 	      "                       and exit without running or writing anything\n"
 	      "  -q, --quiet          no progress, notes or summary (errors still print)\n"
@@ -88,22 +91,97 @@ static void show_progress(void *self, ks_time now, ks_time end)
 	fflush(stderr);
 }
 
-static void print_summary(const struct ks_scenario *sc, const struct ks_summary *sum,
-			  const char *db, int64_t run_id)
-{
-	char saved[32], t90[32], cpu[32];
+/* The saving after every ksmd batch, for the summary's peak, --at and convergence. */
+struct curve {
+	struct ks_conv_point *p;
+	size_t n, cap;
+};
 
+static void curve_batch(void *self, const struct ks_batch_done *b)
+{
+	struct curve *c = self;
+	const struct ks_ksm_stats *st = &b->sample->st;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 1024;
+		c->p = ks_xrealloc(c->p, c->cap * sizeof(*c->p));
+	}
+	c->p[c->n++] = (struct ks_conv_point){ b->sample->t,
+		(int64_t)(st->pages_sharing + st->ksm_zero_pages) * 4096, st->full_scans };
+}
+
+/* The --at times, parsed ("60s,300s"). */
+struct at_list {
+	ks_time t[32];
+	char text[32][32];
+	unsigned n;
+};
+
+static int parse_at(void *ctx, const char *value)
+{
+	struct at_list *a = ctx;
+	char buf[512], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *why;
+
+		if (a->n == 32) {
+			ks_cli_error("--at: at most 32 times; try 'sim --help'");
+			return 1;
+		}
+		why = ks_parse_duration(tok, false, &a->t[a->n]);
+		if (why) {
+			ks_cli_error("--at '%s': %s; try 'sim --help'", tok, why);
+			return 1;
+		}
+		snprintf(a->text[a->n], sizeof(a->text[0]), "%s", tok);
+		a->n++;
+	}
+	return 0;
+}
+
+static void print_summary(const struct ks_scenario *sc, const struct ks_summary *sum,
+			  const char *db, int64_t run_id, const struct curve *cv,
+			  const struct at_list *at)
+{
+	char saved[32], t90[160], cpu[32], peak[32], peak_t[32];
+	struct ks_convergence conv;
+
+	ks_convergence(cv->p, cv->n, &conv);
 	ks_report_fmt_bytes(saved, sizeof(saved), sum->saved_bytes);
-	if (sum->t90 == KS_TIME_MAX)
+	if (sum->t90 == KS_TIME_MAX) {
 		snprintf(t90, sizeof(t90), "never");
-	else
-		ks_report_fmt_ns(t90, sizeof(t90), sum->t90);
+	} else {
+		char t[32];
+
+		ks_report_fmt_ns(t, sizeof(t), sum->t90);
+		if (conv.converged)
+			snprintf(t90, sizeof(t90), "%s", t);
+		else
+			snprintf(t90, sizeof(t90), "not known: KSM had not converged (90%% of the "
+				 "saving at the end was reached at %s)", t);
+	}
 	ks_report_fmt_ns(cpu, sizeof(cpu), sum->ksmd_cpu_ns);
 	printf("%s: %s after %.1f s simulated (%" PRIu64 " ksmd batches, %.2f s wall)\n",
 	       sc->name, sum->status == KS_RUN_COMPLETE ? "complete" : "interrupted",
 	       sum->sim_end / 1e9, sum->batches, sum->wall_seconds);
 	printf("  memory saved:        %s (pages_sharing %" PRIu64 " + ksm_zero_pages %" PRIu64
 	       ")\n", saved, sum->final.pages_sharing, sum->final.ksm_zero_pages);
+	ks_report_fmt_bytes(peak, sizeof(peak), sum->peak_saved_bytes);
+	ks_report_fmt_ns(peak_t, sizeof(peak_t), sum->peak_t);
+	printf("  peak saving:         %s, first reached at %s\n", peak, peak_t);
+	for (unsigned i = 0; i < at->n; i++) {
+		int64_t v;
+
+		if (ks_saved_at(cv->p, cv->n, at->t[i], &v)) {
+			ks_report_fmt_bytes(peak, sizeof(peak), v);
+			printf("  saving at %-9s  %s\n", at->text[i], peak);
+		} else {
+			printf("  saving at %-9s  not known: the run ended at %.1f s\n", at->text[i],
+			       sum->sim_end / 1e9);
+		}
+	}
 	printf("  time to 90%% saving:  %s\n", t90);
 	printf("  full scans:          %" PRIu64 "\n", sum->final.full_scans);
 	printf("  pages_shared %" PRIu64 ", pages_unshared %" PRIu64 ", pages_volatile %" PRIu64
@@ -113,6 +191,9 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 	if (db)
 		printf("  results:             %s (run %" PRId64 "); see: sim report %s\n", db,
 		       run_id, db);
+	if (!conv.converged)
+		ks_cli_warn("the run ended before KSM converged: %s; the saving may still grow "
+			    "(run longer, e.g. --set duration=...)", conv.why);
 }
 
 /* The readers' time with and without KSM, when the workload read anything. */
@@ -173,6 +254,9 @@ static void on_knob(void *self, ks_time t, enum ks_knob knob, uint64_t value, in
 		    when, value, ks_knob_name(knob), rc == KS_EBUSY ? "EBUSY" : "EINVAL");
 }
 
+/* --at of `sim --scenario` (the summary's saving at chosen times). */
+static struct at_list at_times;
+
 struct run_args {
 	const char *scenario, *db, *arch;
 	struct ks_strlist sets;
@@ -192,6 +276,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		KS_FLAG("dry-run", 0, &a->dry_run),
 		KS_FLAG("quiet", 'q', &a->quiet),
 		KS_FLAG("version", 'V', &a->version),
+		KS_FN("at", 0, parse_at, &at_times),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = NULL, .usage = usage, .opts = opts };
 	struct ks_strlist args;
@@ -251,7 +336,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	struct ks_err err = { 0 };
 	struct progress prog = { .last_pct = -1 };
 	struct ks_cost_model *cost = NULL;
-	struct ks_observer obs[3];
+	struct ks_observer obs[4];
+	struct curve cv = { 0 };
 	struct ks_world_opts o = { .sc = sc, .obs = obs, .interrupt = &interrupted,
 				   .clock = { ks_cli_wall_ms, ks_cli_mono_s } };
 	int rc = KS_EXIT_ERROR, wrc;
@@ -275,6 +361,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			.point_params = in_sweep ? in_sweep->params : NULL }, &err))
 		goto out_error;
 	obs[o.nobs++] = (struct ks_observer){ .self = &prog, .knob = on_knob };
+	if (progress && !ks_cli_quiet)
+		obs[o.nobs++] = (struct ks_observer){ .self = &cv, .batch = curve_batch };
 	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
 		prog.started = ks_cli_mono_s();
 		obs[0].progress = show_progress;
@@ -297,7 +385,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 		goto out_error;
 	*run_id = ks_run_db_run_id(rdb);
 	if (progress && !ks_cli_quiet) {
-		print_summary(sc, sum, db, *run_id);
+		print_summary(sc, sum, db, *run_id, &cv, &at_times);
 		print_reads(sc, sum);
 	}
 	if (cost && progress && !ks_cli_quiet)
@@ -310,6 +398,7 @@ out_error:
 out:
 	ks_run_db_close(rdb);
 	ks_cost_model_free(cost);
+	free(cv.p);
 	if (rc == KS_EXIT_ERROR && new_db)
 		remove_db(db);
 	return rc;

@@ -22,6 +22,7 @@
 #include "rec_target.h"
 #include "tmpdir.h"
 #include "models/base/xalloc.h"
+#include "reports/converge.h"
 #include "traces/import_mem.h"
 #include "traces/record_proc.h"
 #include "traces/trace_io.h"
@@ -702,6 +703,52 @@ START_TEST(test_import_bad_images)
 }
 END_TEST
 
+/* ---- summaries: peak, saving at a time, convergence (reports/converge.c) ---- */
+
+START_TEST(test_converge)
+{
+	/* saving grows in scan 1 and 2, flat in scans 3 and 4 */
+	const struct ks_conv_point flat[] = {
+		{ KS_S(1), 0, 0 }, { KS_S(2), 100, 1 }, { KS_S(3), 4000, 2 }, { KS_S(4), 4000, 3 },
+		{ KS_S(5), 4010, 4 }, { KS_S(6), 4010, 4 },
+	};
+	/* still growing by 25% over the last scan */
+	const struct ks_conv_point growing[] = {
+		{ KS_S(1), 0, 0 }, { KS_S(2), 1000, 1 }, { KS_S(3), 3000, 2 }, { KS_S(4), 4000, 3 },
+	};
+	/* one scan only, then a drop from the peak */
+	const struct ks_conv_point one[] = {
+		{ KS_S(1), 500, 0 }, { KS_S(2), 900, 0 }, { KS_S(3), 800, 1 },
+	};
+	struct ks_convergence c;
+	int64_t v;
+
+	ks_convergence(flat, 6, &c);
+	ck_assert(c.converged);
+	ck_assert_uint_eq(c.scans, 4);
+	ck_assert_int_eq(c.peak_saved, 4010);
+	ck_assert_uint_eq(c.peak_t, KS_S(5));
+	ks_convergence(growing, 4, &c);
+	ck_assert(!c.converged);
+	ck_assert_str_eq(c.why, "the saving still changed by 25.0% over the last full scan");
+	ks_convergence(one, 3, &c);
+	ck_assert(!c.converged);
+	ck_assert_int_eq(c.peak_saved, 900);
+	ck_assert_uint_eq(c.peak_t, KS_S(2));
+	ck_assert_str_eq(c.why, "only 1 full scan completed (KSM needs two: the first only "
+			 "fills the unstable tree)");
+	ks_convergence(NULL, 0, &c);
+	ck_assert(!c.converged);
+	ck_assert(ks_saved_at(flat, 6, KS_MS(500), &v));
+	ck_assert_int_eq(v, 0);
+	ck_assert(ks_saved_at(flat, 6, KS_S(3), &v));
+	ck_assert_int_eq(v, 4000);
+	ck_assert(ks_saved_at(flat, 6, KS_MS(3500), &v));
+	ck_assert_int_eq(v, 4000);
+	ck_assert(!ks_saved_at(flat, 6, KS_S(7), &v));
+}
+END_TEST
+
 Suite *ks_test_suite(void);
 
 Suite *ks_test_suite(void)
@@ -723,6 +770,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(fmt, test_import_elf_core);
 	tcase_add_test(fmt, test_import_raw);
 	tcase_add_test(fmt, test_import_bad_images);
+	tcase_add_test(fmt, test_converge);
 	suite_add_tcase(s, rec);
 	suite_add_tcase(s, fmt);
 	return s;

@@ -3,7 +3,7 @@
 check_PROGRAMS += tests/check_record tests/rec_target
 TESTS += tests/check_record
 tests_check_record_SOURCES = tests/check_record.c tests/check_main.c tests/tmpdir.c \
-	tests/tmpdir.h tests/rec_target.h
+	tests/tmpdir.h tests/rec_target.h reports/converge.c
 tests_check_record_CFLAGS = $(KS_CHECK_CFLAGS) $(GSL_CFLAGS)
 tests_check_record_LDADD = traces/libtraces.a models/vocab/libvocab.a models/base/libbase.a \
 	$(XXHASH_LIBS) $(GSL_LIBS) $(CHECK_LIBS) $(LIBS)

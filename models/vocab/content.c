@@ -24,7 +24,9 @@
  * at the first difference, which for pseudo-random pages is almost always word 0.
  *
  * Memory: the store grows per class and per distinct literal page, never per page.
- * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store.
+ * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store; a
+ * literal page keeps its own checksum and word 0 beside its hash (recorded traces hold
+ * millions of distinct literal pages: more than the cache has slots).
  *
  * Left out: no reference counting of literals (they live as long as the store). */
 #include <assert.h>
@@ -65,9 +67,15 @@ struct cclass {
 					    * (no patch reads it): one checksum for all */
 };
 
-/* One interned literal page. */
+/* One interned literal page, with what is computed once per distinct page: a recorded
+ * trace holds millions of them, more than the checksum cache has slots, and a tree walk
+ * compares one page against many, so word 0 (which decides most compares) and the
+ * checksum live here, next to each other, not in the page. */
 struct literal {
 	uint64_t hash;     /* hash of the 4096 bytes */
+	uint64_t word0;    /* bytes 0..7, little-endian (first_word() without the page) */
+	uint32_t csum;     /* ks_checksum(csum_alg) of the bytes, when csum_alg != 0 */
+	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
 	uint16_t first_nz; /* offset of the first nonzero byte, 4096 if all zero */
 };
 
@@ -353,7 +361,8 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 	case KS_CONTENT_RANDOM:
 		return stream_word(page_key(cl->key, arg), 0);
 	case KS_CONTENT_LITERAL:
-		return load64le(lit_page(cs, arg));
+		assert(arg < cs->nlit);
+		return cs->lit[arg].word0;
 	default:
 		return 0;
 	}
@@ -512,14 +521,21 @@ uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_
 	struct csum_slot *slot;
 	uint8_t page[KS_PAGE_SIZE];
 
+	if (ks_content_cls(c) == cs->literal_cls) { /* kept with the literal, not in the cache */
+		struct literal *l = &cs->lit[ks_content_arg(c)];
+
+		if (l->csum_alg != (uint8_t)alg + 1) { /* once per distinct page and algorithm */
+			l->csum = ks_checksum(alg, lit_page(cs, ks_content_arg(c)));
+			l->csum_alg = (uint8_t)alg + 1;
+		}
+		return l->csum;
+	}
 	if (class_of(cs, c)->arg_free)
 		c = ks_content_make(ks_content_cls(c), 0); /* same bytes for every arg */
 	slot = &cs->csum[mix64(c + (uint64_t)alg * GOLDEN64) & (CSUM_CACHE_SIZE - 1)];
 	if (slot->valid && slot->c == c && slot->alg == (uint8_t)alg)
 		return slot->value;
-	if (ks_content_cls(c) == cs->literal_cls)
-		slot->value = ks_checksum(alg, lit_page(cs, ks_content_arg(c)));
-	else if (alg == KS_CSUM_XXHASH64)
+	if (alg == KS_CSUM_XXHASH64)
 		slot->value = (uint32_t)xxh64_page_words(cs, c);
 	else {
 		ks_content_bytes(cs, c, page);
@@ -734,6 +750,8 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	while (nz < KS_PAGE_SIZE && page[nz] == 0)
 		nz++;
 	cs->lit[idx].hash = hash;
+	cs->lit[idx].word0 = load64le(page);
+	cs->lit[idx].csum_alg = 0;
 	cs->lit[idx].first_nz = (uint16_t)nz;
 	return idx;
 }
