@@ -760,6 +760,7 @@ Suite *ks_test_suite(void)
 	tcase_add_checked_fixture(rec, tmp_setup, tmp_teardown);
 	tcase_add_checked_fixture(fmt, tmp_setup, tmp_teardown);
 	tcase_set_timeout(rec, 60);
+	tcase_set_timeout(fmt, 60);
 	tcase_add_test(rec, test_record_child_binary);
 	tcase_add_test(rec, test_record_child_text);
 	tcase_add_test(rec, test_record_no_such_pid);

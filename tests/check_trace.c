@@ -1444,6 +1444,8 @@ Suite *ks_test_suite(void)
 	tcase_add_checked_fixture(edges, tmp_setup, tmp_teardown);
 	tcase_add_checked_fixture(errors, tmp_setup, tmp_teardown);
 	tcase_set_timeout(core, 60);
+	tcase_set_timeout(edges, 60); /* Check's default, 4 s, is short on a loaded machine */
+	tcase_set_timeout(errors, 60);
 	tcase_add_test(core, test_trace_round_trip_binary_text_binary);
 	tcase_add_test(core, test_trace_binary_header_and_trailer);
 	tcase_add_test(core, test_trace_text_syntax);
