@@ -443,7 +443,7 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 				c->exact[k] = false;
 			if (sb) {
 				double den = fabs((double)kv) > 1 ? fabs((double)kv) : 1;
-				double rel = fabs((double)(kv - sv)) / den;
+				double rel = fabs((double)kv - (double)sv) /* no int64 overflow */ / den;
 
 				if (rel > c->max_rel[k])
 					c->max_rel[k] = rel;
@@ -563,6 +563,7 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol, do
 	struct ks_summary sum;
 	struct rg_cmp c = { 0 };
 	const char *wl, *result, *np;
+	uint64_t nprocs;
 	bool racy, ok;
 	struct rg_live L = { 0 };
 	int64_t settled = -1;
@@ -629,8 +630,9 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol, do
 		goto out_sc;
 	if (r.nmp)
 		qsort(r.mp, r.nmp, sizeof(*r.mp), ks_kt_merged_cmp);
-	np = ks_ktrace_meta(kt, "processes");
-	compare(&c, kt, &r, kt->nmms ? (uint32_t)kt->nmms : np ? (uint32_t)atoi(np) : 0);
+	np = ks_ktrace_meta(kt, "processes"); /* checked at read: 0..KS_KT_MAX_PROCESSES */
+	nprocs = kt->nmms ? kt->nmms : np ? strtoull(np, NULL, 10) : 0;
+	compare(&c, kt, &r, (uint32_t)nprocs);
 	racy = wl && strcmp(wl, "racy") == 0;
 	ok = c.first == SIZE_MAX;
 	if (r.live) {

@@ -25,6 +25,104 @@
 
 static volatile int interrupted; /* the signal that stops the run (0: none) */
 
+/* Simulator memory per mapped page, for the up-front check against the memory there is.
+ * Measured 77.5 B a page (max RSS of `sim` on 2 x 65536 and 2 x 262144 fully scanned
+ * pages, /usr/bin/time, this machine, 2026-12-03); 128 leaves room for the rest. */
+#define KS_RUN_BYTES_PER_PAGE 128
+/* The same per process: measured 792 B (max RSS, 10 000 against 100 000 processes of
+ * one page each, same way); 1024 with room. */
+#define KS_RUN_BYTES_PER_PROCESS 1024
+/* Most samples a run may write: 10^7 rows of samples is ~1 GB of database. */
+#define KS_RUN_MAX_SAMPLES 10000000ULL
+
+static uint64_t max_memory; /* --max-memory, bytes (0: MemAvailable) */
+
+/* MemAvailable of /proc/meminfo, bytes; 0 if unknown (then nothing is refused). */
+static uint64_t mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long long kb = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb > UINT64_MAX / 1024 ? UINT64_MAX : (uint64_t)kb * 1024;
+}
+
+/* The memory a run may use: --max-memory, else MemAvailable (0: no limit). */
+static uint64_t memory_limit(void)
+{
+	return max_memory ? max_memory : mem_available();
+}
+
+/* --max-memory SIZE: bytes with an optional K, M, G or T (powers of 1024). */
+static int parse_max_memory(void *ctx, const char *v)
+{
+	unsigned long long x;
+	unsigned shift = 0;
+	char *end;
+
+	(void)ctx;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*v < '0' || *v > '9' || *end || errno || !x || x > (UINT64_MAX >> shift)) {
+		ks_cli_error("--max-memory %s: expected a size such as 512M, 16G or 1T", v);
+		return 1;
+	}
+	max_memory = (uint64_t)x << shift;
+	return 0;
+}
+
+/* What a scenario would need, against what there is: its pages' memory and its samples.
+ * 0, or KS_EXIT_ERROR after the message (before any database is created). */
+static int check_resources(const struct ks_scenario *sc)
+{
+	const char *where = sc->path ? sc->path : sc->name;
+	uint64_t pages = ks_scenario_total_pages(sc), procs = ks_scenario_processes(sc);
+	uint64_t limit = memory_limit(), bytes, pbytes;
+	char need[32], have[32];
+
+	if (__builtin_mul_overflow(pages, KS_RUN_BYTES_PER_PAGE, &bytes) ||
+	    __builtin_mul_overflow(procs, KS_RUN_BYTES_PER_PROCESS, &pbytes) ||
+	    __builtin_add_overflow(bytes, pbytes, &bytes))
+		bytes = UINT64_MAX;
+	if (limit && bytes > limit) {
+		ks_report_fmt_bytes(need, sizeof(need), bytes > INT64_MAX ? INT64_MAX :
+				    (int64_t)bytes);
+		ks_report_fmt_bytes(have, sizeof(have), limit > INT64_MAX ? INT64_MAX :
+				    (int64_t)limit);
+		ks_cli_error("%s: %" PRIu64 " pages in %" PRIu64 " processes need about %s of "
+			     "simulator memory (%d B a page, %d B a process), more than the %s %s "
+			     "(--max-memory SIZE to change it)", where, pages, procs, need,
+			     KS_RUN_BYTES_PER_PAGE, KS_RUN_BYTES_PER_PROCESS, have,
+			     max_memory ? "given by --max-memory" : "available (MemAvailable)");
+		return KS_EXIT_ERROR;
+	}
+	if (sc->sample_mode == KS_SAMPLE_INTERVAL && sc->sample_interval &&
+	    sc->duration / sc->sample_interval > KS_RUN_MAX_SAMPLES) {
+		char iv[32], dur[32];
+
+		ks_report_fmt_ns(iv, sizeof(iv), sc->sample_interval);
+		ks_report_fmt_ns(dur, sizeof(dur), sc->duration);
+		ks_cli_error("%s: sample.interval %s over %s is %" PRIu64 " samples, more than "
+			     "%llu (raise the interval)", where, iv, dur,
+			     sc->duration / sc->sample_interval, KS_RUN_MAX_SAMPLES);
+		return KS_EXIT_ERROR;
+	}
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fputs("usage: sim --scenario FILE [--db FILE] [--seed N] [--set KEY=VALUE]...\n"
@@ -45,6 +143,8 @@ static void usage(FILE *out)
 	      "      --at T[,T]...    also print the saving at these simulated times (60s,300s)\n"
 	      "      --dry-run        check the scenario and its arch model, describe them,\n"
 	      "                       and exit without running or writing anything\n"
+	      "      --max-memory SIZE  memory a run may take (default: MemAvailable); a\n"
+	      "                       scenario or trace needing more is refused, e.g. 16G\n"
 	      "  -q, --quiet          no progress, notes or summary (errors still print)\n"
 	      "  -h, --help           this help\n"
 	      "  -V, --version        print the version\n"
@@ -274,6 +374,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		KS_STR("arch", 0, &a->arch),
 		KS_FLAG("report", 0, &a->report),
 		KS_FLAG("dry-run", 0, &a->dry_run),
+		KS_FN("max-memory", 0, parse_max_memory, NULL),
 		KS_FLAG("quiet", 'q', &a->quiet),
 		KS_FLAG("version", 'V', &a->version),
 		KS_FN("at", 0, parse_at, &at_times),
@@ -339,7 +440,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	struct ks_observer obs[4];
 	struct curve cv = { 0 };
 	struct ks_world_opts o = { .sc = sc, .obs = obs, .interrupt = &interrupted,
-				   .clock = { ks_cli_wall_ms, ks_cli_mono_s } };
+				   .clock = { ks_cli_wall_ms, ks_cli_mono_s },
+				   .max_pages = memory_limit() / KS_RUN_BYTES_PER_PAGE };
 	int rc = KS_EXIT_ERROR, wrc;
 	bool new_db = access(db, F_OK) != 0; /* removed again if the run fails */
 
@@ -460,6 +562,11 @@ int ks_cmd_run(int argc, char **argv)
 	if (!a.db) {
 		snprintf(dbbuf, sizeof(dbbuf), "%s.db", sc.name);
 		a.db = dbbuf;
+	}
+	if (check_resources(&sc)) {
+		ks_scenario_fini(&sc);
+		ks_strlist_free(&a.sets);
+		return KS_EXIT_ERROR;
 	}
 	if (a.dry_run) {
 		rc = dry_run(&sc);

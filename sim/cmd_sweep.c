@@ -436,9 +436,9 @@ static int child_exit(int status)
 	return KS_EXIT_ERROR;
 }
 
-/* Up to sw->jobs children at once, one per task; the first failure or a SIGINT stops
- * new ones (SIGINT is passed on to the running ones, which keep their runs as
- * interrupted). */
+/* Up to sw->jobs children at once, one per task; the first failure or a SIGINT, SIGTERM
+ * or SIGHUP stops new ones (SIGINT is passed on to the running ones, which keep their
+ * runs as interrupted). */
 static int run_parallel(const struct sweep *sw, struct progress *pg)
 {
 	uint64_t tasks = ks_sweep_tasks(&sw->plan), next = 0, done = 0;
@@ -447,12 +447,16 @@ static int run_parallel(const struct sweep *sw, struct progress *pg)
 	bool forwarded = false;
 	pid_t pid;
 	int status;
-	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	/* SIGINT, SIGTERM, SIGHUP: no SA_RESTART, so that waitpid() returns at once and the
+	 * signal is passed on (as SIGINT) to the running children */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_sigint }, old[3];
 	int rc = KS_EXIT_OK;
 
 	sweep_interrupted = 0;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
 	for (;;) {
 		while (rc == KS_EXIT_OK && !sweep_interrupted && running < sw->jobs) {
 			unsigned slot = 0;
@@ -471,7 +475,8 @@ static int run_parallel(const struct sweep *sw, struct progress *pg)
 				break;
 			}
 			if (pid == 0) {
-				signal(SIGINT, SIG_DFL);
+				for (int i = 0; i < 3; i++)
+					signal(sigs[i], SIG_DFL);
 				_exit(run_task(sw, next));
 			}
 			pids[slot] = pid;
@@ -503,7 +508,8 @@ static int run_parallel(const struct sweep *sw, struct progress *pg)
 			rc = status;
 		show_progress(pg, ++done);
 	}
-	sigaction(SIGINT, &old, NULL);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	free(pids);
 	if (sweep_interrupted && rc == KS_EXIT_OK)
 		rc = KS_EXIT_INTERRUPTED;

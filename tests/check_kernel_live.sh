@@ -1,22 +1,23 @@
 #!/bin/sh
 # check_kernel_live.sh - `make check-kernel`: re-records every golden kernel trace's
 # scenario live on this machine's KSM and compares the recording with the simulator.
-# Skipped (exit 0, saying why) without root, KSM, or with KSM in use (run not 0,
-# pages shared, or another process with mergeable memory, e.g. a QEMU guest). The recorder
-# restores every knob; this script checks that run is back to its original value.
+# Skipped (exit 77, automake's skip, saying why) without root, KSM, or with KSM in use
+# (run not 0, pages shared, or another process with mergeable memory, e.g. a QEMU
+# guest). The recorder restores every knob; this script checks that run is back to its
+# original value.
 set -u
 : "${SIM:?SIM not set}" "${SRCDIR:?SRCDIR not set}"
 ksm=/sys/kernel/mm/ksm
-if [ "$(id -u)" -ne 0 ]; then echo "check-kernel: SKIPPED: needs root"; exit 0; fi
-if [ ! -e $ksm/run ]; then echo "check-kernel: SKIPPED: no KSM ($ksm missing)"; exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then echo "check-kernel: SKIPPED: needs root"; exit 77; fi
+if [ ! -e $ksm/run ]; then echo "check-kernel: SKIPPED: no KSM ($ksm missing)"; exit 77; fi
 if [ "$(cat $ksm/run)" != 0 ] || [ "$(cat $ksm/pages_shared)" != 0 ]; then
-	echo "check-kernel: SKIPPED: KSM is in use (run=$(cat $ksm/run))"; exit 0
+	echo "check-kernel: SKIPPED: KSM is in use (run=$(cat $ksm/run))"; exit 77
 fi
 for f in /proc/[0-9]*/ksm_stat; do
 	if grep -qs 'ksm_mergeable: yes' "$f"; then
 		p=${f#/proc/}; p=${p%/ksm_stat}
 		echo "check-kernel: SKIPPED: KSM is in use: process $p ($(cat /proc/$p/comm 2>/dev/null)) has mergeable memory"
-		exit 0
+		exit 77
 	fi
 done
 kver=$(uname -r | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -524,21 +523,14 @@ START_TEST(test_sink_process_death_leaves_nothing)
 }
 END_TEST
 
-START_TEST(test_sink_many_samples_fast)
+START_TEST(test_sink_many_samples)
 {
-	struct timespec a, b;
 	struct ks_run_db *s = sink_open();
-	double secs;
 	sqlite3 *db;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	/* many rows in the run's one transaction (its speed is make bench's business) */
 	write_run(s, 50000, 1, KS_RUN_COMPLETE, true);
 	ks_run_db_close(s);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	/* 100000 rows: well under a second with one transaction; per-row commits (an
-	 * fsync each) would take minutes. */
-	ck_assert_msg(secs < 10.0, "50000 samples took %.2f s", secs);
 	db = db_open();
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM samples"), 50000);
 	sqlite3_close(db);
@@ -824,7 +816,7 @@ Suite *ks_test_suite(void)
 	tcase_set_timeout(edges, 60);
 	tcase_add_test(edges, test_sink_close_without_end_leaves_nothing);
 	tcase_add_test(edges, test_sink_process_death_leaves_nothing);
-	tcase_add_test(edges, test_sink_many_samples_fast);
+	tcase_add_test(edges, test_sink_many_samples);
 	tcase_add_loop_test(edges, test_sink_fmt_ns, 0,
 			    (int)(sizeof(ns_cases) / sizeof(ns_cases[0])));
 	tcase_add_loop_test(edges, test_sink_fmt_bytes, 0,

@@ -29,4 +29,5 @@ include $(srcdir)/tests/cli_opts.mk
 include $(srcdir)/tests/sweep.mk
 include $(srcdir)/tests/report.mk
 EXTRA_DIST += tests/lib.sh tests/bench_growth.sh tests/bench_kernel.sh
+include $(srcdir)/tests/reliability.mk
 include $(srcdir)/tests/fuzz/local.mk

@@ -129,8 +129,11 @@ static int parse_ts(const char *s, size_t n, int64_t *out)
 
 	if (!n)
 		return KS_EPARSE;
-	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (sec > (INT64_MAX / 1000000000 - 9) / 10)
+			return KS_EPARSE; /* beyond 292 years of uptime */
 		sec = sec * 10 + (s[i] - '0');
+	}
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
 			if (scale > 1) {

@@ -35,6 +35,8 @@ enum ks_kt_counter {
 };
 /* A value that was not recorded (foreign traces may lack some counters). */
 #define KS_KT_NONE INT64_MIN
+/* Most processes a kernel trace's meta.yaml may name (a recording runs a few). */
+#define KS_KT_MAX_PROCESSES 4096
 /* Sysfs names of the counters, in enum order. */
 extern const char *const ks_kt_counter_names[KS_KT_NCOUNTERS];
 

@@ -307,6 +307,39 @@ static int csv_num(struct csv *c, char **f, int col, int64_t *v, struct ks_err *
 	return 0;
 }
 
+/* The numbers of meta.yaml that the replay computes with, and their ranges. hz: the
+ * kernel's CONFIG_HZ choices are 100..1000, a few arches use 1024 or 1200. */
+static const struct { const char *key; uint64_t min, max; } meta_numbers[] = {
+	{ "hz", 1, 10000 },
+	{ "page_size", 4096, 4096 },
+	{ "processes", 0, KS_KT_MAX_PROCESSES },
+	{ "batches", 0, UINT32_MAX },
+	{ "base.pages_scanned", 0, INT64_MAX },
+	{ "base.pages_skipped", 0, INT64_MAX },
+	{ "base.ksmd_cpu_ns", 0, INT64_MAX },
+};
+
+/* Checks a meta.yaml value the replay computes with: a decimal integer in range. */
+static int check_meta_number(const char *path, unsigned line, const char *key,
+			     const char *v, struct ks_err *err)
+{
+	for (size_t i = 0; i < sizeof(meta_numbers) / sizeof(meta_numbers[0]); i++) {
+		unsigned long long x;
+		char *end;
+
+		if (strcmp(key, meta_numbers[i].key))
+			continue;
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end || errno || x < meta_numbers[i].min ||
+		    x > meta_numbers[i].max)
+			return ks_err_set(err, KS_EPARSE, "%s:%u: %s '%s' is not an integer in "
+					  "%" PRIu64 "..%" PRIu64, path, line, key, v,
+					  meta_numbers[i].min, meta_numbers[i].max);
+	}
+	return 0;
+}
+
 static int read_meta(struct ks_ktrace *kt, const char *dir, bool required,
 		     struct ks_err *err)
 {
@@ -342,6 +375,10 @@ static int read_meta(struct ks_ktrace *kt, const char *dir, bool required,
 		if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) {
 			e[-1] = '\0';
 			v++;
+		}
+		if (check_meta_number(path, line, l, v, err)) {
+			free(buf);
+			return err->code;
 		}
 		ks_ktrace_meta_set(kt, l, "%s", v);
 	}
@@ -400,9 +437,19 @@ static int read_batches(struct ks_ktrace *kt, const char *dir, const char *name,
 				base_scanned = b.c[KS_KT_PAGES_SCANNED];
 				base_skipped = b.c[KS_KT_PAGES_SKIPPED];
 			}
-			b.c[KS_KT_PAGES_SCANNED] -= base_scanned;
-			if (b.c[KS_KT_PAGES_SKIPPED] != KS_KT_NONE)
-				b.c[KS_KT_PAGES_SKIPPED] -= base_skipped;
+			/* the counters only grow: a delta below 0 (or overflowing) is bad input */
+			if (__builtin_sub_overflow(b.c[KS_KT_PAGES_SCANNED], base_scanned,
+						   &b.c[KS_KT_PAGES_SCANNED]) ||
+			    b.c[KS_KT_PAGES_SCANNED] < 0 ||
+			    (b.c[KS_KT_PAGES_SKIPPED] != KS_KT_NONE &&
+			     (__builtin_sub_overflow(b.c[KS_KT_PAGES_SKIPPED], base_skipped,
+						     &b.c[KS_KT_PAGES_SKIPPED]) ||
+			      b.c[KS_KT_PAGES_SKIPPED] < 0))) {
+				rc = ks_err_set(err, KS_EPARSE, "%s:%u: pages_scanned or pages_skipped "
+						"below its value in the first row (the counters "
+						"only grow)", c.path, c.line);
+				goto out;
+			}
 		}
 		ks_ktrace_add_batch(kt, &b);
 	}

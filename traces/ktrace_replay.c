@@ -19,7 +19,7 @@ int ks_ktrace_fit_scenario(const struct ks_ktrace *kt, unsigned span, bool proce
 	sc->sample_mode = KS_SAMPLE_BATCH;
 	sc->sample_every = 1;
 	sc->process_samples = process_samples;
-	if (hz && atoi(hz) > 0)
-		sc->ksm.hz = (unsigned)atoi(hz);
+	if (hz) /* checked at read: 1..10000 */
+		sc->ksm.hz = (unsigned)strtoul(hz, NULL, 10);
 	return 0;
 }

@@ -58,11 +58,14 @@ void ks_scenario_fini(struct ks_scenario *sc)
 
 uint64_t ks_scenario_total_pages(const struct ks_scenario *sc)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, n;
 
 	for (unsigned g = 0; g < sc->ngroups; g++)
 		for (unsigned r = 0; r < sc->groups[g].nregions; r++)
-			total += sc->groups[g].regions[r].pages * sc->groups[g].count;
+			if (__builtin_mul_overflow(sc->groups[g].regions[r].pages,
+						   (uint64_t)sc->groups[g].count, &n) ||
+			    __builtin_add_overflow(total, n, &total))
+				return UINT64_MAX;
 	return total;
 }
 
@@ -71,6 +74,7 @@ uint64_t ks_scenario_processes(const struct ks_scenario *sc)
 	uint64_t n = 0;
 
 	for (unsigned g = 0; g < sc->ngroups; g++)
-		n += sc->groups[g].count;
+		if (__builtin_add_overflow(n, (uint64_t)sc->groups[g].count, &n))
+			return UINT64_MAX;
 	return n;
 }

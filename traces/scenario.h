@@ -142,9 +142,10 @@ struct ks_scenario {
 void ks_scenario_init(struct ks_scenario *sc);
 /* Frees everything the scenario owns; safe on an initialised, empty scenario. */
 void ks_scenario_fini(struct ks_scenario *sc);
-/* Total pages of all processes of all groups (for progress and bench figures). */
+/* Total pages of all processes of all groups (for progress and bench figures);
+ * UINT64_MAX if the sum does not fit. */
 uint64_t ks_scenario_total_pages(const struct ks_scenario *sc);
-/* Processes of all groups (the trace file's not counted). */
+/* Processes of all groups (the trace file's not counted); UINT64_MAX if it overflows. */
 uint64_t ks_scenario_processes(const struct ks_scenario *sc);
 
 #endif

@@ -438,6 +438,12 @@ int tr_tx_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_
 			rd->line[--n] = '\0';
 		if (strlen(rd->line) != (size_t)n)
 			return tx_fail(rd, err, (unsigned)strlen(rd->line) + 1, "NUL byte in line");
+		for (ssize_t i = 0; i < n; i++) /* names carry such bytes as %XX */
+			if (((unsigned char)rd->line[i] < 0x20 && rd->line[i] != '\t') ||
+			    rd->line[i] == 0x7f)
+				return tx_fail(rd, err, (unsigned)i + 1, "control byte 0x%02x in line "
+					       "(write it as %%%02X in a name)",
+					       (unsigned char)rd->line[i], (unsigned char)rd->line[i]);
 		ntok = tokenize(rd->line, tok, sizeof(tok) / sizeof(tok[0]));
 		if (ntok)
 			break;

@@ -25,6 +25,7 @@
 #include "yaml_util.h"
 #include "models/base/xalloc.h"
 #include "models/vocab/checksum.h"
+#include "traces/gen.h"
 #include "traces/ktrace_replay.h"
 
 #define PAGE_BYTES 4096ULL /* the only page size supported */
@@ -348,6 +349,9 @@ static int set_region_size(struct ks_ydoc *yd, const struct ks_field *f, yaml_no
 	if (bytes == 0 || bytes % PAGE_BYTES)
 		return ks_yaml_fail(yd, val, KS_EINVAL, "size must be a positive multiple of 4KiB "
 				    "(4096 bytes): '%s'", text_of(val));
+	if (bytes / PAGE_BYTES > KS_GEN_MAX_REGION_PAGES)
+		return ks_yaml_fail(yd, val, KS_EINVAL, "size '%s' is more than a region may "
+				    "have (%llu pages, 1TiB)", text_of(val), KS_GEN_MAX_REGION_PAGES);
 	rg->pages = bytes / PAGE_BYTES;
 	return 0;
 }
@@ -365,8 +369,9 @@ static int region_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where,
 static const struct ks_field region_fields[] = {
 	{ "name", KS_FT_STRING, KS_AT(struct ks_region, name), .doc = "default regionN" },
 	{ "size", KS_FT_SIZE, .set = set_region_size, .doc = "bytes with a unit, 4KiB pages" },
-	{ "pages", KS_FT_UINT, KS_AT(struct ks_region, pages), .umin = 1, .umax = MAX_PAGES,
-	  .doc = "or the size in pages" },
+	/* the generator's address layout bounds a region (traces/gen.h) */
+	{ "pages", KS_FT_UINT, KS_AT(struct ks_region, pages), .umin = 1,
+	  .umax = KS_GEN_MAX_REGION_PAGES, .doc = "or the size in pages (at most 2^28, 1TiB)" },
 	{ "mergeable", KS_FT_BOOL, KS_AT(struct ks_region, mergeable),
 	  .doc = "MADV_MERGEABLE (default true)" },
 	{ "madvise_at", KS_FT_DURATION, KS_AT(struct ks_region, madvise_at),
@@ -640,6 +645,9 @@ static int set_regions(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t
 	int rc;
 
 	(void)f, (void)key;
+	if (ks_yaml_count(val) > KS_GEN_MAX_REGIONS)
+		return ks_yaml_fail(yd, val, KS_EINVAL, "%s has %u regions, more than %u", where,
+				    ks_yaml_count(val), KS_GEN_MAX_REGIONS);
 	g->nregions = ks_yaml_count(val);
 	g->regions = ks_xcalloc(g->nregions, sizeof(*g->regions));
 	for (unsigned i = 0; i < g->nregions; i++) {
@@ -1031,11 +1039,42 @@ static int scenario_check(struct ks_ydoc *yd, yaml_node_t *map, const char *wher
 	return 0;
 }
 
+/* The name makes the default database NAME.db in the current folder: a plain file name
+ * (no '/', not starting with '.', no control byte, at most 200 bytes). */
+static int set_scenario_name(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			     yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_scenario *sc = obj;
+	char *name = NULL;
+	size_t n;
+	int rc = ks_yaml_string(yd, val, "name", &name);
+
+	(void)f, (void)key, (void)where;
+	if (rc)
+		return rc;
+	n = strlen(name);
+	if (!n || n > 200 || name[0] == '.' || strchr(name, '/'))
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "name '%s' must be a plain file name of "
+				  "1 to 200 bytes, without '/' and not starting with '.' (it names "
+				  "the results database NAME.db)", name);
+	for (size_t i = 0; !rc && i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			rc = ks_yaml_fail(yd, val, KS_EINVAL, "name '%s' has a control byte "
+					  "(0x%02x)", name, (unsigned char)name[i]);
+	if (rc) {
+		free(name);
+		return rc;
+	}
+	free(sc->name);
+	sc->name = name;
+	return 0;
+}
+
 static const char *const path_names[] = { "bulk", "reference", NULL };
 
 static const struct ks_field scenario_fields[] = {
-	{ "name", KS_FT_STRING, KS_AT(struct ks_scenario, name),
-	  .doc = "default: the file's name" },
+	{ "name", KS_FT_STRING, .set = set_scenario_name,
+	  .doc = "default: the file's name; a plain file name (it names NAME.db)" },
 	{ "seed", KS_FT_UINT, KS_AT(struct ks_scenario, seed), .doc = "default 0" },
 	{ "arch", KS_FT_STRING, KS_AT(struct ks_scenario, arch),
 	  .doc = "arch model (default x86_64)" },

@@ -25,6 +25,11 @@ struct ks_ydoc {
 };
 
 /* Loading, overrides, output */
+/* Limits on every YAML input (scenario, arch and zsmalloc models, --set): its size in
+ * bytes, and how deeply mappings and sequences nest. */
+#define KS_YAML_MAX_BYTES (4u << 20)
+#define KS_YAML_MAX_DEPTH 64u
+
 /* Reads a whole file, NUL-terminated (*text owned by caller). 0, KS_ENOENT or KS_EIO. */
 int ks_yaml_read_file(const char *path, char **text, size_t *len, struct ks_err *err);
 /* Parses exactly one document; messages go to err from now on. 0 or KS_EPARSE. */

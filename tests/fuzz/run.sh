@@ -8,6 +8,10 @@
 # unless it failed.
 bindir=$1 corpus=$2 seconds=$3 smoke=$4
 failed=0
+# the targets write their inputs to files: in memory where there is /dev/shm
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	export TMPDIR=/dev/shm
+fi
 mkdir -p "$bindir/corpus" "$bindir/artifacts" "$bindir/logs"
 for pair in $FUZZ_PAIRS; do
 	prog=${pair%%:*} name=${pair#*:}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# bad_input.sh - the bad-input corpus (tests/data/bad/): every case must end with exit
+# status 2, exactly one line on stderr, "sim: " then a message naming its file (or the
+# option) with no control byte, and nothing written: the scratch folder the command
+# runs in stays empty (no database, no journal, no temporary file).
+# A case is "WHERE|ARGS": WHERE must appear in the message, ARGS are sim's arguments
+# ($D is the corpus folder; words are split on spaces; \xNN is a byte).
+: "${SIM:?SIM not set}" "${SRCDIR:?SRCDIR not set}"
+D=$SRCDIR/tests/data/bad
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/bad_input.XXXXXX") || exit 99
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/a_dir.yaml"
+# a YAML input over the 4 MiB limit
+{ echo "name: big"; head -c 5000000 /dev/zero | tr '\0' '#'; echo; } >"$scratch/big.yaml"
+sqlite3 "$scratch/../bad_input_other_schema.$$.db" \
+	"CREATE TABLE runs(id INTEGER); PRAGMA user_version = 99;" || exit 99
+other_db=$scratch/../bad_input_other_schema.$$.db
+printf 'not a database\n' >"$scratch/../bad_input_text.$$.db"
+text_db=$scratch/../bad_input_text.$$.db
+trap 'rm -rf "$scratch" "$other_db" "$text_db"' EXIT
+run=0 fail=0
+
+check() { # WHERE ARGS...
+	local where=$1 out rc lines left
+	shift
+	run=$((run + 1))
+	out=$(cd "$scratch/work" && "$SIM" "$@" 2>&1 >/dev/null)
+	rc=$?
+	lines=$(printf '%s\n' "$out" | grep -c '')
+	left=$(ls -A "$scratch/work")
+	if [ $rc != 2 ] || [ "$lines" != 1 ] || [ "${out#sim: }" = "$out" ] ||
+		[ "${out#*"$where"}" = "$out" ] || printf '%s' "$out" | LC_ALL=C grep -q '[[:cntrl:]]' ||
+		[ -n "$left" ]; then
+		echo "FAIL: sim $* -> exit $rc, $lines line(s): $out${left:+; left behind: $left}" |
+			LC_ALL=C sed 's/[[:cntrl:]]/?/g'
+		fail=$((fail + 1))
+	fi
+	rm -rf "$scratch/work"
+	mkdir "$scratch/work"
+}
+mkdir "$scratch/work"
+
+while IFS='|' read -r where args; do
+	case "$where" in ''|'#'*) continue ;; esac
+	args=${args//\$D/$D}
+	args=${args//\$SCRATCH/$scratch}
+	args=${args//\$OTHER_DB/$other_db}
+	args=${args//\$TEXT_DB/$text_db}
+	# shellcheck disable=SC2086
+	eval "set -- $(printf '%s' "$args" | sed 's/\\x\([0-9a-f][0-9a-f]\)/$'"'"'\\x\1'"'"'/g')"
+	check "$where" "$@"
+done <<'CASES'
+# scenarios: syntax, keys, values, names, sizes, limits (sim --scenario FILE)
+s_syntax.yaml:|--scenario $D/s_syntax.yaml -q
+s_unknown_key.yaml:|--scenario $D/s_unknown_key.yaml -q
+s_bad_units.yaml:|--scenario $D/s_bad_units.yaml -q
+s_negative_pages.yaml:|--scenario $D/s_negative_pages.yaml -q
+s_zero_count.yaml:|--scenario $D/s_zero_count.yaml -q
+s_name_dotdot.yaml:|--scenario $D/s_name_dotdot.yaml -q
+s_name_slash.yaml:|--scenario $D/s_name_slash.yaml -q
+s_name_esc.yaml:|--scenario $D/s_name_esc.yaml -q
+s_name_newline.yaml:|--scenario $D/s_name_newline.yaml -q
+s_esc_key.yaml:|--scenario $D/s_esc_key.yaml -q
+s_empty.yaml|--scenario $D/s_empty.yaml -q
+s_not_mapping.yaml:|--scenario $D/s_not_mapping.yaml -q
+s_scalar_doc.yaml:|--scenario $D/s_scalar_doc.yaml -q
+s_huge_duration.yaml:|--scenario $D/s_huge_duration.yaml -q
+s_pages_overflow.yaml:|--scenario $D/s_pages_overflow.yaml -q
+s_bad_kind.yaml:|--scenario $D/s_bad_kind.yaml -q
+s_bad_byte.yaml:|--scenario $D/s_bad_byte.yaml -q
+s_no_processes.yaml|--scenario $D/s_no_processes.yaml -q
+s_dup_key.yaml:|--scenario $D/s_dup_key.yaml -q
+s_tab_indent.yaml:|--scenario $D/s_tab_indent.yaml -q
+s_anchor_bomb.yaml:|--scenario $D/s_anchor_bomb.yaml -q
+s_deep.yaml:1:|--scenario $D/s_deep.yaml -q
+big.yaml|--scenario $SCRATCH/big.yaml -q
+s_region_huge.yaml:|--scenario $D/s_region_huge.yaml -q
+s_region_size_huge.yaml:|--scenario $D/s_region_size_huge.yaml -q
+s_nonutf8.yaml|--scenario $D/s_nonutf8.yaml -q
+no-such-trace.kst|--scenario $D/s_bad_trace_ref.yaml -q
+t_backwards.kstt:|--scenario $D/s_trace_bad.yaml -q
+t_huge_map.kstt|--scenario $D/s_trace_huge.yaml -q
+s_sleep_range.yaml:|--scenario $D/s_sleep_range.yaml -q
+s_pts_zero.yaml:|--scenario $D/s_pts_zero.yaml -q
+s_seed_neg.yaml:|--scenario $D/s_seed_neg.yaml -q
+no-such-arch|--scenario $D/s_arch_missing.yaml -q
+s_path_bad.yaml:|--scenario $D/s_path_bad.yaml -q
+a_dir.yaml|--scenario $SCRATCH/a_dir.yaml -q
+a_dir.yaml|--scenario $SCRATCH/a_dir.yaml --dry-run
+pages need about|--scenario $D/ok.yaml --max-memory 1K -q
+--max-memory|--scenario $D/ok.yaml --max-memory lots -q
+samples|--scenario $D/ok.yaml --set sample.interval=1ns --set duration=600s --dry-run
+# --set overrides
+--set|--scenario $D/ok.yaml --set \xff\xfe=1 -q
+--set|--scenario $D/ok.yaml --set ksm.pages_to_scan=\xff -q
+--set|--scenario $D/ok.yaml --set noequals -q
+--set|--scenario $D/ok.yaml --set =1 -q
+--set|--scenario $D/ok.yaml --set ksm..x=1 -q
+--set|--scenario $D/ok.yaml --set processes.9.count=1 -q
+--set|--scenario $D/ok.yaml --set ksm.pages_to_scan=-1 -q
+--set|--scenario $D/ok.yaml --set name=a\x1bb -q
+# arch models (--arch FILE)
+a_syntax.yaml:|--scenario $D/ok.yaml --arch $D/a_syntax.yaml -q
+a_unknown_top.yaml:|--scenario $D/ok.yaml --arch $D/a_unknown_top.yaml -q
+a_empty.yaml|--scenario $D/ok.yaml --arch $D/a_empty.yaml -q
+a_list.yaml:|--scenario $D/ok.yaml --arch $D/a_list.yaml -q
+# text traces (sim trace convert IN OUT)
+t_backwards.kstt:|trace convert $D/t_backwards.kstt out.kst
+t_bad_magic.kstt:|trace convert $D/t_bad_magic.kstt out.kst
+t_no_magic.kstt:|trace convert $D/t_no_magic.kstt out.kst
+t_undef_class.kstt:|trace convert $D/t_undef_class.kstt out.kst
+t_unaligned.kstt:|trace convert $D/t_unaligned.kstt out.kst
+t_zero_pages.kstt:|trace convert $D/t_zero_pages.kstt out.kst
+t_overflow.kstt:|trace convert $D/t_overflow.kstt out.kst
+t_bad_number.kstt:|trace convert $D/t_bad_number.kstt out.kst
+t_bad_op.kstt:|trace convert $D/t_bad_op.kstt out.kst
+t_time_overflow.kstt:|trace convert $D/t_time_overflow.kstt out.kst
+t_ctrl_name.kstt:|trace convert $D/t_ctrl_name.kstt out.kst
+t_dup_class.kstt:|trace convert $D/t_dup_class.kstt out.kst
+t_bad_literal.kstt:|trace convert $D/t_bad_literal.kstt out.kst
+t_knob_unknown.kstt:|trace convert $D/t_knob_unknown.kstt out.kst
+# binary traces
+b_truncated.kst:|trace convert $D/b_truncated.kst out.kstt
+b_version.kst:|trace convert $D/b_version.kst out.kstt
+b_flags.kst:|trace convert $D/b_flags.kst out.kstt
+b_no_end.kst:|trace convert $D/b_no_end.kst out.kstt
+b_bad_crc.kst:|trace convert $D/b_bad_crc.kst out.kstt
+b_bad_op.kst:|trace convert $D/b_bad_op.kst out.kstt
+b_long_len.kst:|trace convert $D/b_long_len.kst out.kstt
+b_trailing.kst:|trace convert $D/b_trailing.kst out.kstt
+# kernel trace folders (sim regress DIR)
+k_hz/meta.yaml:|regress $D/k_hz -q
+k_processes/meta.yaml:|regress $D/k_processes -q
+k_scanned/counters.csv:|regress $D/k_scanned -q
+k_ts/trace.txt:|regress $D/k_ts -q
+k_nobatches/counters.csv|regress $D/k_nobatches -q
+k_shortrow/batches.csv:|regress $D/k_shortrow -q
+k_sleep0/scenario.yaml|regress $D/k_sleep0 -q
+no-such-dir|regress $D/no-such-dir -q
+# results databases (--db FILE)
+other_schema|--scenario $D/ok.yaml --db $OTHER_DB -q
+bad_input_text|--scenario $D/ok.yaml --db $TEXT_DB -q
+a_dir.yaml|--scenario $D/ok.yaml --db $SCRATCH/a_dir.yaml -q
+CASES
+echo "bad-input corpus: $run cases, $fail failed"
+[ $run -ge 60 ] && [ $fail = 0 ]
