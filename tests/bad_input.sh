@@ -87,7 +87,7 @@ no-such-arch|--scenario $D/s_arch_missing.yaml -q
 s_path_bad.yaml:|--scenario $D/s_path_bad.yaml -q
 a_dir.yaml|--scenario $SCRATCH/a_dir.yaml -q
 a_dir.yaml|--scenario $SCRATCH/a_dir.yaml --dry-run
-pages need about|--scenario $D/ok.yaml --max-memory 1K -q
+ok.yaml: 256 pages|--scenario $D/ok.yaml --max-memory 1K -q
 --max-memory|--scenario $D/ok.yaml --max-memory lots -q
 samples|--scenario $D/ok.yaml --set sample.interval=1ns --set duration=600s --dry-run
 # --set overrides
