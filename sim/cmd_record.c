@@ -182,6 +182,8 @@ static void print_summary(const char *out, const struct ks_prec_stats *st, ks_ti
 	if (st->pages_dropped || st->read_errors)
 		printf("  pages dropped:   %" PRIu64 " (discarded by the process); unreadable: %"
 		       PRIu64 "\n", st->pages_dropped, st->read_errors);
+	printf("  recorder state:  %.1f MiB at most (page states where pages were present)\n",
+	       st->state_bytes_max / 1048576.0);
 	printf("  trace:           %s, %" PRIu64 " bytes", out, st->trace_bytes);
 	if (st->pages_recorded)
 		printf(" = %.1f bytes per recorded page", (double)st->trace_bytes /

@@ -52,7 +52,50 @@ struct page_map {
 	uint64_t ndict, capdict;
 	unsigned starts, exits, pages_defined;
 	ks_time exit_t;
+	uint64_t win[4][2];    /* if nwin: only pages in these [start, end) are followed (the
+				* process has other memory: its heap, a sanitizer's shadow) */
+	unsigned nwin;
 };
+
+/* Is page vaddr one the test follows? */
+static bool pm_wanted(const struct page_map *m, uint64_t vaddr)
+{
+	if (!m->nwin)
+		return true;
+	for (unsigned w = 0; w < m->nwin; w++)
+		if (vaddr >= m->win[w][0] && vaddr < m->win[w][1])
+			return true;
+	return false;
+}
+
+/* The first page >= vaddr the test follows, or UINT64_MAX. */
+static uint64_t pm_next_wanted(const struct page_map *m, uint64_t vaddr)
+{
+	uint64_t best = UINT64_MAX;
+
+	if (pm_wanted(m, vaddr))
+		return vaddr;
+	for (unsigned w = 0; w < m->nwin; w++)
+		if (m->win[w][0] > vaddr && m->win[w][0] < best)
+			best = m->win[w][0];
+	return best;
+}
+
+/* The first index >= i of the record's run whose page the test follows, or npages. */
+static uint64_t pm_from(const struct page_map *m, const struct ks_trace_rec *r, uint64_t i)
+{
+	uint64_t a;
+
+	if (i >= r->npages)
+		return r->npages;
+	a = pm_next_wanted(m, r->vaddr + i * KS_PAGE_SIZE);
+	if (a == UINT64_MAX || (a - r->vaddr) / KS_PAGE_SIZE >= r->npages)
+		return r->npages;
+	return (a - r->vaddr) / KS_PAGE_SIZE;
+}
+
+#define PM_FOR_EACH(m, r, i) \
+	for (uint64_t i = pm_from(m, r, 0); i < (r)->npages; i = pm_from(m, r, i + 1))
 
 static int pm_slot(struct page_map *m, uint64_t vaddr)
 {
@@ -105,21 +148,21 @@ static void pm_apply(struct page_map *m, struct ks_trace_source *src, struct ks_
 			break;
 		case KS_TR_MMAP:
 		case KS_TR_MUNMAP:
-			for (uint64_t i = 0; i < r->npages; i++)
+			PM_FOR_EACH(m, r, i)
 				m->dict[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] = -2;
 			break;
 		case KS_TR_MERGEABLE:
 		case KS_TR_UNMERGEABLE:
-			for (uint64_t i = 0; i < r->npages; i++)
+			PM_FOR_EACH(m, r, i)
 				m->mergeable[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] =
 					r->op == KS_TR_MERGEABLE;
 			break;
 		case KS_TR_WRITE: /* the recorder's writes are of the zero class */
-			for (uint64_t i = 0; i < r->npages; i++)
+			PM_FOR_EACH(m, r, i)
 				m->dict[pm_slot(m, r->vaddr + i * KS_PAGE_SIZE)] = -1;
 			break;
 		case KS_TR_REF:
-			for (uint64_t i = 0; i < r->npages; i++) {
+			PM_FOR_EACH(m, r, i) {
 				uint64_t id = r->arg + (uint64_t)((int64_t)i * r->step);
 
 				ck_assert_uint_lt(id, m->ndict);
@@ -247,6 +290,11 @@ static void check_recording(enum ks_trace_format fmt, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	record_child(path, fmt, addrs, &pid, &st);
+	m->win[0][0] = addrs[0];
+	m->win[0][1] = addrs[0] + REC_A_PAGES * REC_PAGE;
+	m->win[1][0] = addrs[1];
+	m->win[1][1] = addrs[1] + REC_B_PAGES * REC_PAGE;
+	m->nwin = 2;
 	ck_assert_uint_eq(st.snapshots, 4);
 	ck_assert_uint_ge(st.pages_dropped, 1);
 	src = ks_trace_open(path, &err);
@@ -289,6 +337,129 @@ END_TEST
 START_TEST(test_record_child_text)
 {
 	check_recording(KS_TRACE_TEXT, "child.kstt");
+}
+END_TEST
+
+/* ---- a huge sparse mapping: the recorder's work and memory follow the pages present,
+ * not the size of the mappings (a sanitizer's shadow, a JVM's or QEMU's reservations) ---- */
+
+#define SPARSE_BYTES (4ull << 40) /* 4 TiB of address space, MAP_NORESERVE */
+static const uint64_t sparse_off[4] = { 0, (1ull << 40) + 7 * REC_PAGE,
+					SPARSE_BYTES - REC_PAGE, 2ull << 40 };
+
+static void sparse_child(int cmd_fd, int ack_fd)
+{
+	uint8_t *a = mmap(NULL, SPARSE_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint64_t addr = (uintptr_t)a;
+	char c;
+
+	if (a == MAP_FAILED)
+		_exit(3);
+	for (unsigned k = 0; k < 3; k++)
+		rec_target_page(a + sparse_off[k], 3 + k);
+	if (write(ack_fd, &addr, sizeof(addr)) != sizeof(addr))
+		_exit(4);
+	while (read(cmd_fd, &c, 1) == 1) {
+		if (c == 'x')
+			_exit(0);
+		madvise(a + sparse_off[1], REC_PAGE, MADV_DONTNEED); /* dropped */
+		rec_target_page(a + sparse_off[3], 6);
+		if (write(ack_fd, "k", 1) != 1)
+			_exit(5);
+	}
+	_exit(0);
+}
+
+/* Is page `off` of the sparse region P(k) (k > 0) or absent (k < 0) in m? */
+static void sparse_expect(const struct page_map *m, uint64_t base, unsigned w, int k)
+{
+	uint8_t want[KS_PAGE_SIZE];
+	int slot = -1;
+
+	for (unsigned s = 0; s < m->n; s++)
+		if (m->vaddr[s] == base + sparse_off[w])
+			slot = (int)s;
+	if (k < 0) {
+		ck_assert_msg(slot < 0 || m->dict[slot] == -2, "sparse page %u should be absent", w);
+		return;
+	}
+	ck_assert_msg(slot >= 0 && m->dict[slot] >= 0, "sparse page %u not recorded", w);
+	rec_target_page(want, (uint32_t)k);
+	ck_assert_msg(memcmp(m->dictpg[m->dict[slot]], want, KS_PAGE_SIZE) == 0,
+		      "sparse page %u holds the wrong bytes", w);
+}
+
+START_TEST(test_record_sparse_huge)
+{
+	int cmd[2], ack[2];
+	struct ks_prec_opts o = { .fmt = KS_TRACE_BINARY };
+	struct ks_prec_stats st;
+	struct ks_trace_source *src;
+	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
+	struct page_map *m = ks_xcalloc(1, sizeof(*m));
+	struct ks_prec *r;
+	struct ks_err err;
+	bool have = false;
+	uint64_t base;
+	char path[512], c;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/sparse.kst", tmpdir);
+	ck_assert_int_eq(pipe(cmd), 0);
+	ck_assert_int_eq(pipe(ack), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(cmd[1]);
+		close(ack[0]);
+		sparse_child(cmd[0], ack[1]);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	ck_assert_int_eq(read(ack[0], &base, sizeof(base)), sizeof(base));
+	r = ks_prec_open(path, &o, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_msg(ks_prec_add(r, pid, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(0), &err), 1);
+	ck_assert_int_eq(write(cmd[1], "c", 1), 1);
+	ck_assert_int_eq(read(ack[0], &c, 1), 1);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(100), &err), 1);
+	ck_assert_int_eq(write(cmd[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(200), &err), 0);
+	ck_assert_msg(ks_prec_close(r, &st, &err) == 0, "%s", err.msg);
+	close(cmd[1]);
+	close(ack[0]);
+	/* 4 TiB at 4 bytes a page would be 4 GiB of state: the states must follow the pages
+	 * present (a few blocks here, plus the rest of the child's memory) */
+	ck_assert_msg(st.state_bytes_max < (256u << 20), "page states took %" PRIu64 " bytes",
+		      st.state_bytes_max);
+	ck_assert_uint_ge(st.pages_dropped, 1);
+	for (unsigned w = 0; w < 4; w++) {
+		m->win[w][0] = base + sparse_off[w];
+		m->win[w][1] = base + sparse_off[w] + REC_PAGE;
+	}
+	m->nwin = 4;
+	src = ks_trace_open(path, &err);
+	ck_assert_msg(src != NULL, "%s", err.msg);
+	pm_apply(m, src, rec, &have, (uint32_t)pid, KS_MS(0));
+	ck_assert_uint_eq(m->starts, 1);
+	sparse_expect(m, base, 0, 3);
+	sparse_expect(m, base, 1, 4);
+	sparse_expect(m, base, 2, 5);
+	sparse_expect(m, base, 3, -1);
+	pm_apply(m, src, rec, &have, (uint32_t)pid, KS_MS(100));
+	sparse_expect(m, base, 0, 3);
+	sparse_expect(m, base, 1, -1);
+	sparse_expect(m, base, 2, 5);
+	sparse_expect(m, base, 3, 6);
+	pm_apply(m, src, rec, &have, (uint32_t)pid, KS_MS(200));
+	ck_assert_uint_eq(m->exits, 1);
+	src->close(src);
+	free(m->dictpg);
+	free(m);
+	free(rec);
 }
 END_TEST
 
@@ -763,6 +934,7 @@ Suite *ks_test_suite(void)
 	tcase_set_timeout(fmt, 60);
 	tcase_add_test(rec, test_record_child_binary);
 	tcase_add_test(rec, test_record_child_text);
+	tcase_add_test(rec, test_record_sparse_huge);
 	tcase_add_test(rec, test_record_no_such_pid);
 	tcase_add_test(fmt, test_dict_round_trip);
 	tcase_add_test(fmt, test_dict_old_version_rejects_pages);

@@ -18,7 +18,13 @@
  * recorder from holding every distinct page in memory.
  *
  * Per page the recorder keeps 4 bytes: KS_PD_ABSENT (not present, or never read), KS_PD_ZERO,
- * or ST_DICT(id). Per distinct page, one hash-table slot (24 bytes at <= 50% load).
+ * or ST_DICT(id), in blocks of 512 pages (2 MiB of address space) allocated only where a
+ * page has been present: a process may map terabytes it never touches (an ASan shadow,
+ * a JVM's or QEMU's reservations), so nothing here is sized by the mappings. Which pages
+ * are present comes from the PAGEMAP_SCAN ioctl (Linux 6.7+), which returns the present
+ * and swapped ranges and skips empty page tables; on older kernels, from reading the
+ * pagemap entries of the whole region (slow on huge sparse regions). Per distinct page,
+ * one hash-table slot (24 bytes at <= 50% load).
  *
  * Records of one process in one snapshot, all at the snapshot's time: `start` (first
  * snapshot), `munmap` of regions gone, `unmergeable` of regions that lost VmFlags `mg`,
@@ -34,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +53,36 @@
 #define CHUNK_PAGES 256u         /* pages read with one pread of /proc/PID/mem */
 #define PM_PRESENT (1ull << 63)  /* pagemap: page present */
 #define PM_SWAPPED (1ull << 62)  /* pagemap: page swapped */
+#define BLK_PAGES 512u           /* pages of state per block (2 MiB of address space) */
+#define BLK_SPAN ((uint64_t)BLK_PAGES * KS_PAGE_SIZE)
+#define NRANGES 512u             /* present/swapped ranges asked of PAGEMAP_SCAN at once */
+
+/* PAGEMAP_SCAN (include/uapi/linux/fs.h, Linux 6.7), spelled out: Debian 12's headers
+ * (linux-libc-dev 6.1) predate it. The ABI is fixed by its size field. */
+struct ks_page_region {
+	uint64_t start, end, categories;
+};
+
+struct ks_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+
+#define KS_PAGEMAP_SCAN _IOWR('f', 16, struct ks_pm_scan_arg)
+#define KS_PAGE_IS_PRESENT (1ull << 3)
+#define KS_PAGE_IS_SWAPPED (1ull << 4)
+
+/* A block of page states: pages [base, base + BLK_SPAN) of one process. */
+struct pblk {
+	uint64_t base;
+	uint32_t st[BLK_PAGES]; /* KS_PD_ABSENT, KS_PD_ZERO or KS_PD_DICT(id) */
+};
+
+/* A present or swapped range of a region, [start, end). */
+struct prange {
+	uint64_t start, end;
+	bool present;
+};
 
 /* A recorded region (VMA) of a process. */
 struct pvma {
@@ -53,7 +90,6 @@ struct pvma {
 	uint64_t npages; /* length in pages */
 	bool mergeable;  /* VmFlags has `mg` */
 	bool need_mg;    /* this snapshot: emit `mergeable` for the region at the end */
-	uint32_t *st;    /* per page: KS_PD_ABSENT, KS_PD_ZERO or KS_PD_DICT(id) */
 };
 
 /* A recorded process. */
@@ -65,6 +101,8 @@ struct pproc {
 	char name[64];                  /* /proc/PID/comm */
 	struct pvma *v;                 /* regions, sorted by address */
 	size_t nv;
+	struct pblk **blk;              /* page states, sorted by base; only where touched */
+	size_t nblk, capblk;
 };
 
 struct ks_prec {
@@ -78,6 +116,10 @@ struct ks_prec {
 	uint64_t drop_start, drop_n; /* run of dropped pages being built (drop_n 0: none) */
 	uint8_t *buf;               /* CHUNK_PAGES pages */
 	uint64_t *pm;               /* CHUNK_PAGES pagemap entries */
+	struct prange *rg;          /* the present/swapped ranges of the region at hand */
+	size_t nrg, caprg;
+	struct ks_page_region *vec; /* NRANGES, for PAGEMAP_SCAN */
+	bool no_scan_ioctl;         /* PAGEMAP_SCAN refused: read pagemap entries instead */
 	struct ks_prec_stats st;
 };
 
@@ -109,6 +151,84 @@ static void add_drop(struct ks_prec *r, uint32_t pid, uint64_t vaddr)
 	end_drop(r, pid);
 	r->drop_start = vaddr;
 	r->drop_n = 1;
+}
+
+/* ---- page states, in blocks ---- */
+
+/* Index of the first block of pp whose base is >= base (binary search). */
+static size_t blk_lower(const struct pproc *pp, uint64_t base)
+{
+	size_t lo = 0, hi = pp->nblk;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pp->blk[mid]->base < base)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The block holding vaddr, or NULL if none was ever needed there. */
+static struct pblk *blk_find(const struct pproc *pp, uint64_t vaddr)
+{
+	uint64_t base = vaddr - vaddr % BLK_SPAN;
+	size_t i = blk_lower(pp, base);
+
+	return i < pp->nblk && pp->blk[i]->base == base ? pp->blk[i] : NULL;
+}
+
+/* The block holding vaddr, made (all KS_PD_ABSENT) if there is none. */
+static struct pblk *blk_get(struct pproc *pp, uint64_t vaddr)
+{
+	uint64_t base = vaddr - vaddr % BLK_SPAN;
+	size_t i = blk_lower(pp, base);
+	struct pblk *b;
+
+	if (i < pp->nblk && pp->blk[i]->base == base)
+		return pp->blk[i];
+	if (pp->nblk == pp->capblk) {
+		pp->capblk = pp->capblk ? 2 * pp->capblk : 64;
+		pp->blk = ks_xrealloc(pp->blk, pp->capblk * sizeof(*pp->blk));
+	}
+	memmove(pp->blk + i + 1, pp->blk + i, (pp->nblk - i) * sizeof(*pp->blk));
+	b = ks_xcalloc(1, sizeof(*b));
+	b->base = base;
+	pp->blk[i] = b;
+	pp->nblk++;
+	return b;
+}
+
+/* Forgets the states of [a, b): blocks inside it are freed. */
+static void blk_clear(struct pproc *pp, uint64_t a, uint64_t b)
+{
+	size_t i = blk_lower(pp, a - a % BLK_SPAN), k = i;
+
+	for (; i < pp->nblk && pp->blk[i]->base < b; i++) {
+		struct pblk *bl = pp->blk[i];
+
+		if (bl->base >= a && bl->base + BLK_SPAN <= b) {
+			free(bl);
+			continue;
+		}
+		for (uint64_t v = bl->base > a ? bl->base : a;
+		     v < b && v < bl->base + BLK_SPAN; v += KS_PAGE_SIZE)
+			bl->st[(v - bl->base) / KS_PAGE_SIZE] = KS_PD_ABSENT;
+		pp->blk[k++] = bl;
+	}
+	memmove(pp->blk + k, pp->blk + i, (pp->nblk - i) * sizeof(*pp->blk));
+	pp->nblk -= i - k;
+}
+
+static void blk_free_all(struct pproc *pp)
+{
+	for (size_t i = 0; i < pp->nblk; i++)
+		free(pp->blk[i]);
+	free(pp->blk);
+	pp->blk = NULL;
+	pp->nblk = pp->capblk = 0;
 }
 
 /* ---- /proc ---- */
@@ -219,8 +339,7 @@ static void proc_gone(struct ks_prec *r, struct pproc *pp)
 	close(pp->memfd);
 	close(pp->pmfd);
 	pp->memfd = pp->pmfd = -1;
-	for (size_t i = 0; i < pp->nv; i++)
-		free(pp->v[i].st);
+	blk_free_all(pp);
 	free(pp->v);
 	pp->v = NULL;
 	pp->nv = 0;
@@ -231,8 +350,14 @@ static uint64_t vend(const struct pvma *v)
 	return v->start + v->npages * KS_PAGE_SIZE;
 }
 
-/* Region changes from the old list to the new: munmap, unmergeable, mmap, and the
- * states of pages still mapped carried over. */
+/* Region changes from the old list to the new: munmap (the pages' states forgotten),
+ * unmergeable, mmap. States of pages still mapped stay where they are (by address). */
+static void unmap_piece(struct ks_prec *r, struct pproc *pp, uint64_t a, uint64_t b)
+{
+	put_range(r, KS_TR_MUNMAP, (uint32_t)pp->pid, a, (b - a) / KS_PAGE_SIZE);
+	blk_clear(pp, a, b);
+}
+
 static void diff_vmas(struct ks_prec *r, struct pproc *pp, struct pvma *nv, size_t nn)
 {
 	uint32_t pid = (uint32_t)pp->pid;
@@ -248,18 +373,17 @@ static void diff_vmas(struct ks_prec *r, struct pproc *pp, struct pvma *nv, size
 			uint64_t s = nv[k].start > a ? nv[k].start : a;
 
 			if (s > pos)
-				put_range(r, KS_TR_MUNMAP, pid, pos, (s - pos) / KS_PAGE_SIZE);
+				unmap_piece(r, pp, pos, s);
 			pos = vend(&nv[k]) < b ? vend(&nv[k]) : b;
 		}
 		if (pos < b)
-			put_range(r, KS_TR_MUNMAP, pid, pos, (b - pos) / KS_PAGE_SIZE);
+			unmap_piece(r, pp, pos, b);
 	}
 	j = 0;
 	for (size_t i = 0; i < nn; i++) { /* new pieces: carried over or mapped */
 		struct pvma *n = &nv[i];
 		uint64_t a = n->start, b = vend(n), pos = a;
 
-		n->st = ks_xcalloc(n->npages, sizeof(*n->st));
 		while (j < no && vend(&ov[j]) <= a)
 			j++;
 		for (size_t k = j; k < no && ov[k].start < b; k++) {
@@ -270,9 +394,6 @@ static void diff_vmas(struct ks_prec *r, struct pproc *pp, struct pvma *nv, size
 				put_range(r, KS_TR_MMAP, pid, pos, (s - pos) / KS_PAGE_SIZE);
 				n->need_mg |= n->mergeable;
 			}
-			memcpy(n->st + (s - a) / KS_PAGE_SIZE,
-			       ov[k].st + (s - ov[k].start) / KS_PAGE_SIZE,
-			       (e - s) / KS_PAGE_SIZE * sizeof(*n->st));
 			if (ov[k].mergeable && !n->mergeable)
 				put_range(r, KS_TR_UNMERGEABLE, pid, s, (e - s) / KS_PAGE_SIZE);
 			if (!ov[k].mergeable && n->mergeable)
@@ -284,18 +405,17 @@ static void diff_vmas(struct ks_prec *r, struct pproc *pp, struct pvma *nv, size
 			n->need_mg |= n->mergeable;
 		}
 	}
-	for (size_t i = 0; i < no; i++)
-		free(ov[i].st);
 	free(ov);
 	pp->v = nv;
 	pp->nv = nn;
 }
 
-/* Reads pages [i, i + n) of region v (all present by the pagemap) and records changes. */
-static void read_present(struct ks_prec *r, struct pproc *pp, struct pvma *v, uint64_t i,
-			 uint64_t n)
+/* Reads the n present pages at addr (within one block and one CHUNK_PAGES) and records
+ * the ones whose contents changed. */
+static void read_present(struct ks_prec *r, struct pproc *pp, uint64_t addr, uint64_t n)
 {
-	uint64_t addr = v->start + i * KS_PAGE_SIZE;
+	struct pblk *bl = blk_find(pp, addr);
+	size_t first = (size_t)(addr % BLK_SPAN / KS_PAGE_SIZE);
 	bool ok[CHUNK_PAGES];
 
 	if (pread(pp->memfd, r->buf, n * KS_PAGE_SIZE, (off_t)addr) == (ssize_t)(n * KS_PAGE_SIZE)) {
@@ -314,40 +434,135 @@ static void read_present(struct ks_prec *r, struct pproc *pp, struct pvma *v, ui
 			continue;
 		st = ks_pdict_state(r->pd, r->buf + k * KS_PAGE_SIZE);
 		r->st.pages_read++;
-		if (st != v->st[i + k]) {
+		if (st != (bl ? bl->st[first + k] : KS_PD_ABSENT)) {
+			if (!bl)
+				bl = blk_get(pp, addr);
 			ks_pdict_write(r->pd, (uint32_t)pp->pid, addr + k * KS_PAGE_SIZE, st);
-			v->st[i + k] = st;
+			bl->st[first + k] = st;
 		}
 	}
 }
 
-/* The pages of one region: present ones read, dropped ones unmapped. */
-static void snap_vma(struct ks_prec *r, struct pproc *pp, struct pvma *v)
+/* Pages of [a, b) that are neither present nor swapped: the ones that held contents are
+ * dropped (unpopulated again). */
+static void drop_gap(struct ks_prec *r, struct pproc *pp, struct pvma *v, uint64_t a,
+		     uint64_t b)
+{
+	for (size_t i = blk_lower(pp, a - a % BLK_SPAN); i < pp->nblk && pp->blk[i]->base < b;
+	     i++) {
+		struct pblk *bl = pp->blk[i];
+
+		for (uint64_t p = bl->base > a ? bl->base : a; p < b && p < bl->base + BLK_SPAN;
+		     p += KS_PAGE_SIZE) {
+			uint32_t *st = &bl->st[(p - bl->base) / KS_PAGE_SIZE];
+
+			if (*st == KS_PD_ABSENT)
+				continue;
+			add_drop(r, (uint32_t)pp->pid, p);
+			*st = KS_PD_ABSENT;
+			v->need_mg |= v->mergeable;
+		}
+	}
+}
+
+static void add_range(struct ks_prec *r, uint64_t a, uint64_t b, bool present)
+{
+	if (r->nrg && r->rg[r->nrg - 1].end == a && r->rg[r->nrg - 1].present == present) {
+		r->rg[r->nrg - 1].end = b;
+		return;
+	}
+	if (r->nrg == r->caprg) {
+		r->caprg = r->caprg ? 2 * r->caprg : 64;
+		r->rg = ks_xrealloc(r->rg, r->caprg * sizeof(*r->rg));
+	}
+	r->rg[r->nrg++] = (struct prange){ .start = a, .end = b, .present = present };
+}
+
+/* The present and swapped ranges of v by PAGEMAP_SCAN into r->rg. 1 done, 0 the ioctl is
+ * not there, -1 the process is going. */
+static int ranges_by_scan(struct ks_prec *r, struct pproc *pp, const struct pvma *v)
+{
+	struct ks_pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = v->start,
+		.end = vend(v),
+		.vec = (uintptr_t)r->vec,
+		.vec_len = NRANGES,
+		.category_anyof_mask = KS_PAGE_IS_PRESENT | KS_PAGE_IS_SWAPPED,
+		.return_mask = KS_PAGE_IS_PRESENT | KS_PAGE_IS_SWAPPED,
+	};
+
+	while (arg.start < arg.end) {
+		long n = ioctl(pp->pmfd, KS_PAGEMAP_SCAN, &arg);
+
+		if (n < 0)
+			return errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP ? 0 : -1;
+		for (long k = 0; k < n; k++)
+			add_range(r, r->vec[k].start, r->vec[k].end,
+				  (r->vec[k].categories & KS_PAGE_IS_PRESENT) != 0);
+		if (arg.walk_end <= arg.start)
+			return -1; /* no progress: do not spin */
+		arg.start = arg.walk_end;
+	}
+	return 1;
+}
+
+/* The same from the pagemap entries of every page of v. 1 done, -1 the process is
+ * going. */
+static int ranges_by_read(struct ks_prec *r, struct pproc *pp, const struct pvma *v)
 {
 	for (uint64_t base = 0; base < v->npages; base += CHUNK_PAGES) {
 		uint64_t n = v->npages - base < CHUNK_PAGES ? v->npages - base : CHUNK_PAGES;
 		off_t off = (off_t)((v->start / KS_PAGE_SIZE + base) * sizeof(uint64_t));
-		uint64_t run = 0;
 
 		if (pread(pp->pmfd, r->pm, n * sizeof(uint64_t), off) != (ssize_t)(n * sizeof(uint64_t)))
-			return; /* the process is going; its exit is seen next snapshot */
-		for (uint64_t k = 0; k <= n; k++) {
-			bool present = k < n && (r->pm[k] & PM_PRESENT);
+			return -1;
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t a = v->start + (base + k) * KS_PAGE_SIZE;
 
-			if (present) {
-				run++;
-				continue;
-			}
-			if (run)
-				read_present(r, pp, v, base + k - run, run);
-			run = 0;
-			if (k < n && !(r->pm[k] & PM_SWAPPED) && v->st[base + k] != KS_PD_ABSENT) {
-				add_drop(r, (uint32_t)pp->pid, v->start + (base + k) * KS_PAGE_SIZE);
-				v->st[base + k] = KS_PD_ABSENT;
-				v->need_mg |= v->mergeable;
-			}
+			if (r->pm[k] & PM_PRESENT)
+				add_range(r, a, a + KS_PAGE_SIZE, true);
+			else if (r->pm[k] & PM_SWAPPED)
+				add_range(r, a, a + KS_PAGE_SIZE, false);
 		}
 	}
+	return 1;
+}
+
+/* The pages of one region: present ones read, dropped ones unmapped, swapped ones kept
+ * as they were (reading them would swap them in). */
+static void snap_vma(struct ks_prec *r, struct pproc *pp, struct pvma *v)
+{
+	uint64_t pos = v->start;
+	int got = 0;
+
+	r->nrg = 0;
+	if (!r->no_scan_ioctl) {
+		got = ranges_by_scan(r, pp, v);
+		r->no_scan_ioctl = got == 0;
+	}
+	if (got == 0) {
+		r->nrg = 0;
+		got = ranges_by_read(r, pp, v);
+	}
+	if (got < 0)
+		return; /* the process is going; its exit is seen next snapshot */
+	for (size_t i = 0; i < r->nrg; i++) {
+		const struct prange *g = &r->rg[i];
+
+		drop_gap(r, pp, v, pos, g->start);
+		for (uint64_t a = g->start; g->present && a < g->end;) {
+			uint64_t n = (g->end - a) / KS_PAGE_SIZE;
+			uint64_t to_blk = (BLK_SPAN - a % BLK_SPAN) / KS_PAGE_SIZE;
+
+			n = n < CHUNK_PAGES ? n : CHUNK_PAGES;
+			n = n < to_blk ? n : to_blk;
+			read_present(r, pp, a, n);
+			a += n * KS_PAGE_SIZE;
+		}
+		pos = g->end;
+	}
+	drop_gap(r, pp, v, pos, vend(v));
 	end_drop(r, (uint32_t)pp->pid);
 }
 
@@ -401,6 +616,7 @@ struct ks_prec *ks_prec_open(const char *path, const struct ks_prec_opts *o,
 	r->pd = ks_pdict_new(r->w);
 	r->buf = ks_xmalloc((size_t)CHUNK_PAGES * KS_PAGE_SIZE);
 	r->pm = ks_xmalloc(CHUNK_PAGES * sizeof(*r->pm));
+	r->vec = ks_xmalloc(NRANGES * sizeof(*r->vec));
 	return r;
 }
 
@@ -450,6 +666,7 @@ int ks_prec_snapshot(struct ks_prec *r, ks_time t, struct ks_err *err)
 {
 	struct timespec a, b;
 	int alive = 0;
+	size_t blocks = 0;
 	ks_time took;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -462,6 +679,10 @@ int ks_prec_snapshot(struct ks_prec *r, ks_time t, struct ks_err *err)
 	}
 	if (ks_pdict_error(r->pd, err))
 		return ks_pdict_error(r->pd, err);
+	for (size_t i = 0; i < r->np; i++)
+		blocks += r->p[i].nblk;
+	if (blocks * sizeof(struct pblk) > r->st.state_bytes_max)
+		r->st.state_bytes_max = blocks * sizeof(struct pblk);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	took = (ks_time)(b.tv_sec - a.tv_sec) * 1000000000 + (ks_time)b.tv_nsec -
 	       (ks_time)a.tv_nsec;
@@ -481,8 +702,7 @@ static void free_procs(struct ks_prec *r)
 			close(pp->memfd);
 		if (pp->pmfd >= 0)
 			close(pp->pmfd);
-		for (size_t k = 0; k < pp->nv; k++)
-			free(pp->v[k].st);
+		blk_free_all(pp);
 		free(pp->v);
 	}
 	free(r->p);
@@ -490,6 +710,8 @@ static void free_procs(struct ks_prec *r)
 	ks_pdict_free(r->pd);
 	free(r->buf);
 	free(r->pm);
+	free(r->rg);
+	free(r->vec);
 	free(r->path);
 }
 

@@ -37,6 +37,8 @@ struct ks_prec_stats {
 				   * munmap + mmap of the page in the trace */
 	uint64_t read_errors;     /* present pages /proc/PID/mem would not give (skipped) */
 	uint64_t trace_bytes;     /* size of the finished trace file */
+	uint64_t state_bytes_max; /* most memory the per-page states took (blocks of 512
+				   * pages where pages were present; not the mappings' size) */
 	ks_time snapshot_ns_max;  /* longest snapshot round (monotonic ns) */
 	ks_time snapshot_ns_sum;  /* all snapshot rounds together */
 };
