@@ -23,7 +23,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "models/base/xalloc.h"
-#include "sim/config/yaml_util.h"
+#include "sim/config/units.h"
 #include "traces/record_proc.h"
 
 static volatile sig_atomic_t stop;

@@ -14,7 +14,7 @@
 #include "cli_opts.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
-#include "sim/config/yaml_util.h"
+#include "sim/config/units.h"
 #include "traces/record_kernel.h"
 
 static volatile int rk_interrupted;

@@ -18,7 +18,7 @@
 #include "reports/converge.h"
 #include "reports/report.h"
 #include "sim/config/load_scenario.h"
-#include "sim/config/yaml_util.h"
+#include "sim/config/units.h"
 #include "sim/engine/cost_hooks.h"
 #include "sim/engine/world.h"
 #include "sim/results/run_db.h"

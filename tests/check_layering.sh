@@ -35,6 +35,48 @@ check_system() { # file header rules...
 	[ "$ok" = 1 ] || violation "$f includes <$h> (not allowed in $(dirname "$f")/.may_include)"
 }
 
+# The system headers a file reaches through the project headers it includes, however
+# deep (memoised in SYS_OF): a folder that refuses <yaml.h> must not get it through a
+# header of a folder that may use it.
+declare -A SYS_OF
+resolve() { # file "header": the header's path from the top, or nothing
+	if [[ "$2" != */* ]]; then [ -f "${1%/*}/$2" ] && echo "${1%/*}/$2"
+	else [ -f "$2" ] && echo "$2"; fi
+}
+reach() { # file: fills SYS_OF[file] with the system headers it and its includes use
+	local f=$1 h p acc
+	[[ -v SYS_OF[$f] ]] && return
+	SYS_OF[$f]=""
+	acc=$(sed -nE 's/^#[[:space:]]*include[[:space:]]+<([^>]+)>.*/\1/p' "$f")
+	while IFS= read -r h; do
+		[ -n "$h" ] || continue
+		p=$(resolve "$f" "$h")
+		[ -n "$p" ] || continue
+		reach "$p"
+		acc+=$'\n'"${SYS_OF[$p]}"
+	done < <(sed -nE 's/^#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/p' "$f")
+	SYS_OF[$f]=$(printf '%s\n' "$acc" | sed '/^$/d' | sort -u)
+}
+check_reached() { # file refusal-rules...: system headers reached only through includes
+	local f=$1 h p r
+	shift
+	while IFS= read -r h; do
+		[ -n "$h" ] || continue
+		p=$(resolve "$f" "$h")
+		[ -n "$p" ] || continue
+		reach "$p"
+		while IFS= read -r s; do
+			[ -n "$s" ] || continue
+			for r in "$@"; do
+				case "$r" in '!<'*) r=${r#!<}; r=${r%>}
+					# shellcheck disable=SC2254
+					case "$s" in $r) violation "$f reaches <$s> through \"$h\" (refused in $(dirname "$f")/.may_include)" ;; esac ;;
+				esac
+			done
+		done <<<"${SYS_OF[$p]}"
+	done < <(sed -nE 's/^#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/p' "$f")
+}
+
 for d in $folders; do
 	if [ ! -f "$d/.may_include" ]; then
 		violation "$d has C files but no .may_include"
@@ -64,6 +106,7 @@ for d in $folders; do
 		while IFS= read -r h; do
 			check_system "$f" "$h" "${sys[@]}"
 		done < <(sed -nE 's/^#[[:space:]]*include[[:space:]]+<([^>]+)>.*/\1/p' "$f")
+		check_reached "$f" "${sys[@]}"
 		pass=$((pass + 1))
 	done
 done

@@ -4,6 +4,7 @@ noinst_LIBRARIES += %reldir%/libconfig.a
 %canon_reldir%_libconfig_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 %canon_reldir%_libconfig_a_SOURCES = \
 	%reldir%/yaml_util.c %reldir%/yaml_util.h \
+	%reldir%/units.c %reldir%/units.h \
 	%reldir%/schema.c %reldir%/schema.h \
 	%reldir%/find_file.c %reldir%/find_file.h \
 	%reldir%/load_scenario.c %reldir%/load_scenario.h \

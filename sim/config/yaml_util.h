@@ -11,8 +11,8 @@
 
 #include "models/base/simtime.h"
 #include "models/base/status.h"
+#include "units.h"
 
-#define KS_YAML_NEVER KS_TIME_MAX /* duration result for "never" */
 
 /* A loaded document plus what locates messages about its nodes. */
 struct ks_ydoc {
@@ -96,15 +96,5 @@ int ks_yaml_get_duration(struct ks_ydoc *yd, const yaml_node_t *map, const char 
 			 bool never_ok, ks_time *out);
 int ks_yaml_get_string(struct ks_ydoc *yd, const yaml_node_t *map, const char *key,
 		       char **out);                          /* replaces (frees) *out */
-
-/* Text without a document */
-/* Parses "1.5s", "600ms", "never" (if never_ok); NULL or the problem ("needs a unit ..."). */
-const char *ks_parse_duration(const char *s, bool never_ok, ks_time *out);
-/* Parses "4KiB", "1.5GiB", "512B"; NULL or the problem. */
-const char *ks_parse_size(const char *s, uint64_t *out);
-/* Edit distance (insert, delete, substitute, swap neighbours). Never fails. */
-unsigned ks_edit_distance(const char *a, const char *b);
-/* The known word closest to word if close enough to be a likely typo, else NULL. */
-const char *ks_suggest(const char *word, const char *const *known);
 
 #endif
