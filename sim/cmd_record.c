@@ -335,10 +335,12 @@ int ks_cmd_record(int argc, char **argv)
 	sc.sa_handler = on_child;
 	sigaction(SIGCHLD, &sc, NULL);
 	if (cmd) {
+		const char *base = strrchr(cmd[0], '/');
+
 		child = start_command(cmd);
 		if (child < 0)
 			goto out_abort;
-		if (ks_prec_add(r, child, &err)) {
+		if (ks_prec_add_child(r, child, base ? base + 1 : cmd[0], &err)) {
 			ks_cli_error("record: %s", err.msg);
 			goto out_abort;
 		}

@@ -463,6 +463,52 @@ START_TEST(test_record_sparse_huge)
 }
 END_TEST
 
+/* A command that exits before the recorder opens its /proc files (a race `sim record --
+ * CMD` cannot avoid): a start and an exit, not "no such process". */
+START_TEST(test_record_child_gone_first)
+{
+	struct ks_prec_opts o = { .fmt = KS_TRACE_TEXT };
+	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
+	struct ks_trace_source *src;
+	struct ks_prec *r;
+	struct ks_err err;
+	siginfo_t si = { 0 };
+	unsigned starts = 0, exits = 0;
+	char path[512];
+	pid_t pid;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/gone.kstt", tmpdir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0); /* a zombie */
+	r = ks_prec_open(path, &o, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_int_eq(ks_prec_add(r, pid, &err), KS_ENOENT);
+	ck_assert_msg(ks_prec_add_child(r, pid, "gone", &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(0), &err), 0);
+	ck_assert_msg(ks_prec_close(r, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	src = ks_trace_open(path, &err);
+	ck_assert_msg(src != NULL, "%s", err.msg);
+	while ((rc = src->next(src, rec, &err)) > 0) {
+		if (rec->op == KS_TR_START) {
+			starts++;
+			ck_assert_str_eq(rec->name, "gone");
+		}
+		exits += rec->op == KS_TR_EXIT;
+		ck_assert_uint_eq(rec->pid, (uint32_t)pid);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(starts, 1);
+	ck_assert_uint_eq(exits, 1);
+	src->close(src);
+	free(rec);
+}
+END_TEST
+
 START_TEST(test_record_no_such_pid)
 {
 	char path[512];
@@ -935,6 +981,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(rec, test_record_child_binary);
 	tcase_add_test(rec, test_record_child_text);
 	tcase_add_test(rec, test_record_sparse_huge);
+	tcase_add_test(rec, test_record_child_gone_first);
 	tcase_add_test(rec, test_record_no_such_pid);
 	tcase_add_test(fmt, test_dict_round_trip);
 	tcase_add_test(fmt, test_dict_old_version_rejects_pages);

@@ -336,8 +336,10 @@ static void proc_gone(struct ks_prec *r, struct pproc *pp)
 	r->rec->pid = (uint32_t)pp->pid;
 	ks_pdict_put(r->pd, r->rec);
 	pp->alive = false;
-	close(pp->memfd);
-	close(pp->pmfd);
+	if (pp->memfd >= 0)
+		close(pp->memfd);
+	if (pp->pmfd >= 0)
+		close(pp->pmfd);
 	pp->memfd = pp->pmfd = -1;
 	blk_free_all(pp);
 	free(pp->v);
@@ -657,6 +659,21 @@ int ks_prec_add(struct ks_prec *r, pid_t pid, struct ks_err *err)
 	}
 	if (!pp.name[0])
 		snprintf(pp.name, sizeof(pp.name), "pid%d", (int)pid);
+	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
+	r->p[r->np++] = pp;
+	return 0;
+}
+
+int ks_prec_add_child(struct ks_prec *r, pid_t pid, const char *name, struct ks_err *err)
+{
+	struct pproc pp = { .pid = pid, .memfd = -1, .pmfd = -1, .alive = true };
+	int rc = ks_prec_add(r, pid, err);
+
+	if (rc != KS_ENOENT || pid <= 0)
+		return rc;
+	/* it ran and exited before its /proc files could be opened: the first snapshot
+	 * writes its start and its exit (snap_proc finds it gone) */
+	snprintf(pp.name, sizeof(pp.name), "%s", name);
 	r->p = ks_xrealloc(r->p, (r->np + 1) * sizeof(*r->p));
 	r->p[r->np++] = pp;
 	return 0;

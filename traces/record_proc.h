@@ -51,6 +51,10 @@ struct ks_prec *ks_prec_open(const char *path, const struct ks_prec_opts *o,
  * now, so a missing process is KS_ENOENT ("no such process") and one this user may not
  * read is KS_EPERM, each with a one-line err. */
 int ks_prec_add(struct ks_prec *r, pid_t pid, struct ks_err *err);
+/* The same for a child the caller started (not yet reaped): one that has already exited
+ * is no error, but a process that started and exited before the first snapshot (its
+ * `start` named `name`, then its `exit`). */
+int ks_prec_add_child(struct ks_prec *r, pid_t pid, const char *name, struct ks_err *err);
 /* Takes one snapshot of every live process at trace time t (>= the previous t): new,
  * gone and changed regions, and every present page whose contents changed. A process
  * that has exited gets an `exit` record at t. Returns the number of processes still
