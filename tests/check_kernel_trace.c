@@ -90,6 +90,34 @@ START_TEST(test_kernel_trace_parse_trace_cmd_and_others)
 }
 END_TEST
 
+/* The task (comm-PID) before the cpu field: how the recorder tells its own processes'
+ * ksm_enter from another process's. */
+START_TEST(test_kernel_trace_line_task)
+{
+	char comm[64];
+
+	ck_assert_int_eq(ks_kt_line_pid("sim-1373    [000] .N... 64576.573428: ksm_enter: mm "
+					"ffff8881231d0c80", comm, sizeof(comm)), 1373);
+	ck_assert_str_eq(comm, "sim");
+	ck_assert_int_eq(ks_kt_line_pid("      rec_target-1379    [000] ..... 1.0: ksm_enter: "
+					"mm 1", comm, sizeof(comm)), 1379);
+	ck_assert_str_eq(comm, "rec_target");
+	/* a comm may hold '-', ' ' and '[' */
+	ck_assert_int_eq(ks_kt_line_pid("my-x [y]-42 [001] ..... 2.0: ksm_enter: mm 2", comm,
+					sizeof(comm)), 42);
+	ck_assert_str_eq(comm, "my-x [y]");
+	ck_assert_int_eq(ks_kt_line_pid("<...>-99 [000] ..... 2.0: ksm_exit: mm 2", comm, 4), 99);
+	ck_assert_str_eq(comm, "<..");
+	ck_assert_int_eq(ks_kt_line_pid("            ksmd-37    [001]  2.250000: ksm_enter: mm 1",
+					NULL, 0), 37);
+	ck_assert_int_eq(ks_kt_line_pid("# tracer: nop", comm, sizeof(comm)), -1);
+	ck_assert_int_eq(ks_kt_line_pid("ksmd [001] ..... 1.0: ksm_enter: mm 1", comm,
+					sizeof(comm)), -1);
+	ck_assert_int_eq(ks_kt_line_pid("ksmd-37 [x] ..... 1.0: ksm_enter: mm 1", comm,
+					sizeof(comm)), -1);
+}
+END_TEST
+
 START_TEST(test_kernel_trace_round_trip_and_batches)
 {
 	struct ks_ktrace *kt = ks_ktrace_new(), *back = NULL;
@@ -297,6 +325,7 @@ Suite *ks_test_suite(void)
 	      *errors = tcase_create("errors");
 
 	tcase_add_test(core, test_kernel_trace_parse_tracefs_lines);
+	tcase_add_test(core, test_kernel_trace_line_task);
 	tcase_add_test(core, test_kernel_trace_round_trip_and_batches);
 	tcase_add_test(core, test_kernel_trace_merged_pages_resolved);
 	tcase_add_test(edges, test_kernel_trace_merged_pages_not_merges);

@@ -172,6 +172,39 @@ static bool word_after(const char *args, const char *key, int base, int64_t *out
 	return false;
 }
 
+int64_t ks_kt_line_pid(const char *line, char *comm, size_t n)
+{
+	const char *b = line;
+
+	while (*b == ' ')
+		b++;
+	/* the task ends before the first " [NNN]" (cpu) that a "-PID" precedes; comm itself
+	 * may hold '-', ' ' or '[' */
+	for (const char *c = strchr(b, '['); c; c = strchr(c + 1, '[')) {
+		const char *e = c, *d, *q = c + 1;
+		int64_t pid = 0;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q == c + 1 || *q != ']')
+			continue;
+		while (e > b && e[-1] == ' ')
+			e--;
+		if (e == c)
+			continue;
+		for (d = e; d > b && d[-1] >= '0' && d[-1] <= '9'; d--)
+			;
+		if (d == e || d - 1 <= b || d[-1] != '-' || e - d > 9)
+			continue;
+		for (q = d; q < e; q++)
+			pid = pid * 10 + (*q - '0');
+		if (comm && n)
+			snprintf(comm, n, "%.*s", (int)(d - 1 - b), b);
+		return pid;
+	}
+	return -1;
+}
+
 int ks_kt_parse_event(const char *line, struct ks_kt_event *ev)
 {
 	const char *colon = strstr(line, ": ksm_"), *name, *args, *ts;

@@ -123,6 +123,9 @@ void ks_ktrace_add_mm(struct ks_ktrace *kt, const struct ks_kt_mm *m);
 int ks_ktrace_add_event_line(struct ks_ktrace *kt, const char *line);
 /* Parses a line into *ev without adding it: 1 ksm event, 0 other, KS_EPARSE. */
 int ks_kt_parse_event(const char *line, struct ks_kt_event *ev);
+/* The task of a tracefs line ("  comm-PID  [cpu] flags ts: event: ..."): its pid, and
+ * its comm into comm[n] (when comm is not NULL); -1 if the line has no such prefix. */
+int64_t ks_kt_line_pid(const char *line, char *comm, size_t n);
 /* Batch an event belongs to: the first batch k with t_ns <= its t_end_ns (batch 0's
  * t_end_ns is the moment run=1 was written), or the last batch + 1 if after it. */
 uint64_t ks_ktrace_event_batch(const struct ks_ktrace *kt, const struct ks_kt_event *ev);

@@ -552,6 +552,22 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* Did the event just added from `line` bring an mm that no process of a native trace
+ * has (mms.csv)? Traces of external workloads (mm 0) and imports cannot tell. */
+static bool outsider(const struct ks_ktrace *kt)
+{
+	const struct ks_kt_event *ev = &kt->events[kt->nevents - 1];
+	bool known = false, any = false;
+
+	if (kt->foreign || ev->type != KS_KT_EV_ENTER)
+		return false;
+	for (size_t i = 0; i < kt->nmms; i++) {
+		any = any || kt->mms[i].mm;
+		known = known || kt->mms[i].mm == ev->mm;
+	}
+	return any && !known;
+}
+
 static int read_events(struct ks_ktrace *kt, const char *dir, const char *name,
 		       struct ks_err *err)
 {
@@ -571,6 +587,19 @@ static int read_events(struct ks_ktrace *kt, const char *dir, const char *name,
 			free(buf);
 			return ks_err_set(err, KS_EPARSE, "%s:%u: malformed ksm event line", path,
 					  line);
+		}
+		if (outsider(kt)) {
+			char comm[64] = "?";
+			int64_t pid = ks_kt_line_pid(l, comm, sizeof(comm));
+			int rc = ks_err_set(err, KS_EPARSE, "%s:%u: ksm_enter of mm 0x%" PRIx64
+					    " (task %s-%" PRId64 "), not a process of the trace "
+					    "(mms.csv): another process registered memory with KSM "
+					    "during the recording, so the counters include its pages; "
+					    "re-record with KSM to yourself", path, line,
+					    kt->events[kt->nevents - 1].mm, comm, pid);
+
+			free(buf);
+			return rc;
 		}
 	}
 	free(buf);

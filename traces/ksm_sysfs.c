@@ -105,9 +105,7 @@ static pid_t find_ksmd(void)
 	return 0;
 }
 
-/* A process other than us and the `nok` processes `ok` with memory registered with KSM
- * (ksm_stat says mergeable): ksmd would scan it too. Its pid, or 0. */
-static pid_t foreign_mergeable(const pid_t *ok, size_t nok, char *comm, size_t n)
+pid_t ks_ksm_live_other_mergeable(const pid_t *ok, size_t nok, char *comm, size_t n)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -162,7 +160,7 @@ int ks_ksm_live_acquire_with(struct ks_ksm_live *k, const char *who, const pid_t
 	if (strcmp(run, "0") != 0 || shared != 0)
 		return ks_err_set(err, KS_EBUSY, "KSM is in use (run=%s, pages_shared=%" PRId64
 				  "); refusing to use it", run, shared);
-	other = foreign_mergeable(pids, npids, comm, sizeof(comm));
+	other = ks_ksm_live_other_mergeable(pids, npids, comm, sizeof(comm));
 	if (other)
 		return ks_err_set(err, KS_EBUSY, "KSM is in use: process %d (%s) has mergeable "
 				  "memory that ksmd would scan too; refusing to use it",

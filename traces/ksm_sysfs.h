@@ -54,6 +54,10 @@ int ks_ksm_live_acquire(struct ks_ksm_live *k, const char *who, struct ks_err *e
  * have mergeable memory (their mm slots stay registered through run=2). */
 int ks_ksm_live_acquire_with(struct ks_ksm_live *k, const char *who, const pid_t *pids,
 			     size_t npids, struct ks_err *err);
+/* A process other than us and the `nok` processes `ok` with memory registered with KSM
+ * (its ksm_stat says mergeable): ksmd would scan it too. Its pid (its comm into
+ * comm[n]), or 0. */
+pid_t ks_ksm_live_other_mergeable(const pid_t *ok, size_t nok, char *comm, size_t n);
 /* Saves every knob, then writes those that differ from p (pages_to_scan is left to the
  * advisor in scan-time mode). KS_EIO with err. */
 int ks_ksm_live_set_knobs(struct ks_ksm_live *k, const struct ks_ksm_params *p,

@@ -119,6 +119,9 @@ struct rec_state {
 	bool cmd_done;                /* the command exited */
 	unsigned cap_kids;            /* -- CMD: room in kids */
 	uint64_t late_reads;          /* external: batches whose reads ksmd overtook */
+	pid_t intruder;               /* a process not ours that entered KSM (0: none) */
+	char intruder_comm[64];
+	uint64_t intruder_mm;
 };
 
 static int sys_err(struct rec_state *s, int code, const char *fmt, ...)
@@ -441,6 +444,44 @@ static int run_cmd(struct rec_state *s, const struct rec *x)
 
 /* ---------------------------------------------------------------- tracefs */
 
+/* ksm_enter: an mm joined KSM. The task on the line is the child that called madvise;
+ * a task that is none of ours is another process registering memory with KSM while we
+ * record: ksmd scans its pages too, so the counters would not be the scenario's (make
+ * check's `sim record` tests map mergeable memory, for one). Without a pid on the line,
+ * registrations are serialised: the first child without an mm. */
+static void enter_event(struct rec_state *s, const char *line, const struct ks_kt_event *ev)
+{
+	char comm[64];
+	int64_t pid = ks_kt_line_pid(line, comm, sizeof(comm));
+
+	for (unsigned i = 0; i < s->nkids; i++) {
+		struct child *k = &s->kids[i];
+
+		if (k->alive && !k->mm && (pid < 0 || pid == k->os_pid)) {
+			k->mm = ev->mm;
+			return;
+		}
+		if (pid >= 0 && pid == k->os_pid)
+			return; /* ours, registered already */
+	}
+	if (!s->intruder) {
+		s->intruder = pid < 0 ? -1 : (pid_t)pid;
+		s->intruder_mm = ev->mm;
+		snprintf(s->intruder_comm, sizeof(s->intruder_comm), "%s", pid < 0 ? "?" : comm);
+	}
+}
+
+/* An error once another process entered KSM during the recording (see enter_event). */
+static int check_intruder(struct rec_state *s)
+{
+	if (!s->intruder)
+		return 0;
+	return sys_err(s, KS_EBUSY, "process %d (%s) registered memory with KSM during the "
+		       "recording (mm 0x%" PRIx64 "): ksmd scans its pages too, so the counters "
+		       "are not the scenario's; nothing written (record with KSM to yourself)",
+		       (int)s->intruder, s->intruder_comm, s->intruder_mm);
+}
+
 static void handle_line(void *ctx, const char *line)
 {
 	struct rec_state *s = ctx;
@@ -463,14 +504,8 @@ static void handle_line(void *ctx, const char *line)
 	if (strstr(line, ": ksm_")) {
 		struct ks_kt_event ev;
 
-		if (ks_kt_parse_event(line, &ev) == 1 && ev.type == KS_KT_EV_ENTER) {
-			for (unsigned i = 0; i < s->nkids; i++) {
-				if (s->kids[i].alive && !s->kids[i].mm) {
-					s->kids[i].mm = ev.mm; /* registrations are serialised */
-					break;
-				}
-			}
-		}
+		if (ks_kt_parse_event(line, &ev) == 1 && ev.type == KS_KT_EV_ENTER)
+			enter_event(s, line, &ev);
 		ks_ktrace_add_event_line(s->kt, line);
 	}
 }
@@ -856,6 +891,9 @@ static int record_loop(struct rec_state *s)
 			break;
 		ks_sleep_ns(POLL_NS);
 	}
+	rc = check_intruder(s);
+	if (rc)
+		return rc;
 	ks_ksm_live_counters(base);
 	meta_fill(s, base);
 	b0.c[0] = 0;
@@ -889,6 +927,8 @@ static int record_loop(struct rec_state *s)
 			note(s, "every process exited: recording ends after batch %" PRIu64, b - 1);
 			break;
 		}
+		if (!rc)
+			rc = check_intruder(s);
 		if (rc)
 			return rc;
 		kb.t_end_ns = s->last_out;
@@ -950,6 +990,9 @@ static int record_loop(struct rec_state *s)
 			break;
 	}
 	drain_pipe(s);
+	rc = check_intruder(s);
+	if (rc)
+		return rc;
 	if (s->external) {
 		char pl[1024] = "";
 
@@ -1020,6 +1063,16 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 		rc = ks_ksm_live_set_knobs(&s.ksm, &o->sc->ksm, err);
 	if (!rc)
 		rc = ks_tracefs_setup(&s.tr, err);
+	if (!rc && !s.external) {
+		/* acquire looked before tracing began; from now on ksm_enter events tell */
+		char comm[64];
+		pid_t other = ks_ksm_live_other_mergeable(NULL, 0, comm, sizeof(comm));
+
+		if (other)
+			rc = ks_err_set(err, KS_EBUSY, "KSM is in use: process %d (%s) registered "
+					"mergeable memory that ksmd would scan too; refusing to "
+					"use it", (int)other, comm);
+	}
 	if (!rc)
 		rc = record_loop(&s);
 out_restore:
