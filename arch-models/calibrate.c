@@ -748,3 +748,28 @@ int ks_calibrate_host(const struct ks_calib_opts *o, FILE *out, struct ks_err *e
 	free(c);
 	return rc;
 }
+
+char *ks_calib_reads_section(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[4096], *text = NULL;
+	size_t len = 0;
+	bool in = false;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "reads:", 6))
+			in = true;
+		else if (in && line[0] != ' ' && line[0] != '\t' && line[0] != '#' &&
+			 line[0] != '\n')
+			break;
+		if (!in)
+			continue;
+		text = ks_xrealloc(text, len + strlen(line) + 1);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	fclose(f);
+	return text;
+}

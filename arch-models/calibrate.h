@@ -32,5 +32,10 @@ const struct ks_calib_key *ks_calib_keys(size_t *n);
 /* Measures and writes the whole model, or the one key, to out. 0, or KS_EINVAL (unknown
  * key, a key this host cannot measure, a fit that failed) with err set. */
 int ks_calibrate_host(const struct ks_calib_opts *o, FILE *out, struct ks_err *err);
+/* The top-level `reads:` section of the arch file at path (its text, up to the next
+ * top-level key; malloc'd), or NULL when the file or the section is absent. Calibration
+ * does not measure reads: a rewritten model keeps the ones it had (docs/cost-models.md,
+ * "Reads"). */
+char *ks_calib_reads_section(const char *path);
 
 #endif

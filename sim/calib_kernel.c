@@ -11,6 +11,7 @@
 #include <gsl/gsl_multifit.h>
 
 #include "calib_kernel.h"
+#include "arch-models/calibrate.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_arch.h"
 #include "sim/config/load_scenario.h"
@@ -37,12 +38,20 @@ static const char *const term_unit[NT] = {
 	"per write-protect or replace_page", "per full scan started"
 };
 
+/* Hot depths tried: the cold visits of a descent are those past its first D. */
+#define KD_MAX 24
+
 struct row {
 	double x[NT];
+	double sv, uv;                      /* stable / unstable visits */
+	double cs[KD_MAX + 1], cu[KD_MAX + 1]; /* their cold visits at depth D */
 	double offset;      /* the base price of the work not fitted, ns */
 	double y;           /* the kernel's ksmd ns */
 	double base;        /* the base model's whole price, ns */
 	unsigned trace;     /* index into the traces */
+	unsigned wl;        /* index into the workloads (replicates share one) */
+	unsigned batch;     /* the kernel's batch number */
+	bool hold;          /* held out: never fitted on */
 };
 
 struct rows {
@@ -56,11 +65,20 @@ struct replay {
 	enum ks_checksum_alg csum;
 	const struct ks_ktrace *kt;
 	struct rows *rows;
-	unsigned trace;
+	unsigned trace, wl;
+	bool hold;
 	uint64_t batch;               /* batches seen */
-	double cold_s, cold_u;        /* cold visits of the batch so far */
+	double cs[KD_MAX + 1], cu[KD_MAX + 1]; /* cold visits of the batch so far, by depth */
 	size_t diverged;              /* batches whose counters differ from the kernel's */
 };
+
+/* Cold visits of n descents' worth of work w at hot depth d (as ks_cost_cold_visits). */
+static double cold_at(uint64_t visits, uint64_t walks, unsigned d)
+{
+	double hot = (double)walks * d;
+
+	return walks && (double)visits > hot ? (double)visits - hot : 0;
+}
 
 static void on_page(void *self, enum ks_page_kind kind, uint64_t ns, const struct ks_work *w,
 		    uint64_t n)
@@ -69,8 +87,10 @@ static void on_page(void *self, enum ks_page_kind kind, uint64_t ns, const struc
 
 	(void)kind;
 	(void)ns;
-	r->cold_s += (double)ks_cost_cold_visits(r->t, w->stable_visits, w->stable_walks) * n;
-	r->cold_u += (double)ks_cost_cold_visits(r->t, w->unstable_visits, w->unstable_walks) * n;
+	for (unsigned d = 1; d <= KD_MAX; d++) {
+		r->cs[d] += cold_at(w->stable_visits, w->stable_walks, d) * (double)n;
+		r->cu[d] += cold_at(w->unstable_visits, w->unstable_walks, d) * (double)n;
+	}
 }
 
 /* The base price of the work the fit leaves alone. */
@@ -93,13 +113,16 @@ static void on_batch(void *self, const struct ks_batch_done *b)
 	const struct ks_work *w = b->work;
 	const struct ks_kt_batch *kb;
 	const struct ks_ksm_stats *st = &b->sample->st;
-	struct row row = { .trace = r->trace, .base = (double)b->cost_ns };
-	double cs = r->cold_s, cu = r->cold_u;
-
-	r->cold_s = r->cold_u = 0;
+	struct row row = { .trace = r->trace, .wl = r->wl, .hold = r->hold,
+			   .base = (double)b->cost_ns };
+	memcpy(row.cs, r->cs, sizeof(row.cs));
+	memcpy(row.cu, r->cu, sizeof(row.cu));
+	memset(r->cs, 0, sizeof(r->cs));
+	memset(r->cu, 0, sizeof(r->cu));
 	if (++r->batch >= r->kt->nbatches)
 		return;
 	kb = &r->kt->batches[r->batch];
+	row.batch = (unsigned)r->batch;
 	if (kb->c[KS_KT_PAGES_SCANNED] != (int64_t)st->pages_scanned ||
 	    kb->c[KS_KT_FULL_SCANS] != (int64_t)st->full_scans ||
 	    kb->c[KS_KT_PAGES_SHARING] != (int64_t)st->pages_sharing ||
@@ -114,16 +137,16 @@ static void on_batch(void *self, const struct ks_batch_done *b)
 	row.x[T_ANON] = (double)(w->pages - w->ksm_pages);
 	row.x[T_KSM] = (double)w->ksm_pages;
 	row.x[T_SKIP] = (double)w->skipped;
-	row.x[T_CMP] = (double)w->cmps;
+	/* every tree visit is a memcmp_pages call: the call's fixed part cannot be told
+	 * from the visit's, so it stays at the base price and the visits take the rest */
+	row.x[T_CMP] = 0;
 	row.x[T_BYTE] = (double)w->cmp_bytes;
-	row.x[T_SV] = fmax(0, (double)w->stable_visits - cs);
-	row.x[T_SVC] = cs;
-	row.x[T_UV] = fmax(0, (double)w->unstable_visits - cu);
-	row.x[T_UVC] = cu;
+	row.sv = (double)w->stable_visits;
+	row.uv = (double)w->unstable_visits;
 	row.x[T_DUP] = (double)w->chain_dups;
 	row.x[T_FLUSH] = (double)(w->wrprotects + w->replaces);
 	row.x[T_SCAN] = (double)w->scans_started;
-	row.offset = offset_ns(r->t, r->csum, w);
+	row.offset = offset_ns(r->t, r->csum, w) + (double)w->cmps * r->t->cmp_fixed_ns;
 	if (r->rows->n == r->rows->cap) {
 		r->rows->cap = r->rows->cap ? 2 * r->rows->cap : 256;
 		r->rows->v = ks_xrealloc(r->rows->v, r->rows->cap * sizeof(*r->rows->v));
@@ -132,13 +155,14 @@ static void on_batch(void *self, const struct ks_batch_done *b)
 }
 
 /* Replays trace `dir` with the base model; appends its batches to rows. */
-static int replay(const char *dir, const char *arch, unsigned trace, struct rows *rows,
-		  struct ks_err *err)
+static int replay(const char *dir, const char *arch, unsigned trace, unsigned wl, bool hold,
+		  bool keep_busy, unsigned *nbusy, struct rows *rows, struct ks_err *err)
 {
+	const char *busy;
 	struct ks_ktrace *kt = NULL;
 	struct ks_scenario sc;
 	struct ks_cost_model *cm = NULL;
-	struct replay r = { .rows = rows, .trace = trace };
+	struct replay r = { .rows = rows, .trace = trace, .wl = wl, .hold = hold };
 	struct ks_observer obs[2];
 	struct ks_world_opts o = { 0 };
 	struct ks_summary sum;
@@ -146,6 +170,14 @@ static int replay(const char *dir, const char *arch, unsigned trace, struct rows
 
 	if (rc)
 		return rc;
+	if (!keep_busy && (busy = ks_ktrace_meta(kt, "machine.busy")) && !strcmp(busy, "yes")) {
+		const char *p = ks_ktrace_meta(kt, "machine.cpu_pressure_pct");
+
+		fprintf(stderr, "sim: calibrate: %s: recorded while the machine was busy (cpu "
+			"pressure %s%%): left out (--keep-busy keeps it)\n", dir, p ? p : "?");
+		(*nbusy)++;
+		goto out_kt;
+	}
 	rc = ks_scenario_load_ktrace(kt, 2, false, &sc, err);
 	if (rc)
 		goto out_kt;
@@ -187,15 +219,16 @@ struct fit {
 	size_t n;             /* rows */
 };
 
-/* Rows of `rows` in the fit: trace != skip (UINT32_MAX: all) and trace < ntraces_fit. */
-static bool in_fit(const struct row *r, unsigned nfit, unsigned skip)
+/* Rows of `rows` in the fit: not held out, and not of workload `skip` (UINT32_MAX:
+ * none left out). */
+static bool in_fit(const struct row *r, unsigned skip)
 {
-	return r->trace < nfit && r->trace != skip;
+	return !r->hold && r->wl != skip;
 }
 
 /* Weighted least squares on the terms in f->used, weights 1/y^2 (relative errors).
  * 0, or KS_EINVAL when there are fewer rows than terms or GSL fails. */
-static int wls(const struct rows *rows, unsigned nfit, unsigned skip, struct fit *f,
+static int wls(const struct rows *rows, unsigned skip, struct fit *f,
 	       struct ks_err *err)
 {
 	size_t n = 0, p = 0, k = 0;
@@ -210,7 +243,7 @@ static int wls(const struct rows *rows, unsigned nfit, unsigned skip, struct fit
 		if (f->used[j])
 			col[p++] = j;
 	for (size_t i = 0; i < rows->n; i++)
-		n += in_fit(&rows->v[i], nfit, skip);
+		n += in_fit(&rows->v[i], skip);
 	if (n <= p)
 		return ks_err_set(err, KS_EINVAL, "the fit needs more batches (%zu) than "
 				  "terms (%zu)", n, p);
@@ -223,7 +256,7 @@ static int wls(const struct rows *rows, unsigned nfit, unsigned skip, struct fit
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct row *r = &rows->v[i];
 
-		if (!in_fit(r, nfit, skip))
+		if (!in_fit(r, skip))
 			continue;
 		for (size_t j = 0; j < p; j++)
 			gsl_matrix_set(X, k, j, r->x[col[j]]);
@@ -253,18 +286,18 @@ static int wls(const struct rows *rows, unsigned nfit, unsigned skip, struct fit
 
 /* Non-negative: every cost is a time. Terms the rows never exercise are left out; a
  * term fitted negative is clamped to 0 (dropped, the rest refitted) until none is. */
-static int nnls(const struct rows *rows, unsigned nfit, unsigned skip, struct fit *f,
+static int nnls(const struct rows *rows, unsigned skip, struct fit *f,
 		struct ks_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < rows->n; i++)
-		if (in_fit(&rows->v[i], nfit, skip))
+		if (in_fit(&rows->v[i], skip))
 			for (unsigned j = 0; j < NT; j++)
 				f->seen[j] |= rows->v[i].x[j] != 0;
 	for (unsigned j = 0; j < NT; j++)
 		f->used[j] = f->seen[j];
 	for (;;) {
-		int worst = -1, rc = wls(rows, nfit, skip, f, err);
+		int worst = -1, rc = wls(rows, skip, f, err);
 
 		if (rc)
 			return rc;
@@ -275,6 +308,19 @@ static int nnls(const struct rows *rows, unsigned nfit, unsigned skip, struct fi
 			return 0;
 		f->used[worst] = false;
 		f->b[worst] = f->se[worst] = 0;
+	}
+}
+
+/* The hot/cold visit columns at hot depth d. */
+static void set_depth(struct rows *rows, unsigned d)
+{
+	for (size_t i = 0; i < rows->n; i++) {
+		struct row *r = &rows->v[i];
+
+		r->x[T_SVC] = r->cs[d];
+		r->x[T_SV] = fmax(0, r->sv - r->cs[d]);
+		r->x[T_UVC] = r->cu[d];
+		r->x[T_UV] = fmax(0, r->uv - r->cu[d]);
 	}
 }
 
@@ -302,12 +348,22 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Median ratio and error of predictions `pred` (NULL: the base model) over the rows of
- * the traces lo..hi-1. */
+/* Which rows an error summary covers: one workload (wl), or every workload of a set. */
+struct sel {
+	unsigned wl;        /* UINT32_MAX: every workload of the set */
+	bool hold;
+};
+
+static bool selected(const struct row *r, struct sel q)
+{
+	return q.wl == UINT32_MAX ? r->hold == q.hold : r->wl == q.wl;
+}
+
+/* Median ratio and error of predictions `pred` (NULL: the base model) over the rows
+ * selected. */
 struct err_sum { size_t n; double ratio, err, sum_ratio; };
 
-static struct err_sum errors(const struct rows *rows, const double *pred, unsigned lo,
-			     unsigned hi)
+static struct err_sum errors(const struct rows *rows, const double *pred, struct sel q)
 {
 	double *ra = ks_xmalloc((rows->n + 1) * sizeof(*ra));
 	double *er = ks_xmalloc((rows->n + 1) * sizeof(*er));
@@ -318,7 +374,7 @@ static struct err_sum errors(const struct rows *rows, const double *pred, unsign
 		const struct row *r = &rows->v[i];
 		double p = pred ? pred[i] : r->base;
 
-		if (r->trace < lo || r->trace >= hi)
+		if (!selected(r, q))
 			continue;
 		ra[s.n] = p / r->y;
 		er[s.n++] = fabs(p - r->y) / r->y;
@@ -333,6 +389,31 @@ static struct err_sum errors(const struct rows *rows, const double *pred, unsign
 	return s;
 }
 
+/* The kernel against itself: the same batch of two replicates of a workload (both kept),
+ * each taken as the other's prediction; median |a - b| / b over the ordered pairs. */
+static struct err_sum self_spread(const struct rows *rows, struct sel q)
+{
+	size_t cap = 64;
+	double *er = ks_xmalloc(cap * sizeof(*er));
+	struct err_sum s = { 0 };
+
+	for (size_t i = 0; i < rows->n; i++)
+		for (size_t j = 0; j < rows->n; j++) {
+			const struct row *a = &rows->v[i], *b = &rows->v[j];
+
+			if (i == j || a->wl != b->wl || a->trace == b->trace ||
+			    a->batch != b->batch || !selected(a, q))
+				continue;
+			if (s.n == cap)
+				er = ks_xrealloc(er, (cap *= 2) * sizeof(*er));
+			er[s.n++] = fabs(a->y - b->y) / b->y;
+		}
+	s.err = median(er, s.n);
+	s.ratio = s.sum_ratio = NAN;
+	free(er);
+	return s;
+}
+
 /* ---- output ---- */
 
 struct ywriter {
@@ -341,6 +422,8 @@ struct ywriter {
 	const char *base;
 	const char *fitted_on;        /* "k-unique, k-identical, ... (N batches)" */
 	const struct fit *f;
+	unsigned depth;               /* the fitted hot depth */
+	const char *base_path;        /* the base model's file */
 };
 
 static void y_kept(const struct ywriter *y, const char *key, double ns)
@@ -372,17 +455,22 @@ static void write_model(const struct ywriter *y, const char *name)
 	const struct ks_cost_table *t = &y->am->t;
 	const struct fit *f = y->f;
 	FILE *o = y->o;
+	char *reads;
 
 	fprintf(o, "# arch-models/%s.yaml - written by `sim calibrate --kernel`: the terms the\n"
 		"# kernel battery separates are fitted to the kernel's own per-batch ksmd CPU\n"
 		"# time; the others are kept from arch-models/%s.yaml. docs/cost-models.md.\n"
 		"arch: %s\ndescription: \"fitted to live ksmd batches (sim calibrate --kernel)\"\n"
 		"costs:\n", name, y->base, name);
-	fprintf(o, "  compare:\n    fixed_ns: %.3f\n    per_byte_ns: %.6f\n    fixed_stderr_ns: "
-		"%.3f\n    per_byte_stderr_ns: %.6f\n    provenance: fitted\n    source: \"sim "
-		"calibrate --kernel: terms 'compare.fixed_ns' and 'compare.per_byte_ns' of the "
-		"least squares on live ksmd batches, fitted to %s (a term the fit dropped is "
-		"0)\"\n", f->b[T_CMP], f->b[T_BYTE], f->se[T_CMP], f->se[T_BYTE], y->fitted_on);
+	fprintf(o, "  compare:\n    fixed_ns: %.3f\n    per_byte_ns: %.6f\n    "
+		"per_byte_stderr_ns: %.6f\n    provenance: fitted\n    source: \"sim "
+		"calibrate --kernel: per_byte_ns is term 'compare.per_byte_ns' of the least "
+		"squares on live ksmd batches, fitted to %s (0 if the fit dropped it); fixed_ns "
+		"is kept from arch-models/%s.yaml (%s): every tree visit is a memcmp_pages call, "
+		"so the call's fixed part is not separable from the visit terms\"\n",
+		t->cmp_fixed_ns, f->b[T_BYTE], f->se[T_BYTE], y->fitted_on, y->base,
+		ks_arch_prov_of(y->am, "compare") ? ks_arch_prov_of(y->am, "compare") :
+		"estimate");
 	fprintf(o, "  checksum:\n");
 	for (unsigned a = 0; a < KS_CSUM_COUNT; a++) {
 		char key[64];
@@ -419,11 +507,18 @@ static void write_model(const struct ywriter *y, const char *name)
 	y_kept(y, "zero_merge", t->zero_merge_ns);
 	y_kept(y, "break_cow", t->break_cow_ns);
 	y_kept(y, "page_copy", t->page_copy_ns);
-	fprintf(o, "  tree_hot_depth:\n    value: %g\n    provenance: derived\n    source: "
-		"\"the depth of arch-models/%s.yaml, at which the fit's cold visits were "
-		"counted\"\n  guest_tlb_factor:\n    value: 1.0\n    provenance: derived\n    "
-		"source: \"fitted on this host as it runs: no multiplier\"\n",
-		t->tree_hot_depth, y->base);
+	fprintf(o, "  tree_hot_depth:\n    value: %u\n    provenance: fitted\n    source: "
+		"\"sim calibrate --kernel: the depth 1..%d at which the cold visits are counted "
+		"whose leave-one-workload-out median error is least, fitted to %s (arch-models/"
+		"%s.yaml measured %g in user space)\"\n  guest_tlb_factor:\n    value: 1.0\n"
+		"    provenance: derived\n    source: \"fitted on this host as it runs: no "
+		"multiplier\"\n",
+		y->depth, KD_MAX, y->fitted_on, y->base, t->tree_hot_depth);
+	reads = ks_calib_reads_section(y->base_path);
+	if (reads)
+		fprintf(o, "# Reads (docs/cost-models.md, \"Reads\"): kept from arch-models/%s.yaml "
+			"(the kernel battery does not measure them)\n%s", y->base, reads);
+	free(reads);
 }
 
 static void print_terms(const struct fit *f, const struct ks_cost_table *t)
@@ -438,132 +533,274 @@ static void print_terms(const struct fit *f, const struct ks_cost_table *t)
 	printf("%-22s %12s %10s %12s  %s\n", "term", "fitted_ns", "stderr", "base_ns", "note");
 	for (unsigned j = 0; j < NT; j++)
 		printf("%-22s %12.3f %10.3f %12.3f  %s\n", term_name[j], f->b[j], f->se[j], base[j],
+		       j == T_CMP ? "held at base: every visit is a memcmp_pages call" :
 		       !f->seen[j] ? "not exercised: base kept" :
 		       !f->used[j] ? "clamped to 0 (fitted negative)" : "");
 }
 
-static void print_err(const char *what, const struct err_sum *s, const struct err_sum *b)
+static void print_err(const char *what, const struct err_sum *s, const struct err_sum *b,
+		      const struct err_sum *k)
 {
-	printf("  %-28s %6zu %9.3f %9.1f%% %9.3f   base: %7.3f %7.1f%%\n", what, s->n, s->ratio,
+	printf("  %-26s %6zu %8.3f %8.1f%% %8.3f   base: %6.3f %6.1f%%", what, s->n, s->ratio,
 	       100 * s->err, s->sum_ratio, b->ratio, 100 * b->err);
+	if (k && k->n)
+		printf("   kernel/itself: %5.1f%% (%zu)", 100 * k->err, k->n);
+	printf("\n");
 }
 
-/* Leave one workload out: each fit trace predicted by the fit on the others. */
-static int lowo(const struct ks_kcal_opts *o, const struct rows *rows, double *pred,
-		struct ks_err *err)
-{
-	for (unsigned t = 0; t < o->nfit; t++) {
-		struct fit f;
-		int rc = nnls(rows, o->nfit, t, &f, err);
+/* The traces' workloads: NAME of NAME.rN (a replicate) or of NAME. */
+struct wls {
+	char **name;
+	bool *hold;
+	unsigned n;
+};
 
+static unsigned wl_of(struct wls *w, const char *dir, bool hold)
+{
+	const char *b = strrchr(dir, '/');
+	size_t len;
+	char *name;
+
+	b = b && b[1] ? b + 1 : dir;
+	len = strlen(b);
+	name = ks_xstrdup(b);
+	for (size_t i = len; i > 2; i--) {
+		if (name[i - 1] >= '0' && name[i - 1] <= '9')
+			continue;
+		if (name[i - 1] == 'r' && name[i - 2] == '.' && i < len)
+			name[i - 2] = 0;
+		break;
+	}
+	for (unsigned i = 0; i < w->n; i++)
+		if (!strcmp(w->name[i], name) && w->hold[i] == hold) {
+			free(name);
+			return i;
+		}
+	w->name = ks_xrealloc(w->name, (w->n + 1) * sizeof(*w->name));
+	w->hold = ks_xrealloc(w->hold, (w->n + 1) * sizeof(*w->hold));
+	w->name[w->n] = name;
+	w->hold[w->n] = hold;
+	return w->n++;
+}
+
+/* Leave one workload out (all its replicates): each fit workload predicted by the fit on
+ * the others. */
+static int lowo(const struct wls *w, const struct rows *rows, double *pred, struct ks_err *err)
+{
+	for (unsigned k = 0; k < w->n; k++) {
+		struct fit f;
+		int rc;
+
+		if (w->hold[k])
+			continue;
+		rc = nnls(rows, k, &f, err);
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < rows->n; i++)
-			if (rows->v[i].trace == t)
+			if (rows->v[i].wl == k)
 				pred[i] = predict(&rows->v[i], &f);
 	}
 	return 0;
 }
 
-static void report(const struct ks_kcal_opts *o, const struct rows *rows, const double *full,
+static void report(const struct wls *w, const struct rows *rows, const double *full,
 		   const double *lw, double *hold_err)
 {
-	struct err_sum s, b;
-	char name[64];
+	struct err_sum s, b, k;
+	bool any_hold = false;
 
 	printf("\nper-batch ksmd CPU, simulated / kernel (median ratio, median error, sum "
-	       "ratio; the base model alongside):\n  %-28s %6s %9s %10s %9s\n", "trace",
-	       "batches", "ratio", "error", "sum");
+	       "ratio; the base model alongside; the kernel against itself: the same batch of "
+	       "two replicates, median |a-b|/b over the pairs):\n  %-26s %6s %8s %9s %8s\n",
+	       "workload", "batches", "ratio", "error", "sum");
 	printf(" fitted on (leave-one-workload-out: each predicted by the fit on the others):\n");
-	for (unsigned t = 0; t < o->nfit; t++) {
-		const char *base = strrchr(o->fit[t], '/');
+	for (unsigned i = 0; i < w->n; i++) {
+		struct sel q = { i, false };
 
-		snprintf(name, sizeof(name), "%s", base ? base + 1 : o->fit[t]);
-		s = errors(rows, lw, t, t + 1);
-		b = errors(rows, NULL, t, t + 1);
-		print_err(name, &s, &b);
+		if (w->hold[i]) {
+			any_hold = true;
+			continue;
+		}
+		s = errors(rows, lw, q);
+		b = errors(rows, NULL, q);
+		k = self_spread(rows, q);
+		print_err(w->name[i], &s, &b, &k);
 	}
-	s = errors(rows, lw, 0, o->nfit);
-	b = errors(rows, NULL, 0, o->nfit);
-	print_err("all, held out by fold", &s, &b);
-	s = errors(rows, full, 0, o->nfit);
-	print_err("all, in-sample (for scale)", &s, &b);
+	s = errors(rows, lw, (struct sel){ UINT32_MAX, false });
+	b = errors(rows, NULL, (struct sel){ UINT32_MAX, false });
+	k = self_spread(rows, (struct sel){ UINT32_MAX, false });
+	print_err("all, held out by fold", &s, &b, &k);
+	s = errors(rows, full, (struct sel){ UINT32_MAX, false });
+	print_err("all, in-sample (for scale)", &s, &b, NULL);
 	*hold_err = NAN;
-	if (!o->nhold)
+	if (!any_hold)
 		return;
 	printf(" held out (never fitted on):\n");
-	for (unsigned t = 0; t < o->nhold; t++) {
-		const char *base = strrchr(o->holdout[t], '/');
+	for (unsigned i = 0; i < w->n; i++) {
+		struct sel q = { i, true };
 
-		snprintf(name, sizeof(name), "%s", base ? base + 1 : o->holdout[t]);
-		s = errors(rows, full, o->nfit + t, o->nfit + t + 1);
-		b = errors(rows, NULL, o->nfit + t, o->nfit + t + 1);
-		print_err(name, &s, &b);
+		if (!w->hold[i])
+			continue;
+		s = errors(rows, full, q);
+		b = errors(rows, NULL, q);
+		k = self_spread(rows, q);
+		print_err(w->name[i], &s, &b, &k);
 	}
-	s = errors(rows, full, o->nfit, o->nfit + o->nhold);
-	b = errors(rows, NULL, o->nfit, o->nfit + o->nhold);
-	print_err("all held out", &s, &b);
+	s = errors(rows, full, (struct sel){ UINT32_MAX, true });
+	b = errors(rows, NULL, (struct sel){ UINT32_MAX, true });
+	k = self_spread(rows, (struct sel){ UINT32_MAX, true });
+	print_err("all held out", &s, &b, &k);
 	*hold_err = s.err;
 }
 
-/* "k-unique, k-zero, ... (N batches of M traces)" */
-static char *fitted_on(const struct ks_kcal_opts *o, size_t nrows)
+/* The hot depth whose leave-one-workload-out median error on the fit workloads is least
+ * (a structural parameter chosen on the fit set alone; the held-out traces never see it). */
+static int pick_depth(const struct wls *w, struct rows *rows, double *lw, unsigned *best,
+		      struct ks_err *err)
+{
+	double be = INFINITY;
+
+	*best = 1;
+	for (unsigned d = 1; d <= KD_MAX; d++) {
+		struct err_sum s;
+		int rc;
+
+		set_depth(rows, d);
+		rc = lowo(w, rows, lw, err);
+		if (rc)
+			return rc;
+		s = errors(rows, lw, (struct sel){ UINT32_MAX, false });
+		if (s.err < be) {
+			be = s.err;
+			*best = d;
+		}
+	}
+	return 0;
+}
+
+/* Traces of the set (held out or fitted) that gave rows. */
+static unsigned count_traces(const struct rows *rows, bool hold)
+{
+	unsigned n = 0, last = UINT32_MAX;
+
+	for (size_t i = 0; i < rows->n; i++)
+		if (rows->v[i].hold == hold && rows->v[i].trace != last) {
+			last = rows->v[i].trace;
+			n++;
+		}
+	return n;
+}
+
+/* "k-unique, k-zero, ... (N batches)": the fit workloads */
+static char *fitted_on(const struct wls *w, size_t nrows)
 {
 	size_t len = 64;
 	char *s;
+	bool first = true;
 
-	for (unsigned t = 0; t < o->nfit; t++)
-		len += strlen(o->fit[t]) + 2;
+	for (unsigned i = 0; i < w->n; i++)
+		len += strlen(w->name[i]) + 2;
 	s = ks_xmalloc(len);
 	s[0] = 0;
-	for (unsigned t = 0; t < o->nfit; t++) {
-		const char *b = strrchr(o->fit[t], '/');
-
-		strcat(s, t ? ", " : "");
-		strcat(s, b ? b + 1 : o->fit[t]);
+	for (unsigned i = 0; i < w->n; i++) {
+		if (w->hold[i])
+			continue;
+		strcat(s, first ? "" : ", ");
+		strcat(s, w->name[i]);
+		first = false;
 	}
 	snprintf(s + strlen(s), 64, " (%zu batches)", nrows);
 	return s;
+}
+
+static void write_rows(FILE *o, const struct rows *rows, const char *const *tname,
+		       const struct wls *w, const double *full, const double *lw)
+{
+	fprintf(o, "trace,workload,set,kernel_batch,kernel_ns,base_ns,fit_ns,lowo_ns,offset_ns");
+	for (unsigned j = 0; j < NT; j++)
+		fprintf(o, ",%s", term_name[j]);
+	fprintf(o, "\n");
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+
+		fprintf(o, "%s,%s,%s,%u,%.0f,%.0f,%.0f,%.0f,%.0f", tname[r->trace], w->name[r->wl],
+			r->hold ? "holdout" : "fit", r->batch, r->y, r->base, full[i],
+			r->hold ? NAN : lw[i], r->offset);
+		for (unsigned j = 0; j < NT; j++)
+			fprintf(o, ",%.0f", r->x[j]);
+		fprintf(o, "\n");
+	}
 }
 
 int ks_kcal_run(const struct ks_kcal_opts *o, double *hold_err, struct ks_err *err)
 {
 	struct ks_arch_model am;
 	struct rows rows = { 0 };
+	struct wls w = { 0 };
 	struct fit f;
 	double *full = NULL, *lw = NULL;
+	const char **tname = ks_xmalloc((o->nfit + o->nhold + 1) * sizeof(*tname));
+	unsigned nbusy = 0, depth;
 	char path[4096];
 	int rc = ks_arch_find(o->base_arch, path, sizeof(path), err);
 
 	*hold_err = NAN;
-	if (rc || (rc = ks_arch_load_file(path, &am, err)))
+	if (rc || (rc = ks_arch_load_file(path, &am, err))) {
+		free(tname);
 		return rc;
-	for (unsigned t = 0; !rc && t < o->nfit + o->nhold; t++)
-		rc = replay(t < o->nfit ? o->fit[t] : o->holdout[t - o->nfit], path, t, &rows,
+	}
+	for (unsigned t = 0; !rc && t < o->nfit + o->nhold; t++) {
+		bool hold = t >= o->nfit;
+		const char *dir = hold ? o->holdout[t - o->nfit] : o->fit[t];
+		const char *b = strrchr(dir, '/');
+
+		tname[t] = b && b[1] ? b + 1 : dir;
+		rc = replay(dir, path, t, wl_of(&w, dir, hold), hold, o->keep_busy, &nbusy, &rows,
 			    err);
-	if (!rc)
-		rc = nnls(&rows, o->nfit, UINT32_MAX, &f, err);
+	}
+	for (unsigned i = 0; !rc && i < w.n; i++)
+		for (unsigned j = 0; j < w.n; j++)
+			if (i != j && !strcmp(w.name[i], w.name[j]))
+				rc = ks_err_set(err, KS_EINVAL, "workload %s is both fitted on and "
+						"held out", w.name[i]);
 	if (rc)
 		goto out;
 	full = ks_xmalloc((rows.n + 1) * sizeof(*full));
 	lw = ks_xmalloc((rows.n + 1) * sizeof(*lw));
-	for (size_t i = 0; i < rows.n; i++)
-		full[i] = lw[i] = predict(&rows.v[i], &f);
-	rc = lowo(o, &rows, lw, err);
+	rc = pick_depth(&w, &rows, lw, &depth, err);
 	if (rc)
 		goto out;
-	printf("sim calibrate --kernel: %zu batches of %u traces fitted on, base model %s%s%s\n",
-	       f.n, o->nfit, am.name, o->machine ? "; " : "", o->machine ? o->machine : "");
+	set_depth(&rows, depth);
+	rc = nnls(&rows, UINT32_MAX, &f, err);
+	if (!rc)
+		rc = lowo(&w, &rows, lw, err);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < rows.n; i++)
+		full[i] = predict(&rows.v[i], &f);
+	printf("sim calibrate --kernel: %zu batches of %u traces fitted on, %u traces held "
+	       "out (%u left out as recorded on a busy machine), base model %s%s%s\n", f.n,
+	       count_traces(&rows, false), count_traces(&rows, true), nbusy, am.name,
+	       o->machine ? "; " : "", o->machine ? o->machine : "");
+	printf("hot tree depth %u (fitted: the depth 1..%d whose leave-one-workload-out error "
+	       "is least; the base model's is %g)\n", depth, KD_MAX, am.t.tree_hot_depth);
 	print_terms(&f, &am.t);
-	report(o, &rows, full, lw, hold_err);
+	report(&w, &rows, full, lw, hold_err);
+	if (o->rows_csv)
+		write_rows(o->rows_csv, &rows, tname, &w, full, lw);
 	if (o->out_yaml) {
-		char *on = fitted_on(o, f.n);
-		struct ywriter y = { o->out_yaml, &am, am.name, on, &f };
+		char *on = fitted_on(&w, f.n);
+		struct ywriter y = { o->out_yaml, &am, am.name, on, &f, depth, path };
 
 		write_model(&y, o->name);
 		free(on);
 	}
 out:
+	for (unsigned i = 0; i < w.n; i++)
+		free(w.name[i]);
+	free(w.name);
+	free(w.hold);
+	free(tname);
 	free(full);
 	free(lw);
 	free(rows.v);

@@ -6,10 +6,13 @@
  * the kernel's ksmd CPU ns. Terms the battery cannot separate are held at the base
  * model's price (an offset); the others are fitted by weighted (relative-error) least
  * squares, non-negative (GSL). Reported: each term with its standard error, the
- * leave-one-workload-out error, and the error on held-out traces never fitted on. */
+ * leave-one-workload-out error, and the error on held-out traces never fitted on.
+ * Traces named NAME.rN are replicates of workload NAME: left out together, and compared
+ * with each other batch by batch (the kernel's own spread, the floor of any error). */
 #ifndef KS_CALIB_KERNEL_H
 #define KS_CALIB_KERNEL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "models/base/status.h"
@@ -22,6 +25,9 @@ struct ks_kcal_opts {
 	unsigned nhold;
 	const char *machine;           /* one line on the machine state (may be NULL) */
 	FILE *out_yaml;                /* the fitted arch model; NULL: none */
+	FILE *rows_csv;                /* one row per batch; NULL: none */
+	bool keep_busy;                /* fit and validate on traces recorded while the
+					* machine was busy (meta machine.busy: yes) too */
 	const char *name;              /* its arch name */
 };
 

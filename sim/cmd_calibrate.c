@@ -25,6 +25,7 @@
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "traces/ksm_sysfs.h"
+#include "traces/machine_state.h"
 #include "traces/record_kernel.h"
 
 static void usage(FILE *out)
@@ -33,9 +34,10 @@ static void usage(FILE *out)
 	size_t n;
 
 	fputs("usage: sim calibrate [--out FILE] [--name NAME] [--quick] [--only KEY]\n"
-	      "       sim calibrate --kernel [--work DIR] [--base ARCH] [--out FILE] "
-	      "[--threshold R]\n"
+	      "       sim calibrate --kernel [--work DIR] [--repeat N] [--base ARCH] [--out FILE]\n"
+	      "                      [--rows FILE] [--keep-busy] [--threshold R]\n"
 	      "       sim calibrate --fit DIR... [--holdout DIR...] [--base ARCH] [--out FILE]\n"
+	      "                      [--rows FILE] [--keep-busy] [--threshold R]\n"
 	      "\n"
 	      "Measures this machine (memcmp at every first-difference offset, each checksum,\n"
 	      "page copy, rbtree walks, PTE changes, faults, allocations, wakeups) and writes an\n"
@@ -58,6 +60,13 @@ static void usage(FILE *out)
 	      "      --holdout DIR  validate on these traces, never fitted on (repeatable)\n"
 	      "      --base ARCH  the model replayed with and kept where not fitted (x86_64)\n"
 	      "      --work DIR   where --kernel records (default: a new /tmp/ksmsim-kcal.*)\n"
+	      "      --repeat N   --kernel: record every workload N times, interleaved (2);\n"
+	      "                   replicates give the kernel's own batch-to-batch spread\n"
+	      "      --rows FILE  write one CSV row per batch (work counts, kernel and\n"
+	      "                   predicted ns) for a look at the errors\n"
+	      "      --keep-busy  also fit and validate on traces recorded while other work\n"
+	      "                   competed for the CPU (meta machine.busy: yes; left out\n"
+	      "                   by default)\n"
 	      "      --threshold R  exit 1 when the held-out median error is above R\n"
 	      "  -h, --help       this help\n"
 	      "\n"
@@ -105,96 +114,185 @@ static int record_one(const char *scn, const char *dir, struct ks_err *err)
 	return rc;
 }
 
-/* Load average (1 min) and the share of CPU time stolen since *prev (NULL: none). */
-static void machine_state(double *load, uint64_t st[2])
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	unsigned long long u, n, s, i, w, q, sq, steal = 0;
+/* One workload of the battery: its scenario, and fit or held out. */
+struct kc_work {
+	const char *scn;
+	bool hold;
+};
 
-	*load = NAN;
-	if (f) {
-		if (fscanf(f, "%lf", load) != 1)
-			*load = NAN;
-		fclose(f);
-	}
-	st[0] = st[1] = 0;
-	f = fopen("/proc/stat", "r");
-	if (f) {
-		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &u, &n, &s, &i, &w,
-			   &q, &sq, &steal) == 8) {
-			st[0] = u + n + s + i + w + q + sq + steal;
-			st[1] = steal;
-		}
-		fclose(f);
-	}
+/* Whether trace directory dir was recorded on a busy machine (meta machine.busy). */
+static bool recorded_busy(const char *dir)
+{
+	char path[4096], line[256];
+	bool busy = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/meta.yaml", dir);
+	if (!(f = fopen(path, "r")))
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "machine.busy: yes", 17))
+			busy = true;
+	fclose(f);
+	return busy;
 }
 
-/* Records every scenario of `pattern` into work/sub/NAME; appends the directories. */
-static int record_set(const char *pattern, const char *work, const char *sub,
-		      struct ks_strlist *dirs, struct ks_err *err)
+/* A recording made while other work competed for the CPU is made again (twice at most,
+ * 10 s apart) into DIR.againN; a quiet one takes its place (the busy one kept as
+ * DIR.busy), else the first stays (the fit leaves it out). KS_EINTR/KS_EPERM pass on. */
+static int rerecord_busy(const char *scn, const char *dir, struct ks_err *err)
 {
-	glob_t g;
+	size_t len = strlen(dir) + 16;
+	char *again = ks_xmalloc(len), *aside = ks_xmalloc(len);
 	int rc = 0;
-	char *d;
 
-	if (glob(pattern, 0, NULL, &g))
-		return ks_err_set(err, KS_ENOENT, "no scenarios match %s", pattern);
-	d = ks_xmalloc(strlen(work) + strlen(sub) + 2);
-	sprintf(d, "%s/%s", work, sub);
-	mkdir(d, 0755);
-	free(d);
-	for (size_t i = 0; !rc && i < g.gl_pathc; i++) {
-		const char *b = strrchr(g.gl_pathv[i], '/');
-		size_t len = strlen(work) + strlen(sub) + strlen(b) + 4;
-		char *out = ks_xmalloc(len);
-
-		snprintf(out, len, "%s/%s%s", work, sub, b);
-		out[strlen(out) - 5] = 0; /* ".yaml" */
-		if (!ks_cli_quiet)
-			fprintf(stderr, "sim: calibrate --kernel: recording %s\n", b + 1);
-		rc = record_one(g.gl_pathv[i], out, err);
-		/* another process's mergeable memory (someone not holding the lock), or a
-		 * batch not isolated on a busy machine: wait and record again */
-		for (unsigned tries = 0; rc && rc != KS_EPERM && rc != KS_EINTR && tries < 2;
-		     tries++) {
-			fprintf(stderr, "sim: calibrate --kernel: %s; retrying in 10 s\n",
-				err->msg);
-			sleep(10);
-			rc = record_one(g.gl_pathv[i], out, err);
-		}
-		if (rc && rc != KS_EPERM && rc != KS_EINTR) {
-			/* left out, said so: the others still make a fit */
-			fprintf(stderr, "sim: calibrate --kernel: %s NOT RECORDED (left out): "
-				"%s\n", b + 1, err->msg);
-			free(out);
+	snprintf(aside, len, "%s.busy", dir);
+	for (unsigned n = 1; n <= 2 && recorded_busy(dir); n++) {
+		snprintf(again, len, "%s.again%u", dir, n);
+		fprintf(stderr, "sim: calibrate --kernel: %s recorded on a busy machine: "
+			"recording again in 10 s\n", dir);
+		sleep(10);
+		rc = record_one(scn, again, err);
+		if (rc == KS_EINTR || rc == KS_EPERM)
+			break;
+		if (rc || recorded_busy(again)) {
 			rc = 0;
 			continue;
 		}
-		dirs->v = ks_xrealloc(dirs->v, (dirs->n + 2) * sizeof(*dirs->v));
-		dirs->v[dirs->n++] = out;
-		dirs->v[dirs->n] = NULL;
+		if (rename(dir, aside) || rename(again, dir)) {
+			rc = ks_err_set(err, KS_EIO, "%s: cannot rename: %s", dir,
+					strerror(errno));
+			break;
+		}
 	}
-	globfree(&g);
+	free(again);
+	free(aside);
 	return rc;
 }
 
-/* The live battery under the KSM lock; KSM left with run=2 then run=0 whatever
- * happened. *fit and *hold get the trace directories (owned). */
-static int record_battery(const char *work, struct ks_strlist *fit, struct ks_strlist *hold,
-			  struct ks_err *err)
+/* Records `reps` replicates of every workload, interleaved (fit and held-out workloads
+ * alternate, replicate r of every workload before replicate r + 1) so that a drift of
+ * the machine's speed during the run falls on both sets alike; into work/fit/NAME.rR and
+ * work/holdout/NAME.rR. A workload that fails three times is left out, said so. */
+static int record_all(const struct kc_work *w, size_t nw, unsigned reps, const char *work,
+		      struct ks_strlist *fit, struct ks_strlist *hold, struct ks_err *err)
 {
-	int fd = open("/tmp/ksm-kernel.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666), rc;
+	int rc = 0;
+
+	for (unsigned r = 1; !rc && r <= reps; r++)
+		for (size_t i = 0; !rc && i < nw; i++) {
+			const char *b = strrchr(w[i].scn, '/');
+			size_t len = strlen(work) + strlen(b) + 32;
+			char *out = ks_xmalloc(len);
+			struct ks_strlist *dirs = w[i].hold ? hold : fit;
+
+			b = b ? b + 1 : w[i].scn;
+			snprintf(out, len, "%s/%s/%.*s.r%u", work, w[i].hold ? "holdout" : "fit",
+				 (int)(strlen(b) - 5), b, r);
+			if (!ks_cli_quiet)
+				fprintf(stderr, "sim: calibrate --kernel: recording %s (%s, "
+					"replicate %u of %u)\n", b, w[i].hold ? "held out" : "fit",
+					r, reps);
+			rc = record_one(w[i].scn, out, err);
+			/* another process's mergeable memory (someone not holding the lock),
+			 * or a batch not isolated on a busy machine: wait and record again */
+			for (unsigned tries = 0; rc && rc != KS_EPERM && rc != KS_EINTR &&
+			     tries < 2; tries++) {
+				fprintf(stderr, "sim: calibrate --kernel: %s; retrying in 10 s\n",
+					err->msg);
+				sleep(10);
+				rc = record_one(w[i].scn, out, err);
+			}
+			if (rc && rc != KS_EPERM && rc != KS_EINTR) {
+				/* left out, said so: the others still make a fit */
+				fprintf(stderr, "sim: calibrate --kernel: %s NOT RECORDED (left "
+					"out): %s\n", b, err->msg);
+				free(out);
+				rc = 0;
+				continue;
+			}
+			if (rc) {
+				free(out);
+				break;
+			}
+			rc = rerecord_busy(w[i].scn, out, err);
+			if (rc == KS_EIO) {
+				fprintf(stderr, "sim: calibrate --kernel: %s\n", err->msg);
+				rc = 0;
+			}
+			if (rc) {
+				free(out);
+				break;
+			}
+			dirs->v = ks_xrealloc(dirs->v, (dirs->n + 2) * sizeof(*dirs->v));
+			dirs->v[dirs->n++] = out;
+			dirs->v[dirs->n] = NULL;
+		}
+	return rc;
+}
+
+/* An inherited descriptor of `path` whose open file already holds the lock: the caller
+ * runs under `flock PATH CMD`. */
+static bool lock_inherited(const char *path)
+{
+	struct stat want, st;
+
+	if (stat(path, &want))
+		return false;
+	for (int fd = 3; fd < 256; fd++)
+		if (!fstat(fd, &st) && st.st_dev == want.st_dev && st.st_ino == want.st_ino &&
+		    !flock(fd, LOCK_EX | LOCK_NB))
+			return true;
+	return false;
+}
+
+/* The live battery under the KSM lock (taken here, or inherited from `flock
+ * /tmp/ksm-kernel.lock sim calibrate --kernel`); KSM left with run=2 then run=0
+ * whatever happened. *fit and *hold get the trace directories (owned). */
+static int record_battery(const char *work, unsigned reps, struct ks_strlist *fit,
+			  struct ks_strlist *hold, struct ks_err *err)
+{
+	static const char lock[] = "/tmp/ksm-kernel.lock";
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666), rc = 0;
+	glob_t gf, gh;
+	struct kc_work *w;
+	size_t nw = 0;
+	char d[4096];
 
 	if (fd < 0)
-		return ks_err_set(err, KS_EIO, "/tmp/ksm-kernel.lock: %s", strerror(errno));
+		return ks_err_set(err, KS_EIO, "%s: %s", lock, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		kc_note("calibrate --kernel: waiting for /tmp/ksm-kernel.lock");
-		flock(fd, LOCK_EX);
+		if (lock_inherited(lock)) {
+			kc_note("calibrate --kernel: running under the caller's "
+				"/tmp/ksm-kernel.lock");
+		} else {
+			kc_note("calibrate --kernel: waiting for /tmp/ksm-kernel.lock");
+			flock(fd, LOCK_EX);
+		}
 	}
-	rc = record_set(KS_SRCDIR "/traces/kernel/calibrate/*.yaml", work, "fit", fit, err);
-	if (!rc)
-		rc = record_set(KS_SRCDIR "/traces/kernel/timing/scenarios/*.yaml", work,
-				"holdout", hold, err);
+	if (glob(KS_SRCDIR "/traces/kernel/calibrate/*.yaml", 0, NULL, &gf)) {
+		close(fd);
+		return ks_err_set(err, KS_ENOENT, "no scenarios in %s/traces/kernel/calibrate",
+				  KS_SRCDIR);
+	}
+	if (glob(KS_SRCDIR "/traces/kernel/timing/scenarios/*.yaml", 0, NULL, &gh))
+		gh.gl_pathc = 0;
+	w = ks_xmalloc((gf.gl_pathc + gh.gl_pathc + 1) * sizeof(*w));
+	for (size_t i = 0; i < gf.gl_pathc || i < gh.gl_pathc; i++) {
+		if (i < gf.gl_pathc)
+			w[nw++] = (struct kc_work){ gf.gl_pathv[i], false };
+		if (i < gh.gl_pathc)
+			w[nw++] = (struct kc_work){ gh.gl_pathv[i], true };
+	}
+	snprintf(d, sizeof(d), "%s/fit", work);
+	mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%s/holdout", work);
+	mkdir(d, 0755);
+	rc = record_all(w, nw, reps, work, fit, hold, err);
+	free(w);
+	globfree(&gf);
+	if (gh.gl_pathc)
+		globfree(&gh);
 	/* unmerge everything, then stop ksmd (record-kernel restored the knobs) */
 	if (ks_sysfs_write("/sys/kernel/mm/ksm/run", "2") ||
 	    ks_sysfs_write("/sys/kernel/mm/ksm/run", "0"))
@@ -203,26 +301,28 @@ static int record_battery(const char *work, struct ks_strlist *fit, struct ks_st
 	return rc;
 }
 
-static int calibrate_kernel(bool live, const char *work, struct ks_strlist *fitl,
-			    struct ks_strlist *holdl, const char *base, const char *name,
-			    const char *outpath, double thr)
+static int calibrate_kernel(bool live, const char *work, unsigned reps,
+			    struct ks_strlist *fitl, struct ks_strlist *holdl, const char *base,
+			    const char *name, const char *outpath, const char *rowspath,
+			    bool keep_busy, double thr)
 {
 	struct ks_kcal_opts ko = { .base_arch = base, .name = name };
 	struct ks_strlist fit = { 0 }, hold = { 0 };
 	struct ks_err err = { 0 };
-	char tmpl[] = "/tmp/ksmsim-kcal.XXXXXX", mach[256];
-	double l0 = NAN, l1 = NAN, herr;
-	uint64_t s0[2], s1[2];
+	char tmpl[] = "/tmp/ksmsim-kcal.XXXXXX", mach[320], busy[256];
+	struct ks_machine_snap m0, m1;
+	struct ks_machine_busy mb;
+	double herr;
 	int rc = 0;
 
-	machine_state(&l0, s0);
+	ks_machine_snap(&m0);
 	if (live) {
 		if (!work && !(work = mkdtemp(tmpl))) {
 			ks_cli_error("calibrate: cannot create a work folder in /tmp");
 			return KS_EXIT_ERROR;
 		}
 		mkdir(work, 0755);
-		rc = record_battery(work, &fit, &hold, &err);
+		rc = record_battery(work, reps, &fit, &hold, &err);
 		if (rc) {
 			ks_cli_error("calibrate --kernel: %s", err.msg);
 			goto out;
@@ -237,12 +337,18 @@ static int calibrate_kernel(bool live, const char *work, struct ks_strlist *fitl
 		ko.holdout = holdl->v;
 		ko.nhold = holdl->n;
 	}
-	machine_state(&l1, s1);
-	snprintf(mach, sizeof(mach), "machine while recording: load average %.2f before, %.2f "
-		 "after, steal %.1f%%%s", l0, l1, s1[0] > s0[0] ?
-		 100.0 * (double)(s1[1] - s0[1]) / (double)(s1[0] - s0[0]) : 0.0,
-		 l0 > 1.5 || l1 > 1.5 ? " (BUSY: the kernel's times are inflated)" : "");
+	ks_machine_snap(&m1);
+	ks_machine_busy(&m0, &m1, &mb);
+	ks_machine_busy_str(&mb, busy, sizeof(busy));
+	snprintf(mach, sizeof(mach), "machine while recording (%.0f s): %s",
+		 (double)(m1.t_ns - m0.t_ns) / 1e9, busy);
 	ko.machine = live ? mach : NULL;
+	ko.keep_busy = keep_busy;
+	if (rowspath && !(ko.rows_csv = fopen(rowspath, "w"))) {
+		ks_cli_error("%s: cannot write", rowspath);
+		rc = KS_EIO;
+		goto out;
+	}
 	if (outpath && !(ko.out_yaml = fopen(outpath, "w"))) {
 		ks_cli_error("%s: cannot write", outpath);
 		rc = KS_EIO;
@@ -251,10 +357,14 @@ static int calibrate_kernel(bool live, const char *work, struct ks_strlist *fitl
 	rc = ks_kcal_run(&ko, &herr, &err);
 	if (ko.out_yaml && fclose(ko.out_yaml) && !rc)
 		rc = ks_err_set(&err, KS_EIO, "%s: write failed", outpath);
+	if (ko.rows_csv && fclose(ko.rows_csv) && !rc)
+		rc = ks_err_set(&err, KS_EIO, "%s: write failed", rowspath);
 	if (rc) {
 		ks_cli_error("calibrate: %s", err.msg);
 		if (outpath)
 			remove(outpath);
+		if (rowspath)
+			remove(rowspath);
 	} else if (live) {
 		printf("traces kept in %s\n", work);
 	}
@@ -278,8 +388,9 @@ out:
 int ks_cmd_calibrate(int argc, char **argv)
 {
 	struct ks_calib_opts co = { .name = "x86_64", .scale = 5 };
-	const char *outpath = NULL, *work = NULL, *base = "x86_64";
-	bool quick = false, quiet = false, kernel = false;
+	const char *outpath = NULL, *work = NULL, *base = "x86_64", *rowspath = NULL;
+	unsigned reps = 2;
+	bool quick = false, quiet = false, kernel = false, keep_busy = false;
 	struct ks_strlist fitl = { 0 }, holdl = { 0 };
 	double thr = 0;
 	const struct ks_opt opts[] = {
@@ -288,6 +399,9 @@ int ks_cmd_calibrate(int argc, char **argv)
 		KS_LIST("holdout", 0, &holdl),
 		KS_STR("base", 0, &base),
 		KS_STR("work", 0, &work),
+		KS_UINT("repeat", 0, &reps, 1, 10),
+		KS_STR("rows", 0, &rowspath),
+		KS_FLAG("keep-busy", 0, &keep_busy),
 		KS_DOUBLE("threshold", 0, &thr, 0),
 		KS_STR("out", 'o', &outpath),
 		KS_STR("name", 'n', &co.name),
@@ -299,6 +413,7 @@ int ks_cmd_calibrate(int argc, char **argv)
 	struct ks_strlist args;
 	struct ks_err err = { 0 };
 	FILE *o = stdout;
+	char *reads;
 	int rc = ks_cli_parse(&cl, argc, argv, &args);
 
 	if (rc >= 0)
@@ -314,9 +429,9 @@ int ks_cmd_calibrate(int argc, char **argv)
 			ks_cli_error("calibrate --kernel needs root and /sys/kernel/mm/ksm");
 			rc = KS_EXIT_ERROR;
 		} else {
-			rc = calibrate_kernel(kernel, work, &fitl, &holdl, base,
+			rc = calibrate_kernel(kernel, work, reps, &fitl, &holdl, base,
 					      kernel && !strcmp(co.name, "x86_64") ? "x86_64-kernel"
-					      : co.name, outpath, thr);
+					      : co.name, outpath, rowspath, keep_busy, thr);
 		}
 		goto out_lists;
 	}
@@ -328,11 +443,19 @@ int ks_cmd_calibrate(int argc, char **argv)
 	if (quick)
 		co.scale = 1;
 	co.quiet = quiet || ks_cli_quiet;
+	/* reads: are not measured here: a model rewritten in place keeps its own */
+	reads = co.only ? NULL : ks_calib_reads_section(outpath);
 	if (outpath && !(o = fopen(outpath, "w"))) {
 		ks_cli_error("%s: cannot write", outpath);
+		free(reads);
 		return KS_EXIT_ERROR;
 	}
 	rc = ks_calibrate_host(&co, o, &err);
+	if (!rc && reads)
+		fprintf(o, "# Reads (docs/cost-models.md, \"Reads\"): kept from the %s this run "
+			"replaced: sim calibrate does not measure them (a page's per_byte_ns "
+			"there was derived from the sum checksum row then)\n%s", outpath, reads);
+	free(reads);
 	if (o != stdout && fclose(o) && !rc) {
 		ks_cli_error("%s: write failed", outpath);
 		return KS_EXIT_ERROR;

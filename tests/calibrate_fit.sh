@@ -28,6 +28,34 @@ grep -q "fitted to t-unique, t-image, t-identical, t-lastbytes (99 batches)" "$t
 "$SIM" validate-timing --arch "$tmp/m.yaml" --threshold 10 -q "$T/t-vmmix" > "$tmp/v" 2>&1 ||
 	{ cat "$tmp/v"; fail "the fitted model must load and price"; }
 
+grep -q "provenance: fitted" "$tmp/m.yaml" && grep -A1 "^  tree_hot_depth:" "$tmp/m.yaml" |
+	grep -q "value: [0-9]" || fail "the hot depth must be written"
+grep -A3 "^  tree_hot_depth:" "$tmp/m.yaml" | grep -q "provenance: fitted" ||
+	fail "the hot depth is fitted and must say so"
+
+# replicates (NAME.rN) are one workload: left out together, and compared with each other
+# (identical copies: the kernel against itself is 0%); a trace recorded on a busy
+# machine is left out unless --keep-busy; --rows writes one row per batch
+cp -R "$T/t-unique" "$tmp/t-unique.r1" && cp -R "$T/t-unique" "$tmp/t-unique.r2" &&
+	cp -R "$T/t-image" "$tmp/t-image" && cp -R "$T/t-image" "$tmp/t-busy" || exit 99
+echo "machine.busy: yes" >> "$tmp/t-busy/meta.yaml"
+"$SIM" calibrate --fit "$tmp/t-unique.r1" --fit "$tmp/t-unique.r2" --fit "$T/t-identical" \
+	--fit "$T/t-lastbytes" --fit "$tmp/t-busy" --holdout "$tmp/t-image" \
+	--rows "$tmp/rows.csv" > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "replicate fit"; }
+grep -q "t-busy: recorded while the machine was busy" "$tmp/out" ||
+	{ cat "$tmp/out"; fail "a busy trace must be said to be left out"; }
+grep -q "(1 left out as recorded on a busy machine)" "$tmp/out" ||
+	{ cat "$tmp/out"; fail "the busy count"; }
+grep -E "^  t-unique +52 .*kernel/itself: +0\.0% \(52\)" "$tmp/out" > /dev/null ||
+	{ cat "$tmp/out"; fail "replicates must be one workload with their own spread"; }
+head -1 "$tmp/rows.csv" | grep -q "^trace,workload,set,kernel_batch,kernel_ns" ||
+	fail "rows header"
+[ "$(grep -c ',t-unique,fit,' "$tmp/rows.csv")" -eq 52 ] || fail "rows of the replicates"
+if grep -q ',t-busy,' "$tmp/rows.csv"; then fail "a busy trace gave rows"; fi
+"$SIM" calibrate --fit "$tmp/t-unique.r1" --fit "$T/t-identical" --fit "$T/t-lastbytes" \
+	--fit "$tmp/t-busy" --keep-busy > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "--keep-busy"; }
+grep -q "(0 left out" "$tmp/out" || { cat "$tmp/out"; fail "--keep-busy must keep it"; }
+
 # bad input: exit 2, one message, no model left behind
 "$SIM" calibrate --fit "$tmp/nonexistent" --out "$tmp/x.yaml" > "$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "a missing trace must exit 2"
@@ -36,6 +64,8 @@ grep -q "fitted to t-unique, t-image, t-identical, t-lastbytes (99 batches)" "$t
 [ $? -eq 2 ] || fail "--holdout without --fit must exit 2"
 "$SIM" calibrate --kernel --fit "$T/t-unique" > "$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "--kernel with --fit must exit 2"
+"$SIM" calibrate --fit "$T/t-unique" --holdout "$tmp/t-unique.r1" > "$tmp/out" 2>&1
+[ $? -eq 2 ] || { cat "$tmp/out"; fail "a workload both fitted and held out must exit 2"; }
 "$SIM" calibrate --only no_such_key > "$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "an unknown --only key must exit 2"
 grep -q "no cost key 'no_such_key'" "$tmp/out" || { cat "$tmp/out"; fail "--only message"; }

@@ -16,5 +16,6 @@ noinst_LIBRARIES += %reldir%/libtraces.a
 	%reldir%/page_dict.c %reldir%/page_dict.h \
 	%reldir%/import_mem.c %reldir%/import_mem.h \
 	%reldir%/ksm_sysfs.c %reldir%/ksm_sysfs.h %reldir%/tracefs.c %reldir%/tracefs.h \
-	%reldir%/zram_dev.c %reldir%/zram_dev.h
+	%reldir%/zram_dev.c %reldir%/zram_dev.h \
+	%reldir%/machine_state.c %reldir%/machine_state.h
 EXTRA_DIST += %reldir%/.may_include

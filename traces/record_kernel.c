@@ -49,6 +49,7 @@
 #include "kernel_trace.h"
 #include "ksm_sysfs.h"
 #include "record_kernel.h"
+#include "machine_state.h"
 #include "tracefs.h"
 #include "models/base/xalloc.h"
 #include "models/vocab/content.h"
@@ -810,6 +811,28 @@ static void meta_fill(struct rec_state *s, const int64_t *base)
 	ks_ktrace_meta_set(kt, "processes", "%u", s->nkids);
 }
 
+/* How busy the machine was while recording (machine_state.h): stored with the times,
+ * and said when other work competed for the CPU. */
+static void meta_machine(struct rec_state *s, const struct ks_machine_snap *a,
+			 const struct ks_machine_snap *b)
+{
+	struct ks_machine_busy m;
+	char buf[256];
+
+	ks_machine_busy(a, b, &m);
+	ks_ktrace_meta_set(s->kt, "machine.load1_before", "%.2f", m.load1_before);
+	ks_ktrace_meta_set(s->kt, "machine.load1_after", "%.2f", m.load1_after);
+	ks_ktrace_meta_set(s->kt, "machine.cpu_pressure_pct", "%.2f", m.psi_some_pct);
+	ks_ktrace_meta_set(s->kt, "machine.steal_pct", "%.2f", m.steal_pct);
+	ks_ktrace_meta_set(s->kt, "machine.busy_pct", "%.1f", m.busy_pct);
+	ks_ktrace_meta_set(s->kt, "machine.cpu_mhz", "%.0f", m.mhz);
+	ks_ktrace_meta_set(s->kt, "machine.busy", "%s", m.busy ? "yes" : "no");
+	if (m.busy && s->o->note) {
+		ks_machine_busy_str(&m, buf, sizeof(buf));
+		s->o->note(buf);
+	}
+}
+
 /* Waits for ksmd's next S switch-out after `outs`; 0, 1 when every process of an
  * external workload has exited (ksmd then has nothing left to scan), or an error on
  * timeout. */
@@ -1016,6 +1039,7 @@ static int record_loop(struct rec_state *s)
 int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 {
 	struct rec_state s = { .o = o, .err = err, .tr = { .pipe_fd = -1 } };
+	struct ks_machine_snap m0 = { 0 }, m1 = { 0 };
 	int rc;
 
 	err->code = 0;
@@ -1073,8 +1097,10 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 					"mergeable memory that ksmd would scan too; refusing to "
 					"use it", (int)other, comm);
 	}
+	ks_machine_snap(&m0);
 	if (!rc)
 		rc = record_loop(&s);
+	ks_machine_snap(&m1);
 out_restore:
 	for (unsigned i = 0; s.kids && i < s.nkids; i++)
 		reap_child(&s.kids[i]);
@@ -1092,6 +1118,7 @@ out_restore:
 				   s.racy ? "racy" : s.timed ? "timed" : "static");
 		if (s.external && o->cmd)
 			ks_ktrace_meta_set(s.kt, "command", "%s", o->cmd[0]);
+		meta_machine(&s, &m0, &m1);
 		s.kt->scenario_text = ks_xstrdup(o->sc->text ? o->sc->text : "");
 		s.kt->workload_csv = ks_xmalloc(s.wlen + 64);
 		snprintf(s.kt->workload_csv, s.wlen + 64, "slot,t_sim_ns,t_real_ns,pid,op,vaddr,"
