@@ -233,45 +233,74 @@ static void child_main(int cmd_fd, int ack_fd)
 	_exit(0);
 }
 
-static void record_child(const char *path, enum ks_trace_format fmt, uint64_t addrs[2],
-			 pid_t *pid_out, struct ks_prec_stats *st)
+/* A child running body(cmd_fd, ack_fd), with the parent's ends of both pipes. */
+struct kid {
+	pid_t pid;
+	int cmd; /* write: commands to the child */
+	int ack; /* read: what the child reports */
+};
+
+static struct kid start_kid(void (*body)(int cmd_fd, int ack_fd))
 {
 	int cmd[2], ack[2];
-	struct ks_prec_opts o = { .fmt = fmt };
-	struct ks_prec *r;
-	struct ks_err err;
-	pid_t pid;
-	char c;
+	struct kid k;
 
 	ck_assert_int_eq(pipe(cmd), 0);
 	ck_assert_int_eq(pipe(ack), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
+	k.pid = fork();
+	ck_assert_int_ge(k.pid, 0);
+	if (k.pid == 0) {
 		close(cmd[1]);
 		close(ack[0]);
-		child_main(cmd[0], ack[1]);
+		body(cmd[0], ack[1]);
 	}
 	close(cmd[0]);
 	close(ack[1]);
-	ck_assert_int_eq(read(ack[0], addrs, 2 * sizeof(uint64_t)), 2 * sizeof(uint64_t));
+	k.cmd = cmd[1];
+	k.ack = ack[0];
+	return k;
+}
+
+/* Tells the child to change its memory ('c') and waits until it has. */
+static void kid_change(const struct kid *k)
+{
+	char c;
+
+	ck_assert_int_eq(write(k->cmd, "c", 1), 1);
+	ck_assert_int_eq(read(k->ack, &c, 1), 1);
+}
+
+/* Tells the child to exit, reaps it and closes the pipes. */
+static void kid_end(const struct kid *k)
+{
+	ck_assert_int_eq(write(k->cmd, "x", 1), 1);
+	ck_assert_int_eq(waitpid(k->pid, NULL, 0), k->pid);
+	close(k->cmd);
+	close(k->ack);
+}
+
+static void record_child(const char *path, enum ks_trace_format fmt, uint64_t addrs[2],
+			 pid_t *pid_out, struct ks_prec_stats *st)
+{
+	struct ks_prec_opts o = { .fmt = fmt };
+	struct kid k = start_kid(child_main);
+	struct ks_prec *r;
+	struct ks_err err;
+
+	ck_assert_int_eq(read(k.ack, addrs, 2 * sizeof(uint64_t)), 2 * sizeof(uint64_t));
 	r = ks_prec_open(path, &o, &err);
 	ck_assert_msg(r != NULL, "%s", err.msg);
-	ck_assert_msg(ks_prec_add(r, pid, &err) == 0, "%s", err.msg);
+	ck_assert_msg(ks_prec_add(r, k.pid, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(0), &err), 1);
-	ck_assert_int_eq(write(cmd[1], "c", 1), 1);
-	ck_assert_int_eq(read(ack[0], &c, 1), 1);
+	kid_change(&k);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(100), &err), 1);
 	/* a snapshot with nothing changed adds no page records */
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(150), &err), 1);
-	ck_assert_int_eq(write(cmd[1], "x", 1), 1);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	kid_end(&k);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(200), &err), 0);
 	ck_assert_msg(access(path, F_OK) != 0, "the trace is visible before it is complete");
 	ck_assert_msg(ks_prec_close(r, st, &err) == 0, "%s", err.msg);
-	close(cmd[1]);
-	close(ack[0]);
-	*pid_out = pid;
+	*pid_out = k.pid;
 }
 
 static void check_recording(enum ks_trace_format fmt, const char *name)
@@ -392,45 +421,30 @@ static void sparse_expect(const struct page_map *m, uint64_t base, unsigned w, i
 
 START_TEST(test_record_sparse_huge)
 {
-	int cmd[2], ack[2];
 	struct ks_prec_opts o = { .fmt = KS_TRACE_BINARY };
 	struct ks_prec_stats st;
 	struct ks_trace_source *src;
 	struct ks_trace_rec *rec = ks_xmalloc(sizeof(*rec));
 	struct page_map *m = ks_xcalloc(1, sizeof(*m));
+	struct kid k = start_kid(sparse_child);
 	struct ks_prec *r;
 	struct ks_err err;
 	bool have = false;
 	uint64_t base;
-	char path[512], c;
-	pid_t pid;
+	char path[512];
+	pid_t pid = k.pid;
 
 	snprintf(path, sizeof(path), "%s/sparse.kst", tmpdir);
-	ck_assert_int_eq(pipe(cmd), 0);
-	ck_assert_int_eq(pipe(ack), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(cmd[1]);
-		close(ack[0]);
-		sparse_child(cmd[0], ack[1]);
-	}
-	close(cmd[0]);
-	close(ack[1]);
-	ck_assert_int_eq(read(ack[0], &base, sizeof(base)), sizeof(base));
+	ck_assert_int_eq(read(k.ack, &base, sizeof(base)), sizeof(base));
 	r = ks_prec_open(path, &o, &err);
 	ck_assert_msg(r != NULL, "%s", err.msg);
 	ck_assert_msg(ks_prec_add(r, pid, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(0), &err), 1);
-	ck_assert_int_eq(write(cmd[1], "c", 1), 1);
-	ck_assert_int_eq(read(ack[0], &c, 1), 1);
+	kid_change(&k);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(100), &err), 1);
-	ck_assert_int_eq(write(cmd[1], "x", 1), 1);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	kid_end(&k);
 	ck_assert_int_eq(ks_prec_snapshot(r, KS_MS(200), &err), 0);
 	ck_assert_msg(ks_prec_close(r, &st, &err) == 0, "%s", err.msg);
-	close(cmd[1]);
-	close(ack[0]);
 	/* 4 TiB at 4 bytes a page would be 4 GiB of state: the states must follow the pages
 	 * present (a few blocks here, plus the rest of the child's memory) */
 	ck_assert_msg(st.state_bytes_max < (256u << 20), "page states took %" PRIu64 " bytes",
