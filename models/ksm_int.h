@@ -191,7 +191,9 @@ struct ks_mm {
 /* Fixed-size object pool: chunks never move, so pointers stay valid. */
 struct ks_pool {
 	size_t objsize;      /* bytes per object */
-	size_t per_chunk;    /* objects per chunk */
+	size_t per_chunk;    /* objects per chunk, at most (the first chunks are smaller:
+			      * 256 objects, doubled up to per_chunk) */
+	size_t cap;          /* objects in the current chunk */
 	size_t used;         /* objects handed out from the current chunk */
 	void *free;          /* free list (first word of a free object links the next) */
 	void **chunks;       /* all chunks */

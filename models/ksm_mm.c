@@ -23,8 +23,7 @@ void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk)
 {
 	memset(p, 0, sizeof(*p));
 	p->objsize = objsize < sizeof(void *) ? sizeof(void *) : objsize;
-	p->per_chunk = per_chunk;
-	p->used = per_chunk; /* forces a chunk on first allocation */
+	p->per_chunk = per_chunk; /* cap = used = 0: a chunk on first allocation */
 }
 
 void *ks__pool_alloc(struct ks_pool *p)
@@ -35,12 +34,16 @@ void *ks__pool_alloc(struct ks_pool *p)
 		obj = p->free;
 		p->free = *(void **)obj;
 	} else {
-		if (p->used == p->per_chunk) {
+		if (p->used == p->cap) {
 			if (p->nchunks == p->capchunks) {
 				p->capchunks = p->capchunks ? 2 * p->capchunks : 16;
 				p->chunks = ks_xrealloc(p->chunks, p->capchunks * sizeof(void *));
 			}
-			p->chunks[p->nchunks++] = ks_xmalloc(p->objsize * p->per_chunk);
+			/* small runs (thousands of them under the fuzzer) need no MiB chunk */
+			p->cap = p->cap ? 2 * p->cap : 256;
+			if (p->cap > p->per_chunk)
+				p->cap = p->per_chunk;
+			p->chunks[p->nchunks++] = ks_xmalloc(p->objsize * p->cap);
 			p->used = 0;
 		}
 		obj = (char *)p->chunks[p->nchunks - 1] + p->objsize * p->used++;

@@ -40,8 +40,9 @@
 #define PAGE_WORDS (KS_PAGE_SIZE / 8u)
 #define LIT_CHUNK_SHIFT 8u /* literal pages per chunk: 256 (1 MiB) */
 #define LIT_CHUNK_PAGES (1u << LIT_CHUNK_SHIFT)
-#define CSUM_CACHE_BITS 16u
+#define CSUM_CACHE_BITS 16u /* slots at most: 64 Ki (1 MiB) */
 #define CSUM_CACHE_SIZE (1u << CSUM_CACHE_BITS)
+#define CSUM_CACHE_FIRST 1024u /* slots at first: a small run does not pay for 1 MiB */
 #define GOLDEN64 0x9e3779b97f4a7c15ull
 
 /* A 64-bit word of a FILL page that at least one patch touches. */
@@ -100,7 +101,10 @@ struct ks_content_store {
 	uint64_t cap_lit;         /* allocated entries of lit[] */
 	uint64_t *lit_ht;         /* open-addressing table: literal index + 1, 0 = empty */
 	uint64_t lit_ht_mask;     /* table size - 1 (power of two) */
-	struct csum_slot *csum;   /* CSUM_CACHE_SIZE entries */
+	struct csum_slot *csum;   /* csum_mask + 1 entries, NULL until the first checksum */
+	uint32_t csum_mask;       /* slots - 1: CSUM_CACHE_FIRST, doubled up to
+				   * CSUM_CACHE_SIZE as misses come (csum_grow) */
+	uint64_t csum_misses;     /* misses since the cache last grew */
 };
 
 /* Sequential access to the words of one page. */
@@ -516,6 +520,20 @@ static uint64_t xxh64_page_words(const struct ks_content_store *cs, ks_content c
 	return xxh64_finish(v);
 }
 
+/* Makes the checksum cache (CSUM_CACHE_FIRST slots) or doubles it, emptied: a cache,
+ * it changes no checksum. It grows after 4 misses a slot, so a run that computes many
+ * distinct checksums soon has all CSUM_CACHE_SIZE slots, and one that computes few
+ * never allocates them (the fuzz target runs thousands of small worlds). */
+static void csum_grow(struct ks_content_store *cs)
+{
+	uint32_t slots = cs->csum ? 2u * (cs->csum_mask + 1u) : CSUM_CACHE_FIRST;
+
+	free(cs->csum);
+	cs->csum = ks_xcalloc(slots, sizeof(*cs->csum));
+	cs->csum_mask = slots - 1u;
+	cs->csum_misses = 0;
+}
+
 uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_checksum_alg alg)
 {
 	struct csum_slot *slot;
@@ -532,9 +550,15 @@ uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_
 	}
 	if (class_of(cs, c)->arg_free)
 		c = ks_content_make(ks_content_cls(c), 0); /* same bytes for every arg */
-	slot = &cs->csum[mix64(c + (uint64_t)alg * GOLDEN64) & (CSUM_CACHE_SIZE - 1)];
+	if (!cs->csum)
+		csum_grow(cs);
+	slot = &cs->csum[mix64(c + (uint64_t)alg * GOLDEN64) & cs->csum_mask];
 	if (slot->valid && slot->c == c && slot->alg == (uint8_t)alg)
 		return slot->value;
+	if (++cs->csum_misses > 4u * (cs->csum_mask + 1u) && cs->csum_mask + 1u < CSUM_CACHE_SIZE) {
+		csum_grow(cs);
+		slot = &cs->csum[mix64(c + (uint64_t)alg * GOLDEN64) & cs->csum_mask];
+	}
 	if (alg == KS_CSUM_XXHASH64)
 		slot->value = (uint32_t)xxh64_page_words(cs, c);
 	else {
@@ -797,7 +821,6 @@ struct ks_content_store *ks_content_store_new(void)
 	cs->cls_ht = ks_xcalloc(cs->cls_ht_mask + 1, sizeof(*cs->cls_ht));
 	cs->literal_cls = -1;
 	lit_ht_grow(cs);
-	cs->csum = ks_xcalloc(CSUM_CACHE_SIZE, sizeof(*cs->csum));
 	id = ks_content_class(cs, &zero_spec);
 	assert(id == 0);
 	(void)id;
