@@ -319,6 +319,21 @@ static void print_reads(const struct ks_scenario *sc, const struct ks_summary *s
 	       k->synonym_pages, n->synonym_pages);
 }
 
+/* The scenario's arch cost model; an error names where the arch was given, when the
+ * scenario (or a --set) named it, then the model's file or what was looked for. */
+static int open_cost(const struct ks_scenario *sc, struct ks_cost_model **cost)
+{
+	struct ks_err err = { 0 };
+
+	if (!ks_cost_model_open(sc->arch, &sc->ksm, cost, &err))
+		return 0;
+	if (sc->arch_where && err.code == KS_ENOENT)
+		ks_cli_error("%s: %s", sc->arch_where, err.msg);
+	else
+		ks_cli_error("%s", err.msg);
+	return KS_EXIT_ERROR;
+}
+
 /* ksm.zero_page_colours against the arch: a count its kernel cannot have is bad input
  * (one line naming where it was given); none given: the arch's own count. */
 static int resolve_colours(struct ks_scenario *sc, const struct ks_cost_model *cm)
@@ -445,8 +460,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	int rc = KS_EXIT_ERROR, wrc;
 	bool new_db = access(db, F_OK) != 0; /* removed again if the run fails */
 
-	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err))
-		goto out_error;
+	if (open_cost(sc, &cost))
+		goto out;
 	if (resolve_colours(sc, cost))
 		goto out;
 	if (cost)
@@ -510,13 +525,10 @@ out:
 static int dry_run(struct ks_scenario *sc)
 {
 	struct ks_cost_model *cost = NULL;
-	struct ks_err err = { 0 };
 	char size[32], dur[32];
 
-	if (ks_cost_model_open(sc->arch, &sc->ksm, &cost, &err)) {
-		ks_cli_error("%s", err.msg);
+	if (open_cost(sc, &cost))
 		return KS_EXIT_ERROR;
-	}
 	if (resolve_colours(sc, cost)) {
 		ks_cost_model_free(cost);
 		return KS_EXIT_ERROR;
@@ -558,6 +570,8 @@ int ks_cmd_run(int argc, char **argv)
 	if (a.arch) {
 		free(sc.arch);
 		sc.arch = ks_xstrdup(a.arch);
+		free(sc.arch_where); /* the name in the message is the option's */
+		sc.arch_where = NULL;
 	}
 	if (!a.db) {
 		snprintf(dbbuf, sizeof(dbbuf), "%s.db", sc.name);

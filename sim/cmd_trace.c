@@ -116,7 +116,7 @@ static int out_format(const struct trace_opts *o, const char *out, enum ks_trace
 	return 0;
 }
 
-static volatile int stop_signal; /* SIGINT, SIGTERM or SIGHUP during a copy */
+static volatile int stop_signal; /* SIGINT, SIGTERM or SIGHUP during a copy or import */
 
 /* Copies every record of src to a new trace at out. A signal stops it: the temporary
  * file is removed, out is left as it was. */
@@ -323,6 +323,7 @@ static int trace_import(const struct trace_opts *o)
 	struct ks_import_opts io = { .name = o->name };
 	struct ks_import_stats st;
 	struct ks_err err;
+	int rc;
 
 	if (o->args.n != 2 || !o->output)
 		return usage_error("%s", "import needs IN and -o OUT");
@@ -344,9 +345,13 @@ static int trace_import(const struct trace_opts *o)
 	io.zero_absent = o->zero_pages && strcmp(o->zero_pages, "absent") == 0;
 	if (o->name && (!o->name[0] || strlen(o->name) > 63))
 		return usage_error("%s", "--name needs 1 to 63 bytes");
-	if (ks_import_mem(o->args.v[1], o->output, &io, &st, &err)) {
+	io.stop = &stop_signal;
+	ks_cli_signals_catch(&stop_signal); /* from before the temporary file exists */
+	rc = ks_import_mem(o->args.v[1], o->output, &io, &st, &err);
+	ks_cli_signals_restore();
+	if (rc) {
 		ks_cli_error("%s", err.msg);
-		return KS_EXIT_ERROR;
+		return rc == KS_EINTR ? KS_EXIT_INTERRUPTED : KS_EXIT_ERROR;
 	}
 	printf("imported %s: %" PRIu64 " region%s, %" PRIu64 " pages (%" PRIu64 " zero, %"
 	       PRIu64 " distinct non-zero pages stored)\n", o->args.v[1], st.regions,

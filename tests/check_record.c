@@ -881,6 +881,34 @@ START_TEST(test_import_raw)
 }
 END_TEST
 
+/* A signal during an import (the stop flag set): KS_EINTR, and neither the trace nor
+ * its temporary file is left (sim trace import exits 130). */
+START_TEST(test_import_stopped)
+{
+	uint8_t *buf = ks_xcalloc(3, 4096);
+	char in[512], out[512];
+	volatile int stop = 15;
+	struct ks_import_opts o = { .fmt = KS_TRACE_BINARY, .kind = KS_IMAGE_RAW, .stop = &stop };
+	struct ks_err err;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(in, sizeof(in), "%s/stop.raw", tmpdir);
+	snprintf(out, sizeof(out), "%s/stop.kst", tmpdir);
+	write_file(in, buf, 3 * 4096);
+	ck_assert_int_eq(ks_import_mem(in, out, &o, NULL, &err), KS_EINTR);
+	ck_assert_msg(strstr(err.msg, "interrupted by signal 15"), "%s", err.msg);
+	d = opendir(tmpdir);
+	while ((e = readdir(d)))
+		ck_assert_msg(strncmp(e->d_name, "stop.kst", 8) != 0, "left %s", e->d_name);
+	closedir(d);
+	stop = 0; /* the same import, not stopped, writes the trace */
+	ck_assert_msg(ks_import_mem(in, out, &o, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(access(out, F_OK), 0);
+	free(buf);
+}
+END_TEST
+
 /* Imports a bad image: KS_EPARSE, the message, and no trace left. */
 static void import_fails(const uint8_t *data, size_t n, enum ks_image_kind kind,
 			 const char *want)
@@ -1003,6 +1031,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(fmt, test_dict_corrupt_frame);
 	tcase_add_test(fmt, test_import_elf_core);
 	tcase_add_test(fmt, test_import_raw);
+	tcase_add_test(fmt, test_import_stopped);
 	tcase_add_test(fmt, test_import_bad_images);
 	tcase_add_test(fmt, test_converge);
 	suite_add_tcase(s, rec);

@@ -48,6 +48,12 @@ pid=
 [ "$(sqlite3 runs.db 'PRAGMA integrity_check')" = ok ] || fail "kill -9: integrity_check"
 [ "$(sqlite3 runs.db 'SELECT count(*) FROM runs')" = 4 ] ||
 	fail "kill -9: $(sqlite3 runs.db 'SELECT count(*) FROM runs') runs, expected the 4 before"
+# (killed inside the run's one transaction: the handlers come after BEGIN) and the
+# database takes the next run
+"$SIM" --scenario "$SRCDIR/tests/data/cli/tiny.yaml" --db runs.db -q >/dev/null ||
+	fail "a run after kill -9: exit $?"
+[ "$(sqlite3 runs.db "SELECT count(*) FROM runs WHERE status = 'complete'")" = 1 ] ||
+	fail "kill -9: the next run is not in the database"
 
 # sim trace convert: a signal removes the temporary file; OUT is not written. The
 # input is large enough (~400 000 records) that the copy is still running.
@@ -74,9 +80,26 @@ if kill -INT $pid 2>/dev/null; then
 		fail "convert: exit $rc"
 	fi
 fi
+
+# sim trace import: the same for a memory image (16 GiB, sparse: no disk used; reading
+# it takes seconds)
+truncate -s 16G mem.raw
+"$SIM" trace import --image raw mem.raw -o mem.kst >/dev/null &
+pid=$!
+wait_caught $pid 2 || true
+if kill -INT $pid 2>/dev/null; then
+	wait $pid
+	rc=$?
+	pid=
+	if [ $rc = 130 ]; then
+		[ ! -e mem.kst ] || fail "import interrupted: mem.kst written"
+	elif [ $rc != 0 ]; then
+		fail "import: exit $rc"
+	fi
+fi
 wait 2>/dev/null
 pid=
 left=$(ls -A | grep -v -x -e runs.db -e runs.db-wal -e runs.db-shm -e seed.kstt -e big.kstt \
-	-e out.kst)
+	-e out.kst -e mem.raw -e mem.kst)
 [ -z "$left" ] || fail "left behind: $left"
 exit $fail

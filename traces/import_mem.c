@@ -243,6 +243,11 @@ int ks_import_mem(const char *in, const char *out, const struct ks_import_opts *
 			uint64_t n = np - p < CHUNK_PAGES ? np - p : CHUNK_PAGES;
 			uint64_t off = segs[i].off + p * KS_PAGE_SIZE;
 
+			if (o->stop && *o->stop) {
+				rc = ks_err_set(err, KS_EINTR, "%s: interrupted by signal %d; "
+						"nothing written", out, *o->stop);
+				goto out_abort;
+			}
 			if (!read_at(fd, buf, n * KS_PAGE_SIZE, off)) {
 				rc = ks_err_set(err, KS_EIO, "%s:%" PRIu64 ": read failed: %s", in, off,
 						errno ? strerror(errno) : "file shrank");

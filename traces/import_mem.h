@@ -21,6 +21,8 @@ struct ks_import_opts {
 	enum ks_image_kind kind;
 	const char *name;           /* process name (NULL: "image") */
 	bool zero_absent;           /* zero pages left unpopulated instead of written */
+	volatile int *stop;         /* may be NULL; nonzero (a signal number) stops the
+				     * import: the trace being written is removed, KS_EINTR */
 };
 
 struct ks_import_stats {

@@ -53,6 +53,7 @@ void ks_scenario_fini(struct ks_scenario *sc)
 	free(sc->trace_file);
 	free(sc->ksm_changes);
 	free(sc->colours_where);
+	free(sc->arch_where);
 	memset(sc, 0, sizeof(*sc));
 }
 

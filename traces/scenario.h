@@ -115,6 +115,8 @@ struct ks_scenario {
 	char *text;                 /* full YAML text as run, with --set applied (owned) */
 	uint64_t seed;
 	char *arch;                 /* arch model name (owned), default "x86_64" */
+	char *arch_where;           /* where `arch` was given ("FILE:LINE:COL" or "--set
+				     * ARG"; owned), NULL: the default or --arch */
 	ks_time duration;           /* simulated duration */
 	enum ks_sample_mode sample_mode;
 	ks_time sample_interval;    /* KS_SAMPLE_INTERVAL: every this many ns */

@@ -1009,13 +1009,15 @@ static void seed_images(struct ks_content_spec *cs, uint64_t seed)
 }
 
 /* Groups or a trace; every image's seed from its name and the run's seed; where
- * ksm.zero_page_colours was given (cmd_run.c checks it against the arch). */
+ * ksm.zero_page_colours and arch were given (cmd_run.c checks them against the arch
+ * models there are). */
 static int scenario_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
 {
 	struct ks_scenario *sc = obj;
 
 	(void)where;
 	yaml_node_t *ksm = ks_yaml_get(yd, map, "ksm", NULL), *colours;
+	yaml_node_t *arch = ks_yaml_get(yd, map, "arch", NULL);
 	char at[512];
 
 	if (!sc->ngroups && !sc->trace_file)
@@ -1026,6 +1028,10 @@ static int scenario_check(struct ks_ydoc *yd, yaml_node_t *map, const char *wher
 	if (colours) {
 		free(sc->colours_where);
 		sc->colours_where = ks_xstrdup(ks_yaml_where(yd, colours, at, sizeof(at)));
+	}
+	if (arch) { /* an arch model not found is reported there (cmd_run.c) */
+		free(sc->arch_where);
+		sc->arch_where = ks_xstrdup(ks_yaml_where(yd, arch, at, sizeof(at)));
 	}
 	for (unsigned i = 0; i < sc->ngroups; i++) {
 		struct ks_group *g = &sc->groups[i];
