@@ -1,6 +1,7 @@
 # tests/fuzz: libFuzzer targets for every reader of user input (configure
 # --enable-fuzzers, with clang; HACKING.md "Fuzzing"). `make fuzz` runs each for
-# FUZZ_SECONDS (default 60) on its corpus; `make check` runs tests/fuzz_smoke.sh: the
+# FUZZ_SECONDS (default 60) on its corpus (campaign.sh: one target for 1 M executions or
+# 30 min, in segments); `make check` runs tests/fuzz_smoke.sh: the
 # seed corpora replayed and FUZZ_SMOKE_SECONDS (default 2) of fuzzing per target, or a
 # skip (77) where the targets are not built.
 # Each target reads corpus folders named in FUZZ_PAIRS (program:corpus).
@@ -8,7 +9,7 @@ FUZZ_PAIRS = fuzz_trace:trace_text fuzz_trace:trace_bin fuzz_world:world \
 	fuzz_scenario:scenario fuzz_set:set fuzz_arch:arch fuzz_zsmalloc:zsmalloc fuzz_ktrace:ktrace
 FUZZ_SECONDS = 60
 FUZZ_SMOKE_SECONDS = 2
-EXTRA_DIST += %reldir%/.may_include %reldir%/corpus %reldir%/run.sh %reldir%/fuzz.h %reldir%/fuzz_util.c \
+EXTRA_DIST += %reldir%/.may_include %reldir%/corpus %reldir%/run.sh %reldir%/campaign.sh %reldir%/fuzz.h %reldir%/fuzz_util.c \
 	%reldir%/fuzz_sim.c %reldir%/fuzz_trace.c %reldir%/fuzz_world.c %reldir%/fuzz_scenario.c \
 	%reldir%/fuzz_set.c %reldir%/fuzz_arch.c %reldir%/fuzz_zsmalloc.c %reldir%/fuzz_ktrace.c
 TESTS += tests/fuzz_smoke.sh
