@@ -19,7 +19,7 @@ top=$PWD
 
 # parallel: GNU parallel, for the sweep recipe test (tests/parallel.sh)
 packages=(build-essential autoconf automake pkg-config libgsl-dev libsqlite3-dev
-	libyaml-dev check libxxhash-dev libzstd-dev sqlite3 parallel liblzo2-dev liblz4-dev)
+	libyaml-dev check libxxhash-dev libzstd-dev zlib1g-dev sqlite3 parallel liblzo2-dev liblz4-dev)
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -209,6 +209,95 @@ START_TEST(test_content_cmp_matches_memcmp)
 }
 END_TEST
 
+/* Literal pages that share long prefixes (recorded guest memory: zero-led pages,
+ * common headers) compare as memcmp does, in both orders, again and again: the memo of
+ * long compares gives what the bytes give, also once its slots have been reused. */
+START_TEST(test_content_literal_long_prefix)
+{
+	enum { N = 240 }; /* 28,680 pairs: memo slots (65,536) collide and are reused */
+	struct ks_content_store *cs = ks_content_store_new();
+	uint8_t *bytes = malloc((size_t)N * PG);
+	ks_content c[N];
+
+	ck_assert_ptr_nonnull(bytes);
+	rng_state = 77;
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t *p = bytes + (size_t)i * PG;
+		unsigned at = (unsigned)(rnd() % PG);
+
+		/* a few shared bases; one byte changed at a random offset, often late */
+		memset(p, (int)(i % 3), PG);
+		if (i % 5 == 0)
+			at = 8 * (8 + (unsigned)(rnd() % 4)); /* just past the first cache line */
+		p[at] = (uint8_t)(1 + rnd() % 254);
+		if (i % 7 == 0)
+			p[PG - 1] ^= 0x5a;
+		c[i] = ks_content_literal(cs, p);
+	}
+	for (int round = 0; round < 2; round++)
+		for (unsigned i = 0; i < N; i++)
+			for (unsigned j = 0; j < N; j++) {
+				unsigned fd = 9999, rfd;
+				const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
+				int r = ref_cmp(a, b, &rfd);
+				int got = ks_content_cmp(cs, c[i], c[j], &fd);
+
+				ck_assert_msg(sign(got) == r && fd == rfd,
+					      "round %d: cmp(%u, %u) = %d at %u, memcmp says %d at %u",
+					      round, i, j, got, fd, r, rfd);
+				if (r == 0)
+					ck_assert_uint_eq(c[i], c[j]); /* equal bytes intern once */
+			}
+	free(bytes);
+	ks_content_store_free(cs);
+}
+END_TEST
+
+static unsigned chunks_live, chunks_made;
+
+static void *count_alloc(size_t n)
+{
+	ck_assert_uint_eq(n, KS_CONTENT_LIT_CHUNK);
+	chunks_live++;
+	chunks_made++;
+	return malloc(n);
+}
+
+static void count_release(void *p, size_t n)
+{
+	ck_assert_uint_eq(n, KS_CONTENT_LIT_CHUNK);
+	ck_assert_uint_gt(chunks_live, 0);
+	chunks_live--;
+	free(p);
+}
+
+/* Literal chunks come from the allocator handed in, 512 pages each, and all go back. */
+START_TEST(test_content_literal_chunks)
+{
+	static const struct ks_content_chunks counting = { count_alloc, count_release };
+	struct ks_content_store *cs = ks_content_store_new();
+	uint8_t page[PG];
+	ks_content first = 0, last = 0;
+
+	chunks_live = chunks_made = 0;
+	ks_content_store_set_chunks(cs, &counting);
+	for (unsigned i = 0; i < 1100; i++) {
+		memset(page, 0, PG);
+		memcpy(page + 100, &i, sizeof(i));
+		last = ks_content_literal(cs, page);
+		if (i == 0)
+			first = last;
+	}
+	ck_assert_uint_eq(chunks_made, 3); /* 1100 pages: 512 + 512 + 76 */
+	ck_assert_mem_eq(ks_content_literal_bytes(cs, last), page, PG); /* page 1099 */
+	memset(page, 0, PG);
+	ck_assert_mem_eq(ks_content_literal_bytes(cs, first), page, PG);
+	ks_content_store_set_chunks(cs, NULL); /* ignored: not before the first literal */
+	ks_content_store_free(cs);
+	ck_assert_uint_eq(chunks_live, 0);
+}
+END_TEST
+
 /* Cached checksums equal ks_checksum() of the materialised bytes for every algorithm. */
 START_TEST(test_content_checksum_matches_bytes)
 {
@@ -538,6 +627,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_content_benchmark_pages);
 	tcase_add_test(core, test_content_class_interning);
 	tcase_add_test(core, test_content_literal_interning);
+	tcase_add_test(core, test_content_literal_long_prefix);
+	tcase_add_test(core, test_content_literal_chunks);
 	tcase_add_test(core, test_content_image_determinism);
 	tcase_set_timeout(edges, 60);
 	tcase_add_test(edges, test_content_checksum_cache_eviction);

@@ -25,21 +25,29 @@
  *
  * Memory: the store grows per class and per distinct literal page, never per page.
  * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store; a
- * literal page keeps its own checksum and word 0 beside its hash (recorded traces hold
- * millions of distinct literal pages: more than the cache has slots).
+ * literal page keeps its own checksum, first nonzero byte and words 0 and 1 in a
+ * small record apart from its bytes (recorded traces hold millions of distinct literal
+ * pages: more than the cache has slots; a tree walk compares one page with many, and
+ * most pairs of recorded pages differ in word 0 or 1, so most compares touch neither
+ * page). Two literal pages equal there are compared straight from their bytes.
  *
  * Left out: no reference counting of literals (they live as long as the store). */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "content.h"
 #include "models/base/status.h"
 #include "models/base/xalloc.h"
 
 #define PAGE_WORDS (KS_PAGE_SIZE / 8u)
-#define LIT_CHUNK_SHIFT 8u /* literal pages per chunk: 256 (1 MiB) */
+#define LIT_CHUNK_SHIFT 9u /* literal pages per chunk: 512 (KS_CONTENT_LIT_CHUNK) */
 #define LIT_CHUNK_PAGES (1u << LIT_CHUNK_SHIFT)
+#define MEMO_BITS 16u /* remembered long compares of two literals: 64 Ki slots */
+#define MEMO_SIZE (1u << MEMO_BITS)
+#define MEMO_FROM_WORD 8u /* pairs equal in words 0..7 (one cache line) are remembered */
 #define CSUM_CACHE_BITS 16u /* slots at most: 64 Ki (1 MiB) */
 #define CSUM_CACHE_SIZE (1u << CSUM_CACHE_BITS)
 #define CSUM_CACHE_FIRST 1024u /* slots at first: a small run does not pay for 1 MiB */
@@ -70,14 +78,25 @@ struct cclass {
 
 /* One interned literal page, with what is computed once per distinct page: a recorded
  * trace holds millions of them, more than the checksum cache has slots, and a tree walk
- * compares one page against many, so word 0 (which decides most compares) and the
- * checksum live here, next to each other, not in the page. */
+ * compares one page against many, so words 0 and 1 (which decide most compares of
+ * recorded pages) and the checksum live here, 24 bytes apart from the page and its
+ * interning hash. */
 struct literal {
-	uint64_t hash;     /* hash of the 4096 bytes */
 	uint64_t word0;    /* bytes 0..7, little-endian (first_word() without the page) */
+	uint64_t word1;    /* bytes 8..15, little-endian */
 	uint32_t csum;     /* ks_checksum(csum_alg) of the bytes, when csum_alg != 0 */
 	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
 	uint16_t first_nz; /* offset of the first nonzero byte, 4096 if all zero */
+};
+
+/* One remembered compare of two literal pages lo < hi (indices) equal in their first
+ * MEMO_FROM_WORD words: the same pairs meet again at every full scan (the unstable tree
+ * is rebuilt from much the same pages in the same order), and such a pair costs a walk
+ * of the bytes each time. */
+struct memo_slot {
+	uint64_t lo, hi;  /* literal indices; hi == 0: empty (lo < hi) */
+	uint16_t diff;    /* first differing byte */
+	int8_t sign;      /* memcmp(lo, hi) sign */
 };
 
 /* One entry of the direct-mapped checksum cache. */
@@ -96,7 +115,9 @@ struct ks_content_store {
 	uint32_t cls_ht_mask;     /* table size - 1 (power of two) */
 	int64_t literal_cls;      /* id of the LITERAL class, -1 until first interned */
 	struct literal *lit;      /* literal metadata by index */
+	uint64_t *lit_hash;       /* literal index -> hash of its 4096 bytes (interning) */
 	uint8_t **lit_chunk;      /* literal bytes, LIT_CHUNK_PAGES pages per chunk */
+	struct ks_content_chunks chunks; /* where lit_chunk[] comes from */
 	uint64_t nlit;            /* number of literals */
 	uint64_t cap_lit;         /* allocated entries of lit[] */
 	uint64_t *lit_ht;         /* open-addressing table: literal index + 1, 0 = empty */
@@ -105,6 +126,7 @@ struct ks_content_store {
 	uint32_t csum_mask;       /* slots - 1: CSUM_CACHE_FIRST, doubled up to
 				   * CSUM_CACHE_SIZE as misses come (csum_grow) */
 	uint64_t csum_misses;     /* misses since the cache last grew */
+	struct memo_slot *memo;   /* MEMO_SIZE entries, from the first literal on */
 };
 
 /* Sequential access to the words of one page. */
@@ -372,6 +394,63 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 	}
 }
 
+/* Two literal pages whose words 0 are equal: word 1 from their records, then their
+ * bytes from word 2 on; past the first cache line, a pair is looked up in (and then
+ * kept in) the memo. Two literals with different indices never hold the same bytes
+ * (interning), but equal bytes would still compare equal. */
+static int cmp_literals(const struct ks_content_store *cs, uint64_t ia, uint64_t ib,
+			unsigned *first_diff)
+{
+	const uint8_t *pa, *pb;
+	struct memo_slot *m;
+	uint64_t x, y, lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+	unsigned w;
+	int r;
+
+	assert(ia < cs->nlit && ib < cs->nlit);
+	x = cs->lit[ia].word1;
+	y = cs->lit[ib].word1;
+	if (x != y)
+		return word_diff(x, y, 1, first_diff);
+	pa = lit_page(cs, ia);
+	pb = lit_page(cs, ib);
+	for (w = 2; w < MEMO_FROM_WORD; w++) {
+		x = load64le(pa + 8 * w);
+		y = load64le(pb + 8 * w);
+		if (x != y)
+			return word_diff(x, y, w, first_diff);
+	}
+	m = &cs->memo[mix64(lo * GOLDEN64 + hi) & (MEMO_SIZE - 1)];
+	if (m->lo == lo && m->hi == hi) {
+		if (first_diff)
+			*first_diff = m->diff;
+		return ia == lo ? m->sign : -m->sign;
+	}
+	for (; w < PAGE_WORDS; w++) {
+		x = load64le(pa + 8 * w);
+		y = load64le(pb + 8 * w);
+		if (x != y)
+			break;
+	}
+	if (w < PAGE_WORDS) {
+		unsigned d;
+
+		r = word_diff(x, y, w, &d);
+		m->diff = (uint16_t)d;
+	} else {
+		r = 0;
+		m->diff = KS_PAGE_SIZE;
+	}
+	if (lo != hi) {
+		m->lo = lo;
+		m->hi = hi;
+		m->sign = (int8_t)(ia == lo ? r : -r);
+	}
+	if (first_diff)
+		*first_diff = m->diff;
+	return r;
+}
+
 int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b,
 		   unsigned *first_diff)
 {
@@ -400,6 +479,8 @@ int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b
 	}
 	if (ca->spec.kind == KS_CONTENT_ZERO && cb->spec.kind == KS_CONTENT_LITERAL)
 		return -ks_content_cmp(cs, b, a, first_diff);
+	if (ca->spec.kind == KS_CONTENT_LITERAL && cb->spec.kind == KS_CONTENT_LITERAL)
+		return cmp_literals(cs, ks_content_arg(a), ks_content_arg(b), first_diff);
 	wsrc_init(&sa, cs, a);
 	wsrc_init(&sb, cs, b);
 	for (unsigned w = 1; w < PAGE_WORDS; w++) {
@@ -723,15 +804,12 @@ uint32_t ks_content_class_count(const struct ks_content_store *cs)
 
 /* ---- literals ---- */
 
+/* The interning hash: XXH3-64 (libxxhash), a fifth of the time of a word-by-word
+ * multiply chain; a replay hashes every distinct page of its trace once. Only the
+ * hash table sees it: literal indices go by first appearance. */
 static uint64_t page_hash(const uint8_t *page)
 {
-	uint64_t h = 0x243f6a8885a308d3ull;
-
-	for (unsigned w = 0; w < PAGE_WORDS; w++) {
-		h ^= load64le(page + 8 * w) * 0x87c37b91114253d5ull;
-		h = ((h << 31) | (h >> 33)) * 0x4cf5ad432745937full;
-	}
-	return mix64(h);
+	return XXH3_64bits(page, KS_PAGE_SIZE);
 }
 
 static void lit_ht_insert(uint64_t *ht, uint64_t mask, uint64_t hash, uint64_t idx)
@@ -749,7 +827,7 @@ static void lit_ht_grow(struct ks_content_store *cs)
 	uint64_t *ht = ks_xcalloc(mask + 1, sizeof(*ht));
 
 	for (uint64_t idx = 0; idx < cs->nlit; idx++)
-		lit_ht_insert(ht, mask, cs->lit[idx].hash, idx);
+		lit_ht_insert(ht, mask, cs->lit_hash[idx], idx);
 	free(cs->lit_ht);
 	cs->lit_ht = ht;
 	cs->lit_ht_mask = mask;
@@ -764,17 +842,21 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	if (idx == cs->cap_lit) {
 		cs->cap_lit = cs->cap_lit ? cs->cap_lit * 2 : LIT_CHUNK_PAGES;
 		cs->lit = ks_xrealloc(cs->lit, cs->cap_lit * sizeof(*cs->lit));
+		cs->lit_hash = ks_xrealloc(cs->lit_hash, cs->cap_lit * sizeof(*cs->lit_hash));
 		cs->lit_chunk = ks_xrealloc(cs->lit_chunk,
 					    (cs->cap_lit >> LIT_CHUNK_SHIFT) * sizeof(*cs->lit_chunk));
 	}
 	if ((idx & (LIT_CHUNK_PAGES - 1)) == 0)
-		cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] = ks_xmalloc((size_t)LIT_CHUNK_PAGES * KS_PAGE_SIZE);
+		cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] = cs->chunks.alloc(KS_CONTENT_LIT_CHUNK);
+	if (!cs->memo)
+		cs->memo = ks_xcalloc(MEMO_SIZE, sizeof(*cs->memo));
 	cs->nlit++;
 	memcpy((uint8_t *)lit_page(cs, idx), page, KS_PAGE_SIZE);
 	while (nz < KS_PAGE_SIZE && page[nz] == 0)
 		nz++;
-	cs->lit[idx].hash = hash;
+	cs->lit_hash[idx] = hash;
 	cs->lit[idx].word0 = load64le(page);
+	cs->lit[idx].word1 = load64le(page + 8);
 	cs->lit[idx].csum_alg = 0;
 	cs->lit[idx].first_nz = (uint16_t)nz;
 	return idx;
@@ -790,7 +872,7 @@ ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page)
 	assert(cs->literal_cls >= 0);
 	for (i = hash & cs->lit_ht_mask; cs->lit_ht[i]; i = (i + 1) & cs->lit_ht_mask) {
 		idx = cs->lit_ht[i] - 1;
-		if (cs->lit[idx].hash == hash && memcmp(lit_page(cs, idx), page, KS_PAGE_SIZE) == 0)
+		if (cs->lit_hash[idx] == hash && memcmp(lit_page(cs, idx), page, KS_PAGE_SIZE) == 0)
 			return ks_content_make((uint32_t)cs->literal_cls, idx);
 	}
 	idx = lit_add(cs, page, hash);
@@ -811,6 +893,23 @@ const uint8_t *ks_content_literal_bytes(const struct ks_content_store *cs, ks_co
 
 /* ---- lifecycle ---- */
 
+static void *chunk_malloc(size_t n)
+{
+	return ks_xmalloc(n);
+}
+
+static void chunk_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+void ks_content_store_set_chunks(struct ks_content_store *cs, const struct ks_content_chunks *a)
+{
+	if (cs->nlit == 0 && a && a->alloc && a->release)
+		cs->chunks = *a;
+}
+
 struct ks_content_store *ks_content_store_new(void)
 {
 	static const struct ks_content_class_spec zero_spec = { .kind = KS_CONTENT_ZERO };
@@ -820,6 +919,7 @@ struct ks_content_store *ks_content_store_new(void)
 	cs->cls_ht_mask = 63;
 	cs->cls_ht = ks_xcalloc(cs->cls_ht_mask + 1, sizeof(*cs->cls_ht));
 	cs->literal_cls = -1;
+	cs->chunks = (struct ks_content_chunks){ chunk_malloc, chunk_free };
 	lit_ht_grow(cs);
 	id = ks_content_class(cs, &zero_spec);
 	assert(id == 0);
@@ -838,12 +938,14 @@ void ks_content_store_free(struct ks_content_store *cs)
 		free(cs->cls[id]);
 	}
 	for (uint64_t k = 0; k < (cs->nlit + LIT_CHUNK_PAGES - 1) >> LIT_CHUNK_SHIFT; k++)
-		free(cs->lit_chunk[k]);
+		cs->chunks.release(cs->lit_chunk[k], KS_CONTENT_LIT_CHUNK);
 	free(cs->cls);
 	free(cs->cls_ht);
 	free(cs->lit);
+	free(cs->lit_hash);
 	free(cs->lit_chunk);
 	free(cs->lit_ht);
 	free(cs->csum);
+	free(cs->memo);
 	free(cs);
 }

@@ -8,6 +8,7 @@
 #define KS_CONTENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "checksum.h"
@@ -55,6 +56,20 @@ struct ks_content_store;
 /* Lifecycle. Never fails (out of memory aborts). _free(NULL) is a no-op. */
 struct ks_content_store *ks_content_store_new(void);
 void ks_content_store_free(struct ks_content_store *cs);
+
+/* Literal pages live in chunks of KS_CONTENT_LIT_CHUNK bytes (512 pages). A replayed
+ * recorded trace holds hundreds of MB of them; where each 4 KiB page of fresh memory
+ * costs a page fault (several microseconds in a VM), a chunk that is one transparent
+ * huge page costs one. Models make no system calls, so the caller that replays such
+ * traces hands in an allocator that asks for huge pages (sim/engine); by default chunks
+ * come from malloc. alloc never returns NULL (out of memory aborts); release gets the
+ * same size. Set before the first literal is interned (else it is ignored). */
+#define KS_CONTENT_LIT_CHUNK (2u << 20)
+struct ks_content_chunks {
+	void *(*alloc)(size_t bytes);
+	void (*release)(void *chunk, size_t bytes);
+};
+void ks_content_store_set_chunks(struct ks_content_store *cs, const struct ks_content_chunks *a);
 
 /* Interns a class; equal specs give the same id. Returns the class id, or a negative
  * KS_E* code (KS_EINVAL bad spec, KS_ERANGE too many classes). */

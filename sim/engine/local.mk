@@ -5,5 +5,6 @@ noinst_LIBRARIES += %reldir%/libengine.a
 	%reldir%/engine.c %reldir%/engine.h \
 	%reldir%/world.c %reldir%/world.h \
 	%reldir%/observer.h \
-	%reldir%/cost_hooks.c %reldir%/cost_hooks.h
+	%reldir%/cost_hooks.c %reldir%/cost_hooks.h \
+	%reldir%/huge_chunks.c %reldir%/huge_chunks.h
 EXTRA_DIST += %reldir%/.may_include

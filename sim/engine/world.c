@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "huge_chunks.h"
 #include "world.h"
 #include "models/base/debug.h"
 #include "models/base/xalloc.h"
@@ -801,6 +802,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	ks_sim_init(&w->sim, o->sc->duration);
 	w->sim.interrupt = o->interrupt;
 	w->cs = ks_content_store_new();
+	ks_content_store_set_chunks(w->cs, &ks_huge_chunks);
 	w->ksm = ks_ksm_new(&o->sc->ksm, w->cs);
 	w->rd_ksm = ks_reader_new(o->reads ? o->reads : &(struct ks_read_costs){ 0 },
 				  o->sc->ksm.zero_page_colours);
