@@ -78,11 +78,10 @@ struct cclass {
 
 /* One interned literal page, with what is computed once per distinct page: a recorded
  * trace holds millions of them, more than the checksum cache has slots, and a tree walk
- * compares one page against many, so words 0 and 1 (which decide most compares of
- * recorded pages) and the checksum live here, 24 bytes apart from the page and its
- * interning hash. */
+ * compares one page against many, so word 1 (which with word 0 decides most compares
+ * of recorded pages) and the checksum live here, 16 bytes apart from the page and its
+ * interning hash; word 0, read by every compare, in a dense array of its own. */
 struct literal {
-	uint64_t word0;    /* bytes 0..7, little-endian (first_word() without the page) */
 	uint64_t word1;    /* bytes 8..15, little-endian */
 	uint32_t csum;     /* ks_checksum(csum_alg) of the bytes, when csum_alg != 0 */
 	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
@@ -115,6 +114,7 @@ struct ks_content_store {
 	uint32_t cls_ht_mask;     /* table size - 1 (power of two) */
 	int64_t literal_cls;      /* id of the LITERAL class, -1 until first interned */
 	struct literal *lit;      /* literal metadata by index */
+	uint64_t *lit_w0;         /* literal index -> bytes 0..7, little-endian */
 	uint64_t *lit_hash;       /* literal index -> hash of its 4096 bytes (interning) */
 	uint8_t **lit_chunk;      /* literal bytes, LIT_CHUNK_PAGES pages per chunk */
 	struct ks_content_chunks chunks; /* where lit_chunk[] comes from */
@@ -388,7 +388,7 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 		return stream_word(page_key(cl->key, arg), 0);
 	case KS_CONTENT_LITERAL:
 		assert(arg < cs->nlit);
-		return cs->lit[arg].word0;
+		return cs->lit_w0[arg];
 	default:
 		return 0;
 	}
@@ -843,6 +843,7 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 		cs->cap_lit = cs->cap_lit ? cs->cap_lit * 2 : LIT_CHUNK_PAGES;
 		cs->lit = ks_xrealloc(cs->lit, cs->cap_lit * sizeof(*cs->lit));
 		cs->lit_hash = ks_xrealloc(cs->lit_hash, cs->cap_lit * sizeof(*cs->lit_hash));
+		cs->lit_w0 = ks_xrealloc(cs->lit_w0, cs->cap_lit * sizeof(*cs->lit_w0));
 		cs->lit_chunk = ks_xrealloc(cs->lit_chunk,
 					    (cs->cap_lit >> LIT_CHUNK_SHIFT) * sizeof(*cs->lit_chunk));
 	}
@@ -855,7 +856,7 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	while (nz < KS_PAGE_SIZE && page[nz] == 0)
 		nz++;
 	cs->lit_hash[idx] = hash;
-	cs->lit[idx].word0 = load64le(page);
+	cs->lit_w0[idx] = load64le(page);
 	cs->lit[idx].word1 = load64le(page + 8);
 	cs->lit[idx].csum_alg = 0;
 	cs->lit[idx].first_nz = (uint16_t)nz;
@@ -943,6 +944,7 @@ void ks_content_store_free(struct ks_content_store *cs)
 	free(cs->cls_ht);
 	free(cs->lit);
 	free(cs->lit_hash);
+	free(cs->lit_w0);
 	free(cs->lit_chunk);
 	free(cs->lit_ht);
 	free(cs->csum);

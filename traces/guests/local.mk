@@ -3,7 +3,7 @@
 noinst_PROGRAMS += %reldir%/ks-nothp
 %canon_reldir%_ks_nothp_SOURCES = %reldir%/nothp.c
 EXTRA_DIST += %reldir%/.may_include %reldir%/README.md %reldir%/run-guests.sh \
-	%reldir%/fetch-kernel.sh %reldir%/mkinitramfs.sh
+	%reldir%/fetch-kernel.sh %reldir%/mkinitramfs.sh %reldir%/replay-speed.sh
 
 # make check-guests: 8 guests x 512 MiB, about 8 minutes (root, KSM, QEMU; skips with
 # the reason otherwise: exit 77 of the script, printed, is not a failure of make);
@@ -18,7 +18,14 @@ check-guests: $(KS_GUESTS_DEPS)
 check-guests-smoke: $(KS_GUESTS_DEPS)
 	$(KS_GUESTS_RUN) --out $(abs_builddir)/guests-smoke -n 2 -m 128 --duration 60 \
 		--tasks sort,copy --pages-to-scan 2000 --smoke; rc=$$?; [ $$rc = 77 ] || exit $$rc
-.PHONY: check-guests check-guests-smoke
+# make bench-replay: the replay of make check-guests' recorded run against the real
+# ksmd's CPU for the same batches (median of 3; stored in guests-8x512/regress.db and
+# bench.db, table guests_numbers); make bench runs it when that run exists.
+KS_REPLAY_SPEED = $(SHELL) $(srcdir)/traces/guests/replay-speed.sh --sim $(abs_builddir)/sim/sim \
+	--db $(abs_builddir)/bench.db $(abs_builddir)/guests-8x512
+bench-replay: sim/sim
+	$(KS_REPLAY_SPEED)
+.PHONY: check-guests check-guests-smoke bench-replay
 
 # ks-trace-pages: the distinct pages of a recorded trace, for the size baseline.
 noinst_PROGRAMS += %reldir%/ks-trace-pages

@@ -228,6 +228,9 @@ numbers() {
 		echo "kernel_batches,$(($(wc -l <"$kt/batches.csv") - 2)),,sim record-kernel"
 		echo "late_reads,$(awk '/^late_reads:/ { print $2 }' "$kt/meta.yaml"),,meta.yaml"
 		echo "ksmd_cpu_s,$ksmd,s,sum of batches.csv ksmd_cpu_ns"
+		if [ -s "$out/regress.txt" ]; then
+			echo "replay_cpu_s,$(awk '/^  speed:/ { print $15 }' "$out/regress.txt"),s,sim regress once right after the guests (loaded machine; replay-speed.sh DIR: medians)"
+		fi
 		if [ -s "$kt/guests.kst" ]; then
 			tb=$(stat -c %s "$kt/guests.kst")
 			echo "trace_bytes,$tb,B,stat guests.kst"
