@@ -186,19 +186,29 @@ static bool bin_read(struct tr_reader *rd, size_t at, size_t n, bool crc)
 	return bin_read_to(rd, rd->buf + at, n, crc);
 }
 
+/* tr_rd_check() for the record at offset start; its place is formatted only when it
+ * fails (a replay reads hundreds of thousands of records). */
+static int bin_check(struct tr_reader *rd, const struct ks_trace_rec *rec, uint64_t start,
+		     struct ks_err *err)
+{
+	char where[600], msg[512];
+
+	if (!tr_check_rec(&rd->chk, rec, msg, sizeof(msg)))
+		return 0;
+	snprintf(where, sizeof(where), "%s:%" PRIu64, rd->path, start);
+	return tr_rd_fail(rd, err, KS_EPARSE, "%s: %s", where, msg);
+}
+
 /* Hands out the next PAGE of the decoded `pages` record. */
 static int next_pending(struct tr_reader *rd, struct ks_trace_rec *rec, struct ks_err *err)
 {
-	char where[600];
-
 	ks_trace_rec_clear(rec);
 	rec->op = KS_TR_PAGE;
 	rec->t = rd->pend_t;
 	rec->arg = rd->pend_first + rd->ipend;
 	memcpy(rec->bytes, rd->pages + (size_t)rd->ipend * KS_PAGE_SIZE, KS_PAGE_SIZE);
 	rd->ipend++;
-	snprintf(where, sizeof(where), "%s:%" PRIu64, rd->path, rd->pend_start);
-	if (tr_rd_check(rd, rec, where, err))
+	if (bin_check(rd, rec, rd->pend_start, err))
 		return rd->state;
 	return 1;
 }
@@ -284,7 +294,6 @@ int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks
 	uint64_t start = rd->off, len = 0;
 	unsigned lenlen = 0;
 	struct tr_cur cur;
-	char where[600];
 	int64_t dt;
 	int op;
 
@@ -352,8 +361,7 @@ int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks
 			       ks_trace_time_str(rd->last_t, b, sizeof(b)));
 	}
 	rec->t = rd->last_t + (uint64_t)dt;
-	snprintf(where, sizeof(where), "%s:%" PRIu64, rd->path, start);
-	if (tr_rd_check(rd, rec, where, err))
+	if (bin_check(rd, rec, start, err))
 		return rd->state;
 	rd->last_t = rec->t;
 	return 1;
