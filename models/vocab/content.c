@@ -848,7 +848,8 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 					    (cs->cap_lit >> LIT_CHUNK_SHIFT) * sizeof(*cs->lit_chunk));
 	}
 	if ((idx & (LIT_CHUNK_PAGES - 1)) == 0)
-		cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] = cs->chunks.alloc(KS_CONTENT_LIT_CHUNK);
+		cs->lit_chunk[idx >> LIT_CHUNK_SHIFT] = idx == 0 ? /* small runs never need more */
+			ks_xmalloc(KS_CONTENT_LIT_CHUNK) : cs->chunks.alloc(KS_CONTENT_LIT_CHUNK);
 	if (!cs->memo)
 		cs->memo = ks_xcalloc(MEMO_SIZE, sizeof(*cs->memo));
 	cs->nlit++;
@@ -939,7 +940,10 @@ void ks_content_store_free(struct ks_content_store *cs)
 		free(cs->cls[id]);
 	}
 	for (uint64_t k = 0; k < (cs->nlit + LIT_CHUNK_PAGES - 1) >> LIT_CHUNK_SHIFT; k++)
-		cs->chunks.release(cs->lit_chunk[k], KS_CONTENT_LIT_CHUNK);
+		if (k == 0)
+			free(cs->lit_chunk[k]);
+		else
+			cs->chunks.release(cs->lit_chunk[k], KS_CONTENT_LIT_CHUNK);
 	free(cs->cls);
 	free(cs->cls_ht);
 	free(cs->lit);

@@ -62,8 +62,10 @@ void ks_content_store_free(struct ks_content_store *cs);
  * costs a page fault (several microseconds in a VM), a chunk that is one transparent
  * huge page costs one. Models make no system calls, so the caller that replays such
  * traces hands in an allocator that asks for huge pages (sim/engine); by default chunks
- * come from malloc. alloc never returns NULL (out of memory aborts); release gets the
- * same size. Set before the first literal is interned (else it is ignored). */
+ * come from malloc, and the first always does (a run with few literal pages, such as a
+ * fuzzer's, never pays for a huge page). alloc never returns NULL (out of memory
+ * aborts); release gets the same size. Set before the first literal is interned (else
+ * it is ignored). */
 #define KS_CONTENT_LIT_CHUNK (2u << 20)
 struct ks_content_chunks {
 	void *(*alloc)(size_t bytes);
