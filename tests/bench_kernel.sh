@@ -5,7 +5,11 @@
 # (Linux 6.18 model, x86_64 cost model, the kernel's HZ) over the same span; the ratio
 # is the real ksmd's CPU time over that span (from /proc/<ksmd>/schedstat, as the
 # recorder reads it) divided by the simulator's wall time. Goal: >= 10 on every row.
+# The simulation covers the recording's span (the recorder's batches last their sleep
+# plus ksmd's scan, so 30 s of scenario take longer on the kernel); the pages scanned
+# by both are printed beside the ratio. Needs sqlite3 (the bench table, read back).
 # REPEATS (default 3) repeats per workload; the median ratio is printed per workload.
+# WORKLOADS (default: all four below) picks some, e.g. to keep each run short.
 # The simulations run through `sim bench`, so they are also stored in the bench table of
 # $DB (default bench.db), under the recording's scenario path.
 #
@@ -43,10 +47,14 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_kernel.XXXXXX") || exit 2
 # written back (then run=2, run=0) on any exit, so nothing is left changed.
 knobs="pages_to_scan sleep_millisecs max_page_sharing use_zero_pages smart_scan
 	merge_across_nodes stable_node_chains_prune_millisecs advisor_mode"
-for k in $knobs; do [ -e "$ksm/$k" ] && cat "$ksm/$k" > "$tmp/knob.$k"; done
+# (advisor_mode reads "[none] scan-time": the bracketed word is the value to write back)
+for k in $knobs; do
+	[ -e "$ksm/$k" ] && sed 's/.*\[\(.*\)\].*/\1/' "$ksm/$k" > "$tmp/knob.$k"
+done
 restore() {
 	for k in $knobs; do
-		[ -e "$tmp/knob.$k" ] && [ "$(cat "$ksm/$k")" != "$(cat "$tmp/knob.$k")" ] &&
+		[ -e "$tmp/knob.$k" ] &&
+			[ "$(sed 's/.*\[\(.*\)\].*/\1/' "$ksm/$k")" != "$(cat "$tmp/knob.$k")" ] &&
 			cat "$tmp/knob.$k" > "$ksm/$k" 2>/dev/null
 	done
 	echo 2 > $ksm/run; echo 0 > $ksm/run
@@ -84,36 +92,53 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 echo "bench-kernel on Linux $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)" \
 	"(ratio = real ksmd CPU / simulator wall; goal >= 10)"
-printf '%-16s %-6s %12s %10s %10s %8s %6s\n' workload run real_cpu_s sim_wall_s sim_cpu_s \
-	ratio load
+printf '%-15s %-6s %10s %10s %10s %9s %9s %8s %8s %8s %5s\n' workload run real_cpu_s \
+	real_scan sim_scan sim_wall_s sim_cpu_s sim_ksmd ratio per_page load
 fail=0
-for w in ksmpages-worst ksmpages-best ksmpages-third 8vms-scaled; do
+for w in ${WORKLOADS:-ksmpages-worst ksmpages-best ksmpages-third 8vms-scaled}; do
+	[ -n "$(workload "$w")" ] || { echo "bench-kernel: no workload '$w'"; fail=1; continue; }
 	: > "$tmp/ratios"
 	r=1
 	while [ "$r" -le "$REPEATS" ]; do
 		d="$tmp/$w.$r"
+		load=$(cut -d' ' -f1 /proc/loadavg)
 		# shellcheck disable=SC2046
 		if ! "$SIM" record-kernel -q $(workload "$w") $model --out "$d" >"$tmp/rec.log" 2>&1; then
 			echo "bench-kernel: $w: recording failed:"; cat "$tmp/rec.log"; fail=1; break
 		fi
-		real=$(awk -F, 'NR > 1 { v = $4 } END { printf "%.3f", v / 1e9 }' "$d/batches.csv")
-		load=$(cut -d' ' -f1 /proc/loadavg)
+		# ksmd_cpu_ns is per batch: the real ksmd's CPU over the recording is its sum;
+		# pages_scanned counts from batch 0
+		real=$(awk -F, 'NR > 2 { v += $4 } END { printf "%.3f", v / 1e9 }' "$d/batches.csv")
+		rscan=$(awk -F, 'NR > 1 { v = $6 } END { print v }' "$d/batches.csv")
+		# the recorder takes duration / sleep_millisecs batches, and each lasted its sleep
+		# plus ksmd's scan: the simulation covers the recording's span (batch 0 to the
+		# last batch's end), so that both do the same work (compare the scan columns)
+		span=$(awk -F, 'NR == 2 { t0 = $3 } NR > 2 { t = $3 } END {
+			printf "%d", (t - t0) / 1e6 + 0.5 }' "$d/batches.csv")
+		sed "s/^duration:.*/duration: ${span}ms/" "$d/scenario.yaml" >"$d/bench.yaml"
 		# the simulation through sim bench: its own process, wall and CPU time,
-		# stored in the bench table of $DB
-		row=$("$SIM" bench --db "$DB" "$d/scenario.yaml" | grep ' median ')
-		if [ -z "$row" ]; then
-			echo "bench-kernel: $w: the simulation failed"; fail=1; break
+		# stored in the bench table of $DB (full precision read back from there)
+		if ! "$SIM" bench --db "$DB" "$d/bench.yaml" >"$tmp/bench.log" 2>&1; then
+			echo "bench-kernel: $w: the simulation failed:"; cat "$tmp/bench.log"
+			fail=1; break
 		fi
-		wall=$(echo "$row" | awk '{ print $6 }')
-		cpu=$(echo "$row" | awk '{ print $7 }')
-		ratio=$(echo "$real $wall" | awk '{ printf "%.2f", $2 > 0 ? $1 / $2 : 0 }')
+		row=$(sqlite3 -separator ' ' "$DB" "select printf('%.3f %.3f %.3f %d',
+			wall_seconds, cpu_seconds, ksmd_cpu_seconds, pages_scanned) from bench
+			order by id desc limit 1")
+		# shellcheck disable=SC2086
+		set -- $row
+		wall=$1 cpu=$2 ksmd=$3 sscan=$4
+		ratio=$(echo "$real $wall" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
+		# the same per page scanned (where the two scanned different amounts)
+		pp=$(echo "$real $rscan $wall $sscan" | awk '{
+			printf "%.2f", ($2 > 0 && $3 > 0 ? ($1 / $2) / ($3 / $4) : 0) }')
 		echo "$ratio" >> "$tmp/ratios"
-		printf '%-16s #%-5s %12s %10s %10s %8s %6s\n' "$w" "$r" "$real" "$wall" "$cpu" \
-			"$ratio" "$load"
+		printf '%-15s #%-5s %10s %10s %10s %9s %9s %8s %8s %8s %5s\n' "$w" "$r" "$real" \
+			"$rscan" "$sscan" "$wall" "$cpu" "$ksmd" "$ratio" "$pp" "$load"
 		r=$((r + 1))
 	done
-	[ -s "$tmp/ratios" ] && printf '%-16s %-6s %12s %10s %10s %8s   %s\n' "$w" median "" "" "" \
-		"$(median < "$tmp/ratios")" \
+	[ -s "$tmp/ratios" ] && printf '%-15s %-6s %10s %10s %10s %9s %9s %8s %8s %8s   %s\n' \
+		"$w" median "" "" "" "" "" "" "$(median < "$tmp/ratios")" "" \
 		"$(median < "$tmp/ratios" | awk '{ print ($1 >= 10 ? ">= 10" : "< 10") }')"
 done
 exit $fail

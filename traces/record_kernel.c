@@ -553,6 +553,8 @@ static void read_procs(struct rec_state *s, uint64_t batch)
 	}
 }
 
+enum { PAGEMAP_CHUNK = 4096 }; /* pagemap entries per read (32 KiB) */
+
 /* Reads the PFN of every mapped page; records changes (all when phase 's'). */
 static void read_pfns(struct rec_state *s, uint64_t batch, char phase)
 {
@@ -569,13 +571,23 @@ static void read_pfns(struct rec_state *s, uint64_t batch, char phase)
 			continue;
 		for (unsigned r = 0; r < k->nregions; r++) {
 			struct region *rg = &k->regions[r];
+			uint64_t ent[PAGEMAP_CHUNK];
+			size_t have = 0;
 
 			for (uint64_t pg = 0; pg < rg->npages; pg++) {
-				uint64_t e = 0, pfn;
-				off_t off = (off_t)(((rg->vaddr >> 12) + pg) * 8);
+				uint64_t e, pfn;
 
-				if (pread(fd, &e, 8, off) != 8)
-					e = 0;
+				/* one pread per PAGEMAP_CHUNK pages: one per page kept the
+				 * recorder busy for seconds per batch on a GiB region */
+				if (pg % PAGEMAP_CHUNK == 0) {
+					uint64_t n = rg->npages - pg < PAGEMAP_CHUNK ?
+						     rg->npages - pg : PAGEMAP_CHUNK;
+					ssize_t got = pread(fd, ent, n * 8,
+							    (off_t)(((rg->vaddr >> 12) + pg) * 8));
+
+					have = got > 0 ? (size_t)got / 8 : 0;
+				}
+				e = pg % PAGEMAP_CHUNK < have ? ent[pg % PAGEMAP_CHUNK] : 0;
 				pfn = (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
 				if (phase != 's' && pfn == rg->pfn[pg])
 					continue;
