@@ -185,6 +185,32 @@ struct ks_backing {
  * pending range write is looked through, not applied). */
 int ks_ksm_backing(const struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
 		   struct ks_backing *b);
+/* Memory pressure (the world's reclaim into zram). */
+/* Physical pages the processes hold: private anonymous pages plus live KSM frames
+ * (the zero pages are free). Never fails. */
+uint64_t ks_ksm_resident_pages(const struct ks_ksm *ksm);
+
+enum ks_swap_kind { KS_SWAP_ANON = 0, KS_SWAP_KSM };
+/* What one swap-out took away. */
+struct ks_swap_out {
+	enum ks_swap_kind kind;
+	ks_content content;    /* the page's bytes */
+	uint64_t mappers;      /* PTEs made non-present */
+	bool freed;            /* the physical page is free now (KSM: no mapper left) */
+};
+/* shrink_folio_list() of the page mapped at (pid, vaddr): try_to_unmap() makes its PTE
+ * non-present (a swap entry the caller keeps) and the page is freed. A private page has
+ * one PTE. A KSM page is unmapped from every mapper the stable node lists
+ * (rmap_walk_ksm(): one swap slot for all; `unmapped` hears of each (pid, vaddr),
+ * the one asked included), on an algorithm whose stable nodes list them (6.18); on the
+ * 2009 algorithm only the PTE asked is unmapped and the frame goes with its last
+ * mapper. 0; KS_ENOENT (no page there); KS_EBUSY (a zero page: never on the LRU, never
+ * swapped). A swapped-out page is non-present to ksmd as to the kernel's scanner; a
+ * later ks_ksm_write() of it is the swap-in (a fresh private page, as
+ * ksm_might_need_to_copy() gives every mapper but the first once the swap cache has
+ * let go of the page). */
+int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, struct ks_swap_out *out,
+		    void (*unmapped)(void *ctx, uint32_t pid, uint64_t vaddr), void *ctx);
 
 /* Invariant checker (tests, debug builds): 0, or the number of the first violated
  * invariant (numbered in ksm_ctl.c; 50 and up: ksm2009.c). */

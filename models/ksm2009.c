@@ -444,6 +444,7 @@ static bool merge_one_page(struct ks_ksm *ksm, struct ks_mm *mm, uint64_t addr,
 		kpage->mapcount++;
 		if (kpage->nid == 1)
 			k2009(ksm)->node_mappings++;
+		ksm->nr_anon--; /* *pte was anonymous (checked above) */
 		*pte = KS_PTE_KSM | (uint64_t)(uintptr_t)kpage;
 	}
 	if (ksm->obs.event) {

@@ -21,6 +21,7 @@ static const struct ks_ksm_algo algo_linux_618 = {
 	.unmerge_all = ks__unmerge_and_remove_all_rmap_items,
 	.stats = stats_618,
 	.check = check_618,
+	.rmap_walk = true,
 	.lazy_writes = true,
 };
 
@@ -489,7 +490,27 @@ static int check_618(const struct ks_ksm *ksm)
 	return 0;
 }
 
+/* Invariant 48: nr_anon counts the PTEs of private anonymous pages (pending range
+ * writes included: they cover private pages only). */
+static int check_resident(const struct ks_ksm *ksm)
+{
+	uint64_t anon = 0;
+
+	for (unsigned b = 0; b < KS_PID_HASH; b++)
+		for (const struct ks_mm *mm = ksm->pid_hash[b]; mm; mm = mm->hash_next)
+			for (unsigned i = 0; i < mm->nvmas; i++) {
+				const struct ks_vma *v = &mm->vmas[i];
+				uint64_t n = (v->end - v->start) / KS_PAGE_SIZE;
+
+				for (uint64_t j = 0; j < n; j++)
+					anon += ks__pte_is_anon(ks__vma_pte(v, j));
+			}
+	return anon == ksm->nr_anon ? 0 : 48;
+}
+
 int ks_ksm_check(const struct ks_ksm *ksm)
 {
-	return ksm->algo->check(ksm);
+	int rc = check_resident(ksm);
+
+	return rc ? rc : ksm->algo->check(ksm);
 }

@@ -234,6 +234,9 @@ struct ks_ksm {
 	uint64_t pages_scanned, pages_skipped;
 	uint64_t stable_node_chains, stable_node_dups;
 	uint64_t ksm_zero_pages, cow_ksm;
+	uint64_t nr_anon;                /* PTEs mapping a private anonymous page: with the
+					  * live KSM frames (frame_pool.live), the resident
+					  * pages (ks_ksm_resident_pages) */
 	/* processes */
 	struct ks_mm *pid_hash[KS_PID_HASH];
 	/* allocation */
@@ -298,6 +301,9 @@ struct ks_ksm_algo {
 	/* A PTE mapping kf goes away, before its mapcount-- (ks__kframe_unmap); NULL: no
 	 * hook. */
 	void (*kframe_unmap)(struct ks_ksm *ksm, struct ks_kframe *kf);
+	/* The stable node of a KSM frame lists every rmap_item mapping it (swap-out of a
+	 * KSM page unmaps them all, as rmap_walk_ksm() does). */
+	bool rmap_walk;
 	/* Reads page contents through ks__vma_pte() and changes PTE words only after
 	 * ks__vma_pte_own(), so range writes may stay pending (struct ks_lazy_write);
 	 * false: ks_ksm_write_range() applies every write at once. */

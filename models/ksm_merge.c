@@ -41,6 +41,8 @@ static void replace_page(struct ks_ksm *ksm, struct ks_page_ref *pg, struct ks_k
 	uint64_t old = *ks__page_own(pg);
 
 	ksm->page_work.replaces++;
+	if (ks__pte_is_anon(old))
+		ksm->nr_anon--;
 	if (kpage) {
 		kpage->mapcount++;
 		*pg->pte = KS_PTE_KSM | (uint64_t)(uintptr_t)kpage;
@@ -73,6 +75,8 @@ static int try_to_merge_one_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 		struct ks_kframe *nk = ks__kframe_new(ksm, ks__page_content(pg), pg->mm->nid);
 
 		nk->mapcount = 1;
+		if (ks__pte_is_anon(*ks__page_own(pg)))
+			ksm->nr_anon--;
 		*ks__page_own(pg) = KS_PTE_KSM | (uint64_t)(uintptr_t)nk;
 		return 0;
 	}

@@ -194,6 +194,7 @@ int ks__break_ksm(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *vma, uint
 
 	if (!ks__pte_is_ksm(old) && !ks__pte_is_ksm_zero(old))
 		return 0;
+	ksm->nr_anon++;
 	*pte = KS_PTE_ANON | ks__pte_content(old);
 	pte_release(ksm, mm, old);
 	return 1;
@@ -478,8 +479,10 @@ static void zap_vma(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v)
 	v->lazy = NULL;
 	v->nlazy = v->caplazy = 0;
 
-	for (uint64_t j = 0; j < n; j++)
+	for (uint64_t j = 0; j < n; j++) {
+		ksm->nr_anon -= ks__pte_is_anon(v->ptes[j]);
 		pte_release(ksm, mm, v->ptes[j]);
+	}
 	free(v->ptes);
 	free(v->ubits);
 	v->ubits = NULL;
@@ -520,6 +523,8 @@ static void write_pte(struct ks_ksm *ksm, struct ks_mm *mm, struct ks_vma *v, ui
 
 	if (ks__pte_is_ksm(old))
 		ksm->cow_ksm++; /* do_wp_page copies a KSM page, never reuses it */
+	if (!ks__pte_is_anon(old))
+		ksm->nr_anon++;
 	pte_release(ksm, mm, old);
 	*pte = KS_PTE_ANON | (c & ~KS_PTE_TYPE_MASK);
 }
@@ -760,5 +765,89 @@ int ks_ksm_proc_stats(const struct ks_ksm *ksm, uint32_t pid, struct ks_proc_sta
 	for (unsigned i = 0; i < mm->nvmas; i++)
 		if (mm->vmas[i].mergeable)
 			ps->ksm_mergeable = true;
+	return 0;
+}
+
+/* ---- memory pressure ---- */
+
+uint64_t ks_ksm_resident_pages(const struct ks_ksm *ksm)
+{
+	return ksm->nr_anon + ksm->frame_pool.live;
+}
+
+/* Makes one PTE of kf non-present; tells the caller. */
+static void unmap_ksm_pte(struct ks_ksm *ksm, uint64_t *pte, struct ks_kframe *kf,
+			  uint32_t pid, uint64_t addr, struct ks_swap_out *out,
+			  void (*unmapped)(void *, uint32_t, uint64_t), void *ctx)
+{
+	*pte = KS_PTE_NONE;
+	out->mappers++;
+	if (kf->mapcount == 1)
+		out->freed = true;
+	ks__kframe_unmap(ksm, kf);
+	if (unmapped)
+		unmapped(ctx, pid, addr);
+}
+
+/* The PTE word mapping kf at (mm, addr), owned (pending writes applied), or NULL. */
+static uint64_t *pte_mapping(struct ks_mm *mm, uint64_t addr, const struct ks_kframe *kf)
+{
+	struct ks_vma *v = mm->exiting ? NULL : ks__find_vma(mm, addr);
+	uint64_t *pte;
+
+	if (!v)
+		return NULL;
+	pte = ks__vma_pte_own(v, (addr - v->start) / KS_PAGE_SIZE);
+	return ks__pte_is_ksm(*pte) && ks__pte_kframe(*pte) == kf ? pte : NULL;
+}
+
+int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, struct ks_swap_out *out,
+		    void (*unmapped)(void *ctx, uint32_t pid, uint64_t vaddr), void *ctx)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	struct ks_vma *v = mm ? ks__find_vma(mm, vaddr) : NULL;
+	struct ks_kframe *kf;
+	uint64_t *pte;
+
+	memset(out, 0, sizeof(*out));
+	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
+		return KS_ENOENT;
+	pte = ks__vma_pte_own(v, (vaddr - v->start) / KS_PAGE_SIZE);
+	if (*pte == KS_PTE_NONE)
+		return KS_ENOENT;
+	if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte))
+		return KS_EBUSY;
+	out->content = ks__pte_content(*pte);
+	if (ks__pte_is_anon(*pte)) {
+		out->kind = KS_SWAP_ANON;
+		out->mappers = 1;
+		out->freed = true;
+		*pte = KS_PTE_NONE;
+		ksm->nr_anon--;
+		if (unmapped)
+			unmapped(ctx, pid, vaddr);
+		return 0;
+	}
+	out->kind = KS_SWAP_KSM;
+	kf = ks__pte_kframe(*pte);
+	if (ksm->algo->rmap_walk && kf->node && kf->node->rmap_hlist_len > 0) {
+		/* rmap_walk_ksm(): every rmap_item of the stable node; the one asked last
+		 * (it may not be listed: a page merged but its item not yet moved) */
+		struct ks_hnode *h = kf->node->hlist.first;
+
+		while (h && kf->mapcount > 1) {
+			struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+			uint64_t addr = item->address & KS_PAGE_MASK;
+			uint64_t *p;
+
+			h = h->next;
+			if (item->mm == mm && addr == vaddr)
+				continue;
+			p = pte_mapping(item->mm, addr, kf);
+			if (p)
+				unmap_ksm_pte(ksm, p, kf, item->mm->pid, addr, out, unmapped, ctx);
+		}
+	}
+	unmap_ksm_pte(ksm, pte, kf, pid, vaddr, out, unmapped, ctx);
 	return 0;
 }

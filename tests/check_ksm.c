@@ -811,6 +811,79 @@ START_TEST(test_ksm_errors)
 }
 END_TEST
 
+/* ---- swap-out (reclaim into zram) ---- */
+
+static unsigned nunmapped;
+
+static void count_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
+{
+	(void)ctx;
+	(void)pid;
+	(void)vaddr;
+	nunmapped++;
+}
+
+/* A KSM page is swapped out once for all its mappers (rmap_walk_ksm): every PTE goes
+ * non-present, the one frame is freed; a private page leaves alone; zero pages never go;
+ * resident pages count private pages and KSM frames; a write after swap-out is a fresh
+ * private page. */
+START_TEST(test_ksm_swap_out)
+{
+	ks_content same[3] = { page(7), page(7), page(1) };
+	ks_content other[3] = { page(7), page(2), page(3) };
+	struct ks_swap_out out;
+	ks_content c;
+
+	F.p.use_zero_pages = true;
+	start();
+	proc(1, same, 3);
+	proc(2, other, 3);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 6);
+	scans(3);
+	/* three mappings of page(7) share one frame: 3 private pages + 1 frame */
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 4);
+	nunmapped = 0;
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &out, count_unmapped, NULL), 0);
+	ck_assert_int_eq(out.kind, KS_SWAP_KSM);
+	ck_assert_uint_eq(out.mappers, 3);
+	ck_assert_uint_eq(nunmapped, 3);
+	ck_assert(out.freed);
+	ck_assert(out.content == page(7));
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 3);
+	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0, &c), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0 + PG, &c), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_read(F.ksm, 2, A0, &c), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &out, NULL, NULL), KS_ENOENT);
+	/* a private page */
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0 + PG, &out, NULL, NULL), 0);
+	ck_assert_int_eq(out.kind, KS_SWAP_ANON);
+	ck_assert_uint_eq(out.mappers, 1);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 2);
+	batch();
+	/* swap-in by a write: a private page again, for the one mapper that faulted */
+	ck_assert_int_eq(ks_ksm_write(F.ksm, 1, A0, page(7)), 0);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 3);
+	scans(6);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+}
+END_TEST
+
+START_TEST(test_ksm_swap_out_zero_page)
+{
+	ks_content z[2] = { KS_CONTENT_ZERO_PAGE, page(5) };
+	struct ks_swap_out out;
+
+	F.p.use_zero_pages = true;
+	start();
+	proc(1, z, 2);
+	scans(2);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0, &out, NULL, NULL), KS_EBUSY);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 9, A0, &out, NULL, NULL), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 7 * PG, &out, NULL, NULL), KS_ENOENT);
+}
+END_TEST
+
 Suite *ks_test_suite(void);
 
 Suite *ks_test_suite(void)
@@ -854,6 +927,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_ksm_knob_use_zero_pages_after_change);
 	tcase_add_test(edges, test_ksm_knob_merge_across_nodes_mid_scan);
 	tcase_add_test(errors, test_ksm_errors);
+	tcase_add_test(edges, test_ksm_swap_out);
+	tcase_add_test(edges, test_ksm_swap_out_zero_page);
 	tcase_add_test(errors, test_ksm_knob_ranges);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, edges);

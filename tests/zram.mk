@@ -1,8 +1,9 @@
 # tests/zram.mk: zram's compressors and the zram model (included by tests/local.mk);
-# zram_validate.sh: `sim zram-validate` (the real device only as root, else skipped).
+# zram_validate.sh: `sim zram-validate` (the real device only as root, else skipped);
+# reclaim.sh: host: scenarios end to end.
 check_PROGRAMS += tests/check_zram
-TESTS += tests/check_zram tests/zram_validate.sh
+TESTS += tests/check_zram tests/zram_validate.sh tests/reclaim.sh
 tests_check_zram_SOURCES = tests/check_zram.c tests/check_main.c
 tests_check_zram_CFLAGS = $(KS_CHECK_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
 tests_check_zram_LDADD = $(KS_MODEL_TEST_LIBS)
-EXTRA_DIST += tests/zram_validate.sh
+EXTRA_DIST += tests/zram_validate.sh tests/reclaim.sh tests/data/zram

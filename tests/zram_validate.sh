@@ -28,7 +28,7 @@ elif [ "$(cat /sys/block/zram0/initstate)" != 0 ]; then
 	echo "live part skipped: /dev/zram0 is in use"
 else
 	before=$(cat /sys/block/zram0/comp_algorithm)
-	"$SIM" zram-validate "$SRCDIR/scenarios/8vms.yaml" --pages 2000 --stride 7 --wait 120 \
+	"$SIM" zram-validate "$SRCDIR/scenarios/2009-overcommit.yaml" --pages 2000 --stride 1500 --wait 120 \
 		>"$tmp/live.txt"
 	check "live exit (within targets)" 0 $?
 	check "device left as found: algorithm" "$before" "$(cat /sys/block/zram0/comp_algorithm)"

@@ -17,6 +17,8 @@ void ks_scenario_init(struct ks_scenario *sc)
 	sc->numa_nodes = 1;
 	sc->page_size = 4096;
 	sc->stable_scans = 3;
+	sc->host.kernel_pages = (256ull << 20) / 4096;
+	sc->host.zram_chain = 8;
 }
 
 static void content_spec_fini(struct ks_content_spec *c)
@@ -54,6 +56,8 @@ void ks_scenario_fini(struct ks_scenario *sc)
 	free(sc->ksm_changes);
 	free(sc->colours_where);
 	free(sc->arch_where);
+	free(sc->host.zram_algorithm);
+	free(sc->host.zram_costs);
 	memset(sc, 0, sizeof(*sc));
 }
 

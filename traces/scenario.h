@@ -109,6 +109,18 @@ struct ks_knob_change {
 	uint64_t value;             /* the value written (advisor_mode: enum ks_advisor_mode) */
 };
 
+/* host: the host's memory; when the processes' resident pages exceed what the kernel
+ * leaves them, reclaim swaps pages out to zram (docs/zram.md). */
+struct ks_host_spec {
+	uint64_t ram_pages;         /* host.ram in pages; 0: unlimited, no reclaim */
+	uint64_t kernel_pages;      /* host.kernel_reserved: pages the kernel keeps for itself
+				     * (default 256 MiB, an estimate) */
+	char *zram_algorithm;       /* host.zram.algorithm (owned), default "lzo-rle" */
+	unsigned zram_chain;        /* host.zram.chain: CONFIG_ZSMALLOC_CHAIN_SIZE (default 8) */
+	char *zram_costs;           /* host.zram.costs: arch-models/zsmalloc/NAME (owned);
+				     * NULL: the scenario's arch */
+};
+
 struct ks_scenario {
 	char *name;                 /* owned */
 	char *path;                 /* file it came from (owned), may be NULL */
@@ -135,6 +147,7 @@ struct ks_scenario {
 	char *colours_where;        /* where ksm.zero_page_colours was given ("FILE:LINE:COL"
 				     * or "--set ARG"; owned), NULL: not given (the arch's
 				     * count is used) */
+	struct ks_host_spec host;   /* host memory and zram (host.ram 0: none) */
 	bool reference_path;        /* path: reference - the page-by-page path (one write per
 				     * page, every scanned page handled and priced alone);
 				     * default bulk: the same results, computed in bulk */

@@ -14,6 +14,7 @@
  * ksm_fields; a value that needs another key's value gets a setter or the schema's
  * check(), as the ones below do.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "schema.h"
 #include "yaml_util.h"
 #include "models/base/xalloc.h"
+#include "models/compress.h"
 #include "models/vocab/checksum.h"
 #include "traces/gen.h"
 #include "traces/ktrace_replay.h"
@@ -1002,6 +1004,86 @@ static const struct ks_field trace_fields[] = {
 };
 static const struct ks_schema trace_schema = { .fields = trace_fields };
 
+/* host: the host's RAM and zram (docs/zram.md). */
+static int set_zram_algorithm(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			      yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_host_spec *h = obj;
+	int rc = ks_yaml_string(yd, val, "algorithm", &h->zram_algorithm);
+
+	(void)f, (void)key, (void)where;
+	if (!rc && ks_comp_from_name(h->zram_algorithm) < 0)
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "host.zram.algorithm: unknown compressor "
+				  "'%s' (known: %s)", h->zram_algorithm, ks_comp_names());
+	return rc;
+}
+
+static const struct ks_field zram_fields[] = {
+	{ "algorithm", KS_FT_STRING, .set = set_zram_algorithm,
+	  .doc = "lzo-rle (default), lzo, lz4, zstd" },
+	{ "chain", KS_FT_UINT, KS_AT(struct ks_host_spec, zram_chain), .umin = 1, .umax = 16,
+	  .doc = "CONFIG_ZSMALLOC_CHAIN_SIZE (default 8)" },
+	{ "costs", KS_FT_STRING, KS_AT(struct ks_host_spec, zram_costs),
+	  .doc = "arch-models/zsmalloc/NAME.yaml (default: the scenario's arch)" },
+	{ NULL }
+};
+static const struct ks_schema zram_schema = { .fields = zram_fields };
+
+static int set_host_ram(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_host_spec *h = obj;
+	uint64_t bytes;
+	int rc = ks_yaml_size(yd, val, "ram", &bytes);
+
+	(void)f, (void)key, (void)where;
+	if (!rc)
+		h->ram_pages = bytes / PAGE_BYTES;
+	return rc;
+}
+
+static int set_host_reserved(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			     yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_host_spec *h = obj;
+	uint64_t bytes;
+	int rc = ks_yaml_size(yd, val, "kernel_reserved", &bytes);
+
+	(void)f, (void)key, (void)where;
+	if (!rc && bytes < (16ull << 20))
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "host.kernel_reserved '%s' is below 16MiB: "
+				  "no Linux kernel runs in that", text_of(val));
+	if (!rc)
+		h->kernel_pages = bytes / PAGE_BYTES;
+	return rc;
+}
+
+/* The processes need at least 1 MiB beyond what the kernel keeps. */
+static int host_check(struct ks_ydoc *yd, yaml_node_t *map, const char *where, void *obj)
+{
+	struct ks_host_spec *h = obj;
+	yaml_node_t *ram = ks_yaml_get(yd, map, "ram", NULL);
+
+	(void)where;
+	if (h->ram_pages <= h->kernel_pages + (1u << 20) / PAGE_BYTES)
+		return ks_yaml_fail(yd, ram ? ram : map, KS_EINVAL, "host.ram '%s' is smaller "
+				    "than the kernel could run in: it keeps host.kernel_reserved "
+				    "(%" PRIu64 "MiB) for itself and processes need at least 1MiB "
+				    "more", ram ? text_of(ram) : "?",
+				    (uint64_t)(h->kernel_pages * PAGE_BYTES >> 20));
+	return 0;
+}
+
+static const struct ks_field host_fields[] = {
+	{ "ram", KS_FT_SIZE, .set = set_host_ram, .required = true, .hint = "e.g. ram: 4GiB",
+	  .doc = "the host's RAM" },
+	{ "kernel_reserved", KS_FT_SIZE, .set = set_host_reserved,
+	  .doc = "what the kernel keeps for itself (default 256MiB, an estimate)" },
+	{ "zram", KS_FT_MAP, .sub = &zram_schema, .doc = "zram, the swap device" },
+	{ NULL }
+};
+static const struct ks_schema host_schema = { .fields = host_fields, .check = host_check };
+
 static void seed_images(struct ks_content_spec *cs, uint64_t seed)
 {
 	if (cs->kind == KS_SPEC_IMAGE && cs->image)
@@ -1097,6 +1179,8 @@ static const struct ks_field scenario_fields[] = {
 	{ "numa", KS_FT_MAP, .sub = &numa_schema, .doc = "NUMA nodes and page size" },
 	{ "processes", KS_FT_SEQ, .set = set_groups, .doc = "process groups" },
 	{ "trace", KS_FT_MAP, .sub = &trace_schema, .doc = "a page-write trace" },
+	{ "host", KS_FT_MAP, KS_AT(struct ks_scenario, host), .sub = &host_schema,
+	  .doc = "host RAM and zram: reclaim when the processes outgrow it" },
 	{ "path", KS_FT_ENUM, KS_AT(struct ks_scenario, reference_path), .names = path_names,
 	  .doc = "bulk (default) or reference: the page-by-page path" },
 	{ NULL }

@@ -4,6 +4,7 @@ noinst_LIBRARIES += %reldir%/libengine.a
 %canon_reldir%_libengine_a_SOURCES = \
 	%reldir%/engine.c %reldir%/engine.h \
 	%reldir%/world.c %reldir%/world.h \
+	%reldir%/reclaim.c %reldir%/reclaim.h \
 	%reldir%/observer.h \
 	%reldir%/cost_hooks.c %reldir%/cost_hooks.h \
 	%reldir%/huge_chunks.c %reldir%/huge_chunks.h

@@ -13,6 +13,7 @@
 #include "models/base/status.h"
 #include "models/ksm.h"
 #include "models/reads.h"
+#include "reclaim.h"
 
 /* The /sys/kernel/mm/ksm counters at one instant. */
 struct ks_sample {
@@ -23,6 +24,7 @@ struct ks_sample {
 	uint64_t read_pages;        /* pages the workload read so far (read records) */
 	uint64_t read_ns;           /* readers' time so far, as backed with KSM */
 	uint64_t read_ns_noksm;     /* ... and as the same reads would cost without KSM */
+	const struct ks_swap_stats *swap; /* host memory and zram (scenario host:), or NULL */
 };
 
 /* One process's /proc/PID/ksm_stat at one instant. */
@@ -60,6 +62,9 @@ struct ks_summary {
 	struct ks_read_totals reads_noksm; /* the same reads without KSM: every written page
 					    * private, every untouched one ZERO_PAGE(vaddr) */
 	double wall_seconds;        /* wall time of the run (ks_world_opts.clock; 0 without) */
+	bool has_swap;              /* the scenario has host: (reclaim into zram) */
+	struct ks_swap_stats swap;  /* ... its counters at the end */
+	struct ks_swap_cost swap_cost; /* ... and the zsmalloc work of its swap traffic */
 };
 
 struct ks_observer {

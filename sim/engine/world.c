@@ -27,11 +27,13 @@
 
 #include "engine.h"
 #include "huge_chunks.h"
+#include "reclaim.h"
 #include "world.h"
 #include "models/base/debug.h"
 #include "models/base/xalloc.h"
 #include "models/ksm.h"
 #include "models/reads.h"
+#include "sim/config/load_zsmalloc.h"
 #include "traces/gen.h"
 #include "traces/trace.h"
 #include "traces/trace_io.h"
@@ -78,6 +80,7 @@ struct world {
 	struct ks_ksm *ksm;
 	struct ks_reader *rd_ksm;   /* the workload's reads as the KSM model backs them */
 	struct ks_reader *rd_noksm; /* the same reads without KSM */
+	struct ks_reclaim *reclaim;  /* host memory pressure (scenario host:), or NULL */
 	struct src srcs[KS_MAX_SOURCES];
 	unsigned nsrc;
 	bool ksmd_pending;          /* an ev_ksmd of generation ksmd_gen is in the queue */
@@ -175,10 +178,15 @@ static void sample_reads(const struct world *w, struct ks_sample *smp)
 static void take_sample(struct world *w, ks_time t)
 {
 	struct ks_sample smp = { .t = t, .batch = w->batches, .ksmd_cpu_ns = w->cpu_ns };
+	struct ks_swap_stats swap;
 	size_t np = 0;
 
 	sample_reads(w, &smp);
 	ks_ksm_stats(w->ksm, &smp.st);
+	if (w->reclaim) {
+		ks_reclaim_stats(w->reclaim, &swap);
+		smp.swap = &swap;
+	}
 	w->sampled = true;
 	w->last_sample_t = t;
 	w->last_sample_batch = w->batches;
@@ -568,13 +576,21 @@ static int apply_record(struct world *w, struct src *s)
 					  s->nrec + 1, r->t, r->pid, r->npages, w->o->max_pages,
 					  ks_ksm_mapped_pages(w->ksm));
 		rc = ks_ksm_mmap(w->ksm, pid, r->vaddr, r->npages);
+		if (!rc && w->reclaim)
+			ks_reclaim_mmap(w->reclaim, pid, r->vaddr, r->npages);
 		return rc ? rec_error(w, s, "mmap failed", rc) : 0;
 	case KS_TR_MUNMAP:
 		rc = ks_ksm_munmap(w->ksm, pid, r->vaddr, r->npages);
+		if (!rc && w->reclaim)
+			ks_reclaim_munmap(w->reclaim, pid, r->vaddr, r->npages);
 		return rc ? rec_error(w, s, "munmap failed", rc) : 0;
 	case KS_TR_WRITE:
+		if (w->reclaim)
+			ks_reclaim_write(w->reclaim, pid, r->vaddr, r->npages);
 		return apply_write(w, s, r, pid);
 	case KS_TR_WRITE_LITERAL:
+		if (w->reclaim)
+			ks_reclaim_write(w->reclaim, pid, r->vaddr, 1);
 		rc = ks_ksm_write(w->ksm, pid, r->vaddr, ks_content_literal(w->cs, r->bytes));
 		return rc ? rec_error(w, s, "write outside a mapping", rc) : 0;
 	case KS_TR_PAGE:
@@ -585,6 +601,8 @@ static int apply_record(struct world *w, struct src *s)
 		s->dict[s->ndict++] = ks_content_literal(w->cs, r->bytes);
 		return 0;
 	case KS_TR_REF:
+		if (w->reclaim)
+			ks_reclaim_write(w->reclaim, pid, r->vaddr, r->npages);
 		return apply_ref(w, s, r, pid);
 	case KS_TR_MERGEABLE:
 	case KS_TR_UNMERGEABLE:
@@ -594,6 +612,8 @@ static int apply_record(struct world *w, struct src *s)
 		rc = ks_ksm_proc_exit(w->ksm, pid);
 		if (rc)
 			return rec_error(w, s, "exit of a process not running", rc);
+		if (w->reclaim)
+			ks_reclaim_exit(w->reclaim, pid);
 		p = find_proc(w, pid);
 		if (p)
 			p->alive = false;
@@ -642,6 +662,8 @@ static void ev_trace(struct ks_sim *sim, void *subject, void *object)
 			return;
 		}
 	}
+	if (w->reclaim)
+		ks_reclaim_balance(w->reclaim);
 	if (s->have)
 		ks_sim_schedule_at(sim, s->rec->t, ev_trace, w, s);
 	wake_ksmd(w);
@@ -698,6 +720,37 @@ static int open_sources(struct world *w)
 	return 0;
 }
 
+/* host: the zsmalloc prices of host.zram.costs (default: the scenario's arch), then the
+ * reclaim layer. */
+static int open_reclaim(struct world *w)
+{
+	const struct ks_host_spec *h = &w->sc->host;
+	const char *name = h->zram_costs ? h->zram_costs :
+			   w->sc->arch ? w->sc->arch : "x86_64";
+	struct ks_zs_model zm = { 0 };
+	char path[4096];
+	int rc;
+
+	if (!h->ram_pages)
+		return 0;
+	rc = ks_zs_model_find(name, path, sizeof(path), w->err);
+	if (rc) {
+		ks_err_set(w->err, rc, "%s: host.zram.costs: no zsmalloc cost model '%s' "
+			   "(arch-models/zsmalloc/NAME.yaml)", w->sc->path ? w->sc->path : "scenario",
+			   name);
+		return rc;
+	}
+	rc = ks_zs_model_load_file(path, &zm, w->err);
+	if (!rc) {
+		w->reclaim = ks_reclaim_new(w->sc, w->ksm, w->cs, &zm.c);
+		if (!w->reclaim)
+			rc = ks_err_set(w->err, KS_EINVAL, "%s: host: bad zram settings",
+					w->sc->path ? w->sc->path : "scenario");
+	}
+	ks_zs_model_fini(&zm);
+	return rc;
+}
+
 static void close_world(struct world *w)
 {
 	for (unsigned i = 0; i < w->nsrc; i++) {
@@ -708,6 +761,7 @@ static void close_world(struct world *w)
 		free(w->srcs[i].rec);
 	}
 	ks_sim_fini(&w->sim);
+	ks_reclaim_free(w->reclaim);
 	ks_ksm_free(w->ksm);
 	ks_reader_free(w->rd_ksm);
 	ks_reader_free(w->rd_noksm);
@@ -749,6 +803,11 @@ static void summarise(struct world *w, struct ks_summary *sum)
 	sum->ksmd_cpu_ns = w->cpu_ns;
 	sum->reads = *ks_reader_totals(w->rd_ksm);
 	sum->reads_noksm = *ks_reader_totals(w->rd_noksm);
+	if (w->reclaim) {
+		sum->has_swap = true;
+		ks_reclaim_stats(w->reclaim, &sum->swap);
+		ks_reclaim_cost(w->reclaim, &sum->swap_cost);
+	}
 	sum->t50 = time_to_saving(w, sum->saved_bytes, 500);
 	sum->t90 = time_to_saving(w, sum->saved_bytes, 900);
 	sum->peak_saved_bytes = sum->saved_bytes;
@@ -814,7 +873,9 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	ks_ksm_set_observer(w->ksm, &(struct ks_ksm_observer){
 		.self = w, .page_done = obs_page_done, .event = obs_event,
 		.clock_ns = obs_clock, .cpu_ns = obs_cpu });
-	rc = open_sources(w);
+	rc = open_reclaim(w);
+	if (!rc)
+		rc = open_sources(w);
 	if (rc)
 		goto out;
 	if (o->sc->sample_mode == KS_SAMPLE_INTERVAL && o->sc->sample_interval)

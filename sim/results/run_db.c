@@ -43,6 +43,7 @@ struct ks_run_db {
 	sqlite3_stmt *ins_sample;   /* INSERT INTO buf.samples */
 	sqlite3_stmt *ins_proc;     /* INSERT INTO buf.process_samples */
 	sqlite3_stmt *ins_read;     /* INSERT INTO buf.read_samples (reads_db.h) */
+	sqlite3_stmt *ins_swap;     /* INSERT INTO buf.swap_samples */
 	bool in_run;                /* between begin and end: buf's transaction open */
 	struct ks_run_info info;    /* the run's, strings owned (copied by begin) */
 	struct ks_ksm_params ksm;   /* info.ksm points here when given */
@@ -50,7 +51,14 @@ struct ks_run_db {
 
 static const char sql_buf_tables[] =
 	"CREATE TABLE IF NOT EXISTS buf.samples(" KS_RESULTS_SAMPLES_COLUMNS ");"
-	"CREATE TABLE IF NOT EXISTS buf.process_samples(" KS_RESULTS_PROCESS_SAMPLES_COLUMNS ");";
+	"CREATE TABLE IF NOT EXISTS buf.process_samples(" KS_RESULTS_PROCESS_SAMPLES_COLUMNS ");"
+	"CREATE TABLE IF NOT EXISTS buf.swap_samples(" KS_RESULTS_SWAP_SAMPLES_COLUMNS ");";
+static const char sql_ins_swap[] =
+	"INSERT INTO buf.swap_samples(" KS_RESULTS_SWAP_SAMPLES_COLUMNS ") VALUES (?1, ?2, ?3,"
+	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+static const char sql_copy_swap[] =
+	"INSERT INTO main.swap_samples(run_id, " KS_RESULTS_SWAP_SAMPLES_COLUMNS ") SELECT ?1, "
+	KS_RESULTS_SWAP_SAMPLES_COLUMNS " FROM buf.swap_samples ORDER BY rowid";
 static const char sql_ins_sample[] =
 	"INSERT INTO buf.samples(" KS_RESULTS_SAMPLES_COLUMNS ") VALUES (?1, ?2, ?3,"
 	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
@@ -140,7 +148,8 @@ static void drop_buffer(struct ks_run_db *sq)
 {
 	if (!sqlite3_get_autocommit(sq->db))
 		sqlite3_exec(sq->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(sq->db, "DELETE FROM buf.samples; DELETE FROM buf.process_samples",
+	sqlite3_exec(sq->db, "DELETE FROM buf.samples; DELETE FROM buf.process_samples;"
+		     " DELETE FROM buf.swap_samples",
 		     NULL, NULL, NULL);
 	ks_reads_db_drop(sq->db);
 	sq->in_run = false;
@@ -219,6 +228,24 @@ static int insert_proc_sample(struct ks_run_db *sq, const struct ks_proc_sample 
 	return rc;
 }
 
+static int insert_swap_sample(struct ks_run_db *sq, ks_time t, const struct ks_swap_stats *s,
+			      struct ks_err *err)
+{
+	sqlite3_stmt *st = sq->ins_swap;
+	const uint64_t v[KS_RESULTS_SWAP_SAMPLES_NCOLUMNS] = {
+		t, s->resident_pages, s->limit_pages, s->swap_pages, s->swap_slots, s->pswpout,
+		s->pswpin, s->swpout_zero, s->swpin_zero, s->swapin_shared, s->ksm_swpout,
+		s->reclaim_short, s->zram.orig_data_size, s->zram.compr_data_size,
+		s->zram.mem_used_total, s->zram.mem_used_max, s->zram.same_pages,
+		s->zram.huge_pages
+	};
+
+	for (int i = 0; i < KS_RESULTS_SWAP_SAMPLES_NCOLUMNS; i++)
+		if (bind_u64(st, i + 1, v[i]))
+			return sq_error(sq, err);
+	return sq_run_stmt(sq, st, err);
+}
+
 int ks_run_db_sample(struct ks_run_db *sq, const struct ks_sample *smp,
 		     const struct ks_proc_sample *procs, size_t nprocs, struct ks_err *err)
 {
@@ -226,6 +253,8 @@ int ks_run_db_sample(struct ks_run_db *sq, const struct ks_sample *smp,
 
 	if (!rc)
 		rc = ks_reads_db_sample(sq->db, sq->path, sq->ins_read, smp, err);
+	if (!rc && smp->swap)
+		rc = insert_swap_sample(sq, smp->t, smp->swap, err);
 	for (size_t i = 0; !rc && i < nprocs; i++)
 		rc = insert_proc_sample(sq, &procs[i], err);
 	return rc;
@@ -407,6 +436,34 @@ static int write_cost(struct ks_run_db *sq, struct ks_err *err)
 				b, nb, w, nw, err);
 }
 
+/* swap_paths: one row per zsmalloc mapping path (runs with host: only). */
+static int write_swap_paths(struct ks_run_db *sq, const struct ks_summary *sum,
+			    struct ks_err *err)
+{
+	const struct ks_swap_cost *c = &sum->swap_cost;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!sum->has_swap)
+		return 0;
+	rc = ks_db_prep(sq->db, sq->path, "INSERT INTO swap_paths(run_id, path, out_ops,"
+			" out_spanning, out_ns, in_ops, in_spanning, in_ns) VALUES (?1, ?2, ?3, ?4,"
+			" ?5, ?6, ?7, ?8)", &st, err);
+	for (int p = 0; !rc && p < KS_ZS_NPATHS; p++) {
+		sqlite3_reset(st);
+		if (sqlite3_bind_int64(st, 1, sq->run_id) ||
+		    bind_text(st, 2, ks_zs_path_name((enum ks_zs_path)p)) ||
+		    bind_u64(st, 3, c->out[p].ops) || bind_u64(st, 4, c->out[p].spanning) ||
+		    sqlite3_bind_double(st, 5, c->out_ns[p]) ||
+		    bind_u64(st, 6, c->in[p].ops) || bind_u64(st, 7, c->in[p].spanning) ||
+		    sqlite3_bind_double(st, 8, c->in_ns[p]) || sqlite3_step(st) != SQLITE_DONE)
+			rc = sq_error(sq, err);
+	}
+	if (st)
+		sqlite3_finalize(st);
+	return rc;
+}
+
 /* Everything of the run, in the transaction end opened. */
 static int write_run(struct ks_run_db *sq, const struct ks_summary *sum, const char *status,
 		     struct ks_err *err)
@@ -417,6 +474,10 @@ static int write_run(struct ks_run_db *sq, const struct ks_summary *sum, const c
 		rc = exec_for_run(sq, sql_copy_samples, err);
 	if (!rc)
 		rc = exec_for_run(sq, sql_copy_procs, err);
+	if (!rc)
+		rc = exec_for_run(sq, sql_copy_swap, err);
+	if (!rc)
+		rc = write_swap_paths(sq, sum, err);
 	if (!rc)
 		rc = insert_params(sq, err);
 	if (!rc)
@@ -473,6 +534,7 @@ void ks_run_db_close(struct ks_run_db *sq)
 	sqlite3_finalize(sq->ins_sample);
 	sqlite3_finalize(sq->ins_proc);
 	sqlite3_finalize(sq->ins_read);
+	sqlite3_finalize(sq->ins_swap);
 	sqlite3_close(sq->db);
 	free(sq->path);
 	free(sq);
@@ -485,7 +547,8 @@ static int sq_prepare(struct ks_run_db *sq, struct ks_err *err)
 	if (sqlite3_exec(sq->db, "ATTACH DATABASE '' AS buf", NULL, NULL, NULL) ||
 	    sqlite3_exec(sq->db, sql_buf_tables, NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(sq->db, sql_ins_sample, -1, &sq->ins_sample, NULL) ||
-	    sqlite3_prepare_v2(sq->db, sql_ins_proc, -1, &sq->ins_proc, NULL))
+	    sqlite3_prepare_v2(sq->db, sql_ins_proc, -1, &sq->ins_proc, NULL) ||
+	    sqlite3_prepare_v2(sq->db, sql_ins_swap, -1, &sq->ins_swap, NULL))
 		return sq_error(sq, err);
 	return ks_reads_db_prepare(sq->db, sq->path, &sq->ins_read, err);
 }

@@ -111,6 +111,58 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
 	" ksmd_cpu_ns INTEGER NOT NULL);" \
 	"CREATE INDEX IF NOT EXISTS samples_run_t ON samples(run_id, t_ns);"
 
+/* swap_samples: host memory and zram at each sample of a run whose scenario has `host:`
+ * (docs/zram.md); none otherwise. Pages are 4 KiB; vmstat / mm_stat names.
+ *   COLUMN            TYPE     UNIT     MEANING
+ *   run_id, t_ns      as in samples
+ *   resident_pages    INTEGER  pages    private anonymous pages + KSM frames
+ *   limit_pages       INTEGER  pages    host.ram - host.kernel_reserved: the bound on
+ *                                       resident_pages + mem_used_total / 4096
+ *   swap_pages        INTEGER  pages    PTEs that are swap entries (KSM: one per mapper)
+ *   swap_slots        INTEGER  count    zram slots in use (a KSM page: one for all)
+ *   pswpout, pswpin   INTEGER  pages    written to / read from zram, so far
+ *   swpout_zero, swpin_zero INTEGER pages zero-filled pages to / from the zeromap
+ *   swapin_shared     INTEGER  pages    faults served by a slot read already (swap cache)
+ *   ksm_swpout        INTEGER  pages    KSM pages swapped out (in pswpout once each)
+ *   reclaim_short     INTEGER  count    reclaims that ran out of pages over the limit
+ *   orig_data_size, compr_data_size, mem_used_total, mem_used_max
+ *                     INTEGER  bytes    /sys/block/zram0/mm_stat
+ *   same_pages, huge_pages INTEGER pages mm_stat */
+#define KS_RESULTS_SWAP_SAMPLES_COLUMNS \
+	"t_ns, resident_pages, limit_pages, swap_pages, swap_slots, pswpout, pswpin," \
+	" swpout_zero, swpin_zero, swapin_shared, ksm_swpout, reclaim_short," \
+	" orig_data_size, compr_data_size, mem_used_total, mem_used_max, same_pages," \
+	" huge_pages"
+enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 18 };
+#define KS_RESULTS_SQL_SWAP_SAMPLES \
+	"CREATE TABLE IF NOT EXISTS swap_samples(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" t_ns INTEGER NOT NULL, resident_pages INTEGER NOT NULL," \
+	" limit_pages INTEGER NOT NULL, swap_pages INTEGER NOT NULL," \
+	" swap_slots INTEGER NOT NULL, pswpout INTEGER NOT NULL, pswpin INTEGER NOT NULL," \
+	" swpout_zero INTEGER NOT NULL, swpin_zero INTEGER NOT NULL," \
+	" swapin_shared INTEGER NOT NULL, ksm_swpout INTEGER NOT NULL," \
+	" reclaim_short INTEGER NOT NULL, orig_data_size INTEGER NOT NULL," \
+	" compr_data_size INTEGER NOT NULL, mem_used_total INTEGER NOT NULL," \
+	" mem_used_max INTEGER NOT NULL, same_pages INTEGER NOT NULL," \
+	" huge_pages INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS swap_samples_run_t ON swap_samples(run_id, t_ns);"
+
+/* swap_paths: the zsmalloc work of a run's swap traffic, priced under each object
+ * mapping path (docs/zsmalloc.md) with the prices of host.zram.costs; one row per path.
+ *   COLUMN            TYPE     UNIT     MEANING
+ *   run_id            INTEGER  -        runs.id
+ *   path              TEXT     -        copy | pgtable | xor | xor-norestore | obj-api
+ *   out_ops, in_ops   INTEGER  count    object accesses of swap-outs (write) / swap-ins
+ *   out_spanning, in_spanning INTEGER count ... of objects straddling two pages
+ *   out_ns, in_ns     REAL     ns       their price (beyond compressing and copying the
+ *                                       page itself, which no path avoids) */
+#define KS_RESULTS_SQL_SWAP_PATHS \
+	"CREATE TABLE IF NOT EXISTS swap_paths(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL," \
+	" out_ops INTEGER NOT NULL, out_spanning INTEGER NOT NULL, out_ns REAL NOT NULL," \
+	" in_ops INTEGER NOT NULL, in_spanning INTEGER NOT NULL, in_ns REAL NOT NULL);"
+
 /* process_samples: /proc/PID/ksm_stat of every simulated process at each sample.
  * pid: simulated pid; process: "group/index"; ksm_rmap_items, ksm_zero_pages,
  * ksm_merging_pages: pages; ksm_process_profit: bytes; ksm_merge_any, ksm_mergeable:
@@ -377,6 +429,8 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_RUN_SOURCES,
 	KS_RESULTS_SQL_T_QUANTILES,
 	KS_RESULTS_SQL_BENCH_SWEEP,
+	KS_RESULTS_SQL_SWAP_SAMPLES,
+	KS_RESULTS_SQL_SWAP_PATHS,
 	"CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs(uid);",
 	NULL
 };
