@@ -197,20 +197,33 @@ struct ks_swap_out {
 	ks_content content;    /* the page's bytes */
 	uint64_t mappers;      /* PTEs made non-present */
 	bool freed;            /* the physical page is free now (KSM: no mapper left) */
+	bool referenced;       /* KS_EBUSY: another mapper used the page lately: kept */
 };
-/* shrink_folio_list() of the page mapped at (pid, vaddr): try_to_unmap() makes its PTE
- * non-present (a swap entry the caller keeps) and the page is freed. A private page has
- * one PTE. A KSM page is unmapped from every mapper the stable node lists
- * (rmap_walk_ksm(): one swap slot for all; `unmapped` hears of each (pid, vaddr),
- * the one asked included), on an algorithm whose stable nodes list them (6.18); on the
- * 2009 algorithm only the PTE asked is unmapped and the frame goes with its last
- * mapper. 0; KS_ENOENT (no page there); KS_EBUSY (a zero page: never on the LRU, never
- * swapped). A swapped-out page is non-present to ksmd as to the kernel's scanner; a
- * later ks_ksm_write() of it is the swap-in (a fresh private page, as
- * ksm_might_need_to_copy() gives every mapper but the first once the swap cache has
- * let go of the page). */
-int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, struct ks_swap_out *out,
-		    void (*unmapped)(void *ctx, uint32_t pid, uint64_t vaddr), void *ctx);
+/* What reclaim hears of a swap-out (any member may be NULL). */
+struct ks_swap_hooks {
+	void *ctx;
+	/* folio_referenced() through another mapper's PTE: true keeps the page */
+	bool (*young)(void *ctx, uint32_t pid, uint64_t vaddr);
+	/* this PTE is a swap entry now */
+	void (*unmapped)(void *ctx, uint32_t pid, uint64_t vaddr);
+};
+/* shrink_folio_list() of the page mapped at (pid, vaddr). A private page: its one PTE
+ * becomes non-present (the caller keeps the swap entry), the page is freed. A KSM page
+ * (6.18 algorithm, whose stable nodes list their rmap_items): folio_referenced() asks
+ * hk->young of every other mapper first (one says yes: KS_EBUSY, out->referenced, nothing
+ * changes); then try_to_unmap() through rmap_walk_ksm() unmaps every mapper (one swap
+ * slot for all; hk->unmapped hears of each, the one asked last) and the frame is freed.
+ * On the 2009 algorithm only the PTE asked is unmapped and the frame goes with its last
+ * mapper. 0; KS_ENOENT (no page there); KS_EBUSY (a zero page or KSM zero page: never on
+ * an LRU, never swapped; or referenced). A swapped-out page is non-present to ksmd as to
+ * the kernel's scanner. */
+int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
+		    const struct ks_swap_hooks *hk, struct ks_swap_out *out);
+/* do_swap_page() of a read fault: the page at (pid, vaddr), swapped out, is a private page
+ * with content c again (a former KSM page too: ksm_might_need_to_copy() gives each mapper
+ * its own page; ksmd merges them again). A write fault is ks_ksm_write() of the new
+ * content. 0; KS_ENOENT (no VMA); KS_EBUSY (a page is mapped there). */
+int ks_ksm_swap_in(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c);
 
 /* Invariant checker (tests, debug builds): 0, or the number of the first violated
  * invariant (numbered in ksm_ctl.c; 50 and up: ksm2009.c). */

@@ -261,8 +261,9 @@ struct ks_ksm {
 					  * knob). While false, every item in the unstable trees
 					  * maps a mergeable page with the content its memo holds,
 					  * so a descent reads contents from the items. Whatever
-					  * changes PTE words outside ksmd (ksm_mm.c) calls
-					  * utree_touch() or utree_forget() first. */
+					  * changes PTE words outside ksmd (ksm_mm.c: writes,
+					  * munmap, madvise, exit, and reclaim's swap-out and
+					  * swap-in) calls utree_touch() or utree_forget() first. */
 	struct ks_work run_work;         /* bulk: work of each page of the run not yet told */
 	enum ks_page_kind run_kind;      /* ... their kind */
 	uint64_t run_n;                  /* ... and how many (0: none) */

@@ -775,79 +775,124 @@ uint64_t ks_ksm_resident_pages(const struct ks_ksm *ksm)
 	return ksm->nr_anon + ksm->frame_pool.live;
 }
 
-/* Makes one PTE of kf non-present; tells the caller. */
-static void unmap_ksm_pte(struct ks_ksm *ksm, uint64_t *pte, struct ks_kframe *kf,
-			  uint32_t pid, uint64_t addr, struct ks_swap_out *out,
-			  void (*unmapped)(void *, uint32_t, uint64_t), void *ctx)
-{
-	*pte = KS_PTE_NONE;
-	out->mappers++;
-	if (kf->mapcount == 1)
-		out->freed = true;
-	ks__kframe_unmap(ksm, kf);
-	if (unmapped)
-		unmapped(ctx, pid, addr);
-}
+/* One PTE a swap-out makes non-present. */
+struct swap_pte {
+	struct ks_vma *v;
+	uint64_t idx;
+	uint32_t pid;
+	uint64_t addr;
+};
 
-/* The PTE word mapping kf at (mm, addr), owned (pending writes applied), or NULL. */
-static uint64_t *pte_mapping(struct ks_mm *mm, uint64_t addr, const struct ks_kframe *kf)
+/* The PTE mapping kf at (mm, addr), or false. */
+static bool pte_mapping(struct ks_mm *mm, uint64_t addr, const struct ks_kframe *kf,
+			struct swap_pte *sp)
 {
 	struct ks_vma *v = mm->exiting ? NULL : ks__find_vma(mm, addr);
-	uint64_t *pte;
+	uint64_t pte;
 
 	if (!v)
-		return NULL;
-	pte = ks__vma_pte_own(v, (addr - v->start) / KS_PAGE_SIZE);
-	return ks__pte_is_ksm(*pte) && ks__pte_kframe(*pte) == kf ? pte : NULL;
+		return false;
+	sp->v = v;
+	sp->idx = (addr - v->start) / KS_PAGE_SIZE;
+	sp->pid = mm->pid;
+	sp->addr = addr;
+	pte = ks__vma_pte(v, sp->idx);
+	return ks__pte_is_ksm(pte) && ks__pte_kframe(pte) == kf;
 }
 
-int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, struct ks_swap_out *out,
-		    void (*unmapped)(void *ctx, uint32_t pid, uint64_t vaddr), void *ctx)
+/* rmap_walk_ksm(): the other PTEs mapping kf, through every rmap_item of its stable
+ * node (an item of the page asked may be missing: merged, its item not yet moved). */
+static size_t ksm_mappers(struct ks_ksm *ksm, struct ks_kframe *kf, struct ks_mm *mm,
+			  uint64_t vaddr, struct swap_pte **out, size_t *cap)
+{
+	size_t n = 0;
+
+	if (!ksm->algo->rmap_walk || !kf->node)
+		return 0;
+	for (struct ks_hnode *h = kf->node->hlist.first; h; h = h->next) {
+		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+		uint64_t addr = item->address & KS_PAGE_MASK;
+
+		if (item->mm == mm && addr == vaddr)
+			continue;
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*out = ks_xrealloc(*out, *cap * sizeof(**out));
+		}
+		if (pte_mapping(item->mm, addr, kf, &(*out)[n]))
+			n++;
+	}
+	return n;
+}
+
+int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
+		    const struct ks_swap_hooks *hk, struct ks_swap_out *out)
 {
 	struct ks_mm *mm = running_mm(ksm, pid);
 	struct ks_vma *v = mm ? ks__find_vma(mm, vaddr) : NULL;
+	struct swap_pte self, *others = NULL;
+	size_t nothers = 0, cap = 0;
 	struct ks_kframe *kf;
-	uint64_t *pte;
+	uint64_t pte;
 
 	memset(out, 0, sizeof(*out));
 	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
 		return KS_ENOENT;
-	pte = ks__vma_pte_own(v, (vaddr - v->start) / KS_PAGE_SIZE);
-	if (*pte == KS_PTE_NONE)
+	self = (struct swap_pte){ v, (vaddr - v->start) / KS_PAGE_SIZE, pid, vaddr };
+	pte = ks__vma_pte(v, self.idx);
+	if (pte == KS_PTE_NONE)
 		return KS_ENOENT;
-	if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte))
+	if (!ks__pte_is_anon(pte) && !ks__pte_is_ksm(pte))
 		return KS_EBUSY;
-	out->content = ks__pte_content(*pte);
-	if (ks__pte_is_anon(*pte)) {
-		out->kind = KS_SWAP_ANON;
-		out->mappers = 1;
-		out->freed = true;
-		*pte = KS_PTE_NONE;
-		ksm->nr_anon--;
-		if (unmapped)
-			unmapped(ctx, pid, vaddr);
-		return 0;
-	}
-	out->kind = KS_SWAP_KSM;
-	kf = ks__pte_kframe(*pte);
-	if (ksm->algo->rmap_walk && kf->node && kf->node->rmap_hlist_len > 0) {
-		/* rmap_walk_ksm(): every rmap_item of the stable node; the one asked last
-		 * (it may not be listed: a page merged but its item not yet moved) */
-		struct ks_hnode *h = kf->node->hlist.first;
-
-		while (h && kf->mapcount > 1) {
-			struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
-			uint64_t addr = item->address & KS_PAGE_MASK;
-			uint64_t *p;
-
-			h = h->next;
-			if (item->mm == mm && addr == vaddr)
-				continue;
-			p = pte_mapping(item->mm, addr, kf);
-			if (p)
-				unmap_ksm_pte(ksm, p, kf, item->mm->pid, addr, out, unmapped, ctx);
+	out->content = ks__pte_content(pte);
+	out->kind = ks__pte_is_ksm(pte) ? KS_SWAP_KSM : KS_SWAP_ANON;
+	kf = out->kind == KS_SWAP_KSM ? ks__pte_kframe(pte) : NULL;
+	if (kf)
+		nothers = ksm_mappers(ksm, kf, mm, vaddr, &others, &cap);
+	/* folio_referenced(): a page some mapper used lately stays (it is activated) */
+	for (size_t i = 0; hk && hk->young && i < nothers; i++)
+		if (hk->young(hk->ctx, others[i].pid, others[i].addr)) {
+			free(others);
+			out->referenced = true;
+			return KS_EBUSY;
 		}
+	/* try_to_unmap(): every PTE becomes the swap entry; the page is freed with the last */
+	for (size_t i = 0; i <= nothers; i++) {
+		const struct swap_pte *sp = i < nothers ? &others[i] : &self;
+		uint64_t *p;
+
+		utree_touch(ksm, sp->v, sp->idx, sp->idx + 1);
+		p = ks__vma_pte_own(sp->v, sp->idx);
+		*p = KS_PTE_NONE;
+		out->mappers++;
+		if (kf) {
+			out->freed = kf->mapcount == 1;
+			ks__kframe_unmap(ksm, kf);
+		} else {
+			out->freed = true;
+			ksm->nr_anon--;
+		}
+		if (hk && hk->unmapped)
+			hk->unmapped(hk->ctx, sp->pid, sp->addr);
 	}
-	unmap_ksm_pte(ksm, pte, kf, pid, vaddr, out, unmapped, ctx);
+	free(others);
+	return 0;
+}
+
+int ks_ksm_swap_in(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr, ks_content c)
+{
+	struct ks_mm *mm = running_mm(ksm, pid);
+	struct ks_vma *v = mm ? ks__find_vma(mm, vaddr) : NULL;
+	uint64_t idx, *pte;
+
+	if (!v || (vaddr & (KS_PAGE_SIZE - 1)))
+		return KS_ENOENT;
+	idx = (vaddr - v->start) / KS_PAGE_SIZE;
+	if (ks__vma_pte(v, idx) != KS_PTE_NONE)
+		return KS_EBUSY;
+	utree_touch(ksm, v, idx, idx + 1);
+	pte = ks__vma_pte_own(v, idx);
+	*pte = KS_PTE_ANON | (c & ~KS_PTE_TYPE_MASK);
+	ksm->nr_anon++;
 	return 0;
 }

@@ -1,11 +1,12 @@
-/* cmd_zram_validate.c - `sim zram-validate SCENARIO [--alg A,...] [--pages N]
+/* cmd_zram_validate.c - `sim zram-validate SCENARIO|--trace FILE [--alg A,...] [--pages N]
  * [--stride K] [--device zram0] [--sim-only] [--seed N] [--set K=V]...`: the pages a
  * scenario writes, stored once in the simulated zram (models/zram.h) and once in the
  * real /dev/zramN of this machine (traces/zram_dev.h: root, /tmp/zram.lock, the device
  * reset and left as found), and mm_stat's orig_data_size, compr_data_size and
  * mem_used_total compared: targets 2% (compr_data_size) and 5% (mem_used_total).
  *
- * The pages: the scenario's synthetic trace (traces/gen.h) in record order, every page
+ * The pages: the scenario's synthetic trace (traces/gen.h), or a recorded trace
+ * (--trace: its literal writes, dictionary pages and refs), in record order, every page
  * of every write, each address only once (its first content), every K-th (--stride)
  * until N. Exit 0 when every algorithm is within the targets, 1 when one is not, 2 on
  * bad input or a device error (one line). docs/zram.md, "Validation". */
@@ -23,6 +24,7 @@
 #include "traces/gen.h"
 #include "traces/scenario.h"
 #include "traces/trace.h"
+#include "traces/trace_io.h"
 #include "traces/zram_dev.h"
 
 #define COMPR_TARGET_PCT 2.0
@@ -36,14 +38,15 @@ struct zv_opts {
 	const char *device;        /* --device */
 	bool sim_only;             /* --sim-only */
 	const char *seed;          /* --seed */
+	const char *trace;         /* --trace: pages from a recorded trace */
 	struct ks_strlist sets;    /* --set */
 	unsigned wait;             /* --wait seconds for the lock */
 };
 
 static void zv_usage(FILE *out)
 {
-	fputs("usage: sim zram-validate SCENARIO [--alg A[,B...]] [--pages N] [--stride K]\n"
-	      "                         [--device zram0] [--sim-only] [--wait S]\n"
+	fputs("usage: sim zram-validate SCENARIO|--trace FILE [--alg A[,B...]] [--pages N]\n"
+	      "                         [--stride K] [--device zram0] [--sim-only] [--wait S]\n"
 	      "                         [--seed N] [--set KEY=VALUE]...\n"
 	      "\n"
 	      "Stores the pages SCENARIO writes in the simulated zram and in the real\n"
@@ -57,6 +60,8 @@ static void zv_usage(FILE *out)
 	      "  --device NAME   zram device (default zram0)\n"
 	      "  --sim-only      the simulated pool only (no root, no device)\n"
 	      "  --wait S        seconds to wait for /tmp/zram.lock (default 600)\n"
+	      "  --trace FILE    the pages of a recorded page-write trace (text or binary:\n"
+	      "                  literal writes, its page dictionary) instead of a scenario\n"
 	      "  --seed N        override the scenario seed\n"
 	      "  --set KEY=VALUE override a scenario key\n"
 	      "  -h, --help      this help\n", out);
@@ -104,25 +109,87 @@ static void page_add(struct page_set *ps, ks_content c)
 	ps->c[ps->n++] = c;
 }
 
-/* Collects the pages from the scenario's generator. */
-static int collect(const struct ks_scenario *sc, uint64_t want, uint64_t stride,
-		   struct page_set *ps)
+/* A recorded trace's page dictionary (PAGE records), for its REF records. */
+struct dict {
+	ks_content *c;
+	uint64_t n, cap;
+};
+
+/* Takes page i of a ranged record (content c) if its address is new and its turn. */
+static void take(struct page_set *ps, const struct ks_trace_rec *r, uint64_t i, ks_content c,
+		 uint64_t stride, uint64_t *k)
+{
+	uint64_t va = r->vaddr + i * 4096;
+
+	if (!seen_add(ps, ((uint64_t)r->pid << 52) ^ (va >> 12) ^ 1))
+		return;
+	if ((*k)++ % stride)
+		return;
+	page_add(ps, c);
+}
+
+/* The page records of a recorded trace: literal writes, dictionary pages and their refs.
+ * 1 when r was one of them, 0 otherwise, KS_EXIT_ERROR on a ref outside the dictionary. */
+static int trace_page(struct page_set *ps, struct dict *d, const struct ks_trace_rec *r,
+		      uint64_t want, uint64_t stride, uint64_t *k)
+{
+	switch (r->op) {
+	case KS_TR_PAGE:
+		if (d->n == d->cap) {
+			d->cap = d->cap ? 2 * d->cap : 1024;
+			d->c = ks_xrealloc(d->c, d->cap * sizeof(*d->c));
+		}
+		d->c[d->n++] = ks_content_literal(ps->cs, r->bytes);
+		return 1;
+	case KS_TR_WRITE_LITERAL:
+		take(ps, r, 0, ks_content_literal(ps->cs, r->bytes), stride, k);
+		return 1;
+	case KS_TR_REF:
+		for (uint64_t i = 0; i < r->npages && ps->n < want; i++) {
+			uint64_t id = r->arg + (uint64_t)((int64_t)i * r->step);
+
+			if (id >= d->n) {
+				ks_cli_error("zram-validate: ref to page %" PRIu64 " of %" PRIu64
+					     " defined", id, d->n);
+				return KS_EXIT_ERROR;
+			}
+			take(ps, r, i, d->c[id], stride, k);
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Collects the pages from the scenario's generator, or from a recorded trace (path). */
+static int collect(const struct ks_scenario *sc, const char *path, uint64_t want,
+		   uint64_t stride, struct page_set *ps)
 {
 	struct ks_trace_rec *r = ks_xmalloc(sizeof(*r));
 	struct ks_trace_source *src;
 	struct ks_err err = { 0 };
+	struct dict d = { 0 };
 	int64_t *map = NULL;
 	size_t nmap = 0;
 	uint64_t k = 0;
+	bool bad = false;
 	int rc = 0;
 
-	src = ks_gen_open(sc, &err);
+	src = path ? ks_trace_open(path, &err) : ks_gen_open(sc, &err);
 	if (!src) {
 		free(r);
 		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
 	while (ps->n < want && (rc = src->next(src, r, &err)) > 0) {
+		int t = trace_page(ps, &d, r, want, stride, &k);
+
+		if (t == KS_EXIT_ERROR) {
+			bad = true;
+			break;
+		}
+		if (t)
+			continue;
 		if (r->op == KS_TR_CLASS) {
 			int64_t id = ks_content_class(ps->cs, &r->spec);
 
@@ -137,26 +204,24 @@ static int collect(const struct ks_scenario *sc, uint64_t want, uint64_t stride,
 		}
 		if (r->op != KS_TR_WRITE || r->cls >= nmap || map[r->cls] < 0)
 			continue;
-		for (uint64_t i = 0; i < r->npages && ps->n < want; i++) {
-			uint64_t va = r->vaddr + i * 4096;
-
-			if (!seen_add(ps, ((uint64_t)r->pid << 52) ^ (va >> 12) ^ 1))
-				continue;
-			if (k++ % stride)
-				continue;
-			page_add(ps, ks_content_make((uint32_t)map[r->cls],
-						     r->arg + (uint64_t)((int64_t)i * r->step)));
-		}
+		for (uint64_t i = 0; i < r->npages && ps->n < want; i++)
+			take(ps, r, i, ks_content_make((uint32_t)map[r->cls],
+						       r->arg + (uint64_t)((int64_t)i * r->step)),
+			     stride, &k);
 	}
 	src->close(src);
 	free(map);
+	free(d.c);
 	free(r);
 	if (rc < 0) {
 		ks_cli_error("%s", err.msg);
 		return KS_EXIT_ERROR;
 	}
+	if (bad)
+		return KS_EXIT_ERROR; /* told already */
 	if (ps->n == 0) {
-		ks_cli_error("zram-validate: %s writes no pages", sc->path ? sc->path : sc->name);
+		ks_cli_error("zram-validate: %s writes no pages",
+			     path ? path : sc->path ? sc->path : sc->name);
 		return KS_EXIT_ERROR;
 	}
 	return -1;
@@ -263,11 +328,12 @@ int ks_cmd_zram_validate(int argc, char **argv)
 		KS_FLAG("sim-only", 0, &o.sim_only),
 		KS_UINT("wait", 0, &o.wait, 0, 86400),
 		KS_STR("seed", 0, &o.seed),
+		KS_STR("trace", 0, &o.trace),
 		KS_LIST("set", 0, &o.sets),
 		KS_OPT_END
 	};
 	const struct ks_cmdline cl = { .cmd = "zram-validate", .usage = zv_usage, .opts = opts,
-				       .min_args = 1, .max_args = 1, .args = "SCENARIO" };
+				       .min_args = 0, .max_args = 1, .args = "SCENARIO" };
 	struct ks_scenario sc;
 	struct page_set ps = { 0 };
 	bool want[KS_COMP_NALGS] = { false };
@@ -280,10 +346,18 @@ int ks_cmd_zram_validate(int argc, char **argv)
 		rc = KS_EXIT_ERROR;
 		goto out_args;
 	}
+	if ((o.args.n == 1) == (o.trace != NULL)) {
+		ks_cli_error("zram-validate: give a SCENARIO or --trace FILE (one of them)");
+		rc = KS_EXIT_ERROR;
+		goto out_args;
+	}
 	rc = pick_algs(&o, want);
 	if (rc >= 0)
 		goto out_args;
-	if (ks_cli_load_scenario(o.args.v[0], o.sets.v, o.sets.n, &sc)) {
+	if (o.trace) {
+		ks_scenario_init(&sc);
+		sc.name = ks_xstrdup("trace");
+	} else if (ks_cli_load_scenario(o.args.v[0], o.sets.v, o.sets.n, &sc)) {
 		rc = KS_EXIT_ERROR;
 		goto out_args;
 	}
@@ -298,11 +372,12 @@ int ks_cmd_zram_validate(int argc, char **argv)
 		}
 	}
 	ps.cs = ks_content_store_new();
-	rc = collect(&sc, o.pages, o.stride, &ps);
+	rc = collect(&sc, o.trace, o.pages, o.stride, &ps);
 	if (rc >= 0)
 		goto out_pages;
 	printf("zram-validate: %" PRIu64 " pages of %s (%s), device %s\n", ps.n,
-	       sc.path ? sc.path : sc.name, sc.name, o.sim_only ? "none (--sim-only)" : o.device);
+	       o.trace ? o.trace : sc.path ? sc.path : sc.name, o.trace ? "recorded trace" :
+	       sc.name, o.sim_only ? "none (--sim-only)" : o.device);
 	for (int a = 0; a < KS_COMP_NALGS; a++) {
 		int r;
 

@@ -83,6 +83,9 @@ s_dup_key.yaml:3:1:|--scenario $D/s_dup_key.yaml -q
 s_tab_indent.yaml:7:1:|--scenario $D/s_tab_indent.yaml -q
 s_anchor_bomb.yaml:1:1:|--scenario $D/s_anchor_bomb.yaml -q
 s_deep.yaml:1:|--scenario $D/s_deep.yaml -q
+s_host_small.yaml:4:|--scenario $D/s_host_small.yaml -q
+s_host_alg.yaml:4:|--scenario $D/s_host_alg.yaml -q
+s_host_costs.yaml:4:|--scenario $D/s_host_costs.yaml -q
 big.yaml|--scenario $SCRATCH/big.yaml -q
 s_region_huge.yaml:10:16:|--scenario $D/s_region_huge.yaml -q
 s_region_size_huge.yaml:10:15:|--scenario $D/s_region_size_huge.yaml -q

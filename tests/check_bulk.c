@@ -197,7 +197,7 @@ static char *random_scenario(uint64_t seed)
 	struct text t = { 0 };
 	bool alg2009 = seed % 7 == 3;
 	unsigned ngroups = (unsigned)pick(1, 3), nchanges;
-	uint64_t duration = pick(2000, 6000);
+	uint64_t duration = pick(2000, 6000), total = 0;
 
 	rng = seed * 0x2545f4914f6cdd1dull + 1;
 	put(&t, "name: bulk%" PRIu64 "\nseed: %" PRIu64 "\nduration: %" PRIu64 "ms\n", seed,
@@ -225,10 +225,10 @@ static char *random_scenario(uint64_t seed)
 		put(&t, "numa:\n  nodes: %u\n", (unsigned)pick(2, 4));
 	put(&t, "processes:\n");
 	for (unsigned g = 0; g < ngroups; g++) {
-		unsigned nregions = (unsigned)pick(1, 2);
+		unsigned nregions = (unsigned)pick(1, 2), count = (unsigned)pick(1, 4);
 		uint64_t pages[2];
 
-		put(&t, "  - name: g%u\n    count: %u\n", g, (unsigned)pick(1, 4));
+		put(&t, "  - name: g%u\n    count: %u\n", g, count);
 		if (chance(40))
 			put(&t, "    start: %" PRIu64 "ms\n", pick(0, 1500));
 		if (chance(50))
@@ -238,6 +238,7 @@ static char *random_scenario(uint64_t seed)
 		put(&t, "    regions:\n");
 		for (unsigned r = 0; r < nregions; r++) {
 			pages[r] = pick(16, 700);
+			total += count * pages[r];
 			put_region(&t, r, pages[r]);
 		}
 		put_writes(&t, nregions, pages);
@@ -259,6 +260,14 @@ static char *random_scenario(uint64_t seed)
 		if (chance(50))
 			put(&t, "  - at: %" PRIu64 "ms\n    set: {run: 1}\n",
 			    pick(1, duration - 1));
+	}
+	/* host memory pressure (reclaim into zram): drawn last, the rest stays as it was */
+	if (chance(30)) {
+		uint64_t limit = total * pick(30, 80) / 100;
+
+		put(&t, "host:\n  ram: %" PRIu64 "KiB\n  kernel_reserved: 16MiB\n"
+		    "  zram: {algorithm: %s, costs: x86_64}\n",
+		    (4096 + (limit > 300 ? limit : 300)) * 4, chance(50) ? "lzo-rle" : "lz4");
 	}
 	return t.s;
 }
@@ -438,9 +447,11 @@ static bool proc_equal(const struct proc_rec *a, const struct proc_rec *b)
 }
 
 /* Both paths on one seed; returns the pages the bulk path joined into runs. */
-static uint64_t compare_seed(uint64_t seed)
+static uint64_t swapped_runs;   /* runs whose reclaim swapped pages out */
+
+/* Both paths on the scenario text yaml (taken: freed here); seed names it. */
+static uint64_t compare_yaml(uint64_t seed, char *yaml)
 {
-	char *yaml = random_scenario(seed);
 	struct capture *r = ks_xcalloc(1, sizeof(*r)), *b = ks_xcalloc(1, sizeof(*b));
 	uint64_t joined;
 
@@ -485,14 +496,26 @@ static uint64_t compare_seed(uint64_t seed)
 		      r->sum.batches == b->sum.batches && r->sum.sim_end == b->sum.sim_end &&
 		      r->sum.t90 == b->sum.t90 && r->sum.ksmd_cpu_ns == b->sum.ksmd_cpu_ns,
 		      "seed %" PRIu64 ": summaries differ", seed);
+	ck_assert_msg(r->sum.has_swap == b->sum.has_swap &&
+		      !memcmp(&r->sum.swap, &b->sum.swap, sizeof(r->sum.swap)) &&
+		      !memcmp(&r->sum.swap_cost, &b->sum.swap_cost, sizeof(r->sum.swap_cost)),
+		      "seed %" PRIu64 ": swap counters differ\n%s", seed, yaml);
 	ck_assert_msg(r->nb > 0, "seed %" PRIu64 ": no batch ran\n%s", seed, yaml);
 	joined = b->pages_joined;
+	swapped_runs += b->sum.has_swap && b->sum.swap.pswpout > 0;
 	capture_free(r);
 	capture_free(b);
 	free(r);
 	free(b);
 	free(yaml);
 	return joined;
+}
+
+/* The scenario of a seed depends on the generator's state before it too (ngroups and
+ * duration are drawn before the seed is set): run the seeds in order. */
+static uint64_t compare_seed(uint64_t seed)
+{
+	return compare_yaml(seed, random_scenario(seed));
 }
 
 #define SEEDS_PER_TEST 10
@@ -512,7 +535,7 @@ END_TEST
 /* The generator covers what it claims (a test that cannot fail is no test). */
 START_TEST(test_bulk_scenarios_cover)
 {
-	unsigned alg2009 = 0, numa = 0, changes = 0, lazy = 0, zero = 0, exits = 0;
+	unsigned alg2009 = 0, numa = 0, changes = 0, lazy = 0, zero = 0, exits = 0, host = 0;
 
 	for (uint64_t s = 1; s <= 60; s++) {
 		char *y = random_scenario(s);
@@ -523,6 +546,7 @@ START_TEST(test_bulk_scenarios_cover)
 		lazy += strstr(y, "every:") != NULL;
 		zero += strstr(y, "use_zero_pages: true") != NULL;
 		exits += strstr(y, "    exit:") != NULL;
+		host += strstr(y, "host:") != NULL;
 		free(y);
 	}
 	ck_assert_uint_gt(alg2009, 3);
@@ -531,6 +555,28 @@ START_TEST(test_bulk_scenarios_cover)
 	ck_assert_uint_gt(lazy, 20);
 	ck_assert_uint_gt(zero, 10);
 	ck_assert_uint_gt(exits, 10);
+	ck_assert_uint_gt(host, 10);
+}
+END_TEST
+
+/* The scenarios with host: swap, both paths alike. */
+START_TEST(test_bulk_reclaim)
+{
+	unsigned n = 0;
+
+	swapped_runs = 0;
+	for (uint64_t s = 1; s <= 200 && n < 4; s++) {
+		char *y = random_scenario(s);
+
+		if (strstr(y, "host:")) {
+			compare_yaml(s, y);
+			n++;
+		} else {
+			free(y);
+		}
+	}
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_gt(swapped_runs, 2);
 }
 END_TEST
 
@@ -546,6 +592,7 @@ Suite *ks_test_suite(void)
 	tcase_set_timeout(core, 600);
 	tcase_add_loop_test(core, test_bulk_matches_reference, 0, KS_BULK_TESTS);
 	tcase_add_test(core, test_bulk_scenarios_cover);
+	tcase_add_test(core, test_bulk_reclaim);
 	suite_add_tcase(s, core);
 	return s;
 }

@@ -814,6 +814,7 @@ END_TEST
 /* ---- swap-out (reclaim into zram) ---- */
 
 static unsigned nunmapped;
+static uint32_t young_pid;       /* mapper_young() says yes for this pid (0: none) */
 
 static void count_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
 {
@@ -823,10 +824,19 @@ static void count_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
 	nunmapped++;
 }
 
+static bool mapper_young(void *ctx, uint32_t pid, uint64_t vaddr)
+{
+	(void)ctx;
+	(void)vaddr;
+	return pid == young_pid;
+}
+
+static const struct ks_swap_hooks hooks = { .young = mapper_young, .unmapped = count_unmapped };
+
 /* A KSM page is swapped out once for all its mappers (rmap_walk_ksm): every PTE goes
- * non-present, the one frame is freed; a private page leaves alone; zero pages never go;
- * resident pages count private pages and KSM frames; a write after swap-out is a fresh
- * private page. */
+ * non-present, the one frame is freed; a private page leaves alone; resident pages
+ * count private pages and KSM frames; a write after swap-out is a fresh private page,
+ * a read fault gives the page back with its content. */
 START_TEST(test_ksm_swap_out)
 {
 	ks_content same[3] = { page(7), page(7), page(1) };
@@ -842,8 +852,18 @@ START_TEST(test_ksm_swap_out)
 	scans(3);
 	/* three mappings of page(7) share one frame: 3 private pages + 1 frame */
 	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 4);
+	/* folio_referenced(): another mapper (pid 1) used it lately: kept, nothing changed */
+	young_pid = 1;
 	nunmapped = 0;
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &out, count_unmapped, NULL), 0);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &hooks, &out), KS_EBUSY);
+	ck_assert(out.referenced);
+	ck_assert_uint_eq(nunmapped, 0);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 4);
+	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0, &c), 0);
+	/* only the mapper asked is young: that is not a reason to keep it */
+	young_pid = 2;
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &hooks, &out), 0);
+	ck_assert(!out.referenced);
 	ck_assert_int_eq(out.kind, KS_SWAP_KSM);
 	ck_assert_uint_eq(out.mappers, 3);
 	ck_assert_uint_eq(nunmapped, 3);
@@ -853,34 +873,77 @@ START_TEST(test_ksm_swap_out)
 	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0, &c), KS_ENOENT);
 	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0 + PG, &c), KS_ENOENT);
 	ck_assert_int_eq(ks_ksm_read(F.ksm, 2, A0, &c), KS_ENOENT);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, &out, NULL, NULL), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0, NULL, &out), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
 	/* a private page */
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0 + PG, &out, NULL, NULL), 0);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 2, A0 + PG, NULL, &out), 0);
 	ck_assert_int_eq(out.kind, KS_SWAP_ANON);
 	ck_assert_uint_eq(out.mappers, 1);
+	ck_assert(out.freed && out.content == page(2));
 	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 2);
 	batch();
 	/* swap-in by a write: a private page again, for the one mapper that faulted */
 	ck_assert_int_eq(ks_ksm_write(F.ksm, 1, A0, page(7)), 0);
 	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 3);
-	scans(6);
+	/* swap-in by a read fault: the content back, private (ksm_might_need_to_copy) */
+	ck_assert_int_eq(ks_ksm_swap_in(F.ksm, 1, A0 + PG, page(7)), 0);
+	ck_assert_int_eq(ks_ksm_read(F.ksm, 1, A0 + PG, &c), 0);
+	ck_assert(c == page(7));
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 4);
+	ck_assert_int_eq(ks_ksm_swap_in(F.ksm, 1, A0 + PG, page(7)), KS_EBUSY);
+	ck_assert_int_eq(ks_ksm_swap_in(F.ksm, 1, A0 + 9 * PG, page(7)), KS_ENOENT);
+	/* ksmd merges the copies again: one frame for the two page(7) of pid 1 */
+	scans(7);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 3);
+	ck_assert_uint_eq(stats().pages_sharing, 1);
 	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
 }
 END_TEST
 
+/* The 2009 algorithm keeps no rmap_items on its stable tree: reclaim unmaps the PTE it
+ * chose, the KSM frame goes with its last mapper. */
+START_TEST(test_ksm_swap_out_2009)
+{
+	ks_content c3[3] = { page(7), page(7), page(7) };
+	struct ks_swap_out out;
+
+	F.p.algorithm = KS_KSM_ALG_2009;
+	start();
+	proc(1, c3, 3);
+	scans(3);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0, NULL, &out), 0);
+	ck_assert_int_eq(out.kind, KS_SWAP_KSM);
+	ck_assert_uint_eq(out.mappers, 1);
+	ck_assert(!out.freed);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + PG, NULL, &out), 0);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 2 * PG, NULL, &out), 0);
+	ck_assert(out.freed);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 0);
+	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
+}
+END_TEST
+
+/* Zero pages are never on an LRU: never swapped; KSM zero pages neither. */
 START_TEST(test_ksm_swap_out_zero_page)
 {
-	ks_content z[2] = { KS_CONTENT_ZERO_PAGE, page(5) };
+	ks_content z[3] = { KS_CONTENT_ZERO_PAGE, page(5), KS_CONTENT_ZERO_PAGE };
 	struct ks_swap_out out;
 
 	F.p.use_zero_pages = true;
 	start();
-	proc(1, z, 2);
+	proc(1, z, 3);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 3);
 	scans(2);
+	ck_assert_uint_eq(stats().ksm_zero_pages, 2);
 	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0, &out, NULL, NULL), KS_EBUSY);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 9, A0, &out, NULL, NULL), KS_ENOENT);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 7 * PG, &out, NULL, NULL), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0, NULL, &out), KS_EBUSY);
+	ck_assert(!out.referenced);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 9, A0, NULL, &out), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 7 * PG, NULL, &out), KS_ENOENT);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 1, NULL, &out), KS_ENOENT);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
 }
 END_TEST
 
@@ -928,6 +991,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(edges, test_ksm_knob_merge_across_nodes_mid_scan);
 	tcase_add_test(errors, test_ksm_errors);
 	tcase_add_test(edges, test_ksm_swap_out);
+	tcase_add_test(edges, test_ksm_swap_out_2009);
 	tcase_add_test(edges, test_ksm_swap_out_zero_page);
 	tcase_add_test(errors, test_ksm_knob_ranges);
 	suite_add_tcase(s, core);

@@ -7,3 +7,9 @@ tests_check_zram_SOURCES = tests/check_zram.c tests/check_main.c
 tests_check_zram_CFLAGS = $(KS_CHECK_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
 tests_check_zram_LDADD = $(KS_MODEL_TEST_LIBS)
 EXTRA_DIST += tests/zram_validate.sh tests/reclaim.sh tests/data/zram
+# reclaim.c over the KSM and zram models, worked by hand.
+check_PROGRAMS += tests/check_reclaim
+TESTS += tests/check_reclaim
+tests_check_reclaim_SOURCES = tests/check_reclaim.c tests/check_main.c
+tests_check_reclaim_CFLAGS = $(KS_CHECK_CFLAGS) $(YAML_CFLAGS)
+tests_check_reclaim_LDADD = $(KS_FULL_TEST_LIBS)

@@ -15,6 +15,25 @@ check "sim-only rows" 2 "$(printf '%s\n' "$a" | grep -c ' sim   orig ')"
 printf '%s\n' "$a" | grep -q 'lzo-rle  sim   orig     12288000 .* same        0  huge        0' \
 	&& ok || bad "ksmpages pages: $a"
 
+# a recorded trace of the same workload gives the same pages (class writes)
+"$SIM" trace gen --scenario "$sc" -o "$tmp/k.kst" >/dev/null
+check "trace gen exit" 0 $?
+t=$("$SIM" zram-validate --trace "$tmp/k.kst" --sim-only --pages 3000 --alg lzo-rle,lz4)
+check "--trace exit" 0 $?
+check "--trace: the scenario's pages" "$(printf '%s\n' "$a" | grep ' sim ')" \
+	"$(printf '%s\n' "$t" | grep ' sim ')"
+# dictionary pages, refs, a literal write, an address seen already
+t=$("$SIM" zram-validate --trace "$SRCDIR/tests/data/zram/dict.kstt" --sim-only --alg lzo-rle)
+check "--trace dictionary exit" 0 $?
+printf '%s\n' "$t" | grep -q '^lzo-rle  sim   orig        20480 .* same        2  huge        0$' \
+	&& ok || bad "dictionary trace: $t"
+err=$("$SIM" zram-validate "$sc" --trace "$tmp/k.kst" --sim-only 2>&1)
+check "scenario and --trace exit" 2 $?
+printf '%s\n' "$err" | grep -q "give a SCENARIO or --trace FILE" && ok || bad "message: $err"
+err=$("$SIM" zram-validate --trace "$tmp/none.kst" --sim-only 2>&1)
+check "missing trace exit" 2 $?
+check "missing trace: one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+
 err=$("$SIM" zram-validate "$sc" --sim-only --alg lzo-rle,brotli 2>&1)
 check "unknown compressor exit" 2 $?
 check "unknown compressor: one line" 1 "$(printf '%s\n' "$err" | wc -l)"

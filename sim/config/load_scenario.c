@@ -22,6 +22,7 @@
 
 #include "find_file.h"
 #include "load_scenario.h"
+#include "load_zsmalloc.h"
 #include "schema.h"
 #include "yaml_util.h"
 #include "models/base/xalloc.h"
@@ -1018,12 +1019,27 @@ static int set_zram_algorithm(struct ks_ydoc *yd, const struct ks_field *f, yaml
 	return rc;
 }
 
+static int set_zram_costs(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *key,
+			  yaml_node_t *val, const char *where, void *obj)
+{
+	struct ks_host_spec *h = obj;
+	struct ks_err e = { 0 };
+	char path[4096];
+	int rc = ks_yaml_string(yd, val, "costs", &h->zram_costs);
+
+	(void)f, (void)key, (void)where;
+	if (!rc && ks_zs_model_find(h->zram_costs, path, sizeof(path), &e))
+		rc = ks_yaml_fail(yd, val, KS_EINVAL, "host.zram.costs: no zsmalloc cost model "
+				  "'%s' (arch-models/zsmalloc/NAME.yaml)", h->zram_costs);
+	return rc;
+}
+
 static const struct ks_field zram_fields[] = {
 	{ "algorithm", KS_FT_STRING, .set = set_zram_algorithm,
 	  .doc = "lzo-rle (default), lzo, lz4, zstd" },
 	{ "chain", KS_FT_UINT, KS_AT(struct ks_host_spec, zram_chain), .umin = 1, .umax = 16,
 	  .doc = "CONFIG_ZSMALLOC_CHAIN_SIZE (default 8)" },
-	{ "costs", KS_FT_STRING, KS_AT(struct ks_host_spec, zram_costs),
+	{ "costs", KS_FT_STRING, .set = set_zram_costs,
 	  .doc = "arch-models/zsmalloc/NAME.yaml (default: the scenario's arch)" },
 	{ NULL }
 };

@@ -67,6 +67,7 @@ struct lru_ent {
 };
 
 struct slot_info {
+	ks_content content;         /* the page stored */
 	uint32_t refs;              /* swap entries naming it */
 	bool read;                  /* swapped in once already (in the swap cache) */
 };
@@ -87,6 +88,7 @@ struct ks_reclaim {
 	struct lru_ent *lru;
 	size_t head, tail, caplru;
 	uint32_t stamp;
+	uint32_t reclaim_stamp;     /* the stamp of the LRU entry being reclaimed */
 	struct slot_info *slots;
 	uint64_t capslots;
 	struct unmapped *tmp;
@@ -205,18 +207,21 @@ static void price(struct ks_reclaim *r, uint64_t zs, enum ks_zs_access acc)
 				    acc == KS_ZS_READ ? &r->cost.in[p] : &r->cost.out[p]);
 }
 
-/* Drops the swap entry of page idx of m; a fault (swap-in) or an unmap. */
-static void drop_entry(struct ks_reclaim *r, struct mapping *m, uint64_t idx, bool fault)
+/* Drops the swap entry of page idx of m; a fault (swap-in) or an unmap. The page's
+ * content. */
+static ks_content drop_entry(struct ks_reclaim *r, struct mapping *m, uint64_t idx, bool fault)
 {
 	uint32_t s = m->slot[idx];
+	ks_content c;
 
 	m->slot[idx] = 0;
 	m->nswapped--;
 	r->st.swap_pages--;
 	if (s == SLOT_ZERO) {
 		r->st.swpin_zero += fault;
-		return;
+		return KS_CONTENT_ZERO_PAGE;
 	}
+	c = r->slots[s - 1].content;
 	if (fault && !r->slots[s - 1].read) {
 		r->slots[s - 1].read = true;
 		r->st.pswpin++;
@@ -228,6 +233,7 @@ static void drop_entry(struct ks_reclaim *r, struct mapping *m, uint64_t idx, bo
 		ks_zram_free_slot(r->zram, s - 1);
 		r->st.swap_slots--;
 	}
+	return c;
 }
 
 static void drop_range(struct ks_reclaim *r, struct mapping *m, uint64_t lo, uint64_t hi,
@@ -294,7 +300,24 @@ static void lru_push(struct ks_reclaim *r, const struct lru_ent *e)
 	r->lru[r->tail++] = *e;
 }
 
-void ks_reclaim_write(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages)
+/* A read fault on the swapped-out pages of [lo, hi) of m: each mapped again, private,
+ * with its content. */
+static void read_in(struct ks_reclaim *r, uint32_t pid, struct mapping *m, uint64_t lo,
+		    uint64_t hi)
+{
+	for (uint64_t i = lo; i < hi && m->nswapped; i++)
+		if (m->slot[i]) {
+			ks_content c = drop_entry(r, m, i, true);
+
+			if (ks_ksm_swap_in(r->ksm, pid, m->vaddr + i * PG, c))
+				abort(); /* a swap entry where the model maps a page: cannot be */
+		}
+}
+
+/* The workload touches [vaddr, +npages): swapped-out pages fault in (a write: the model's
+ * write is the new page; a read: ks_ksm_swap_in), all become the most recently used. */
+static void touch(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages,
+		  bool write)
 {
 	struct rproc *p = find_proc(r, pid, false);
 	uint64_t va = vaddr, end = vaddr + npages * PG;
@@ -307,18 +330,41 @@ void ks_reclaim_write(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64
 		uint64_t lo, hi;
 
 		if (!m)
-			break; /* the model refused the write already */
+			break; /* outside every mapping: the model refuses it */
 		lo = (va - m->vaddr) / PG;
 		hi = m->npages;
 		if (hi - lo > (end - va) / PG)
 			hi = lo + (end - va) / PG;
-		drop_range(r, m, lo, hi, true);
+		if (write)
+			drop_range(r, m, lo, hi, true);
+		else
+			read_in(r, pid, m, lo, hi);
 		for (uint64_t i = lo; i < hi; i++)
 			m->stamp[i] = r->stamp;
 		va += (hi - lo) * PG;
 	}
 	lru_push(r, &(struct lru_ent){ .pid = pid, .stamp = r->stamp, .vaddr = vaddr,
 				       .npages = npages });
+}
+
+void ks_reclaim_write(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages)
+{
+	touch(r, pid, vaddr, npages, true);
+}
+
+void ks_reclaim_read(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages)
+{
+	touch(r, pid, vaddr, npages, false);
+}
+
+/* Another mapper of the KSM page reclaim chose used it after the LRU entry's stamp. */
+static bool mapper_young(void *ctx, uint32_t pid, uint64_t vaddr)
+{
+	struct ks_reclaim *r = ctx;
+	struct rproc *p = find_proc(r, pid, false);
+	struct mapping *m = p ? find_map(p, vaddr) : NULL;
+
+	return m && m->stamp[(vaddr - m->vaddr) / PG] > r->reclaim_stamp;
 }
 
 static void note_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
@@ -335,12 +381,15 @@ static void note_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
 /* Swaps out the page at (pid, va) if it is present and the one the LRU entry names. */
 static void swap_out_one(struct ks_reclaim *r, uint32_t pid, uint64_t va)
 {
+	struct ks_swap_hooks hk = { .ctx = r, .young = mapper_young, .unmapped = note_unmapped };
 	struct ks_swap_out out;
 	uint32_t entry;
 
 	r->ntmp = 0;
-	if (ks_ksm_swap_out(r->ksm, pid, va, &out, note_unmapped, r))
-		return; /* not present, or a zero page */
+	if (ks_ksm_swap_out(r->ksm, pid, va, &hk, &out)) {
+		r->st.ksm_referenced += out.referenced;
+		return; /* not present, a zero page, or a KSM page used lately */
+	}
 	if (ks_content_is_zero(r->cs, out.content)) {
 		entry = SLOT_ZERO;
 		r->st.swpout_zero++;
@@ -356,7 +405,8 @@ static void swap_out_one(struct ks_reclaim *r, uint32_t pid, uint64_t va)
 			memset(r->slots + r->capslots, 0, (n - r->capslots) * sizeof(*r->slots));
 			r->capslots = n;
 		}
-		r->slots[zs] = (struct slot_info){ .refs = (uint32_t)r->ntmp };
+		r->slots[zs] = (struct slot_info){ .content = out.content,
+						   .refs = (uint32_t)r->ntmp };
 		entry = (uint32_t)zs + 1;
 		r->st.pswpout++;
 		r->st.swap_slots++;
@@ -411,8 +461,10 @@ void ks_reclaim_balance(struct ks_reclaim *r)
 		if (m) {
 			uint64_t idx = (e->vaddr - m->vaddr) / PG;
 
-			if (m->stamp[idx] == e->stamp && !m->slot[idx])
+			if (m->stamp[idx] == e->stamp && !m->slot[idx]) {
+				r->reclaim_stamp = e->stamp;
 				swap_out_one(r, e->pid, e->vaddr);
+			}
 		}
 		e->vaddr += PG;
 		if (--e->npages == 0)

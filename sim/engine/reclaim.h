@@ -31,6 +31,8 @@ struct ks_swap_stats {
 	uint64_t swapin_shared;     /* faults on a slot another mapper had read already
 				     * (served from the swap cache: no pswpin) */
 	uint64_t ksm_swpout;        /* KSM pages swapped out (each counted once in pswpout) */
+	uint64_t ksm_referenced;    /* KSM pages reclaim passed over: another mapper used
+				     * them after the LRU entry chosen (folio_referenced) */
 	uint64_t reclaim_short;     /* reclaims that found nothing left to swap while still
 				     * over the limit (the kernel would OOM-kill) */
 	struct ks_zram_stats zram;  /* /sys/block/zram0/mm_stat */
@@ -53,8 +55,11 @@ void ks_reclaim_mmap(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_
 void ks_reclaim_munmap(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages);
 void ks_reclaim_exit(struct ks_reclaim *r, uint32_t pid);
 /* Pages [vaddr, +npages) are written now: swapped-out ones are swapped in (before the
- * model's write), all become the most recently used. */
+ * model's write, which gives each its new content), all become the most recently used. */
 void ks_reclaim_write(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages);
+/* ... are read now: swapped-out ones are swapped in with their content (before the
+ * read is priced), all become the most recently used (the PTE accessed bit). */
+void ks_reclaim_read(struct ks_reclaim *r, uint32_t pid, uint64_t vaddr, uint64_t npages);
 /* Reclaims until the resident pages fit the limit (or nothing is left to swap). */
 void ks_reclaim_balance(struct ks_reclaim *r);
 

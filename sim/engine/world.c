@@ -506,10 +506,13 @@ static int read_error(struct world *w, struct src *s, uint32_t pid, uint64_t vad
 
 /* Every page of the range read once, in address order, priced twice: as the KSM model
  * backs it now, and as it would be backed without KSM (written pages private, untouched
- * ones the read fault's ZERO_PAGE(vaddr)). The model is not changed. */
+ * ones the read fault's ZERO_PAGE(vaddr)). The model is not changed, except that with
+ * host: swapped-out pages are faulted back in first (ks_reclaim_read). */
 static int apply_read(struct world *w, struct src *s, const struct ks_trace_rec *r,
 		      uint32_t pid)
 {
+	if (w->reclaim)
+		ks_reclaim_read(w->reclaim, pid, r->vaddr, r->npages);
 	for (uint64_t i = 0; i < r->npages; i++) {
 		uint64_t va = r->vaddr + i * KS_PAGE_SIZE;
 		enum ks_read_frame k = KS_RF_PRIVATE;

@@ -55,7 +55,7 @@ static const char sql_buf_tables[] =
 	"CREATE TABLE IF NOT EXISTS buf.swap_samples(" KS_RESULTS_SWAP_SAMPLES_COLUMNS ");";
 static const char sql_ins_swap[] =
 	"INSERT INTO buf.swap_samples(" KS_RESULTS_SWAP_SAMPLES_COLUMNS ") VALUES (?1, ?2, ?3,"
-	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 static const char sql_copy_swap[] =
 	"INSERT INTO main.swap_samples(run_id, " KS_RESULTS_SWAP_SAMPLES_COLUMNS ") SELECT ?1, "
 	KS_RESULTS_SWAP_SAMPLES_COLUMNS " FROM buf.swap_samples ORDER BY rowid";
@@ -235,7 +235,7 @@ static int insert_swap_sample(struct ks_run_db *sq, ks_time t, const struct ks_s
 	const uint64_t v[KS_RESULTS_SWAP_SAMPLES_NCOLUMNS] = {
 		t, s->resident_pages, s->limit_pages, s->swap_pages, s->swap_slots, s->pswpout,
 		s->pswpin, s->swpout_zero, s->swpin_zero, s->swapin_shared, s->ksm_swpout,
-		s->reclaim_short, s->zram.orig_data_size, s->zram.compr_data_size,
+		s->ksm_referenced, s->reclaim_short, s->zram.orig_data_size, s->zram.compr_data_size,
 		s->zram.mem_used_total, s->zram.mem_used_max, s->zram.same_pages,
 		s->zram.huge_pages
 	};

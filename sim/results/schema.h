@@ -124,16 +124,19 @@ enum { KS_RESULTS_SAMPLES_NCOLUMNS = 17 }; /* columns above, run_id excluded */
  *   swpout_zero, swpin_zero INTEGER pages zero-filled pages to / from the zeromap
  *   swapin_shared     INTEGER  pages    faults served by a slot read already (swap cache)
  *   ksm_swpout        INTEGER  pages    KSM pages swapped out (in pswpout once each)
+ *   ksm_referenced    INTEGER  count    KSM pages reclaim passed over: another mapper
+ *                                       used them later than the LRU entry chosen
  *   reclaim_short     INTEGER  count    reclaims that ran out of pages over the limit
  *   orig_data_size, compr_data_size, mem_used_total, mem_used_max
  *                     INTEGER  bytes    /sys/block/zram0/mm_stat
  *   same_pages, huge_pages INTEGER pages mm_stat */
 #define KS_RESULTS_SWAP_SAMPLES_COLUMNS \
 	"t_ns, resident_pages, limit_pages, swap_pages, swap_slots, pswpout, pswpin," \
-	" swpout_zero, swpin_zero, swapin_shared, ksm_swpout, reclaim_short," \
+	" swpout_zero, swpin_zero, swapin_shared, ksm_swpout, ksm_referenced," \
+	" reclaim_short," \
 	" orig_data_size, compr_data_size, mem_used_total, mem_used_max, same_pages," \
 	" huge_pages"
-enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 18 };
+enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 19 };
 #define KS_RESULTS_SQL_SWAP_SAMPLES \
 	"CREATE TABLE IF NOT EXISTS swap_samples(" \
 	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
@@ -142,6 +145,7 @@ enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 18 };
 	" swap_slots INTEGER NOT NULL, pswpout INTEGER NOT NULL, pswpin INTEGER NOT NULL," \
 	" swpout_zero INTEGER NOT NULL, swpin_zero INTEGER NOT NULL," \
 	" swapin_shared INTEGER NOT NULL, ksm_swpout INTEGER NOT NULL," \
+	" ksm_referenced INTEGER NOT NULL," \
 	" reclaim_short INTEGER NOT NULL, orig_data_size INTEGER NOT NULL," \
 	" compr_data_size INTEGER NOT NULL, mem_used_total INTEGER NOT NULL," \
 	" mem_used_max INTEGER NOT NULL, same_pages INTEGER NOT NULL," \
