@@ -334,6 +334,48 @@ static int open_cost(const struct ks_scenario *sc, struct ks_cost_model **cost)
 	return KS_EXIT_ERROR;
 }
 
+/* Host memory and zram (scenario host:): what held the processes' pages, the swap
+ * traffic, and its zsmalloc mapping work under each path (docs/zram.md). */
+static void print_swap(const struct ks_scenario *sc, const struct ks_summary *sum)
+{
+	const struct ks_swap_stats *w = &sum->swap;
+	const struct ks_swap_cost *c = &sum->swap_cost;
+	uint64_t pages = w->resident_pages + sum->final.pages_sharing +
+			 sum->final.ksm_zero_pages + w->swap_pages;
+	char a[32], b[32], d[32], e[32], f[32];
+
+	if (!sum->has_swap)
+		return;
+	ks_report_fmt_bytes(a, sizeof(a), (int64_t)(w->ram_pages * 4096));
+	ks_report_fmt_bytes(b, sizeof(b), (int64_t)(w->limit_pages * 4096));
+	printf("  host:                RAM %s, %s for the processes and zram\n", a, b);
+	ks_report_fmt_bytes(a, sizeof(a), (int64_t)(pages * 4096));
+	ks_report_fmt_bytes(b, sizeof(b), (int64_t)(w->resident_pages * 4096 +
+						    w->zram.mem_used_total));
+	ks_report_fmt_bytes(d, sizeof(d), (int64_t)(w->resident_pages * 4096));
+	ks_report_fmt_bytes(e, sizeof(e), (int64_t)((sum->final.pages_sharing +
+						     sum->final.ksm_zero_pages) * 4096));
+	ks_report_fmt_bytes(f, sizeof(f), (int64_t)w->zram.orig_data_size);
+	printf("  held:                %s of written pages in %s: %s resident, KSM saves %s, "
+	       "zram holds %s", a, b, d, e, f);
+	ks_report_fmt_bytes(a, sizeof(a), (int64_t)w->zram.mem_used_total);
+	printf(" in %s (%s)\n", a, sc->host.zram_algorithm ? sc->host.zram_algorithm : "lzo-rle");
+	printf("  swap:                pswpout %" PRIu64 ", pswpin %" PRIu64 " (+%" PRIu64
+	       " from the swap cache), zero-filled %" PRIu64 " out %" PRIu64 " in, KSM pages out %"
+	       PRIu64 " (passed over %" PRIu64 "); ran short %" PRIu64 "\n", w->pswpout,
+	       w->pswpin, w->swapin_shared, w->swpout_zero, w->swpin_zero, w->ksm_swpout,
+	       w->ksm_referenced, w->reclaim_short);
+	printf("  swap mapping work:   ");
+	for (int p = 0; p < KS_ZS_NPATHS; p++) {
+		ks_report_fmt_ns(a, sizeof(a), (uint64_t)(c->out_ns[p] + c->in_ns[p]));
+		printf("%s%s %s", p ? ", " : "", ks_zs_path_name((enum ks_zs_path)p), a);
+	}
+	printf("\n                       (out + in, %s zsmalloc prices; %" PRIu64 " of %" PRIu64
+	       " objects span two pages)\n", sc->host.zram_costs ? sc->host.zram_costs :
+	       sc->arch ? sc->arch : "x86_64", c->out[0].spanning + c->in[0].spanning,
+	       c->out[0].ops + c->in[0].ops);
+}
+
 /* ksm.zero_page_colours against the arch: a count its kernel cannot have is bad input
  * (one line naming where it was given); none given: the arch's own count. */
 static int resolve_colours(struct ks_scenario *sc, const struct ks_cost_model *cm)
@@ -504,6 +546,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	if (progress && !ks_cli_quiet) {
 		print_summary(sc, sum, db, *run_id, &cv, &at_times);
 		print_reads(sc, sum);
+		print_swap(sc, sum);
 	}
 	if (cost && progress && !ks_cli_quiet)
 		ks_cost_report_print(cost, sum->sim_end, stdout);
