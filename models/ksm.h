@@ -213,10 +213,9 @@ struct ks_swap_hooks {
  * hk->young of every other mapper first (one says yes: KS_EBUSY, out->referenced, nothing
  * changes); then try_to_unmap() through rmap_walk_ksm() unmaps every mapper (one swap
  * slot for all; hk->unmapped hears of each, the one asked last) and the frame is freed.
- * On the 2009 algorithm only the PTE asked is unmapped and the frame goes with its last
- * mapper. 0; KS_ENOENT (no page there); KS_EBUSY (a zero page or KSM zero page: never on
- * an LRU, never swapped; or referenced). A swapped-out page is non-present to ksmd as to
- * the kernel's scanner. */
+ * 0; KS_ENOENT (no page there); KS_EBUSY (a zero page or KSM zero page: never on an LRU,
+ * never swapped; a KSM page of the 2009 algorithm: locked in kernel memory until 2.6.33;
+ * or referenced). A swapped-out page is non-present to ksmd as to the kernel's scanner. */
 int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
 		    const struct ks_swap_hooks *hk, struct ks_swap_out *out);
 /* do_swap_page() of a read fault: the page at (pid, vaddr), swapped out, is a private page

@@ -303,7 +303,8 @@ struct ks_ksm_algo {
 	 * hook. */
 	void (*kframe_unmap)(struct ks_ksm *ksm, struct ks_kframe *kf);
 	/* The stable node of a KSM frame lists every rmap_item mapping it (swap-out of a
-	 * KSM page unmaps them all, as rmap_walk_ksm() does). */
+	 * KSM page unmaps them all, as rmap_walk_ksm() does); false: KSM pages are not
+	 * swappable (2009: locked in kernel memory, as before 2.6.33). */
 	bool rmap_walk;
 	/* Reads page contents through ks__vma_pte() and changes PTE words only after
 	 * ks__vma_pte_own(), so range writes may stay pending (struct ks_lazy_write);

@@ -807,7 +807,7 @@ static size_t ksm_mappers(struct ks_ksm *ksm, struct ks_kframe *kf, struct ks_mm
 {
 	size_t n = 0;
 
-	if (!ksm->algo->rmap_walk || !kf->node)
+	if (!kf->node)
 		return 0;
 	for (struct ks_hnode *h = kf->node->hlist.first; h; h = h->next) {
 		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
@@ -843,6 +843,10 @@ int ks_ksm_swap_out(struct ks_ksm *ksm, uint32_t pid, uint64_t vaddr,
 	if (pte == KS_PTE_NONE)
 		return KS_ENOENT;
 	if (!ks__pte_is_anon(pte) && !ks__pte_is_ksm(pte))
+		return KS_EBUSY;
+	/* before 2.6.33 ("ksm: let shared pages be swappable") KSM pages were locked into
+	 * kernel memory: the 2009 algorithm's are never swapped */
+	if (ks__pte_is_ksm(pte) && !ksm->algo->rmap_walk)
 		return KS_EBUSY;
 	out->content = ks__pte_content(pte);
 	out->kind = ks__pte_is_ksm(pte) ? KS_SWAP_KSM : KS_SWAP_ANON;

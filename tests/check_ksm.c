@@ -900,27 +900,26 @@ START_TEST(test_ksm_swap_out)
 }
 END_TEST
 
-/* The 2009 algorithm keeps no rmap_items on its stable tree: reclaim unmaps the PTE it
- * chose, the KSM frame goes with its last mapper. */
+/* The 2009 algorithm's KSM pages were locked into kernel memory (swappable only from
+ * 2.6.33, "ksm: let shared pages be swappable"): never swapped; its private pages are. */
 START_TEST(test_ksm_swap_out_2009)
 {
-	ks_content c3[3] = { page(7), page(7), page(7) };
+	ks_content c4[4] = { page(7), page(7), page(7), page(8) };
 	struct ks_swap_out out;
 
 	F.p.algorithm = KS_KSM_ALG_2009;
 	start();
-	proc(1, c3, 3);
+	proc(1, c4, 4);
 	scans(3);
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 2);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + i * PG, NULL, &out), KS_EBUSY);
+		ck_assert(!out.referenced);
+	}
+	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 2);
+	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 3 * PG, NULL, &out), 0);
+	ck_assert_int_eq(out.kind, KS_SWAP_ANON);
 	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0, NULL, &out), 0);
-	ck_assert_int_eq(out.kind, KS_SWAP_KSM);
-	ck_assert_uint_eq(out.mappers, 1);
-	ck_assert(!out.freed);
-	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 1);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + PG, NULL, &out), 0);
-	ck_assert_int_eq(ks_ksm_swap_out(F.ksm, 1, A0 + 2 * PG, NULL, &out), 0);
-	ck_assert(out.freed);
-	ck_assert_uint_eq(ks_ksm_resident_pages(F.ksm), 0);
 	ck_assert_int_eq(ks_ksm_check(F.ksm), 0);
 }
 END_TEST
