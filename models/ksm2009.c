@@ -691,7 +691,9 @@ static unsigned ksm_position_run(struct ks_ksm *ksm, unsigned max)
 	const struct ks_vma *v = NULL;
 	unsigned n = 0;
 
-	if (mm->exiting)
+	/* a position without a page (a swapped-out one) left its walk entry in page_work
+	 * for the next page, as on the page-by-page path: that page goes alone */
+	if (mm->exiting || ksm->page_work.walk_entries)
 		return 0;
 	for (unsigned i = 0; i < mm->nvmas; i++) {
 		if (mm->vmas[i].end > addr) {
