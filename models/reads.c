@@ -146,6 +146,31 @@ const struct ks_read_totals *ks_reader_totals(const struct ks_reader *r)
 	return &r->t;
 }
 
+void ks_read_totals_add_since(struct ks_read_totals *acc, const struct ks_read_totals *now,
+			      const struct ks_read_totals *before)
+{
+	acc->pages += now->pages - before->pages;
+	for (unsigned k = 0; k < KS_RF_COUNT; k++)
+		acc->by_frame[k] += now->by_frame[k] - before->by_frame[k];
+	acc->synonym_pages += now->synonym_pages - before->synonym_pages;
+	acc->ns += now->ns - before->ns;
+}
+
+const char *ks_read_variant_name(enum ks_read_variant v)
+{
+	static const char *const names[KS_RV_COUNT] = { "no-ksm", "ksm-merge",
+							"ksm-zero-pages", "mixed" };
+
+	return (unsigned)v < KS_RV_COUNT ? names[v] : "?";
+}
+
+enum ks_read_variant ks_read_variant_of(bool merge, bool zero)
+{
+	if (merge && zero)
+		return KS_RV_MIXED;
+	return merge ? KS_RV_MERGE : zero ? KS_RV_ZERO_PAGES : KS_RV_NO_KSM;
+}
+
 void ks_arch_reads_init(struct ks_arch_reads *r)
 {
 	memset(r, 0, sizeof(*r));

@@ -44,6 +44,22 @@ enum ks_read_frame {
 	KS_RF_COUNT
 };
 
+/* How KSM treated empty pages while ksmd ran (what a run's reads are labelled with). */
+enum ks_read_variant {
+	KS_RV_NO_KSM = 0,        /* ksmd never ran a batch (run never 1) */
+	KS_RV_MERGE,             /* every batch with use_zero_pages 0 (and every kernel before
+				  * 4.11, the 2009 algorithm): empty pages merged into KSM pages */
+	KS_RV_ZERO_PAGES,        /* every batch with use_zero_pages 1: ZERO_PAGE(addr) */
+	KS_RV_MIXED,             /* use_zero_pages changed between ksmd's batches */
+	KS_RV_COUNT
+};
+
+/* "no-ksm", "ksm-merge", "ksm-zero-pages", "mixed". */
+const char *ks_read_variant_name(enum ks_read_variant v);
+/* The variant of a run whose ksmd ran batches with use_zero_pages 0 (merge) and/or 1
+ * (zero): neither = no KSM. */
+enum ks_read_variant ks_read_variant_of(bool merge, bool zero);
+
 /* What one reader (one pricing of the workload's reads) accumulated. */
 struct ks_read_totals {
 	uint64_t pages;                 /* pages read */
@@ -86,6 +102,9 @@ void ks_reader_free(struct ks_reader *r);
 uint64_t ks_reader_read(struct ks_reader *r, enum ks_read_frame kind, uint64_t frame,
 			uint64_t vaddr);
 const struct ks_read_totals *ks_reader_totals(const struct ks_reader *r);
+/* acc += what the totals grew by since `before` (a copy of them taken earlier). */
+void ks_read_totals_add_since(struct ks_read_totals *acc, const struct ks_read_totals *now,
+			      const struct ks_read_totals *before);
 
 /* The zero page ZERO_PAGE(vaddr) maps with `colours` zero pages (a power of two). */
 unsigned ks_zero_page_colour(uint64_t vaddr, unsigned colours);

@@ -234,6 +234,43 @@ static int print_convergence(sqlite3 *db, const char *path, FILE *out,
 }
 
 /* Final counters (the last sample) and the saving figures. */
+/* The readers by process group (the part of the process name before '/'): table
+ * read_procs (a file older than the table prints nothing). */
+static int print_read_groups(sqlite3 *db, const char *path, FILE *out, int64_t run_id,
+			     struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char with[32], without[32], who[128];
+	int step, n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT substr(process, 1, instr(process || '/', '/') - 1)"
+			       " AS grp, count(*), min(process), sum(ns), sum(ns_noksm), sum(pages),"
+			       " sum(synonym_pages) FROM read_procs WHERE run_id = ?1"
+			       " GROUP BY grp ORDER BY min(rowid)", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t procs = ks_db_col_i64(st, 1), ns = ks_db_col_i64(st, 3);
+		int64_t noksm = ks_db_col_i64(st, 4);
+
+		ks_report_fmt_ns(with, sizeof(with), (uint64_t)ns);
+		ks_report_fmt_ns(without, sizeof(without), (uint64_t)noksm);
+		if (procs == 1)
+			snprintf(who, sizeof(who), "%s", ks_report_col_text(st, 2, "?"));
+		else
+			snprintf(who, sizeof(who), "%s (%" PRId64 " processes)",
+				 ks_report_col_text(st, 0, "?"), procs);
+		fprintf(out, "%-*s%s: %s with KSM, %s without (x%.3f; %" PRId64 " pages, %" PRId64
+			" synonyms)\n", LABEL_WIDTH, n++ ? "" : "readers by group:", who, with,
+			without, noksm > 0 ? (double)ns / (double)noksm : 1.0,
+			ks_db_col_i64(st, 5), ks_db_col_i64(st, 6));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : ks_db_fail(db, path, err);
+}
+
 /* The readers' time of a run that read (table reads; a file older than the table, or a
  * run without reads, prints nothing). */
 static int print_reads(sqlite3 *db, const char *path, FILE *out, int64_t run_id,
@@ -264,7 +301,9 @@ static int print_reads(sqlite3 *db, const char *path, FILE *out, int64_t run_id,
 			ks_db_col_i64(st, 1));
 	}
 	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : ks_db_fail(db, path, err);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ks_db_fail(db, path, err);
+	return step == SQLITE_ROW ? print_read_groups(db, path, out, run_id, err) : 0;
 }
 
 static int print_final(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,

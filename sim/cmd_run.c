@@ -296,9 +296,60 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 			    "(run longer, e.g. --set duration=...)", conv.why);
 }
 
-/* The readers' time with and without KSM, when the workload read anything. */
-static void print_reads(const struct ks_scenario *sc, const struct ks_summary *sum)
+/* The readers by process group (the part of a process name before '/'), kept from the
+ * summary at the run's commit (the world owns the per-process totals until then). */
+struct group_reads {
+	char name[64];
+	char process[64];           /* its process, when it has one */
+	unsigned procs;
+	struct ks_read_totals ksm, noksm;
+};
+struct reads_keep {
+	struct group_reads *g;
+	size_t n;
+};
+
+static void totals_add(struct ks_read_totals *a, const struct ks_read_totals *b)
 {
+	static const struct ks_read_totals zero;
+
+	ks_read_totals_add_since(a, b, &zero);
+}
+
+static int keep_reads(void *self, const struct ks_summary *sum, struct ks_err *err)
+{
+	struct reads_keep *k = self;
+
+	(void)err;
+	for (size_t i = 0; i < sum->nproc_reads; i++) {
+		const struct ks_proc_reads *p = &sum->proc_reads[i];
+		size_t len = strcspn(p->process, "/"), j;
+
+		for (j = 0; j < k->n; j++)
+			if (strlen(k->g[j].name) == len && !strncmp(k->g[j].name, p->process, len))
+				break;
+		if (j == k->n) {
+			k->g = ks_xrealloc(k->g, ++k->n * sizeof(*k->g));
+			memset(&k->g[j], 0, sizeof(k->g[j]));
+			snprintf(k->g[j].name, sizeof(k->g[j].name), "%.*s", (int)len, p->process);
+			snprintf(k->g[j].process, sizeof(k->g[j].process), "%s", p->process);
+		}
+		k->g[j].procs++;
+		totals_add(&k->g[j].ksm, &p->ksm);
+		totals_add(&k->g[j].noksm, &p->noksm);
+	}
+	return 0;
+}
+
+/* The readers' time with and without KSM, when the workload read anything. */
+static void print_reads(const struct ks_summary *sum, unsigned zero_colours,
+			const struct reads_keep *by)
+{
+	static const char *const variants[KS_RV_COUNT] = {
+		[KS_RV_NO_KSM] = "no KSM (ksmd never ran)",
+		[KS_RV_MERGE] = "use_zero_pages 0: empty pages merged into KSM pages (as before 4.11)",
+		[KS_RV_ZERO_PAGES] = "use_zero_pages 1: empty pages -> ZERO_PAGE(addr)",
+		[KS_RV_MIXED] = "mixed: use_zero_pages changed while ksmd ran" };
 	const struct ks_read_totals *k = &sum->reads, *n = &sum->reads_noksm;
 	char tk[32], tn[32];
 
@@ -308,15 +359,27 @@ static void print_reads(const struct ks_scenario *sc, const struct ks_summary *s
 	ks_report_fmt_ns(tn, sizeof(tn), n->ns);
 	printf("  readers' time:       %s with KSM, %s without (x%.3f; %" PRIu64 " pages read)\n",
 	       tk, tn, n->ns ? (double)k->ns / (double)n->ns : 1.0, k->pages);
-	printf("  KSM variant:         %s, %u zero page%s\n",
-	       sc->ksm.run == 0 ? "KSM off (run 0)" :
-	       sc->ksm.use_zero_pages ? "use_zero_pages 1: empty pages -> ZERO_PAGE(addr)" :
-	       "use_zero_pages 0: empty pages merged into KSM pages (as before 4.11)",
-	       sc->ksm.zero_page_colours, sc->ksm.zero_page_colours == 1 ? "" : "s");
+	printf("  KSM variant:         %s, %u zero page%s\n", variants[sum->read_variant],
+	       zero_colours, zero_colours == 1 ? "" : "s");
 	printf("  pages read from:     private %" PRIu64 ", KSM %" PRIu64 ", zero page %" PRIu64
 	       "; cache synonyms %" PRIu64 " (without KSM %" PRIu64 ")\n",
 	       k->by_frame[KS_RF_PRIVATE], k->by_frame[KS_RF_KSM], k->by_frame[KS_RF_ZERO],
 	       k->synonym_pages, n->synonym_pages);
+	for (size_t i = 0; i < by->n; i++) {
+		const struct group_reads *g = &by->g[i];
+		char who[96];
+
+		ks_report_fmt_ns(tk, sizeof(tk), g->ksm.ns);
+		ks_report_fmt_ns(tn, sizeof(tn), g->noksm.ns);
+		if (g->procs == 1)
+			snprintf(who, sizeof(who), "%s", g->process);
+		else
+			snprintf(who, sizeof(who), "%s (%u processes)", g->name, g->procs);
+		printf("  %-20s %s: %s with KSM, %s without (x%.3f; %" PRIu64 " pages, %" PRIu64
+		       " synonyms)\n", i ? "" : "readers by group:", who, tk, tn,
+		       g->noksm.ns ? (double)g->ksm.ns / (double)g->noksm.ns : 1.0, g->ksm.pages,
+		       g->ksm.synonym_pages);
+	}
 }
 
 /* The scenario's arch cost model; an error names where the arch was given, when the
@@ -494,8 +557,9 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	struct ks_err err = { 0 };
 	struct progress prog = { .last_pct = -1 };
 	struct ks_cost_model *cost = NULL;
-	struct ks_observer obs[4];
+	struct ks_observer obs[5];
 	struct curve cv = { 0 };
+	struct reads_keep rk = { 0 };
 	struct ks_world_opts o = { .sc = sc, .obs = obs, .interrupt = &interrupted,
 				   .clock = { ks_cli_wall_ms, ks_cli_mono_s },
 				   .max_pages = memory_limit() / KS_RUN_BYTES_PER_PAGE };
@@ -520,6 +584,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			.point_params = in_sweep ? in_sweep->params : NULL }, &err))
 		goto out_error;
 	obs[o.nobs++] = (struct ks_observer){ .self = &prog, .knob = on_knob };
+	obs[o.nobs++] = (struct ks_observer){ .self = &rk, .commit = keep_reads };
 	if (progress && !ks_cli_quiet)
 		obs[o.nobs++] = (struct ks_observer){ .self = &cv, .batch = curve_batch };
 	if (progress && !ks_cli_quiet && isatty(STDERR_FILENO)) {
@@ -545,7 +610,7 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 	*run_id = ks_run_db_run_id(rdb);
 	if (progress && !ks_cli_quiet) {
 		print_summary(sc, sum, db, *run_id, &cv, &at_times);
-		print_reads(sc, sum);
+		print_reads(sum, sc->ksm.zero_page_colours, &rk);
 		print_swap(sc, sum);
 	}
 	if (cost && progress && !ks_cli_quiet)
@@ -559,6 +624,7 @@ out:
 	ks_run_db_close(rdb);
 	ks_cost_model_free(cost);
 	free(cv.p);
+	free(rk.g);
 	if (rc == KS_EXIT_ERROR && new_db)
 		remove_db(db);
 	return rc;

@@ -83,8 +83,8 @@ s_dup_key.yaml:3:1:|--scenario $D/s_dup_key.yaml -q
 s_tab_indent.yaml:7:1:|--scenario $D/s_tab_indent.yaml -q
 s_anchor_bomb.yaml:1:1:|--scenario $D/s_anchor_bomb.yaml -q
 s_deep.yaml:1:|--scenario $D/s_deep.yaml -q
-s_host_small.yaml:4:|--scenario $D/s_host_small.yaml -q
-s_host_alg.yaml:4:|--scenario $D/s_host_alg.yaml -q
+s_host_small.yaml:4:13: host.ram|--scenario $D/s_host_small.yaml -q
+s_host_alg.yaml:4:37: host.zram.algorithm: unknown compressor|--scenario $D/s_host_alg.yaml -q
 s_host_costs.yaml:4:|--scenario $D/s_host_costs.yaml -q
 big.yaml|--scenario $SCRATCH/big.yaml -q
 s_region_huge.yaml:10:16:|--scenario $D/s_region_huge.yaml -q
@@ -94,6 +94,11 @@ no-such-trace.kst|--scenario $D/s_bad_trace_ref.yaml -q
 t_backwards.kstt:4:|--scenario $D/s_trace_bad.yaml -q
 t_huge_map.kstt: record 2|--scenario $D/s_trace_huge.yaml -q
 t_write_unmapped.kstt: record 3|--scenario $D/s_trace_unmapped.yaml -q
+t_read_unmapped.kstt:6: read of an unmapped range|--scenario $D/s_read_unmapped.yaml -q
+b_read_unmapped.kst:41: read of an unmapped range|--scenario $D/s_read_unmapped_bin.yaml -q
+s_colours.yaml:5:22: zero_page_colours 128|--scenario $D/s_colours.yaml -q
+s_colours.yaml:5:22: zero_page_colours 128|--scenario $D/s_colours.yaml --dry-run
+--set ksm.zero_page_colours=2: zero_page_colours 2|--scenario zero-colour-s390 --set ksm.zero_page_colours=2 -q
 s_sleep_range.yaml:4:43:|--scenario $D/s_sleep_range.yaml -q
 s_pts_zero.yaml:4:22:|--scenario $D/s_pts_zero.yaml -q
 s_seed_neg.yaml:2:7:|--scenario $D/s_seed_neg.yaml -q

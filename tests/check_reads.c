@@ -177,6 +177,38 @@ START_TEST(test_reads_arch_colours)
 }
 END_TEST
 
+/* Per-process totals are differences of the reader's totals; the variant of a run from
+ * the use_zero_pages values its ksmd batches ran with. */
+START_TEST(test_reads_totals_since_and_variant)
+{
+	struct ks_reader *r = ks_reader_new(&s390ish, 1);
+	struct ks_read_totals before, acc = { 0 };
+
+	ks_reader_read(r, KS_RF_ZERO, 0, BASE);
+	before = *ks_reader_totals(r);
+	ks_reader_read(r, KS_RF_ZERO, 0, BASE + PG);      /* zero page 0 under colour 1 */
+	ks_reader_read(r, KS_RF_PRIVATE, 0, BASE + 2 * PG);
+	ks_read_totals_add_since(&acc, ks_reader_totals(r), &before);
+	ks_read_totals_add_since(&acc, ks_reader_totals(r), &before);
+	ck_assert_uint_eq(acc.pages, 4);
+	ck_assert_uint_eq(acc.by_frame[KS_RF_ZERO], 2);
+	ck_assert_uint_eq(acc.by_frame[KS_RF_PRIVATE], 2);
+	ck_assert_uint_eq(acc.synonym_pages, 2);
+	ck_assert_uint_eq(acc.ns, 2 * (1024 + 32 + 1024));
+	ks_reader_free(r);
+
+	ck_assert_int_eq(ks_read_variant_of(false, false), KS_RV_NO_KSM);
+	ck_assert_int_eq(ks_read_variant_of(true, false), KS_RV_MERGE);
+	ck_assert_int_eq(ks_read_variant_of(false, true), KS_RV_ZERO_PAGES);
+	ck_assert_int_eq(ks_read_variant_of(true, true), KS_RV_MIXED);
+	ck_assert_str_eq(ks_read_variant_name(KS_RV_NO_KSM), "no-ksm");
+	ck_assert_str_eq(ks_read_variant_name(KS_RV_MERGE), "ksm-merge");
+	ck_assert_str_eq(ks_read_variant_name(KS_RV_ZERO_PAGES), "ksm-zero-pages");
+	ck_assert_str_eq(ks_read_variant_name(KS_RV_MIXED), "mixed");
+	ck_assert_str_eq(ks_read_variant_name(KS_RV_COUNT), "?");
+}
+END_TEST
+
 Suite *ks_test_suite(void); /* called by check_main.c */
 
 Suite *ks_test_suite(void)
@@ -192,6 +224,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_reads_many_frames);
 	tcase_add_test(core, test_reads_zero_page_of);
 	tcase_add_test(core, test_reads_backing);
+	tcase_add_test(core, test_reads_totals_since_and_variant);
 	tcase_add_test(edges, test_reads_arch_colours);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, edges);

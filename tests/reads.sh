@@ -56,6 +56,17 @@ run colours1 --arch "$tmp/s390x-1.yaml" --set ksm.zero_page_colours=1
 c1=$(last ns)
 [ "$c1" -gt "$col" ] || bad "1 zero page ($c1 ns) not slower than 128 ($col ns)"
 [ "$(last synonym_pages)" -gt 0 ] || bad "1 zero page: no synonym"
+# MIPS's rule as an arch model would state it (docs/cost-models.md, "MIPS"): 8 cache
+# colours, 8 zero pages with cpu_has_vce (R4000/R4400), else 1; s390x's costs kept
+sed -e '/^  cache_colours:/,/^  synonym:/s/value: 128/value: 8/' \
+	-e 's/values: \[4, 8, 16, 32, 64, 128\]/values: [1, 8]/' -e 's/default: 128/default: 8/' \
+	"$SRCDIR/arch-models/s390x.yaml" >"$tmp/r4400.yaml"
+run vce --arch "$tmp/r4400.yaml"
+check "8 cache colours, 8 zero pages: the arch's default" 8 "$(last zero_page_colours)"
+check "8 cache colours" 8 "$(last cache_colours)"
+check "8 zero pages, use_zero_pages 1: no synonym" 0 "$(last synonym_pages)"
+run vce1 --arch "$tmp/r4400.yaml" --set ksm.zero_page_colours=1
+[ "$(last synonym_pages)" -gt 0 ] || bad "8 cache colours, 1 zero page: no synonym"
 # x86_64 has one zero page and no cache colours: the variants read alike
 run x86-coloured --arch x86_64
 x1=$(last ns)
@@ -89,6 +100,55 @@ printf 'name: replay\narch: s390x\nduration: 5s\nksm: {pages_to_scan: 4000, slee
 	"$tmp/z.kstt" >"$tmp/replay.yaml"
 "$SIM" --scenario "$tmp/replay.yaml" --quiet --db "$db" || bad "replay: exit $?"
 check "replayed trace = generator" "$mer" "$(last ns)"
+
+# the variant is what ksmd ran with, not the knobs at the start (ksm_changes)
+sc=$SRCDIR/scenarios/zero-colour-s390.yaml
+sed 's/^  use_zero_pages: true/  use_zero_pages: true\n  run: 0\nksm_changes:\n  - at: 1s\n    set: {run: 1}/' \
+	"$sc" >"$tmp/late-run.yaml"
+"$SIM" --scenario "$tmp/late-run.yaml" --set duration=5s --quiet --db "$db" || bad "late run: exit $?"
+check "run 0, then 1: the variant ksmd ran" ksm-zero-pages "$(last variant)"
+check "run 0, then 1: the zero pages read" "$col" "$(last ns)"
+sed 's/^  use_zero_pages: true/  use_zero_pages: false\nksm_changes:\n  - at: 3s\n    set: {use_zero_pages: true}/' \
+	"$sc" >"$tmp/flip.yaml"
+"$SIM" --scenario "$tmp/flip.yaml" --set duration=5s --db "$db" >"$tmp/out" || bad "flip: exit $?"
+check "use_zero_pages changed while ksmd ran" mixed "$(last variant)"
+check "mixed: as merged until the change (every page merged by then)" "$mer" "$(last ns)"
+grep -q "^  KSM variant: *mixed: use_zero_pages changed while ksmd ran" "$tmp/out" ||
+	bad "summary lacks the mixed variant: $(grep variant "$tmp/out")"
+run algo2009 --set ksm.algorithm=2009
+check "2009 algorithm: empty pages merged whatever use_zero_pages says" ksm-merge "$(last variant)"
+
+# readers per process and per group: they add up to the run's totals
+"$SIM" --scenario "$rdata/groups.yaml" --db "$tmp/g.db" >"$tmp/out" || bad "groups: exit $?"
+check "read_procs rows: the processes that read" "solver/0|solver/1|scan/0" \
+	"$(q "$tmp/g.db" "select group_concat(process, '|') from (select process from read_procs order by rowid)")"
+check "read_procs add up to reads" \
+	"$(q "$tmp/g.db" "select pages, ns, ns_noksm, synonym_pages, private_pages, ksm_pages, zero_pages from reads")" \
+	"$(q "$tmp/g.db" "select sum(pages), sum(ns), sum(ns_noksm), sum(synonym_pages), sum(private_pages),
+			     sum(ksm_pages), sum(zero_pages) from read_procs")"
+[ "$(q "$tmp/g.db" "select count(distinct ns) from read_procs")" = 3 ] || bad "per-process totals alike"
+grep -q "^  readers by group: *solver (2 processes): .* with KSM, .* without (x1\.[0-9]*; 600002 pages" \
+	"$tmp/out" || bad "summary lacks the solver group: $(grep -A1 'readers by' "$tmp/out")"
+grep -q "^ *scan/0: .*; 100004 pages" "$tmp/out" || bad "summary lacks scan/0"
+"$SIM" report "$tmp/g.db" >"$tmp/report" || bad "report groups: exit $?"
+grep -q "^readers by group: *solver (2 processes): .* 600002 pages" "$tmp/report" ||
+	bad "report lacks the groups: $(grep -A1 'readers by' "$tmp/report")"
+
+# a file written before the variant 'mixed' existed takes a mixed run (its reads table
+# rebuilt with the wider CHECK, its rows kept)
+cp "$tmp/g.db" "$tmp/old.db"
+q "$tmp/old.db" "create table r2 as select * from reads; drop table reads;
+	create table reads(run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+	  variant TEXT NOT NULL CHECK(variant IN ('no-ksm','ksm-merge','ksm-zero-pages')),
+	  zero_page_colours INTEGER NOT NULL, cache_colours INTEGER NOT NULL,
+	  pages INTEGER NOT NULL, ns INTEGER NOT NULL, ns_noksm INTEGER NOT NULL,
+	  synonym_pages INTEGER NOT NULL, synonym_pages_noksm INTEGER NOT NULL,
+	  private_pages INTEGER NOT NULL, ksm_pages INTEGER NOT NULL, zero_pages INTEGER NOT NULL);
+	insert into reads select * from r2; drop table r2;"
+"$SIM" --scenario "$tmp/flip.yaml" --set duration=5s --quiet --db "$tmp/old.db" ||
+	bad "mixed run into an older file: exit $?"
+check "older file: rows kept, mixed added" "ksm-merge|mixed" \
+	"$(q "$tmp/old.db" "select group_concat(variant, '|') from (select variant from reads order by run_id)")"
 
 # bad input: one line, exit status 2
 expect2() { # expect2 LABEL MESSAGE-PREFIX ARGS...

@@ -45,6 +45,14 @@ struct ks_batch_done {
 
 enum ks_run_status { KS_RUN_COMPLETE = 0, KS_RUN_INTERRUPTED, KS_RUN_FAILED };
 
+/* One process's reads (read records of its pid), priced both ways. */
+struct ks_proc_reads {
+	uint32_t pid;               /* simulated pid */
+	const char *process;        /* "group/index", e.g. "solver/0" */
+	struct ks_read_totals ksm;  /* as backed with KSM */
+	struct ks_read_totals noksm; /* ... and without */
+};
+
 /* How a run ended. */
 struct ks_summary {
 	enum ks_run_status status;
@@ -61,6 +69,12 @@ struct ks_summary {
 	struct ks_read_totals reads;       /* the workload's reads as backed with KSM */
 	struct ks_read_totals reads_noksm; /* the same reads without KSM: every written page
 					    * private, every untouched one ZERO_PAGE(vaddr) */
+	enum ks_read_variant read_variant; /* use_zero_pages as ksmd's batches ran with it */
+	const struct ks_proc_reads *proc_reads; /* the processes that read, in start order;
+						 * owned by the world: set for the observers'
+						 * commit, NULL (and 0) once ks_world_run
+						 * has returned */
+	size_t nproc_reads;
 	double wall_seconds;        /* wall time of the run (ks_world_opts.clock; 0 without) */
 	bool has_swap;              /* the scenario has host: (reclaim into zram) */
 	struct ks_swap_stats swap;  /* ... its counters at the end */

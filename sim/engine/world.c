@@ -59,6 +59,8 @@ struct proc {
 	uint32_t pid;
 	char name[64];
 	bool alive;
+	struct ks_read_totals rd;       /* its reads as backed with KSM */
+	struct ks_read_totals rd_noksm; /* ... and without */
 };
 
 struct saved_point {
@@ -80,6 +82,9 @@ struct world {
 	struct ks_ksm *ksm;
 	struct ks_reader *rd_ksm;   /* the workload's reads as the KSM model backs them */
 	struct ks_reader *rd_noksm; /* the same reads without KSM */
+	bool zero_pages;            /* use_zero_pages as last written (false: 2009) */
+	bool ran_merge, ran_zero;   /* ksmd ran batches with it 0, with it 1 */
+	struct ks_proc_reads *proc_reads; /* the summary's, built at its end */
 	struct ks_reclaim *reclaim;  /* host memory pressure (scenario host:), or NULL */
 	struct src srcs[KS_MAX_SOURCES];
 	unsigned nsrc;
@@ -291,6 +296,10 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	memset(&w->page_sum, 0, sizeof(w->page_sum));
 	if (!ks_ksm_scan_batch(w->ksm, sim->now, &batch))
 		return; /* idle until woken */
+	if (w->zero_pages)
+		w->ran_zero = true;
+	else
+		w->ran_merge = true;
 	rest = batch;
 	for (size_t i = 0; i < sizeof(rest) / sizeof(uint64_t); i++)
 		((uint64_t *)&rest)[i] -= ((uint64_t *)&w->page_sum)[i];
@@ -366,6 +375,8 @@ static void ev_knob(struct ks_sim *sim, void *subject, void *object)
 	TELL(w, knob, sim->now, (enum ks_knob)kw.knob, kw.value, rc);
 	if (rc)
 		return; /* refused, as sysfs would: the run goes on */
+	if (kw.knob == KS_KNOB_USE_ZERO_PAGES)
+		w->zero_pages = kw.value && w->sc->ksm.algorithm != KS_KSM_ALG_2009;
 	if (kw.knob == KS_KNOB_SLEEP_MILLISECS && kw.value != w->sleep_ms) {
 		w->sleep_ms = (unsigned)kw.value;
 		ksmd_sleep_changed(w);
@@ -511,6 +522,10 @@ static int read_error(struct world *w, struct src *s, uint32_t pid, uint64_t vad
 static int apply_read(struct world *w, struct src *s, const struct ks_trace_rec *r,
 		      uint32_t pid)
 {
+	struct ks_read_totals k0 = *ks_reader_totals(w->rd_ksm);
+	struct ks_read_totals n0 = *ks_reader_totals(w->rd_noksm);
+	struct proc *p = find_proc(w, pid);
+
 	if (w->reclaim)
 		ks_reclaim_read(w->reclaim, pid, r->vaddr, r->npages);
 	for (uint64_t i = 0; i < r->npages; i++) {
@@ -534,6 +549,10 @@ static int apply_read(struct world *w, struct src *s, const struct ks_trace_rec 
 		ks_reader_read(w->rd_ksm, k, b.frame, va);
 		ks_reader_read(w->rd_noksm, b.kind == KS_BACK_NONE ? KS_RF_ZERO : KS_RF_PRIVATE,
 			       0, va);
+	}
+	if (p) {
+		ks_read_totals_add_since(&p->rd, ks_reader_totals(w->rd_ksm), &k0);
+		ks_read_totals_add_since(&p->rd_noksm, ks_reader_totals(w->rd_noksm), &n0);
 	}
 	return 0;
 }
@@ -768,6 +787,7 @@ static void close_world(struct world *w)
 	ks_ksm_free(w->ksm);
 	ks_reader_free(w->rd_ksm);
 	ks_reader_free(w->rd_noksm);
+	free(w->proc_reads);
 	ks_content_store_free(w->cs);
 	free(w->procs);
 	free(w->psamples);
@@ -797,6 +817,22 @@ static ks_time time_to_saving(const struct world *w, int64_t final, int64_t perm
 	return KS_TIME_MAX;
 }
 
+/* The processes that read, for the summary. */
+static void summarise_proc_reads(struct world *w, struct ks_summary *sum)
+{
+	size_t n = 0;
+
+	free(w->proc_reads);
+	w->proc_reads = ks_xcalloc(w->nprocs ? w->nprocs : 1, sizeof(*w->proc_reads));
+	for (size_t i = 0; i < w->nprocs; i++)
+		if (w->procs[i].rd.pages)
+			w->proc_reads[n++] = (struct ks_proc_reads){
+				.pid = w->procs[i].pid, .process = w->procs[i].name,
+				.ksm = w->procs[i].rd, .noksm = w->procs[i].rd_noksm };
+	sum->proc_reads = w->proc_reads;
+	sum->nproc_reads = n;
+}
+
 static void summarise(struct world *w, struct ks_summary *sum)
 {
 	sum->sim_end = w->sim.now;
@@ -806,6 +842,8 @@ static void summarise(struct world *w, struct ks_summary *sum)
 	sum->ksmd_cpu_ns = w->cpu_ns;
 	sum->reads = *ks_reader_totals(w->rd_ksm);
 	sum->reads_noksm = *ks_reader_totals(w->rd_noksm);
+	sum->read_variant = ks_read_variant_of(w->ran_merge, w->ran_zero);
+	summarise_proc_reads(w, sum);
 	if (w->reclaim) {
 		sum->has_swap = true;
 		ks_reclaim_stats(w->reclaim, &sum->swap);
@@ -871,6 +909,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	w->rd_noksm = ks_reader_new(o->reads ? o->reads : &(struct ks_read_costs){ 0 },
 				    o->sc->ksm.zero_page_colours);
 	ks_ksm_set_bulk(w->ksm, !o->sc->reference_path);
+	w->zero_pages = o->sc->ksm.use_zero_pages && o->sc->ksm.algorithm != KS_KSM_ALG_2009;
 	w->sleep_ms = o->sc->ksm.sleep_millisecs;
 	ks_ksm_set_numa(w->ksm, o->sc->numa_nodes ? o->sc->numa_nodes : 1);
 	ks_ksm_set_observer(w->ksm, &(struct ks_ksm_observer){
@@ -907,5 +946,7 @@ out:
 		rc = commit(w, sum, t0);
 	close_world(w);
 	free(w);
+	sum->proc_reads = NULL; /* freed with the world */
+	sum->nproc_reads = 0;
 	return rc;
 }

@@ -125,6 +125,22 @@ static int add_columns(sqlite3 *db, const char *path, struct ks_err *err)
 	return 0;
 }
 
+/* A reads table written before the variant 'mixed' existed (its CHECK refuses it):
+ * rebuilt with the current CHECK, rows kept (the only table whose CHECK has widened). */
+static int widen_reads(sqlite3 *db, const char *path, struct ks_err *err)
+{
+	int64_t old;
+	int rc = ks_db_query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE"
+				 " type = 'table' AND name = 'reads' AND instr(sql, '''mixed''') = 0",
+				 NULL, 0, &old, err);
+
+	if (rc || !old)
+		return rc;
+	if (sqlite3_exec(db, KS_RESULTS_SQL_READS_REBUILD, NULL, NULL, NULL) != SQLITE_OK)
+		return ks_db_fail(db, path, err);
+	return 0;
+}
+
 /* Creates every view of ks_results_views[], replacing one whose text differs. */
 static int create_views(sqlite3 *db, const char *path, struct ks_err *err)
 {
@@ -194,6 +210,8 @@ int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return ks_db_fail(db, path, err);
 	rc = add_columns(db, path, err);
+	if (!rc)
+		rc = widen_reads(db, path, err);
 	for (size_t i = 0; !rc && ks_results_schema_sql[i]; i++)
 		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
 			rc = ks_db_fail(db, path, err);

@@ -239,10 +239,14 @@ enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 19 };
  * docs/cost-models.md "Reads"), one row per run.
  *   COLUMN               TYPE     UNIT   MEANING
  *   run_id               INTEGER  -      the run
- *   variant              TEXT     -      the KSM variant as the run started: no-ksm (run 0),
- *                                        ksm-merge (use_zero_pages 0: empty pages merged
- *                                        into KSM pages, as every kernel before 4.11),
- *                                        ksm-zero-pages (use_zero_pages 1: ZERO_PAGE(addr))
+ *   variant              TEXT     -      how KSM treated empty pages while ksmd ran:
+ *                                        no-ksm (no ksmd batch: run never 1), ksm-merge
+ *                                        (every batch with use_zero_pages 0: empty pages
+ *                                        merged into KSM pages, as every kernel before 4.11
+ *                                        and the 2009 algorithm), ksm-zero-pages (every
+ *                                        batch with use_zero_pages 1: ZERO_PAGE(addr)),
+ *                                        mixed (ksm_changes or a trace changed
+ *                                        use_zero_pages between batches)
  *   zero_page_colours    INTEGER  pages  the kernel's zero pages
  *   cache_colours        INTEGER  -      the arch's cache synonym colours
  *   pages                INTEGER  pages  pages read
@@ -252,22 +256,44 @@ enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 19 };
  *   synonym_pages        INTEGER  pages  reads that were cache synonyms, with KSM
  *   synonym_pages_noksm  INTEGER  pages  ... and without
  *   private_pages, ksm_pages, zero_pages  INTEGER pages  reads by what backed them, with KSM
+ * Files written before `mixed` existed get the table rebuilt with it (db.c), rows kept.
  * read_samples: at each sample point of such a run (from its first read on): pages read,
- * readers' time with KSM (ns) and without (ns_noksm) so far. */
-#define KS_RESULTS_SQL_READS \
-	"CREATE TABLE IF NOT EXISTS reads(" \
+ * readers' time with KSM (ns) and without (ns_noksm) so far.
+ * read_procs: the same totals per process that read (its read records), one row each:
+ *   run_id, pid (simulated), process ("group/index"), pages, ns, ns_noksm, synonym_pages,
+ *   synonym_pages_noksm, private_pages, ksm_pages, zero_pages (as in reads); the rows of
+ *   a run add up to its reads row. */
+#define KS_RESULTS_SQL_READS_COLUMNS(name) \
+	"CREATE TABLE " name "(" \
 	" run_id INTEGER PRIMARY KEY REFERENCES runs(id)," \
-	" variant TEXT NOT NULL CHECK(variant IN ('no-ksm','ksm-merge','ksm-zero-pages'))," \
+	" variant TEXT NOT NULL" \
+	"  CHECK(variant IN ('no-ksm','ksm-merge','ksm-zero-pages','mixed'))," \
 	" zero_page_colours INTEGER NOT NULL, cache_colours INTEGER NOT NULL," \
 	" pages INTEGER NOT NULL, ns INTEGER NOT NULL, ns_noksm INTEGER NOT NULL," \
 	" synonym_pages INTEGER NOT NULL, synonym_pages_noksm INTEGER NOT NULL," \
 	" private_pages INTEGER NOT NULL, ksm_pages INTEGER NOT NULL," \
-	" zero_pages INTEGER NOT NULL);" \
+	" zero_pages INTEGER NOT NULL);"
+/* A file's reads table without the variant 'mixed' is rebuilt with this (db.c). */
+#define KS_RESULTS_SQL_READS_REBUILD \
+	KS_RESULTS_SQL_READS_COLUMNS("reads_new") \
+	"INSERT INTO reads_new SELECT * FROM reads;" \
+	"DROP TABLE reads;" \
+	"ALTER TABLE reads_new RENAME TO reads;"
+#define KS_RESULTS_SQL_READS \
+	KS_RESULTS_SQL_READS_COLUMNS("IF NOT EXISTS reads") \
 	"CREATE TABLE IF NOT EXISTS read_samples(" \
 	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
 	" t_ns INTEGER NOT NULL, pages INTEGER NOT NULL, ns INTEGER NOT NULL," \
 	" ns_noksm INTEGER NOT NULL);" \
-	"CREATE INDEX IF NOT EXISTS read_samples_run_t ON read_samples(run_id, t_ns);"
+	"CREATE INDEX IF NOT EXISTS read_samples_run_t ON read_samples(run_id, t_ns);" \
+	"CREATE TABLE IF NOT EXISTS read_procs(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" pid INTEGER NOT NULL, process TEXT NOT NULL," \
+	" pages INTEGER NOT NULL, ns INTEGER NOT NULL, ns_noksm INTEGER NOT NULL," \
+	" synonym_pages INTEGER NOT NULL, synonym_pages_noksm INTEGER NOT NULL," \
+	" private_pages INTEGER NOT NULL, ksm_pages INTEGER NOT NULL," \
+	" zero_pages INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS read_procs_run ON read_procs(run_id);"
 
 /* regress_runs: one row per kernel trace compared by `sim regress` (docs/kernel-traces.md).
  *   COLUMN          TYPE     UNIT   MEANING
