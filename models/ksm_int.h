@@ -464,7 +464,7 @@ static inline uint64_t *ks__vma_pte_own(struct ks_vma *v, uint64_t idx)
  * not divide 1000. */
 static inline uint64_t ks__msecs_to_jiffies(const struct ks_ksm *ksm, uint64_t ms)
 {
-	return (ms * ksm->p.hz + 999) / 1000;
+	return ks_msecs_to_jiffies(ksm->p.hz, ms);
 }
 
 /* A page as ksmd holds it: where it is mapped. */

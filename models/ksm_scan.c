@@ -408,7 +408,7 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 
 ks_time ks_ksm_sleep_ns(const struct ks_ksm *ksm)
 {
-	return ks__msecs_to_jiffies(ksm, ksm->p.sleep_millisecs) * (1000000000ULL / ksm->p.hz);
+	return ks_ksm_sleep_jiffies_ns(&ksm->p);
 }
 
 /* ---- registration ---- */

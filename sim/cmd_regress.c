@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "models/base/xalloc.h"
+#include "models/vocab/knobs.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/world.h"
 #include "sim/results/regress_db.h"
@@ -58,7 +59,7 @@ struct rg_sim {
 	int64_t cpu_base;
 	bool live;                    /* live trace: batches end when the kernel's did */
 	int64_t t0;                   /* live: the kernel's T0 (CLOCK_MONOTONIC ns) */
-	int64_t sleep_ns;             /* live: sleep_millisecs */
+	int64_t sleep_ns;             /* live: the model's sleep (whole jiffies) */
 	int64_t next_start;           /* live: simulated start of the next batch (ns) */
 	long os_pid[64];              /* live: the recorded trace's pids (the real ones), in
 				       * the kernel trace's order (meta os_pids) */
@@ -593,19 +594,11 @@ static int regress_one(const char *dir, struct ks_regress_db *db, double tol, do
 			r.os_pid[r.nos++] = v;
 		}
 		r.t0 = kt->batches[0].t_end_ns;
-		r.sleep_ns = (int64_t)sc.ksm.sleep_millisecs * 1000000;
+		r.sleep_ns = (int64_t)ks_ksm_sleep_jiffies_ns(&sc.ksm); /* as the world sleeps */
 		if (!sc.trace_file) {
 			rc = ks_err_set(err, KS_EINVAL, "%s/scenario.yaml: a live trace needs the "
 					"page-write trace of its processes (trace: file:)", dir);
 			goto out_sc;
-		}
-		if (sc.trace_file[0] != '/') { /* relative to the trace directory */
-			size_t n = strlen(dir) + strlen(sc.trace_file) + 2;
-			char *p = ks_xmalloc(n);
-
-			snprintf(p, n, "%s/%s", dir, sc.trace_file);
-			free(sc.trace_file);
-			sc.trace_file = p;
 		}
 		/* the recorded trace's t = 0 is trace_t0_ns; the simulation's 0 is T0 */
 		o.trace_shift_ns = tt0 ? strtoll(tt0, NULL, 10) - r.t0 : 0;

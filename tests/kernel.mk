@@ -4,12 +4,12 @@
 # KSM) and compares, or says why it is skipped.
 check_PROGRAMS += tests/check_kernel_trace
 TESTS += tests/check_kernel_trace tests/regress_golden.sh tests/record_kernel_ext.sh \
-	tests/regress_outsider.sh
+	tests/regress_outsider.sh tests/regress_replay.sh
 tests_check_kernel_trace_SOURCES = tests/check_kernel_trace.c tests/check_main.c
 tests_check_kernel_trace_CFLAGS = $(KS_CHECK_CFLAGS)
 tests_check_kernel_trace_LDADD = $(KS_FULL_TEST_LIBS)
 EXTRA_DIST += tests/regress_golden.sh tests/check_kernel_live.sh traces/kernel \
-	tests/record_kernel_ext.sh tests/regress_outsider.sh
+	tests/record_kernel_ext.sh tests/regress_outsider.sh tests/regress_replay.sh
 
 # exit 77 is a skip (the script says why): not a failure of make
 check-kernel: sim/sim tests/rec_target

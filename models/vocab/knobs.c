@@ -57,3 +57,13 @@ int ks_knob_parse(const char *name, enum ks_knob *knob)
 	}
 	return KS_EINVAL;
 }
+
+uint64_t ks_msecs_to_jiffies(unsigned hz, uint64_t ms)
+{
+	return (ms * hz + 999) / 1000;
+}
+
+uint64_t ks_ksm_sleep_jiffies_ns(const struct ks_ksm_params *p)
+{
+	return ks_msecs_to_jiffies(p->hz, p->sleep_millisecs) * (1000000000ULL / p->hz);
+}

@@ -66,4 +66,12 @@ const char *ks_knob_name(enum ks_knob knob);
 /* The knob called `name`: 0, or KS_EINVAL if there is none. */
 int ks_knob_parse(const char *name, enum ks_knob *knob);
 
+/* msecs_to_jiffies() (include/linux/jiffies.h) at `hz` (> 0): rounded up, as the kernel
+ * does for HZ that do not divide 1000 (HZ 250: 10 ms -> 3 jiffies). */
+uint64_t ks_msecs_to_jiffies(unsigned hz, uint64_t ms);
+/* The sleep ksmd takes after a batch, ns: msecs_to_jiffies(sleep_millisecs) jiffies at
+ * p->hz (ksm_scan_thread's wait_event_freezable_timeout). HZ 250, 10 ms: 12 ms. The one
+ * place this is computed: the KSM model and every replay sized from it use it. */
+uint64_t ks_ksm_sleep_jiffies_ns(const struct ks_ksm_params *p);
+
 #endif
