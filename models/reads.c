@@ -181,6 +181,19 @@ void ks_arch_reads_init(struct ks_arch_reads *r)
 	r->zero.dflt = 1;
 }
 
+unsigned ks_arch_reads_colours_for_ram(const struct ks_arch_reads *r, uint64_t ram_pages)
+{
+	const struct ks_zero_colours *z = &r->zero;
+	unsigned c = z->n ? z->counts[0] : 1;
+
+	if (!z->ram_pages_each || !ram_pages)
+		return z->dflt;
+	for (unsigned i = 0; i < z->n; i++)
+		if (z->counts[i] <= z->dflt && ram_pages / z->ram_pages_each >= z->counts[i])
+			c = z->counts[i];
+	return c;
+}
+
 bool ks_arch_reads_has_colours(const struct ks_arch_reads *r, unsigned colours)
 {
 	for (unsigned i = 0; i < r->zero.n; i++)

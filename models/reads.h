@@ -77,6 +77,11 @@ struct ks_zero_colours {
 	unsigned counts[KS_MAX_ZERO_COLOUR_COUNTS]; /* ascending powers of two */
 	unsigned n;                    /* entries (absent section: the count 1 alone) */
 	unsigned dflt;                 /* the count a run gets unless its scenario says */
+	unsigned ram_pages_each;       /* 0: the count does not depend on RAM; else the
+					* kernel takes the largest count c <= dflt with
+					* totalram_pages / ram_pages_each >= c, at least the
+					* smallest (s390's setup_zero_pages(): order 7, lowered
+					* while order > 2 && (totalram_pages >> 10) < 1 << order) */
 };
 struct ks_arch_reads {
 	bool present;                  /* the arch file has a reads: section */
@@ -86,6 +91,9 @@ struct ks_arch_reads {
 
 /* Defaults of a model without reads: one zero page, reads priced 0. Never fails. */
 void ks_arch_reads_init(struct ks_arch_reads *r);
+/* The zero pages the arch's kernel sets up on ram_pages of RAM (0: unknown): the default
+ * unless the count depends on RAM (ks_zero_colours.ram_pages_each). */
+unsigned ks_arch_reads_colours_for_ram(const struct ks_arch_reads *r, uint64_t ram_pages);
 /* Whether the arch's kernel can have `colours` zero pages. */
 bool ks_arch_reads_has_colours(const struct ks_arch_reads *r, unsigned colours);
 /* "4, 8, 16, 32, 64, 128" into buf; returns buf. */

@@ -440,24 +440,37 @@ static void print_swap(const struct ks_scenario *sc, const struct ks_summary *su
 }
 
 /* ksm.zero_page_colours against the arch: a count its kernel cannot have is bad input
- * (one line naming where it was given); none given: the arch's own count. */
+ * (one line naming where it was given); none given: the arch's own count, which on an
+ * arch whose count follows RAM (s390) is the one host.ram gives, if the scenario has
+ * host:. A count given that host.ram rules out is bad input too. */
 static int resolve_colours(struct ks_scenario *sc, const struct ks_cost_model *cm)
 {
 	const struct ks_arch_reads *r;
-	char have[128];
+	unsigned want;
+	char have[128], ram[32];
 
 	if (!cm)
 		return 0;
 	r = ks_cost_model_reads(cm);
+	want = ks_arch_reads_colours_for_ram(r, sc->host.ram_pages);
 	if (!sc->colours_where) {
-		sc->ksm.zero_page_colours = r->zero.dflt;
+		sc->ksm.zero_page_colours = want;
 		return 0;
 	}
-	if (ks_arch_reads_has_colours(r, sc->ksm.zero_page_colours))
+	if (!ks_arch_reads_has_colours(r, sc->ksm.zero_page_colours)) {
+		ks_cli_error("%s: zero_page_colours %u: arch '%s' has no kernel with that many "
+			     "zero pages (it can have %s)", sc->colours_where,
+			     sc->ksm.zero_page_colours, ks_cost_model_name(cm),
+			     ks_arch_reads_colours_str(r, have, sizeof(have)));
+		return KS_EXIT_ERROR;
+	}
+	if (!r->zero.ram_pages_each || !sc->host.ram_pages || sc->ksm.zero_page_colours == want)
 		return 0;
-	ks_cli_error("%s: zero_page_colours %u: arch '%s' has no kernel with that many zero "
-		     "pages (it can have %s)", sc->colours_where, sc->ksm.zero_page_colours,
-		     ks_cost_model_name(cm), ks_arch_reads_colours_str(r, have, sizeof(have)));
+	ks_report_fmt_bytes(ram, sizeof(ram), (int64_t)(sc->host.ram_pages * 4096));
+	ks_cli_error("%s: zero_page_colours %u: arch '%s' with host.ram %s sets up %u zero pages "
+		     "(one per %u pages of RAM, at most %u; leave zero_page_colours out to get it)",
+		     sc->colours_where, sc->ksm.zero_page_colours, ks_cost_model_name(cm), ram,
+		     want, r->zero.ram_pages_each, r->zero.dflt);
 	return KS_EXIT_ERROR;
 }
 

@@ -98,6 +98,7 @@ t_read_unmapped.kstt:6: read of an unmapped range|--scenario $D/s_read_unmapped.
 b_read_unmapped.kst:41: read of an unmapped range|--scenario $D/s_read_unmapped_bin.yaml -q
 s_colours.yaml:5:22: zero_page_colours 128|--scenario $D/s_colours.yaml -q
 s_colours.yaml:5:22: zero_page_colours 128|--scenario $D/s_colours.yaml --dry-run
+s_colours_ram.yaml:8:22: zero_page_colours 128: arch 's390x' with host.ram|--scenario $D/s_colours_ram.yaml -q
 --set ksm.zero_page_colours=2: zero_page_colours 2|--scenario zero-colour-s390 --set ksm.zero_page_colours=2 -q
 s_sleep_range.yaml:4:43:|--scenario $D/s_sleep_range.yaml -q
 s_pts_zero.yaml:4:22:|--scenario $D/s_pts_zero.yaml -q

@@ -174,6 +174,24 @@ START_TEST(test_reads_arch_colours)
 	ck_assert_str_eq(ks_arch_reads_colours_str(&a, buf, sizeof(buf)),
 			 "4, 8, 16, 32, 64, 128");
 	ck_assert_str_eq(ks_arch_reads_colours_str(&a, buf, 6), "4, 8");
+	/* no RAM rule: the default whatever the RAM */
+	a.zero.dflt = 128;
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 4096), 128);
+	/* s390's setup_zero_pages(): order 7, lowered while order > 2 and
+	 * (totalram_pages >> 10) < (1 << order) */
+	a.zero.ram_pages_each = 1024;
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 0), 128);          /* unknown */
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 2u << 20), 128);   /* 8 GiB */
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 131072), 128);     /* 512 MiB */
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 131071), 64);
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 65536), 64);       /* 256 MiB */
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 65535), 32);
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 8192), 8);         /* 32 MiB */
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 4096), 4);
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 100), 4);          /* at least 4 */
+	/* never above the default (the order the kernel starts from) */
+	a.zero.dflt = 32;
+	ck_assert_uint_eq(ks_arch_reads_colours_for_ram(&a, 2u << 20), 32);
 }
 END_TEST
 

@@ -56,6 +56,14 @@ run colours1 --arch "$tmp/s390x-1.yaml" --set ksm.zero_page_colours=1
 c1=$(last ns)
 [ "$c1" -gt "$col" ] || bad "1 zero page ($c1 ns) not slower than 128 ($col ns)"
 [ "$(last synonym_pages)" -gt 0 ] || bad "1 zero page: no synonym"
+# s390x with host: the zero pages its RAM gives (setup_zero_pages(): 128 from 512 MiB,
+# one per 4 MiB below, at least 4); a count that RAM rules out is refused
+run ram256 --set host.ram=256MiB --set host.kernel_reserved=16MiB
+check "s390x on 256 MiB: 64 zero pages" 64 "$(last zero_page_colours)"
+run ram8g --set host.ram=8GiB --set host.kernel_reserved=16MiB
+check "s390x on 8 GiB: 128 zero pages" 128 "$(last zero_page_colours)"
+run ram256-64 --set host.ram=256MiB --set host.kernel_reserved=16MiB --set ksm.zero_page_colours=64
+check "s390x on 256 MiB, 64 given" 64 "$(last zero_page_colours)"
 # MIPS's rule as an arch model would state it (docs/cost-models.md, "MIPS"): 8 cache
 # colours, 8 zero pages with cpu_has_vce (R4000/R4400), else 1; s390x's costs kept
 sed -e '/^  cache_colours:/,/^  synonym:/s/value: 128/value: 8/' \
@@ -168,6 +176,10 @@ expect2 "x86_64 with 128 zero pages" "sim: $tmp/c.yaml:4:22: zero_page_colours 1
 	--scenario "$tmp/c.yaml"
 expect2 "s390x with 2 zero pages" "sim: --set ksm.zero_page_colours=2: zero_page_colours 2: arch 's390x'" \
 	--scenario zero-colour-s390 --set ksm.zero_page_colours=2
+expect2 "s390x on 256 MiB with 128 zero pages" \
+	"sim: --set ksm.zero_page_colours=128: zero_page_colours 128: arch 's390x' with host.ram 256.00 MiB sets up 64 zero pages" \
+	--scenario zero-colour-s390 --set host.ram=256MiB --set host.kernel_reserved=16MiB \
+	--set ksm.zero_page_colours=128
 expect2 "read of an unmapped range" \
 	"sim: $rdata/unmapped.kstt:7: read of an unmapped range: pid 1 has no mapping at 0x10000004000" \
 	--scenario "$rdata/unmapped.yaml"

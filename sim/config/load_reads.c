@@ -5,7 +5,8 @@
  *     line_bytes:        {value: N, source: S}          cache line, bytes
  *     cache_colours:     {value: N, source: S}          synonym colours of the cache
  *     synonym:           {ns: N, source: S}             extra ns per line of a synonym
- *     zero_page_colours: {values: [N...], default: N, source: S}
+ *     zero_page_colours: {values: [N...], default: N, source: S,
+ *                         ram_pages_per_zero_page: N}   (optional: the count follows RAM)
  *
  * with, in each, `provenance:` (measured, cited, derived, fitted or estimate), as every
  * cost of an arch model has (docs/cost-models.md), so no estimate passes for more. */
@@ -122,6 +123,10 @@ static const struct ks_field zero_fields[] = {
 	  .doc = "the zero page counts the arch's kernel can have, ascending" },
 	{ "default", KS_FT_UINT, KS_AT(struct ks_zero_colours, dflt), .required = true,
 	  .umin = 1, .umax = 1024, .doc = "the count a run gets unless its scenario says" },
+	{ "ram_pages_per_zero_page", KS_FT_UINT, KS_AT(struct ks_zero_colours, ram_pages_each),
+	  .umin = 1, .umax = 1u << 30,
+	  .doc = "when the count follows the RAM: the largest count c <= default with RAM "
+		 "pages / this >= c (at least the smallest); a scenario with host: gets it" },
 	{ NULL }
 };
 static const struct ks_schema zero_schema = { .fields = zero_fields, .check = check_default };
