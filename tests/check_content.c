@@ -253,6 +253,52 @@ START_TEST(test_content_literal_long_prefix)
 }
 END_TEST
 
+/* Literal pages led by zeros (most of recorded guest memory): the first nonzero byte
+ * at the same offset or not, at the page's end too (fewer than three words left), the
+ * pages then equal for none, one, a few or many words: the record of the words from the
+ * first nonzero one decides, or the bytes, as memcmp does. */
+START_TEST(test_content_literal_zero_led)
+{
+	static const unsigned firsts[] = { 0, 5, 8, 15, 100, 4064, 4072, 4080, 4088, 4095 };
+	static const unsigned later[] = { 0, 1, 9, 17, 23, 24, 31, 63, 64, 200, 4000 };
+	enum { N = 200 };
+	struct ks_content_store *cs = ks_content_store_new();
+	uint8_t *bytes = calloc(N, PG);
+	ks_content c[N];
+
+	ck_assert_ptr_nonnull(bytes);
+	rng_state = 4242;
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t *p = bytes + (size_t)i * PG;
+		unsigned f = firsts[rnd() % (sizeof(firsts) / sizeof(firsts[0]))];
+		unsigned d = f + later[rnd() % (sizeof(later) / sizeof(later[0]))];
+
+		p[f] = (uint8_t)(1 + rnd() % 2); /* often the same first nonzero byte */
+		for (unsigned k = f + 1; k < PG; k++)
+			p[k] = (uint8_t)(k * 7 + f);
+		if (d < PG && i % 4)
+			p[d] = (uint8_t)(p[d] + 1 + rnd() % 3);
+		c[i] = ks_content_literal(cs, p);
+	}
+	for (unsigned i = 0; i < N; i++)
+		for (unsigned j = 0; j < N; j++) {
+			unsigned fd = 9999, rfd;
+			const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
+			int r = ref_cmp(a, b, &rfd);
+			int got = ks_content_cmp(cs, c[i], c[j], &fd);
+
+			ck_assert_msg(sign(got) == r && fd == rfd,
+				      "cmp(%u, %u) = %d at %u, memcmp says %d at %u", i, j, got, fd,
+				      r, rfd);
+			ck_assert_int_eq(ks_content_cmp(cs, c[j], c[i], NULL), -got);
+			if (r == 0)
+				ck_assert_uint_eq(c[i], c[j]);
+		}
+	free(bytes);
+	ks_content_store_free(cs);
+}
+END_TEST
+
 static unsigned chunks_live, chunks_made;
 
 static void *count_alloc(size_t n)
@@ -628,6 +674,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_content_class_interning);
 	tcase_add_test(core, test_content_literal_interning);
 	tcase_add_test(core, test_content_literal_long_prefix);
+	tcase_add_test(core, test_content_literal_zero_led);
 	tcase_add_test(core, test_content_literal_chunks);
 	tcase_add_test(core, test_content_image_determinism);
 	tcase_set_timeout(edges, 60);

@@ -240,7 +240,11 @@ static int decode_pages(struct tr_reader *rd, uint64_t start, size_t len, struct
 			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": corrupt pages record "
 					  "(zstd frame does not hold %" PRIu64 " pages)", rd->path,
 					  start, n);
-		got = ZSTD_decompress(rd->pages, want, c.p, rest);
+		if (!rd->zdctx && !(rd->zdctx = ZSTD_createDCtx())) {
+			fputs("sim: out of memory (zstd context)\n", stderr);
+			abort();
+		}
+		got = ZSTD_decompressDCtx(rd->zdctx, rd->pages, want, c.p, rest);
 		if (ZSTD_isError(got) || got != want)
 			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": corrupt pages record "
 					  "(zstd: %s)", rd->path, start, ZSTD_isError(got) ?

@@ -55,6 +55,8 @@ struct tr_reader {
 	uint32_t version;           /* format version of the file */
 	uint8_t *big;               /* a `pages` record's payload (TR_MAX_PAGES_PAYLOAD) */
 	uint8_t *pages;             /* its decoded pages (TR_BATCH_PAGES pages) */
+	void *zdctx;                /* ZSTD_DCtx reused by every `pages` record (NULL until
+				     * the first): a context per frame cost its allocation */
 	unsigned npend, ipend;      /* pages decoded, pages handed out */
 	uint64_t pend_first;        /* id of pages[0] */
 	ks_time pend_t;             /* time of the batch */

@@ -52,6 +52,7 @@ static void rd_close(struct ks_trace_source *src)
 	tr_check_fini(&rd->chk);
 	free(rd->big);
 	free(rd->pages);
+	ZSTD_freeDCtx(rd->zdctx);
 	free(rd->line);
 	free(rd->path);
 	free(rd);

@@ -25,11 +25,14 @@
  *
  * Memory: the store grows per class and per distinct literal page, never per page.
  * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store; a
- * literal page keeps its own checksum, first nonzero byte and words 0 and 1 in a
- * small record apart from its bytes (recorded traces hold millions of distinct literal
- * pages: more than the cache has slots; a tree walk compares one page with many, and
- * most pairs of recorded pages differ in word 0 or 1, so most compares touch neither
- * page). Two literal pages equal there are compared straight from their bytes.
+ * literal page keeps its own checksum, first nonzero byte and the three words from
+ * the one that holds it in a 32-byte record apart from its bytes (recorded traces
+ * hold millions of distinct literal pages: more than the cache has slots; a tree walk
+ * compares one page with many). Two literal pages are equal up to the first nonzero
+ * byte of either, so the record decides a compare when those bytes differ in place or
+ * value, or when one of the three words differs: most compares of recorded pages
+ * (guest memory is full of pages that start with zeros) touch neither page. Two
+ * literal pages equal there are compared straight from their bytes.
  *
  * Left out: no reference counting of literals (they live as long as the store). */
 #include <assert.h>
@@ -78,15 +81,19 @@ struct cclass {
 
 /* One interned literal page, with what is computed once per distinct page: a recorded
  * trace holds millions of them, more than the checksum cache has slots, and a tree walk
- * compares one page against many, so word 1 (which with word 0 decides most compares
- * of recorded pages) and the checksum live here, 16 bytes apart from the page and its
- * interning hash; word 0, read by every compare, in a dense array of its own. */
+ * compares one page against many. A compare of two literals reads one such record of
+ * each (32 bytes, half a cache line, aligned), and the bytes only when the records
+ * agree. The words before word first_nz / 8 are zero. */
+#define LIT_KEY_WORDS 3u
 struct literal {
-	uint64_t word1;    /* bytes 8..15, little-endian */
+	uint64_t key[LIT_KEY_WORDS]; /* words first_nz / 8 .. + 2, little-endian (0 past
+				      * the end of the page) */
 	uint32_t csum;     /* ks_checksum(csum_alg) of the bytes, when csum_alg != 0 */
-	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
 	uint16_t first_nz; /* offset of the first nonzero byte, 4096 if all zero */
+	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
 };
+#define LIT_REC_ALIGN 32u
+_Static_assert(sizeof(struct literal) == LIT_REC_ALIGN, "a literal record is 32 bytes");
 
 /* One remembered compare of two literal pages lo < hi (indices) equal in their first
  * MEMO_FROM_WORD words: the same pairs meet again at every full scan (the unstable tree
@@ -113,8 +120,8 @@ struct ks_content_store {
 	uint32_t *cls_ht;         /* open-addressing table: class id + 1, 0 = empty */
 	uint32_t cls_ht_mask;     /* table size - 1 (power of two) */
 	int64_t literal_cls;      /* id of the LITERAL class, -1 until first interned */
-	struct literal *lit;      /* literal metadata by index */
-	uint64_t *lit_w0;         /* literal index -> bytes 0..7, little-endian */
+	struct literal *lit;      /* literal metadata by index (LIT_REC_ALIGN-aligned) */
+	void *lit_raw;            /* the allocation lit[] lies in */
 	uint64_t *lit_hash;       /* literal index -> hash of its 4096 bytes (interning) */
 	uint8_t **lit_chunk;      /* literal bytes, LIT_CHUNK_PAGES pages per chunk */
 	struct ks_content_chunks chunks; /* where lit_chunk[] comes from */
@@ -386,40 +393,56 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 	case KS_CONTENT_IMAGE:
 	case KS_CONTENT_RANDOM:
 		return stream_word(page_key(cl->key, arg), 0);
-	case KS_CONTENT_LITERAL:
+	case KS_CONTENT_LITERAL: /* word 0 is key[0] when the first nonzero byte is in it */
 		assert(arg < cs->nlit);
-		return cs->lit_w0[arg];
+		return cs->lit[arg].first_nz < 8 ? cs->lit[arg].key[0] : 0;
 	default:
 		return 0;
 	}
 }
 
-/* Two literal pages whose words 0 are equal: word 1 from their records, then their
- * bytes from word 2 on; past the first cache line, a pair is looked up in (and then
- * kept in) the memo. Two literals with different indices never hold the same bytes
- * (interning), but equal bytes would still compare equal. */
+/* Two literal pages: both are zero before the first nonzero byte of either, so a page
+ * whose first nonzero byte comes first is the larger one there; with the same first
+ * nonzero byte, the three words from the one holding it come from the records, then the
+ * bytes of the pages; past MEMO_FROM_WORD words from there a pair is looked up in (and
+ * then kept in) the memo. Two literals with different indices never hold the same
+ * bytes (interning), but equal bytes would still compare equal. */
 static int cmp_literals(const struct ks_content_store *cs, uint64_t ia, uint64_t ib,
 			unsigned *first_diff)
 {
+	const struct literal *la, *lb;
 	const uint8_t *pa, *pb;
 	struct memo_slot *m;
-	uint64_t x, y, lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
-	unsigned w;
+	uint64_t x = 0, y = 0, lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+	unsigned w, k, end;
 	int r;
 
 	assert(ia < cs->nlit && ib < cs->nlit);
-	x = cs->lit[ia].word1;
-	y = cs->lit[ib].word1;
-	if (x != y)
-		return word_diff(x, y, 1, first_diff);
+	la = &cs->lit[ia];
+	lb = &cs->lit[ib];
+	if (la->first_nz != lb->first_nz) {
+		if (first_diff)
+			*first_diff = la->first_nz < lb->first_nz ? la->first_nz : lb->first_nz;
+		return la->first_nz < lb->first_nz ? 1 : -1;
+	}
+	k = la->first_nz / 8u; /* PAGE_WORDS when both are all zero */
+	end = k + LIT_KEY_WORDS < PAGE_WORDS ? k + LIT_KEY_WORDS : PAGE_WORDS;
+	for (w = k; w < end; w++)
+		if (la->key[w - k] != lb->key[w - k])
+			return word_diff(la->key[w - k], lb->key[w - k], w, first_diff);
+	if (w == PAGE_WORDS)
+		goto equal;
 	pa = lit_page(cs, ia);
 	pb = lit_page(cs, ib);
-	for (w = 2; w < MEMO_FROM_WORD; w++) {
+	end = k + MEMO_FROM_WORD < PAGE_WORDS ? k + MEMO_FROM_WORD : PAGE_WORDS;
+	for (; w < end; w++) {
 		x = load64le(pa + 8 * w);
 		y = load64le(pb + 8 * w);
 		if (x != y)
 			return word_diff(x, y, w, first_diff);
 	}
+	if (w == PAGE_WORDS)
+		goto equal;
 	m = &cs->memo[mix64(lo * GOLDEN64 + hi) & (MEMO_SIZE - 1)];
 	if (m->lo == lo && m->hi == hi) {
 		if (first_diff)
@@ -449,6 +472,10 @@ static int cmp_literals(const struct ks_content_store *cs, uint64_t ia, uint64_t
 	if (first_diff)
 		*first_diff = m->diff;
 	return r;
+equal:
+	if (first_diff)
+		*first_diff = KS_PAGE_SIZE;
+	return 0;
 }
 
 int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b,
@@ -460,6 +487,8 @@ int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b
 
 	if (a == b)
 		goto equal;
+	if (ks_content_cls(a) == cs->literal_cls && ks_content_cls(b) == cs->literal_cls)
+		return cmp_literals(cs, ks_content_arg(a), ks_content_arg(b), first_diff);
 	ca = class_of(cs, a);
 	cb = class_of(cs, b);
 	x = first_word(cs, ca, ks_content_arg(a));
@@ -479,8 +508,6 @@ int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b
 	}
 	if (ca->spec.kind == KS_CONTENT_ZERO && cb->spec.kind == KS_CONTENT_LITERAL)
 		return -ks_content_cmp(cs, b, a, first_diff);
-	if (ca->spec.kind == KS_CONTENT_LITERAL && cb->spec.kind == KS_CONTENT_LITERAL)
-		return cmp_literals(cs, ks_content_arg(a), ks_content_arg(b), first_diff);
 	wsrc_init(&sa, cs, a);
 	wsrc_init(&sb, cs, b);
 	for (unsigned w = 1; w < PAGE_WORDS; w++) {
@@ -833,6 +860,21 @@ static void lit_ht_grow(struct ks_content_store *cs)
 	cs->lit_ht_mask = mask;
 }
 
+/* The literal records moved to a LIT_REC_ALIGN-aligned array of cap entries (n kept):
+ * a record never straddles two cache lines. */
+static void lit_recs_grow(struct ks_content_store *cs, uint64_t n, uint64_t cap)
+{
+	void *raw = ks_xmalloc(cap * sizeof(*cs->lit) + LIT_REC_ALIGN);
+	struct literal *recs = (struct literal *)(((uintptr_t)raw + LIT_REC_ALIGN - 1) &
+						  ~(uintptr_t)(LIT_REC_ALIGN - 1));
+
+	if (n)
+		memcpy(recs, cs->lit, n * sizeof(*recs));
+	free(cs->lit_raw);
+	cs->lit_raw = raw;
+	cs->lit = recs;
+}
+
 static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64_t hash)
 {
 	uint64_t idx = cs->nlit;
@@ -841,9 +883,8 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	assert(idx <= KS_CONTENT_ARG_MASK);
 	if (idx == cs->cap_lit) {
 		cs->cap_lit = cs->cap_lit ? cs->cap_lit * 2 : LIT_CHUNK_PAGES;
-		cs->lit = ks_xrealloc(cs->lit, cs->cap_lit * sizeof(*cs->lit));
+		lit_recs_grow(cs, idx, cs->cap_lit);
 		cs->lit_hash = ks_xrealloc(cs->lit_hash, cs->cap_lit * sizeof(*cs->lit_hash));
-		cs->lit_w0 = ks_xrealloc(cs->lit_w0, cs->cap_lit * sizeof(*cs->lit_w0));
 		cs->lit_chunk = ks_xrealloc(cs->lit_chunk,
 					    (cs->cap_lit >> LIT_CHUNK_SHIFT) * sizeof(*cs->lit_chunk));
 	}
@@ -857,9 +898,9 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	while (nz < KS_PAGE_SIZE && page[nz] == 0)
 		nz++;
 	cs->lit_hash[idx] = hash;
-	cs->lit_w0[idx] = load64le(page);
-	cs->lit[idx].word1 = load64le(page + 8);
-	cs->lit[idx].csum_alg = 0;
+	memset(&cs->lit[idx], 0, sizeof(cs->lit[idx]));
+	for (unsigned i = 0, k = nz / 8u; i < LIT_KEY_WORDS && k + i < PAGE_WORDS; i++)
+		cs->lit[idx].key[i] = load64le(page + 8 * (k + i));
 	cs->lit[idx].first_nz = (uint16_t)nz;
 	return idx;
 }
@@ -946,9 +987,8 @@ void ks_content_store_free(struct ks_content_store *cs)
 			cs->chunks.release(cs->lit_chunk[k], KS_CONTENT_LIT_CHUNK);
 	free(cs->cls);
 	free(cs->cls_ht);
-	free(cs->lit);
+	free(cs->lit_raw);
 	free(cs->lit_hash);
-	free(cs->lit_w0);
 	free(cs->lit_chunk);
 	free(cs->lit_ht);
 	free(cs->csum);
