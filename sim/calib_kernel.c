@@ -196,6 +196,7 @@ static int replay(const char *dir, const char *arch, unsigned trace, unsigned wl
 	obs[1] = (struct ks_observer){ .self = &r, .batch = on_batch, .page = on_page };
 	o.sc = &sc;
 	o.cost = ks_cost_model_hooks(cm);
+	o.cost_not_slept = true; /* timed records in the sleeps they were recorded in */
 	o.obs = obs;
 	o.nobs = 2;
 	rc = ks_world_run(&o, &sum, err);

@@ -25,7 +25,7 @@ awk '/^term/ { on = 1; next } on && NF >= 4 && $1 !~ /^per-batch/ { if ($2 < 0) 
 grep -q "provenance: fitted" "$tmp/m.yaml" || fail "no fitted entry in the model"
 grep -q "fitted to t-unique, t-image, t-identical, t-lastbytes (99 batches)" "$tmp/m.yaml" ||
 	fail "a fitted source must name its data"
-"$SIM" validate-timing --arch "$tmp/m.yaml" --threshold 10 -q "$T/t-vmmix" > "$tmp/v" 2>&1 ||
+"$SIM" validate-timing --arch "$tmp/m.yaml" --threshold 10 --scan-threshold 10 -q "$T/t-vmmix" > "$tmp/v" 2>&1 ||
 	{ cat "$tmp/v"; fail "the fitted model must load and price"; }
 
 grep -q "provenance: fitted" "$tmp/m.yaml" && grep -A1 "^  tree_hot_depth:" "$tmp/m.yaml" |

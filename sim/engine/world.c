@@ -307,7 +307,10 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 		w->batch_cost_ns += w->o->cost.batch_ns(w->o->cost.self, &batch, &rest);
 	w->cpu_ns += w->batch_cost_ns;
 	w->batches++;
-	end = sim->now + w->batch_cost_ns;
+	/* cost_not_slept: the batch's CPU time is counted, ksmd's time line stays the
+	 * zero-cost one (the recorder's: timed records fall in the sleeps they were
+	 * recorded in) */
+	end = sim->now + (w->o->cost_not_slept ? 0 : w->batch_cost_ns);
 	if (KS_DEBUG_CHECKS) {
 		int bad = ks_ksm_check(w->ksm);
 

@@ -50,6 +50,13 @@ struct ks_world_opts {
 	int64_t trace_shift_ns;               /* added to the time of every record of the
 					       * scenario's trace file (clamped at 0): lines a
 					       * recorded trace up with a kernel trace */
+	bool cost_not_slept;                  /* a batch's cost is ksmd CPU time (reported,
+					       * summed) but does not delay ksmd: batch k
+					       * runs where the zero-cost replay runs it, so
+					       * each timed record of a kernel trace is applied
+					       * in the sleep after the batch the recorder
+					       * applied it after (sim validate-timing,
+					       * sim calibrate's replays) */
 };
 
 /* Runs the scenario. Returns 0 (sum->status complete or interrupted; every observer's
