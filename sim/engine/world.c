@@ -573,6 +573,7 @@ static int apply_start(struct world *w, const struct ks_trace_rec *r, uint32_t p
 		w->psamples = ks_xrealloc(w->psamples, w->capprocs * sizeof(*w->psamples));
 	}
 	p = &w->procs[w->nprocs++];
+	memset(p, 0, sizeof(*p)); /* its read totals start at 0 */
 	p->pid = pid;
 	p->alive = true;
 	snprintf(p->name, sizeof(p->name), "%s", r->name[0] ? r->name : "process");
