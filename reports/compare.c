@@ -47,6 +47,19 @@ enum { NCOUNTERS = sizeof(counters) / sizeof(counters[0]) };
 
 static const char *const comps[NCOMP] = { "compare", "checksum", "tree", "merge", "other" };
 
+/* The readers' figures of a run that read (table reads). */
+static const struct {
+	const char *col, *label;
+} read_figs[] = {
+	{ "ns / 1e9", "readers' time with KSM (s)" },
+	{ "ns_noksm / 1e9", "readers' time without KSM (s)" },
+	{ "1.0 * ns / ns_noksm", "readers' time, with / without" },
+	{ "pages", "pages read" },
+	{ "synonym_pages", "reads that were cache synonyms" },
+	{ "zero_page_colours", "zero pages" },
+};
+enum { NREADS = sizeof(read_figs) / sizeof(read_figs[0]) };
+
 struct side {
 	sqlite3 *db;
 	const char *path;
@@ -62,6 +75,9 @@ struct side {
 	char pname[MAX_PARAMS][48], pval[MAX_PARAMS][64];
 	uint64_t lo[2][MAX_BUCKETS], count[2][MAX_BUCKETS]; /* latency: anon, ksm */
 	size_t nb[2];
+	bool has_reads;             /* a reads row (docs/cost-models.md, "Reads") */
+	char variant[32];
+	double rd[NREADS];          /* read_figs */
 };
 
 static double col_num(sqlite3_stmt *st, int i)
@@ -156,6 +172,33 @@ static int load_costs(struct side *s, struct ks_err *err)
 	return rc;
 }
 
+/* The run's reads row, if it has one (a file older than the table has none). */
+static int load_reads(struct side *s, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+	size_t used = (size_t)snprintf(sql, sizeof(sql), "SELECT variant");
+	int step;
+
+	for (unsigned i = 0; i < NREADS; i++)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, ", %s", read_figs[i].col);
+	snprintf(sql + used, sizeof(sql) - used, " FROM reads WHERE run_id = ?1");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, s->id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		s->has_reads = true;
+		snprintf(s->variant, sizeof(s->variant), "%s", ks_report_col_text(st, 0, "?"));
+		for (unsigned i = 0; i < NREADS; i++)
+			s->rd[i] = col_num(st, 1 + (int)i);
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : ks_db_fail(s->db, s->path, err);
+}
+
 /* run_params as text, every column but run_id. */
 static int load_params(struct side *s, struct ks_err *err)
 {
@@ -198,6 +241,8 @@ static int side_open(struct side *s, const char *path, int64_t run, char name,
 		rc = load_costs(s, err);
 	if (!rc)
 		rc = load_params(s, err);
+	if (!rc)
+		rc = load_reads(s, err);
 	snprintf(s->label, sizeof(s->label), "%c: %s run %" PRId64, name, path, s->id);
 	return rc;
 }
@@ -403,6 +448,14 @@ static void text_report(const struct side *a, const struct side *b, FILE *out)
 			text_row(out, comps[k], a->has_comp ? a->comp[k] : NAN,
 				 b->has_comp ? b->comp[k] : NAN, false);
 	}
+	if (a->has_reads || b->has_reads) {
+		fprintf(out, "\nreaders (docs/cost-models.md, \"Reads\"):\n");
+		fprintf(out, "  %-32s %14s %14s\n", "KSM variant",
+			a->has_reads ? a->variant : "-", b->has_reads ? b->variant : "-");
+		for (unsigned i = 0; i < NREADS; i++)
+			text_row(out, read_figs[i].label, a->has_reads ? a->rd[i] : NAN,
+				 b->has_reads ? b->rd[i] : NAN, false);
+	}
 	for (unsigned kind = 0; kind < 2; kind++) {
 		uint64_t lo[2 * MAX_BUCKETS], ta = hist_total(a, kind), tb = hist_total(b, kind);
 		size_t n = hist_union(a, b, kind, lo);
@@ -564,6 +617,9 @@ static int html_report(const struct side *a, const struct side *b, FILE *out,
 		html_row(out, lab, a->has_comp ? a->comp[k] : NAN, b->has_comp ? b->comp[k] : NAN,
 			 false);
 	}
+	for (unsigned i = 0; i < NREADS && (a->has_reads || b->has_reads); i++)
+		html_row(out, read_figs[i].label, a->has_reads ? a->rd[i] : NAN,
+			 b->has_reads ? b->rd[i] : NAN, false);
 	fputs("</table>\n<h2>Over time</h2>\n", out);
 	rc = html_over_time(a, b, "(pages_sharing + ksm_zero_pages) * 4096 / 1048576.0",
 			    "Memory saved", "MiB", out, err);

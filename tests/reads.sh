@@ -38,6 +38,14 @@ check "use_zero_pages 1 = no KSM" "$nok" "$col"
 grep -q "^readers' time: .* with KSM, .* without (x1\.[0-9]*; .* ksm-merge, 128 zero pages)" \
 	"$tmp/report" || bad "report lacks the readers' time: $(grep readers "$tmp/report")"
 
+# sim compare puts the variants side by side
+"$SIM" compare "$db:1" "$db:2" >"$tmp/cmp" || bad "compare: exit $?"
+grep -q "^  KSM variant  *ksm-zero-pages  *ksm-merge$" "$tmp/cmp" ||
+	bad "compare lacks the variants: $(grep variant "$tmp/cmp")"
+grep -q "^  readers' time with KSM (s) .* 1\.[0-9]*$" "$tmp/cmp" ||
+	bad "compare lacks the readers' time: $(grep readers "$tmp/cmp")"
+check "compare: one readers' section" 1 "$(grep -c '^readers (' "$tmp/cmp")"
+
 # 4 against 128 zero pages: the reader differs, KSM does not
 run colours4 --set ksm.zero_page_colours=4
 c4=$(last ns)
