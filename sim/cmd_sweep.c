@@ -6,8 +6,9 @@
  * v_sweep view, reports/sweep_report.c).
  *
  * Every (point, seed) is a task and every task a normal run with its own transaction
- * (run_db.h), linked to its point in that same transaction. -j N runs N tasks at once,
- * each in a child process writing into the same database (WAL; a writer holds the lock
+ * (run_db.h), linked to its point in that same transaction. -j N runs N tasks at once in
+ * N worker processes started once, each running its tasks one after the other as the
+ * serial sweep does, all writing into the same database (WAL; a writer holds the lock
  * only to commit a run). --plan prints the tasks and writes nothing; --point I and
  * --shard I/N run a part of them, by default into a database of their own, for job
  * arrays (Slurm) and GNU parallel; `sim db merge` puts the parts together. The parts of
@@ -18,6 +19,7 @@
  * an unwritable database) is found before anything is written: every value of every
  * varied key is loaded once first. */
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,7 +84,7 @@ static void sweep_usage(FILE *out)
 	      "        A..B:N      N values evenly spaced      (10s..60s:6)\n"
 	      "        A..B:Nlog   N values geometrically spaced (100..10000:20log)\n"
 	      "\n"
-	      "  -j, --jobs N     run N tasks (point x seed) at once, each in its own process\n"
+	      "  -j, --jobs N     run N tasks (point x seed) at once, in N worker processes\n"
 	      "                   (0: one per CPU; default 1)\n"
 	      "      --plan       print the tasks (task, point, seed, overrides) and exit\n"
 	      "      --point I    run only point I (all its seeds)\n"
@@ -436,81 +438,242 @@ static int child_exit(int status)
 	return KS_EXIT_ERROR;
 }
 
-/* Up to sw->jobs children at once, one per task; the first failure or a SIGINT, SIGTERM
- * or SIGHUP stops new ones (SIGINT is passed on to the running ones, which keep their
- * runs as interrupted). */
+/* -j N: N worker processes, each forked once, that run the tasks the parent hands them
+ * one at a time, in-process as run_serial does (a fork per task made each child fault
+ * its memory in afresh: 376,684 page faults against 5,114 serial for the benchmark's
+ * 300 runs, docs/sweeps.md). The parent talks to each worker over two pipes: task
+ * numbers to it, (task, exit) back; it gives a worker its next task when the worker
+ * reports the last one, so a slow point never leaves a core idle while tasks remain. */
+struct worker {
+	pid_t pid;
+	int to, from;           /* the parent's ends of the task and result pipes; -1 closed */
+	bool busy;              /* has a task it has not reported */
+};
+
+struct task_result {
+	uint64_t task;
+	int32_t rc;             /* enum ks_exit */
+};
+
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+enum { NSTOP_SIGS = sizeof(stop_sigs) / sizeof(stop_sigs[0]) };
+
+/* read() or write() of all n bytes: n, 0 at end of file before any byte, < 0 else. */
+static ssize_t pipe_io(int fd, void *buf, size_t n, bool out)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = out ? write(fd, (char *)buf + got, n - got) :
+			read(fd, (char *)buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return got || r < 0 ? -1 : 0;
+		got += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+/* The worker's life: tasks from `in` until the parent closes it, each run in this
+ * process, its exit reported on `out`. */
+static _Noreturn void worker_main(const struct sweep *sw, int in, int out)
+{
+	uint64_t t;
+	ssize_t n;
+
+	while ((n = pipe_io(in, &t, sizeof(t), false)) == (ssize_t)sizeof(t)) {
+		struct task_result r = { .task = t, .rc = run_task(sw, t) };
+
+		if (pipe_io(out, &r, sizeof(r), true) != (ssize_t)sizeof(r))
+			break;
+	}
+	fflush(stdout);
+	_exit(n == 0 ? KS_EXIT_OK : KS_EXIT_ERROR);
+}
+
+/* Starts worker w (pipes, fork); the others started before it are in ws[0..w). */
+static int worker_start(const struct sweep *sw, struct worker *ws, unsigned w,
+			const sigset_t *orig)
+{
+	int tp[2], rp[2];
+
+	if (pipe(tp))
+		goto err;
+	if (pipe(rp)) {
+		close(tp[0]);
+		close(tp[1]);
+		goto err;
+	}
+	fflush(NULL);
+	ws[w].pid = fork();
+	if (ws[w].pid < 0) {
+		close(tp[0]);
+		close(tp[1]);
+		close(rp[0]);
+		close(rp[1]);
+		goto err;
+	}
+	if (ws[w].pid == 0) {
+		/* only this worker's own ends: another worker's task pipe held open here
+		 * would keep it from ever seeing its end */
+		for (unsigned i = 0; i < w; i++) {
+			close(ws[i].to);
+			close(ws[i].from);
+		}
+		close(tp[1]);
+		close(rp[0]);
+		for (int i = 0; i < NSTOP_SIGS; i++)
+			signal(stop_sigs[i], SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, orig, NULL);
+		worker_main(sw, tp[0], rp[1]);
+	}
+	close(tp[0]);
+	close(rp[1]);
+	ws[w].to = tp[1];
+	ws[w].from = rp[0];
+	ws[w].busy = false;
+	return 0;
+err:
+	ks_cli_error("sweep: cannot start a process: %s", strerror(errno));
+	return KS_EXIT_ERROR;
+}
+
+/* Hands worker w task *next (the next one not skipped), if any; else closes its task
+ * pipe, which ends it. */
+static void worker_feed(const struct sweep *sw, struct worker *w, uint64_t *next, bool more)
+{
+	uint64_t tasks = ks_sweep_tasks(&sw->plan);
+
+	while (*next < tasks && sw->skip[*next])
+		(*next)++;
+	if (more && *next < tasks && w->to >= 0 &&
+	    pipe_io(w->to, next, sizeof(*next), true) == (ssize_t)sizeof(*next)) {
+		w->busy = true;
+		(*next)++;
+		return;
+	}
+	if (w->to >= 0)
+		close(w->to);
+	w->to = -1;
+}
+
+/* The first failure or a SIGINT, SIGTERM or SIGHUP stops handing out tasks (SIGINT is
+ * passed on to the workers running one, which keep their runs as interrupted). */
 static int run_parallel(const struct sweep *sw, struct progress *pg)
 {
-	uint64_t tasks = ks_sweep_tasks(&sw->plan), next = 0, done = 0;
-	pid_t *pids = ks_xcalloc(sw->jobs, sizeof(*pids));
-	unsigned running = 0;
+	unsigned nw = sw->jobs < sw->ntasks ? sw->jobs : (unsigned)sw->ntasks, live = 0;
+	struct worker *ws = ks_xcalloc(nw ? nw : 1, sizeof(*ws));
+	struct pollfd *pfd = ks_xcalloc(nw ? nw : 1, sizeof(*pfd));
+	uint64_t next = 0, done = 0;
 	bool forwarded = false;
-	pid_t pid;
-	int status;
-	/* SIGINT, SIGTERM, SIGHUP: no SA_RESTART, so that waitpid() returns at once and the
-	 * signal is passed on (as SIGINT) to the running children */
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = { .sa_handler = on_sigint }, old[3];
+	/* no SA_RESTART, and blocked but while in ppoll(): a stop signal ends the wait at
+	 * once, however it falls */
+	struct sigaction sa = { .sa_handler = on_sigint }, old[NSTOP_SIGS], oldpipe;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block, orig;
 	int rc = KS_EXIT_OK;
 
 	sweep_interrupted = 0;
 	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	for (;;) {
-		while (rc == KS_EXIT_OK && !sweep_interrupted && running < sw->jobs) {
-			unsigned slot = 0;
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	for (int i = 0; i < NSTOP_SIGS; i++) {
+		sigaddset(&block, stop_sigs[i]);
+		sigaction(stop_sigs[i], &sa, &old[i]);
+	}
+	sigaction(SIGPIPE, &ign, &oldpipe); /* a worker gone: EPIPE, not the end of us */
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	for (; live < nw; live++)
+		if ((rc = worker_start(sw, ws, live, &orig)))
+			break;
+	for (unsigned i = 0; i < live; i++)
+		worker_feed(sw, &ws[i], &next, rc == KS_EXIT_OK);
+	while (live) {
+		unsigned n = 0;
 
-			while (next < tasks && sw->skip[next])
-				next++;
-			if (next == tasks)
-				break;
-			while (pids[slot])
-				slot++;
-			fflush(NULL);
-			pid = fork();
-			if (pid < 0) {
-				ks_cli_error("sweep: cannot start a process: %s", strerror(errno));
-				rc = KS_EXIT_ERROR;
-				break;
-			}
-			if (pid == 0) {
-				for (int i = 0; i < 3; i++)
-					signal(sigs[i], SIG_DFL);
-				_exit(run_task(sw, next));
-			}
-			pids[slot] = pid;
-			running++;
-			next++;
-		}
 		if (sweep_interrupted && !forwarded) {
-			for (unsigned i = 0; i < sw->jobs; i++)
-				if (pids[i])
-					kill(pids[i], SIGINT);
+			for (unsigned i = 0; i < nw; i++) {
+				if (ws[i].busy)
+					kill(ws[i].pid, SIGINT);
+				worker_feed(sw, &ws[i], &next, false);
+			}
 			forwarded = true;
 		}
-		if (!running)
-			break;
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
+		for (unsigned i = 0; i < nw; i++)
+			if (ws[i].from >= 0)
+				pfd[n++] = (struct pollfd){ .fd = ws[i].from, .events = POLLIN };
+		if (ppoll(pfd, n, NULL, &orig) < 0) {
 			if (errno == EINTR)
 				continue;
-			ks_cli_error("sweep: waiting for a process: %s", strerror(errno));
+			ks_cli_error("sweep: waiting for the workers: %s", strerror(errno));
 			rc = KS_EXIT_ERROR;
 			break;
 		}
-		for (unsigned i = 0; i < sw->jobs; i++)
-			if (pids[i] == pid)
-				pids[i] = 0;
-		running--;
-		status = child_exit(status);
-		if (status != KS_EXIT_OK && rc != KS_EXIT_ERROR)
-			rc = status;
-		show_progress(pg, ++done);
+		for (unsigned i = 0; i < nw; i++) {
+			struct worker *w = &ws[i];
+			struct task_result r;
+			ssize_t got;
+			int status, raw;
+			bool ready = false;
+
+			for (unsigned k = 0; k < n; k++)
+				ready |= pfd[k].fd == w->from && pfd[k].revents;
+			if (!ready)
+				continue;
+			got = pipe_io(w->from, &r, sizeof(r), false);
+			if (got == (ssize_t)sizeof(r)) {
+				w->busy = false;
+				if (r.rc != KS_EXIT_OK && rc != KS_EXIT_ERROR)
+					rc = r.rc;
+				show_progress(pg, ++done);
+				worker_feed(sw, w, &next, rc == KS_EXIT_OK && !sweep_interrupted);
+				continue;
+			}
+			/* the worker has ended (its pipe closed): a task it had not reported
+			 * died with it */
+			close(w->from);
+			w->from = -1;
+			if (w->to >= 0)
+				close(w->to);
+			w->to = -1;
+			while (waitpid(w->pid, &raw, 0) < 0 && errno == EINTR)
+				;
+			status = child_exit(raw);
+			if (w->busy && status == KS_EXIT_OK)
+				status = KS_EXIT_ERROR;
+			if (status == KS_EXIT_ERROR && WIFSIGNALED(raw))
+				ks_cli_error("sweep: worker process %ld was killed by signal %d (%s)%s",
+					     (long)w->pid, WTERMSIG(raw), strsignal(WTERMSIG(raw)),
+					     w->busy ? "; its run is lost" : "");
+			if (w->busy)
+				show_progress(pg, ++done);
+			w->busy = false;
+			if (status != KS_EXIT_OK && rc != KS_EXIT_ERROR)
+				rc = status;
+			live--;
+		}
 	}
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	free(pids);
+	for (unsigned i = 0; i < nw; i++) { /* after an error: end the rest, then reap */
+		int status;
+
+		if (ws[i].to >= 0)
+			close(ws[i].to);
+		if (ws[i].from < 0)
+			continue;
+		close(ws[i].from);
+		kill(ws[i].pid, SIGINT);
+		while (waitpid(ws[i].pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	for (int i = 0; i < NSTOP_SIGS; i++)
+		sigaction(stop_sigs[i], &old[i], NULL);
+	free(pfd);
+	free(ws);
 	if (sweep_interrupted && rc == KS_EXIT_OK)
 		rc = KS_EXIT_INTERRUPTED;
 	return rc;

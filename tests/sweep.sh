@@ -25,6 +25,48 @@ grep -qE '^ +5  ksm.pages_to_scan=30 ksm.sleep_millisecs=20 +2  ' "$tmp/s3.out" 
 	bad "sweep table: $(cat "$tmp/s3.out")"
 grep -q "±" "$tmp/s3.out" && ok || bad "no confidence intervals printed"
 
+# Nothing of a run stays behind for the next one in the same process: every task of a
+# sweep run by one process (-j 1) or by two workers (-j 2: tasks of both sizes, handed
+# out as the workers come free) is, row for row in every table of the run, the task run
+# alone in a process of its own (--shard T/8 is task T alone).
+run_dump() { # DB POINT SEED
+	local id t cols
+	id=$(q "$1" "select run_id from sweep_runs where point = $2 and seed = $3")
+	[ -n "$id" ] || { echo "no run"; return; }
+	q "$1" "select status, seed, scenario_text, sim_end_ns, batches, saved_bytes, t50_ns,
+		t90_ns, peak_saved_bytes, peak_t_ns, ksmd_cpu_ns from runs where id = $id"
+	for t in $(q "$1" "select m.name from sqlite_master m, pragma_table_info(m.name) p
+			   where m.type = 'table' and p.name = 'run_id'
+			   and m.name not in ('sweep_runs', 'run_sources') order by m.name"); do
+		cols=$(q "$1" "select group_concat(name, ', ') from pragma_table_info('$t')
+			       where name <> 'run_id'")
+		echo "== $t $(q "$1" "select count(*) from $t where run_id = $id")"
+		q "$1" "select $cols from $t where run_id = $id order by $cols"
+	done
+}
+leak=(--vary processes.p.regions.mem.pages=400,120 --vary ksm.pages_to_scan=20,40 --seeds 2)
+for j in 1 2; do
+	"$SIM" sweep --scenario "$data/poisson.yaml" "${leak[@]}" -j $j --db "$tmp/leak$j.db" \
+		--quiet
+	check "leak -j $j: exit" 0 $?
+done
+same=0
+for t in $(seq 0 7); do
+	"$SIM" sweep --scenario "$data/poisson.yaml" "${leak[@]}" --shard $t/8 \
+		--db "$tmp/alone$t.db" --quiet || bad "task $t alone: exit $?"
+	alone=$(run_dump "$tmp/alone$t.db" $((t / 2)) $((1 + t % 2)))
+	for j in 1 2; do
+		if [ "$(run_dump "$tmp/leak$j.db" $((t / 2)) $((1 + t % 2)))" = "$alone" ]; then
+			same=$((same + 1))
+		else
+			bad "task $t: -j $j differs from the task run alone"
+		fi
+	done
+done
+check "tasks in one process equal tasks alone" 16 "$same"
+[ "$(run_dump "$tmp/alone7.db" 3 2 | grep -c '^== ')" -ge 5 ] && ok ||
+	bad "run_dump found too few tables: $(run_dump "$tmp/alone7.db" 3 2 | grep '^== ')"
+
 # The views work in a plain sqlite3 client: typed x, CI around the mean, units.
 check "v_sweep x typed" "integer|10|ksm.pages_to_scan|integer|10" \
 	"$(q "$tmp/s3.db" "select typeof(x), x, x_key, typeof(series), series from v_sweep where point = 0 limit 1")"
@@ -157,6 +199,41 @@ kill -INT $pid
 wait $pid
 check "interrupted sweep exit" 130 $?
 check "interrupted runs kept" "2|2" "$(q "$tmp/int.db" "select count(*), sum(status = 'interrupted') from runs")"
+
+# SIGTERM and SIGHUP do what SIGINT does; a worker killed stops the sweep with one line
+# naming it (exit 2 when the sweep is then interrupted too), the other worker's run kept.
+for sig in TERM HUP KILLWORKER; do
+	rm -f "$tmp/int.db"*
+	"$SIM" sweep --scenario "$data/long.yaml" --vary ksm.pages_to_scan=100,200,300 -j 2 \
+		--db "$tmp/int.db" --quiet 2>"$tmp/int.err" &
+	pid=$!
+	for _ in $(seq 1 50); do
+		sleep 0.2
+		kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null)
+		[ "$(echo $kids | wc -w)" = 2 ] && [ -s "$tmp/int.db" ] && break
+	done
+	check "SIG$sig: two workers" 2 "$(echo $kids | wc -w)"
+	sleep 1
+	if [ $sig = KILLWORKER ]; then
+		kill -KILL ${kids%% *}
+		sleep 0.5
+		kill -INT $pid
+		wait $pid
+		check "killed worker: exit" 2 $?
+		check "killed worker: other run kept" "1|1" "$(q "$tmp/int.db" "select count(*), sum(status = 'interrupted') from runs")"
+		grep -qE '^sim: sweep: worker process [0-9]+ was killed by signal 9 .*its run is lost$' \
+			"$tmp/int.err" && ok || bad "killed worker: message: $(cat "$tmp/int.err")"
+	else
+		kill -$sig $pid
+		wait $pid
+		check "SIG$sig sweep exit" 130 $?
+		check "SIG$sig runs kept" "2|2" "$(q "$tmp/int.db" "select count(*), sum(status = 'interrupted') from runs")"
+		check "SIG$sig: no message" "" "$(cat "$tmp/int.err")"
+	fi
+	for k in $kids; do
+		kill -0 "$k" 2>/dev/null && bad "SIG$sig: worker $k still runs"
+	done
+done
 
 # Bad input: one line, exit 2, no database.
 out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/tiny.yaml" --vary ksm.pages_to_scn=1,2 --db b1.db 2>&1)
