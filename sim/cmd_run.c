@@ -291,7 +291,8 @@ static void print_summary(const struct ks_scenario *sc, const struct ks_summary 
 	if (db)
 		printf("  results:             %s (run %" PRId64 "); see: sim report %s\n", db,
 		       run_id, db);
-	if (!conv.converged)
+	if (!conv.converged && sum->batches) /* no batch: ksmd never ran (run 0), nothing to
+					     * converge */
 		ks_cli_warn("the run ended before KSM converged: %s; the saving may still grow "
 			    "(run longer, e.g. --set duration=...)", conv.why);
 }

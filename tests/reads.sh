@@ -32,6 +32,10 @@ check "variant" no-ksm "$(last variant)"
 nok=$(last ns)
 check "no KSM = its own baseline" "$(last ns_noksm)" "$nok"
 check "use_zero_pages 1 = no KSM" "$nok" "$col"
+"$SIM" --scenario zero-colour-s390 --set duration=5s --set ksm.run=0 --db "$tmp/r0.db" \
+	>"$tmp/out" 2>"$tmp/err" || bad "run 0: exit $?"
+check "run 0: no warning (ksmd never ran, nothing to converge)" "" "$(cat "$tmp/err")"
+grep -q "^  KSM variant: *no KSM (ksmd never ran)" "$tmp/out" || bad "run 0: variant line"
 [ "$mer" -gt "$nok" ] || bad "merged ($mer ns) is not slower than no KSM ($nok ns)"
 
 "$SIM" report "$db" --run 2 >"$tmp/report" || bad "report: exit $?"
