@@ -327,17 +327,31 @@ START_TEST(test_content_literal_chunks)
 
 	chunks_live = chunks_made = 0;
 	ks_content_store_set_chunks(cs, &counting);
+	uint8_t got[PG];
+
 	for (unsigned i = 0; i < 1100; i++) {
-		memset(page, 0, PG);
+		memset(page, 0x5a, PG); /* no zero word: 4160 bytes stored, 504 to a chunk */
 		memcpy(page + 100, &i, sizeof(i));
 		last = ks_content_literal(cs, page);
 		if (i == 0)
 			first = last;
 	}
-	ck_assert_uint_eq(chunks_made, 2); /* 1100 pages: 512 (malloc) + 512 + 76 */
-	ck_assert_mem_eq(ks_content_literal_bytes(cs, last), page, PG); /* page 1099 */
-	memset(page, 0, PG);
-	ck_assert_mem_eq(ks_content_literal_bytes(cs, first), page, PG);
+	ck_assert_uint_eq(chunks_made, 2); /* 1100 pages: 504 (malloc) + 504 + 92 */
+	ck_assert(ks_content_literal_bytes(cs, last, got));
+	ck_assert_mem_eq(got, page, PG); /* page 1099 */
+	memset(page, 0x5a, PG);
+	memset(page + 100, 0, sizeof(unsigned));
+	ck_assert(ks_content_literal_bytes(cs, first, got));
+	ck_assert_mem_eq(got, page, PG);
+	for (unsigned i = 0; i < 3000; i++) { /* sparse pages: 72 bytes each, in the last chunk */
+		memset(page, 0, PG);
+		memcpy(page + 8 * (i % 512), &i, sizeof(i));
+		page[4095] = 1;
+		last = ks_content_literal(cs, page);
+	}
+	ck_assert_uint_eq(chunks_made, 2);
+	ck_assert(ks_content_literal_bytes(cs, last, got));
+	ck_assert_mem_eq(got, page, PG);
 	ks_content_store_set_chunks(cs, NULL); /* ignored: not before the first literal */
 	ks_content_store_free(cs);
 	ck_assert_uint_eq(chunks_live, 0);
@@ -483,7 +497,7 @@ START_TEST(test_content_literal_interning)
 	ck_assert_ptr_nonnull(page);
 	ck_assert_ptr_nonnull(out);
 	rng_state = 5;
-	for (int i = 0; i < 300; i++) { /* past the first table growth and chunk */
+	for (int i = 0; i < 300; i++) { /* past the first table growth */
 		for (unsigned k = 0; k < PG; k += 8)
 			page[k] = (uint8_t)rnd();
 		page[0] = (uint8_t)i;
@@ -499,15 +513,19 @@ START_TEST(test_content_literal_interning)
 		page[0] = (uint8_t)i;
 		page[1] = (uint8_t)(i >> 8);
 		ck_assert_uint_eq(ks_content_literal(cs, page), c[i]);
-		ck_assert_mem_eq(ks_content_literal_bytes(cs, c[i]), page, PG);
+		memset(out, 0xee, PG);
+		ck_assert(ks_content_literal_bytes(cs, c[i], out));
+		ck_assert_mem_eq(out, page, PG);
 		ks_content_bytes(cs, c[i], out);
 		ck_assert_mem_eq(out, page, PG);
 		if (i)
 			ck_assert_uint_ne(c[i], c[i - 1]);
 	}
 	ck_assert_uint_eq(ks_content_class_count(cs), 2);
-	ck_assert_ptr_null(ks_content_literal_bytes(cs, KS_CONTENT_ZERO_PAGE));
-	ck_assert_ptr_null(ks_content_literal_bytes(cs, ks_content_make((uint32_t)lit_cls, 300)));
+	memset(out, 0xee, PG);
+	ck_assert(!ks_content_literal_bytes(cs, KS_CONTENT_ZERO_PAGE, out));
+	ck_assert(!ks_content_literal_bytes(cs, ks_content_make((uint32_t)lit_cls, 300), out));
+	ck_assert_uint_eq(out[0], 0xee); /* untouched */
 	/* Interning the LITERAL kind as a class gives the same class. */
 	{
 		struct ks_content_class_spec sp = { .kind = KS_CONTENT_LITERAL };

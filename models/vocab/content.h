@@ -57,7 +57,9 @@ struct ks_content_store;
 struct ks_content_store *ks_content_store_new(void);
 void ks_content_store_free(struct ks_content_store *cs);
 
-/* Literal pages live in chunks of KS_CONTENT_LIT_CHUNK bytes (512 pages). A replayed
+/* Literal pages live in chunks of KS_CONTENT_LIT_CHUNK bytes, each stored as a 64-byte
+ * bitmap of its nonzero 8-byte words and those words (a page of nonzero bytes: 4160
+ * bytes, 504 to a chunk). A replayed
  * recorded trace holds hundreds of MB of them; where each 4 KiB page of fresh memory
  * costs a page fault (several microseconds in a VM), a chunk that is one transparent
  * huge page costs one. Models make no system calls, so the caller that replays such
@@ -93,8 +95,9 @@ static inline uint64_t ks_content_arg(ks_content c) { return c & KS_CONTENT_ARG_
 
 /* Interns 4096 literal bytes; equal bytes give the same descriptor. Never fails. */
 ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page);
-/* Literal bytes for a LITERAL-class descriptor; NULL otherwise. */
-const uint8_t *ks_content_literal_bytes(const struct ks_content_store *cs, ks_content c);
+/* Copies the 4096 bytes of a LITERAL-class descriptor into out: true; false (out
+ * untouched) for any other descriptor. */
+bool ks_content_literal_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *out);
 
 /* Materialises the 4096 bytes of c into out. */
 void ks_content_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *out);
