@@ -17,6 +17,7 @@
 #include "models/base/xalloc.h"
 #include "reports/converge.h"
 #include "reports/report.h"
+#include "sim/config/load_arch.h"
 #include "sim/config/load_scenario.h"
 #include "sim/config/units.h"
 #include "sim/engine/cost_hooks.h"
@@ -388,13 +389,18 @@ static void print_reads(const struct ks_summary *sum, unsigned zero_colours,
 static int open_cost(const struct ks_scenario *sc, struct ks_cost_model **cost)
 {
 	struct ks_err err = { 0 };
+	char path[4096];
 
+	/* a name that leads to no file (not found, a folder, too long) is the scenario's
+	 * or the --set's mistake: say where it was given */
+	if (sc->arch && sc->arch[0] && sc->arch_where &&
+	    ks_arch_find(sc->arch, path, sizeof(path), &err)) {
+		ks_cli_error("%s: %s", sc->arch_where, err.msg);
+		return KS_EXIT_ERROR;
+	}
 	if (!ks_cost_model_open(sc->arch, &sc->ksm, cost, &err))
 		return 0;
-	if (sc->arch_where && err.code == KS_ENOENT)
-		ks_cli_error("%s: %s", sc->arch_where, err.msg);
-	else
-		ks_cli_error("%s", err.msg);
+	ks_cli_error("%s", err.msg);
 	return KS_EXIT_ERROR;
 }
 

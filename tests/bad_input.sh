@@ -120,6 +120,7 @@ samples|--scenario $D/ok.yaml --set sample.interval=1ns --set duration=600s --dr
 --set|--scenario $D/ok.yaml --set ksm.pages_to_scan=-1 -q
 --set|--scenario $D/ok.yaml --set name=a\x1bb -q
 --set arch=no-such-arch: arch model|--scenario $D/ok.yaml --set arch=no-such-arch --dry-run
+--set arch=/: /: is a directory, not an arch model file|--scenario $D/ok.yaml --set arch=/ -q
 # arch models (--arch FILE)
 a_syntax.yaml:3:1:|--scenario $D/ok.yaml --arch $D/a_syntax.yaml -q
 a_unknown_top.yaml:9:1:|--scenario $D/ok.yaml --arch $D/a_unknown_top.yaml -q

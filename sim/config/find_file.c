@@ -56,8 +56,8 @@ int ks_find_file(const struct ks_file_kind *kind, const char *name, char *out, s
 		}
 	}
 	if (dir[0]) /* not "not found": the name is there, as a folder */
-		return ks_err_set(err, KS_EINVAL, "%s: is a directory, not a %s file", dir,
-				  kind->what);
+		return ks_err_set(err, KS_ENOENT, "%s: is a directory, not %s %s file", dir,
+				  strchr("aeiou", kind->what[0]) ? "an" : "a", kind->what);
 	return ks_err_set(err, KS_ENOENT, "%s '%s' not found (looked for %s)", kind->what, name,
 			  tried);
 }

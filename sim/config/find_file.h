@@ -22,7 +22,8 @@ struct ks_file_kind {
  * source tree's SUBDIR (KS_SRCDIR), then in the installed one (KS_PKGDATADIR); in each,
  * as given and then with ".yaml" appended (unless it ends in ".yaml"). Writes the first
  * regular file found into out. 0, KS_ENOENT ("WHAT 'NAME' not found (looked for A, B,
- * ...)") or KS_ERANGE (out too short). */
+ * ...)", or "DIR: is a directory, not a WHAT file": the name leads to no file) or
+ * KS_ERANGE (out too short). */
 int ks_find_file(const struct ks_file_kind *kind, const char *name, char *out, size_t outlen,
 		 struct ks_err *err);
 
