@@ -6,6 +6,7 @@
  * then replays the trace page by page and compares every page of both regions with
  * what the child holds: no clock is involved, so the test cannot race. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -261,13 +262,39 @@ static struct kid start_kid(void (*body)(int cmd_fd, int ack_fd))
 	return k;
 }
 
-/* Tells the child to change its memory ('c') and waits until it has. */
+/* Waits until the child sleeps (state S in /proc/PID/stat): after its ack that is only
+ * in its read() of the next command, so its memory (its stack too) holds still. Without
+ * it, a snapshot taken right after the ack could race the child's way back into read()
+ * and the next snapshot saw a stack page change (seen under load: 45 pages, not 44). */
+static void kid_settle(const struct kid *k)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)k->pid);
+	for (unsigned i = 0; i < 20000; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+		if (fgets(buf, sizeof(buf), f))
+			p = strrchr(buf, ')');
+		fclose(f);
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return;
+		usleep(500);
+	}
+	ck_abort_msg("the child did not go back to sleep in 10 s");
+}
+
+/* Tells the child to change its memory ('c') and waits until it has and is waiting for
+ * the next command. */
 static void kid_change(const struct kid *k)
 {
 	char c;
 
 	ck_assert_int_eq(write(k->cmd, "c", 1), 1);
 	ck_assert_int_eq(read(k->ack, &c, 1), 1);
+	kid_settle(k);
 }
 
 /* Tells the child to exit, reaps it and closes the pipes. */
