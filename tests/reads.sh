@@ -68,6 +68,12 @@ run colours1 --arch "$tmp/s390x-1.yaml" --set ksm.zero_page_colours=1
 c1=$(last ns)
 [ "$c1" -gt "$col" ] || bad "1 zero page ($c1 ns) not slower than 128 ($col ns)"
 [ "$(last synonym_pages)" -gt 0 ] || bad "1 zero page: no synonym"
+# before 4.13 (no max_page_sharing) every empty page merged into one KSM page: as slow
+run onepage --set ksm.use_zero_pages=false --set ksm.max_page_sharing=1000000
+check "one KSM page: every read of an empty page from it" "$(q "$db" "select ksm_pages from reads where run_id = 2")" "$(last ksm_pages)"
+[ "$(last synonym_pages)" -ge "$(q "$db" "select synonym_pages from reads where run_id = 2")" ] ||
+	bad "one KSM page: fewer synonyms than 122 KSM pages"
+[ "$(last ns)" -gt "$nok" ] || bad "one KSM page not slower than no KSM"
 # s390x with host: the zero pages its RAM gives (setup_zero_pages(): 128 from 512 MiB,
 # one per 4 MiB below, at least 4); a count that RAM rules out is refused
 run ram256 --set host.ram=256MiB --set host.kernel_reserved=16MiB
