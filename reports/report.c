@@ -609,6 +609,61 @@ static int print_costs(sqlite3 *db, const char *path, FILE *out, const struct re
 	return 0;
 }
 
+/* Prints the keys of one provenance kind ("  fitted    compare, chain_dup"), or with
+ * sources one line each; *any counts the lines printed (the heading before the first). */
+static int print_prov_kind(sqlite3 *db, const char *path, sqlite3_stmt *st, int64_t run,
+			   const char *kind, bool sources, FILE *out, int *any, struct ks_err *err)
+{
+	int step, n = 0;
+
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!(*any)++)
+			fprintf(out, "\narch numbers by provenance (docs/cost-models.md):\n");
+		if (sources)
+			fprintf(out, "  %s (%s): %s\n", ks_report_col_text(st, 0, "?"), kind,
+				ks_report_col_text(st, 1, "?"));
+		else if (n++)
+			fprintf(out, ", %s", ks_report_col_text(st, 0, "?"));
+		else
+			fprintf(out, "  %-9s %s", kind, ks_report_col_text(st, 0, "?"));
+	}
+	if (n && !sources)
+		fputc('\n', out);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : ks_db_fail(db, path, err);
+}
+
+/* The run's arch numbers by provenance (cost_provenance): one line per kind, then the
+ * source of every fitted and estimated number (the ones to read before trusting a
+ * time). Nothing for a run without rows there (no arch model, a file from before). */
+static int print_prov(sqlite3 *db, const char *path, FILE *out, const struct report_run *run,
+		      struct ks_err *err)
+{
+	static const char *const kinds[] = { "measured", "cited", "derived", "fitted",
+					     "estimate" };
+	sqlite3_stmt *st = NULL;
+	int rc, step, any = 0;
+
+	rc = ks_db_prep(db, path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND"
+			" name = 'cost_provenance'", &st, err);
+	if (rc)
+		return rc;
+	step = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE ? 0 : ks_db_fail(db, path, err);
+	rc = ks_db_prep(db, path, "SELECT key, source FROM cost_provenance WHERE run_id = ?1"
+			" AND provenance = ?2 ORDER BY rowid", &st, err);
+	for (unsigned k = 0; !rc && k < 5; k++)
+		rc = print_prov_kind(db, path, st, run->id, kinds[k], false, out, &any, err);
+	for (unsigned k = 3; !rc && k < 5; k++)
+		rc = print_prov_kind(db, path, st, run->id, kinds[k], true, out, &any, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int ks_report_print(const char *db_path, int64_t run_id, FILE *out, struct ks_err *err)
 {
 	return ks_report_print_run(db_path, run_id, true, out, err);
@@ -635,6 +690,8 @@ int ks_report_print_run(const char *db_path, int64_t run_id, bool costs, FILE *o
 		rc = print_processes(db, db_path, out, &run, err);
 	if (!rc && costs)
 		rc = print_costs(db, db_path, out, &run, err);
+	if (!rc && costs)
+		rc = print_prov(db, db_path, out, &run, err);
 	if (!rc)
 		rc = ks_report_out_check(out, db_path, err);
 	sqlite3_close(db);

@@ -107,7 +107,40 @@ check "zsmalloc bad sizes" 2 $?
 sed '/^    cycles: 132/{n;d}' "$SRCDIR/arch-models/zsmalloc/x86_64-2012.yaml" >"$tmp/zs.yaml"
 msg=$("$SIM" zsmalloc --arch "$tmp/zs.yaml" 2>&1 >/dev/null)
 check "zsmalloc model without source" 2 $?
-check "zsmalloc model message" "sim: $tmp/zs.yaml:20:5: missing required key 'source' in costs.op (every number must say where it comes from)" "$msg"
+check "zsmalloc model message" "sim: $tmp/zs.yaml:21:5: missing required key 'source' in costs.op (every number must say where it comes from)" "$msg"
+# ... and one without the kind of its source (provenance, as in arch models)
+sed '/^    cycles: 132/{n;n;d}' "$SRCDIR/arch-models/zsmalloc/x86_64-2012.yaml" >"$tmp/zs.yaml"
+msg=$("$SIM" zsmalloc --arch "$tmp/zs.yaml" 2>&1 >/dev/null)
+check "zsmalloc model without provenance" 2 $?
+check "zsmalloc provenance message" "sim: $tmp/zs.yaml:21:5: missing required key 'provenance' in costs.op (measured, cited, derived, fitted or estimate)" "$msg"
+sed 's/provenance: estimate/provenance: guess/' "$SRCDIR/arch-models/zsmalloc/x86_64.yaml" >"$tmp/zs.yaml"
+"$SIM" zsmalloc --arch "$tmp/zs.yaml" >/dev/null 2>&1
+check "zsmalloc unknown provenance" 2 $?
+for f in "$SRCDIR"/arch-models/zsmalloc/*.yaml; do
+	check "zsmalloc $(basename "$f"): a provenance per source" "$(grep -c '^ *source:' "$f")" \
+		"$(grep -c '^ *provenance: \(measured\|cited\|derived\|fitted\|estimate\)$' "$f")"
+done
+
+# The arch model's numbers and their provenance are stored with the run
+# (cost_provenance) and shown by sim report: core2-2009's compare is fitted.
+"$SIM" --scenario "$data/tiny.yaml" --set arch=core2-2009 --db "$tmp/prov.db" --quiet
+check "provenance run" 0 $?
+check "cost_provenance rows: one per entry of the file" \
+	"$(grep -c '^ *provenance:' "$SRCDIR/arch-models/core2-2009.yaml")" \
+	"$(q "$tmp/prov.db" 'select count(*) from cost_provenance where run_id = 1')"
+check "cost_provenance: compare fitted" "fitted" \
+	"$(q "$tmp/prov.db" "select provenance from cost_provenance where key = 'compare'")"
+check "cost_provenance: its source" 1 \
+	"$(q "$tmp/prov.db" "select instr(source, 'back-solv') > 0 from cost_provenance where key = 'compare'")"
+rep=$("$SIM" report "$tmp/prov.db")
+printf '%s\n' "$rep" | grep -q "^  fitted    compare$" && ok || bad "report: fitted line: $rep"
+printf '%s\n' "$rep" | grep -q "^  compare (fitted): .*back-solv" && ok || bad "report: fitted source"
+printf '%s\n' "$rep" | grep -q "^  page_alloc (estimate): " && ok || bad "report: estimate source"
+# a database without the table (written before it existed): the report says nothing
+cp "$tmp/prov.db" "$tmp/old.db" && q "$tmp/old.db" 'drop table cost_provenance' >/dev/null
+rep=$("$SIM" report "$tmp/old.db")
+check "report of a file without cost_provenance" 0 $?
+printf '%s\n' "$rep" | grep -q "by provenance" && bad "report: provenance from nowhere" || ok
 "$SIM" zsmalloc --chain 17 2>/dev/null
 check "zsmalloc bad chain" 2 $?
 

@@ -4,17 +4,20 @@
  *   KEY                 TYPE      MEANING
  *   arch                string    name (required)
  *   description         string    optional
- *   clock_ghz           {value, source, [note]}   needed when a cost is in cycles
+ *   clock_ghz           {value, source, provenance, [note]}   needed when a cost is
+ *                                                  in cycles
  *   costs.op, .kmap, .copy_byte, .xor_byte, .pte, .tlb_flush, .lock
- *                       {ns | cycles, source, [note]}   all required
- *   costs.guest_factor  {value >= 1, source, [note]}    required
+ *                       {ns | cycles, source, provenance, [note]}   all required
+ *   costs.guest_factor  {value >= 1, source, provenance, [note]}    required
  *
- * Every number must carry a non-empty `source`. */
+ * Every number must carry a non-empty `source` and its `provenance` (measured, cited,
+ * derived, fitted, estimate: the arch models' kinds, load_arch.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "find_file.h"
+#include "load_arch.h"
 #include "load_zsmalloc.h"
 #include "schema.h"
 #include "yaml_util.h"
@@ -24,8 +27,15 @@ struct zs_cost {
 	double ns, cycles;
 };
 
+/* The kind of a number's source; required, as in arch models. */
+#define ZS_PROV_FIELD                                                                     \
+	{ "provenance", KS_FT_ENUM, .required = true, .names = ks_arch_prov_names,         \
+	  .hint = "measured, cited, derived, fitted or estimate",                          \
+	  .doc = "the kind of source: measured, cited, derived, fitted or estimate" }
+
 static const struct ks_field cost_fields[] = {
 	KS_SOURCE_FIELD,
+	ZS_PROV_FIELD,
 	{ "ns", KS_FT_DOUBLE, KS_AT(struct zs_cost, ns), .dmax = 1e9, .doc = "ns" },
 	{ "cycles", KS_FT_DOUBLE, KS_AT(struct zs_cost, cycles), .dmax = 1e12,
 	  .doc = "CPU cycles at clock_ghz" },
@@ -55,9 +65,11 @@ static int set_cost(struct ks_ydoc *yd, const struct ks_field *f, yaml_node_t *k
 	return 0;
 }
 
-static const struct ks_field guest_factor_fields[] = { KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
+static const struct ks_field guest_factor_fields[] = {
+	ZS_PROV_FIELD, KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
 static const struct ks_schema guest_factor_schema = { .fields = guest_factor_fields };
-static const struct ks_field clock_fields[] = { KS_SOURCED_VALUE_FIELDS(0.001, 100.0) };
+static const struct ks_field clock_fields[] = {
+	ZS_PROV_FIELD, KS_SOURCED_VALUE_FIELDS(0.001, 100.0) };
 static const struct ks_schema clock_schema = { .fields = clock_fields };
 
 #define COST(k, m, d) { k, KS_FT_MAP, KS_AT(struct ks_zs_model, c.m), .required = true,  \

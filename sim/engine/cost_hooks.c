@@ -26,6 +26,8 @@ struct ks_cost_model {
 	size_t nwin, capwin;
 	size_t last_win;                    /* index of the last window hit (cache) */
 	char *prov;                         /* the numbers by provenance (owned; NULL) */
+	struct ks_cost_prov *entries;       /* every number's provenance (owned strings) */
+	size_t nentries;
 };
 
 struct ks_cost_model *ks_cost_model_new(const char *name, const struct ks_cost_table *t,
@@ -78,6 +80,24 @@ const char *ks_cost_model_provenance(const struct ks_cost_model *cm)
 	return cm->prov;
 }
 
+const struct ks_cost_prov *ks_cost_model_prov(const struct ks_cost_model *cm, size_t *n)
+{
+	*n = cm->nentries;
+	return cm->entries;
+}
+
+/* A copy of the model's provenance entries for the run's database. */
+static void keep_entries(struct ks_cost_model *cm, const struct ks_arch_model *am)
+{
+	cm->entries = ks_xcalloc(am->nprov + 1, sizeof(*cm->entries));
+	for (size_t i = 0; i < am->nprov; i++)
+		cm->entries[i] = (struct ks_cost_prov){
+			.key = ks_xstrdup(am->prov[i].key),
+			.kind = ks_arch_prov_names[am->prov[i].kind],
+			.source = ks_xstrdup(am->prov[i].source) };
+	cm->nentries = am->nprov;
+}
+
 int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 		       struct ks_cost_model **out, struct ks_err *err)
 {
@@ -103,6 +123,7 @@ int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
 	*out = ks_cost_model_new(am.name, &am.t, alg);
 	(*out)->reads = am.reads;
 	(*out)->prov = prov_lines(&am);
+	keep_entries(*out, &am);
 	ks_arch_fini(&am);
 	return 0;
 }
@@ -158,6 +179,11 @@ void ks_cost_model_free(struct ks_cost_model *cm)
 	free(cm->batches);
 	free(cm->win);
 	free(cm->prov);
+	for (size_t i = 0; i < cm->nentries; i++) {
+		free((char *)cm->entries[i].key);
+		free((char *)cm->entries[i].source);
+	}
+	free(cm->entries);
 	free(cm);
 }
 

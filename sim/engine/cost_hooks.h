@@ -31,6 +31,17 @@ const struct ks_arch_reads *ks_cost_model_reads(const struct ks_cost_model *cm);
 struct ks_cost_hooks ks_cost_model_hooks(struct ks_cost_model *cm);
 void ks_cost_model_free(struct ks_cost_model *cm);
 
+/* One number of the arch model and where it comes from (its `provenance:` kind and
+ * `source:` text), as the file gives them: "compare", "checksum.xxhash64", "reads.page". */
+struct ks_cost_prov {
+	const char *key;
+	const char *kind;           /* measured | cited | derived | fitted | estimate */
+	const char *source;
+};
+/* Every number's provenance, in file order (*n of them; none for a table not read from
+ * a file). Valid while cm lives. */
+const struct ks_cost_prov *ks_cost_model_prov(const struct ks_cost_model *cm, size_t *n);
+
 /* What the run accumulated (cm not NULL). */
 const char *ks_cost_model_name(const struct ks_cost_model *cm);
 /* The arch's numbers by provenance, one line per kind ("  fitted    compare, ...\n"),

@@ -1,11 +1,12 @@
 /* cost_db.c - writes a run's cost tables (cost_components, cost_batches,
- * latency_hist, cost_merge_windows; sim/results/schema.h) inside the run's own
+ * latency_hist, cost_merge_windows, cost_provenance; sim/results/schema.h) inside the run's own
  * transaction (run_db.c writes them at the end of a run). */
 #include <sqlite3.h>
 
 #include "cost_db.h"
 #include "db.h"
 #include "schema.h"
+#include "sim/engine/cost_hooks.h"
 
 struct cw {
 	sqlite3 *db;
@@ -108,10 +109,27 @@ static int write_windows(struct cw *c, int64_t run, const struct ks_cost_merge_w
 	return rc;
 }
 
+static int write_prov(struct cw *c, int64_t run, const struct ks_cost_prov *p, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = prep(c, "INSERT INTO cost_provenance(run_id, key, provenance, source)"
+		      " VALUES(?,?,?,?)", &st);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_text(st, 2, p[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, p[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, p[i].source, -1, SQLITE_STATIC);
+		rc = step_reset(c, st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int ks_cost_db_write(struct sqlite3 *db, const char *path, int64_t run_id,
 		     const struct ks_cost_stats *s, const struct ks_cost_batch *batches,
 		     size_t nbatches, const struct ks_cost_merge_window *windows, size_t nwindows,
-		     struct ks_err *err)
+		     const struct ks_cost_prov *prov, size_t nprov, struct ks_err *err)
 {
 	struct cw c = { .db = db, .path = path, .err = err };
 	int rc = write_components(&c, run_id, s);
@@ -122,5 +140,7 @@ int ks_cost_db_write(struct sqlite3 *db, const char *path, int64_t run_id,
 		rc = write_hist(&c, run_id, s);
 	if (!rc)
 		rc = write_windows(&c, run_id, windows, nwindows);
+	if (!rc)
+		rc = write_prov(&c, run_id, prov, nprov);
 	return rc;
 }

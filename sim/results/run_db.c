@@ -424,16 +424,18 @@ static int insert_sweep_run(struct ks_run_db *sq, struct ks_err *err)
 /* The cost tables of the run, inside its transaction. */
 static int write_cost(struct ks_run_db *sq, struct ks_err *err)
 {
-	size_t nb, nw;
+	size_t nb, nw, np;
 	const struct ks_cost_batch *b;
 	const struct ks_cost_merge_window *w;
+	const struct ks_cost_prov *p;
 
 	if (!sq->cost)
 		return 0;
 	b = ks_cost_model_batches(sq->cost, &nb);
 	w = ks_cost_model_merge_windows(sq->cost, &nw);
+	p = ks_cost_model_prov(sq->cost, &np);
 	return ks_cost_db_write(sq->db, sq->path, sq->run_id, ks_cost_model_stats(sq->cost),
-				b, nb, w, nw, err);
+				b, nb, w, nw, p, np, err);
 }
 
 /* swap_paths: one row per zsmalloc mapping path (runs with host: only). */

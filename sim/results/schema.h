@@ -235,6 +235,19 @@ enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 19 };
 	" last_ns INTEGER NOT NULL," \
 	" merges INTEGER NOT NULL);"
 
+/* cost_provenance: where each number of the run's arch model comes from, one row per
+ * cost entry as the file gave it (arch-models/NAME.yaml, docs/cost-models.md). key:
+ * "compare", "checksum.xxhash64", "reads.page", ...; provenance: measured | cited |
+ * derived | fitted | estimate; source: the entry's `source:` text. Written with the
+ * other cost tables (runs with an arch model read from a file). */
+#define KS_RESULTS_SQL_COST_PROVENANCE \
+	"CREATE TABLE IF NOT EXISTS cost_provenance(" \
+	" run_id INTEGER NOT NULL REFERENCES runs(id)," \
+	" key TEXT NOT NULL," \
+	" provenance TEXT NOT NULL CHECK(provenance IN" \
+	"  ('measured','cited','derived','fitted','estimate'))," \
+	" source TEXT NOT NULL);"
+
 /* reads: the readers' time of a run whose workload reads (read records; models/reads.h,
  * docs/cost-models.md "Reads"), one row per run.
  *   COLUMN               TYPE     UNIT   MEANING
@@ -451,6 +464,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_COST_BATCHES,
 	KS_RESULTS_SQL_LATENCY_HIST,
 	KS_RESULTS_SQL_COST_MERGE_WINDOWS,
+	KS_RESULTS_SQL_COST_PROVENANCE,
 	KS_RESULTS_SQL_READS,
 	KS_RESULTS_SQL_REGRESS,
 	KS_RESULTS_SQL_SWEEP,
