@@ -27,6 +27,8 @@
 #include <check.h>
 
 #include "models/base/xalloc.h"
+#include "models/ksm.h"
+#include "models/vocab/content.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/cost_hooks.h"
 #include "sim/engine/world.h"
@@ -580,6 +582,247 @@ START_TEST(test_bulk_reclaim)
 }
 END_TEST
 
+
+/* ---- munmap, exit and reclaim in the middle of a full scan, through the model's API ----
+ *
+ * Scenarios have no munmap, and their exits rarely fall where a later descent of the
+ * same full scan meets the exiting process's pages in the unstable tree. Here both
+ * paths are driven step by step: a few processes of unique and shared pages, ksmd
+ * batches of a few pages (so every full scan is cut into many), and between batches munmap of a
+ * range, exit (and new processes), writes, madvise, swap-out (a KSM page: every mapper)
+ * and swap-in; after every step the two models must agree on the batch's whole work,
+ * on every counter and every process's ksm_stat, and keep their invariants. */
+
+#define API_A0 0x100000000ULL
+#define API_MAXPROC 64
+
+struct api_run {
+	struct ks_ksm *k[2];        /* bulk, reference */
+	struct ks_content_store *cs;
+	uint32_t img, rand;          /* content classes */
+	uint64_t serial;             /* next unique page */
+	uint32_t pid[API_MAXPROC];   /* running processes */
+	uint64_t npages[API_MAXPROC];
+	unsigned nproc;
+	uint32_t next_pid;
+	unsigned mid_scan_cuts;      /* munmaps and exits while the unstable tree held pages */
+	struct api_swapped {         /* PTEs made swap entries (both models alike) */
+		uint32_t pid;
+		uint64_t vaddr;
+		ks_content c;
+	} sw[256];
+	unsigned nsw;
+	unsigned swaps_out, swaps_in; /* swap-outs and swap-ins that changed a page */
+};
+
+static ks_content api_content(struct api_run *a)
+{
+	unsigned r = (unsigned)(rnd() % 10);
+
+	if (r < 5)
+		return ks_content_make(a->img, pick(0, 40)); /* shared between processes */
+	if (r < 9)
+		return ks_content_make(a->rand, a->serial++); /* unique */
+	return KS_CONTENT_ZERO_PAGE;
+}
+
+/* Applies one call to both models; they must answer alike (call is evaluated twice:
+ * no rnd() in it). */
+#define API_BOTH(a, call) do { \
+		int rc0_, rc1_; \
+		struct ks_ksm *k_ = (a)->k[0]; \
+		rc0_ = (call); \
+		k_ = (a)->k[1]; \
+		rc1_ = (call); \
+		ck_assert_int_eq(rc0_, rc1_); \
+	} while (0)
+
+static void api_proc(struct api_run *a)
+{
+	uint32_t pid = a->next_pid++;
+	uint64_t n = pick(20, 200);
+
+	API_BOTH(a, ks_ksm_proc_start(k_, pid));
+	API_BOTH(a, ks_ksm_mmap(k_, pid, API_A0, n));
+	for (uint64_t i = 0; i < n; i++) {
+		ks_content c = api_content(a);
+
+		API_BOTH(a, ks_ksm_write(k_, pid, API_A0 + i * KS_PAGE_SIZE, c));
+	}
+	API_BOTH(a, ks_ksm_madvise(k_, pid, API_A0, n, true));
+	a->pid[a->nproc] = pid;
+	a->npages[a->nproc++] = n;
+}
+
+static void api_compare(struct api_run *a, uint64_t seed, unsigned step)
+{
+	struct ks_ksm_stats s0, s1;
+
+	ks_ksm_stats(a->k[0], &s0);
+	ks_ksm_stats(a->k[1], &s1);
+	ck_assert_msg(!memcmp(&s0, &s1, sizeof(s0)), "seed %" PRIu64 " step %u: counters differ",
+		      seed, step);
+	for (unsigned i = 0; i < a->nproc; i++) {
+		struct ks_proc_stats p0 = { 0 }, p1 = { 0 };
+
+		ck_assert_int_eq(ks_ksm_proc_stats(a->k[0], a->pid[i], &p0),
+				 ks_ksm_proc_stats(a->k[1], a->pid[i], &p1));
+		ck_assert_msg(!memcmp(&p0, &p1, sizeof(p0)),
+			      "seed %" PRIu64 " step %u: ksm_stat of %u differs: rmap_items %"
+			      PRIu64 "/%" PRIu64 ", zero %" PRIu64 "/%" PRIu64 ", merging %" PRIu64
+			      "/%" PRIu64 ", mergeable %d/%d", seed, step, a->pid[i],
+			      p0.ksm_rmap_items, p1.ksm_rmap_items, p0.ksm_zero_pages,
+			      p1.ksm_zero_pages, p0.ksm_merging_pages, p1.ksm_merging_pages,
+			      p0.ksm_mergeable, p1.ksm_mergeable);
+	}
+	ck_assert_int_eq(ks_ksm_check(a->k[0]), 0);
+	ck_assert_int_eq(ks_ksm_check(a->k[1]), 0);
+}
+
+/* A munmap or an exit: counted when the unstable tree held pages of this scan. */
+static void api_cut(struct api_run *a)
+{
+	struct ks_ksm_stats st;
+	unsigned i = (unsigned)(rnd() % a->nproc);
+
+	ks_ksm_stats(a->k[1], &st);
+	a->mid_scan_cuts += st.pages_unshared > 0;
+	if (chance(50) || a->nproc == 1) {
+		uint64_t first = pick(0, a->npages[i] - 1);
+		uint64_t n = pick(1, a->npages[i] - first);
+
+		API_BOTH(a, ks_ksm_munmap(k_, a->pid[i], API_A0 + first * KS_PAGE_SIZE, n));
+		return;
+	}
+	API_BOTH(a, ks_ksm_proc_exit(k_, a->pid[i]));
+	a->pid[i] = a->pid[a->nproc - 1];
+	a->npages[i] = a->npages[--a->nproc];
+	if (a->nproc < API_MAXPROC && chance(70))
+		api_proc(a);
+}
+
+/* hk->unmapped of the bulk model's swap-out: the swap entry to read back later. */
+static ks_content api_swap_content;
+
+static void api_unmapped(void *ctx, uint32_t pid, uint64_t vaddr)
+{
+	struct api_run *a = ctx;
+
+	if (a->nsw < sizeof(a->sw) / sizeof(a->sw[0]))
+		a->sw[a->nsw++] = (struct api_swapped){ pid, vaddr, api_swap_content };
+}
+
+/* Reclaim: a swap-out of one page (every mapper of a KSM page), or a swap-in (read
+ * fault) of a page swapped out before; both change PTEs outside ksmd. */
+static void api_swap(struct api_run *a, unsigned i)
+{
+	if (a->nsw && chance(50)) {
+		unsigned j = (unsigned)(rnd() % a->nsw);
+		struct api_swapped e = a->sw[j];
+		int rc0 = ks_ksm_swap_in(a->k[0], e.pid, e.vaddr, e.c);
+
+		ck_assert_int_eq(rc0, ks_ksm_swap_in(a->k[1], e.pid, e.vaddr, e.c));
+		a->swaps_in += rc0 == 0;
+		a->sw[j] = a->sw[--a->nsw];
+	} else {
+		uint64_t vaddr = API_A0 + pick(0, a->npages[i] - 1) * KS_PAGE_SIZE;
+		struct ks_swap_hooks hk = { .ctx = a, .unmapped = api_unmapped };
+		struct ks_swap_out o0, o1;
+		ks_content c = 0;
+		int rc0, rc1;
+
+		if (ks_ksm_read(a->k[0], a->pid[i], vaddr, &c))
+			c = 0;
+		api_swap_content = c;
+		rc0 = ks_ksm_swap_out(a->k[0], a->pid[i], vaddr, &hk, &o0);
+		rc1 = ks_ksm_swap_out(a->k[1], a->pid[i], vaddr, NULL, &o1);
+		ck_assert_int_eq(rc0, rc1);
+		ck_assert(!memcmp(&o0, &o1, sizeof(o0)));
+		a->swaps_out += rc0 == 0;
+	}
+}
+
+static void api_step(struct api_run *a, uint64_t seed, unsigned step, ks_time now)
+{
+	unsigned op = (unsigned)(rnd() % 100), i = (unsigned)(rnd() % a->nproc);
+
+	if (op < 62) {
+		struct ks_work w0 = { 0 }, w1 = { 0 };
+		bool r0 = ks_ksm_scan_batch(a->k[0], now, &w0);
+		bool r1 = ks_ksm_scan_batch(a->k[1], now, &w1);
+
+		ck_assert_int_eq(r0, r1);
+		ck_assert_msg(!memcmp(&w0, &w1, sizeof(w0)),
+			      "seed %" PRIu64 " step %u: batch work differs", seed, step);
+	} else if (op < 70) {
+		api_swap(a, i);
+	} else if (op < 80) {
+		api_cut(a);
+	} else if (op < 95) {
+		uint64_t at = pick(0, a->npages[i] - 1);
+		ks_content c = api_content(a);
+
+		API_BOTH(a, ks_ksm_write(k_, a->pid[i], API_A0 + at * KS_PAGE_SIZE, c));
+	} else {
+		uint64_t first = pick(0, a->npages[i] - 1);
+		uint64_t n = pick(1, a->npages[i] - first);
+		bool on = chance(50);
+
+		API_BOTH(a, ks_ksm_madvise(k_, a->pid[i], API_A0 + first * KS_PAGE_SIZE, n, on));
+	}
+	api_compare(a, seed, step);
+}
+
+static unsigned api_swaps_out, api_swaps_in;
+
+/* One seed: returns the munmaps and exits that fell mid-scan. */
+static unsigned api_seed(uint64_t seed)
+{
+	struct ks_content_class_spec img = { .kind = KS_CONTENT_IMAGE, .seed = 7 };
+	struct ks_content_class_spec rnd_spec = { .kind = KS_CONTENT_RANDOM, .seed = 9 };
+	struct api_run a = { .next_pid = 1 };
+	struct ks_ksm_params p;
+	unsigned procs, cuts;
+
+	rng = seed * 0x9e3779b97f4a7c15ull + 17;
+	a.cs = ks_content_store_new();
+	a.img = (uint32_t)ks_content_class(a.cs, &img);
+	a.rand = (uint32_t)ks_content_class(a.cs, &rnd_spec);
+	ks_ksm_params_default(&p);
+	p.run = 1;
+	p.pages_to_scan = (unsigned)pick(3, 60);
+	p.smart_scan = chance(50);
+	p.use_zero_pages = chance(30);
+	p.max_page_sharing = chance(50) ? 3 : 256;
+	for (unsigned j = 0; j < 2; j++)
+		a.k[j] = ks_ksm_new(&p, a.cs);
+	ks_ksm_set_bulk(a.k[1], false);
+	procs = (unsigned)pick(3, 6);
+	for (unsigned j = 0; j < procs; j++)
+		api_proc(&a);
+	for (unsigned step = 0; step < 3000 && a.nproc; step++)
+		api_step(&a, seed, step, (ks_time)step * 20000000);
+	cuts = a.mid_scan_cuts;
+	api_swaps_out += a.swaps_out;
+	api_swaps_in += a.swaps_in;
+	ks_ksm_free(a.k[0]);
+	ks_ksm_free(a.k[1]);
+	ks_content_store_free(a.cs);
+	return cuts;
+}
+
+START_TEST(test_bulk_api_munmap_exit)
+{
+	unsigned cuts = 0;
+
+	for (uint64_t seed = 1; seed <= 20; seed++)
+		cuts += api_seed(seed);
+	ck_assert_uint_gt(cuts, 100); /* the trees' trust had something to lose */
+	ck_assert_uint_gt(api_swaps_out, 100);
+	ck_assert_uint_gt(api_swaps_in, 50);
+}
+END_TEST
+
 #define KS_BULK_TESTS 6
 
 Suite *ks_test_suite(void);
@@ -593,6 +836,7 @@ Suite *ks_test_suite(void)
 	tcase_add_loop_test(core, test_bulk_matches_reference, 0, KS_BULK_TESTS);
 	tcase_add_test(core, test_bulk_scenarios_cover);
 	tcase_add_test(core, test_bulk_reclaim);
+	tcase_add_test(core, test_bulk_api_munmap_exit);
 	suite_add_tcase(s, core);
 	return s;
 }
