@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
@@ -55,7 +57,7 @@ static void rk_usage(FILE *out)
 	      "process has exited. Its processes are left running (a command is ended).\n"
 	      "\n"
 	      "  -s, --scenario FILE  scenario (ksm.sleep_millisecs must be >= 100)\n"
-	      "  -o, --out DIR        trace directory to write (created)\n"
+	      "  -o, --out DIR        trace directory to write (created; its parent must exist)\n"
 	      "      --set KEY=VALUE  override a scenario key (kept in DIR/scenario.yaml)\n"
 	      "  -b, --batches N      ksmd batches to record (default: duration / sleep + 1)\n"
 	      "      --scans N        stop once full_scans reaches N (at most --batches)\n"
@@ -71,6 +73,44 @@ static void rk_usage(FILE *out)
 }
 
 /* The second form: an external workload (--pid PID... or -- CMD...). */
+/* --out DIR is written at the end of a recording: refuse up front, before minutes of
+ * recording, a DIR that cannot be made (its parent folder missing or not writable, or
+ * DIR a file). 0 or KS_EXIT_ERROR with one line. */
+static int rk_check_out(const char *out)
+{
+	char parent[4096];
+	struct stat st;
+	char *slash;
+
+	if (!stat(out, &st)) {
+		if (S_ISDIR(st.st_mode) && !access(out, W_OK | X_OK))
+			return 0;
+		ks_cli_error("record-kernel: --out %s: %s", out, S_ISDIR(st.st_mode) ?
+			     "folder not writable" : "exists and is not a folder");
+		return KS_EXIT_ERROR;
+	}
+	if (strlen(out) >= sizeof(parent)) {
+		ks_cli_error("record-kernel: --out: path too long");
+		return KS_EXIT_ERROR;
+	}
+	strcpy(parent, out);
+	while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash > parent)
+		*slash = '\0'; /* "a/b/" is "a/b" */
+	slash = strrchr(parent, '/');
+	if (!slash)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(parent, &st) || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK)) {
+		ks_cli_error("record-kernel: --out %s: the folder %s %s", out, parent,
+			     stat(parent, &st) ? "does not exist" : "is not a writable folder");
+		return KS_EXIT_ERROR;
+	}
+	return 0;
+}
+
 static int rk_external(int argc, char **argv, const char *out, const char *scenario,
 		       const struct ks_strlist *setl, const struct ks_strlist *pidl,
 		       const struct ks_strlist *args, const char *trace, const char *duration,
@@ -146,6 +186,11 @@ static int rk_external(int argc, char **argv, const char *out, const char *scena
 	free(text);
 	if (rc) {
 		ks_cli_error("%s", err.msg);
+		free(pids);
+		return KS_EXIT_ERROR;
+	}
+	if (rk_check_out(out)) {
+		ks_scenario_fini(&sc);
 		free(pids);
 		return KS_EXIT_ERROR;
 	}
@@ -244,6 +289,11 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		sets[nsets] = setl.v[nsets];
 	ks_strlist_free(&setl);
 	if (ks_cli_load_scenario(scenario, sets, nsets, &sc)) {
+		free(sets);
+		return KS_EXIT_ERROR;
+	}
+	if (rk_check_out(out)) {
+		ks_scenario_fini(&sc);
 		free(sets);
 		return KS_EXIT_ERROR;
 	}

@@ -159,6 +159,9 @@ k_nobatches/counters.csv|regress $D/k_nobatches -q
 k_shortrow/batches.csv:4:|regress $D/k_shortrow -q
 k_sleep0/scenario.yaml|regress $D/k_sleep0 -q
 no-such-dir|regress $D/no-such-dir -q
+# kernel recordings: a --out that cannot be made is refused before recording
+no-such/x: the folder|record-kernel --scenario $D/ok.yaml --out $SCRATCH/no-such/x
+ok.yaml: exists and is not a folder|record-kernel --scenario $D/ok.yaml --out $D/ok.yaml
 # results databases (--db FILE)
 other_schema|--scenario $D/ok.yaml --db $OTHER_DB -q
 bad_input_text|--scenario $D/ok.yaml --db $TEXT_DB -q

@@ -15,7 +15,12 @@ expect() { # expected-message-part args...
 	fi
 }
 # a pid far above pid_max cannot exist
-expect "--pid 1073741823: no such process" --pid 1073741823 --out /nonexistent/x
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+expect "--pid 1073741823: no such process" --pid 1073741823 --out "$tmp/x"
+[ ! -e "$tmp/x" ] || { echo "FAIL: wrote $tmp/x for a process that does not exist"; fail=1; }
+# an --out that cannot be made is refused before recording (not after it)
+expect "--out /nonexistent/x: the folder /nonexistent does not exist" --pid 1 --out /nonexistent/x
 expect "not a process id" --pid 12x --out /nonexistent/x
 expect "a command goes after '--'" --out /nonexistent/x sleep 1
 expect "exclude each other" --pid 1 --out /nonexistent/x -- sleep 1
