@@ -26,6 +26,7 @@
 
 #include <check.h>
 
+#include "gen_text.h"
 #include "models/base/xalloc.h"
 #include "models/ksm.h"
 #include "models/vocab/content.h"
@@ -34,50 +35,6 @@
 #include "sim/engine/world.h"
 
 /* ---- a randomised scenario ---- */
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* A number in [lo, hi]. */
-static uint64_t pick(uint64_t lo, uint64_t hi)
-{
-	return lo + rnd() % (hi - lo + 1);
-}
-
-static bool chance(unsigned percent)
-{
-	return rnd() % 100 < percent;
-}
-
-struct text {
-	char *s;
-	size_t n, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
-		va_end(ap);
-		if (k >= 0 && (size_t)k < t->cap - t->n)
-			break;
-		t->cap = t->cap ? 2 * t->cap : 4096;
-		t->s = ks_xrealloc(t->s, t->cap);
-	}
-	t->n += (size_t)k;
-}
 
 static void put_content(struct text *t, bool for_write)
 {

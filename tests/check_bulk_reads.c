@@ -21,54 +21,11 @@
 
 #include <check.h>
 
+#include "gen_text.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/cost_hooks.h"
 #include "sim/engine/world.h"
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t pick(uint64_t lo, uint64_t hi)
-{
-	return lo + rnd() % (hi - lo + 1);
-}
-
-static bool chance(unsigned percent)
-{
-	return rnd() % 100 < percent;
-}
-
-struct text {
-	char *s;
-	size_t n, cap;
-};
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (t->n + (size_t)len + 1 > t->cap) {
-		t->cap = 2 * (t->n + (size_t)len + 1);
-		t->s = ks_xrealloc(t->s, t->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->n, (size_t)len + 1, fmt, ap);
-	va_end(ap);
-	t->n += (size_t)len;
-}
 
 static void put_content(struct text *t)
 {
