@@ -144,6 +144,11 @@ static void end_run(struct ks_pdict *d)
 	d->q[d->nq++] = d->cur;
 }
 
+void ks_pdict_end_run(struct ks_pdict *d)
+{
+	end_run(d);
+}
+
 void ks_pdict_flush(struct ks_pdict *d)
 {
 	end_run(d);

@@ -43,6 +43,10 @@ uint32_t ks_pdict_state(struct ks_pdict *d, const uint8_t *page);
 void ks_pdict_write(struct ks_pdict *d, uint32_t pid, uint64_t vaddr, uint32_t state);
 /* Writes every held-back run of page writes. */
 void ks_pdict_flush(struct ks_pdict *d);
+/* Ends the run of page writes being built, so that the next write starts a record of
+ * its own: a recorder calls it at each region's end (a run must not span two regions,
+ * even adjacent ones). The runs stay held back until ks_pdict_flush(). */
+void ks_pdict_end_run(struct ks_pdict *d);
 /* Writes rec now, at the current time (after ks_pdict_flush if it must follow the
  * page writes). */
 void ks_pdict_put(struct ks_pdict *d, struct ks_trace_rec *rec);

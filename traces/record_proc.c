@@ -566,6 +566,7 @@ static void snap_vma(struct ks_prec *r, struct pproc *pp, struct pvma *v)
 	}
 	drop_gap(r, pp, v, pos, vend(v));
 	end_drop(r, (uint32_t)pp->pid);
+	ks_pdict_end_run(r->pd); /* a write record stays within its region */
 }
 
 static void snap_proc(struct ks_prec *r, struct pproc *pp)
