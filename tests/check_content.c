@@ -209,6 +209,28 @@ START_TEST(test_content_cmp_matches_memcmp)
 }
 END_TEST
 
+/* Every ordered pair of the n literal pages c (bytes: their bytes, page after page)
+ * compares as memcmp does, at the same first difference, the reverse order giving the
+ * opposite sign; equal bytes were interned once. round names the pass in messages. */
+static void check_literal_pairs(struct ks_content_store *cs, const ks_content *c,
+				const uint8_t *bytes, unsigned n, int round)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++) {
+			unsigned fd = 9999, rfd;
+			const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
+			int r = ref_cmp(a, b, &rfd);
+			int got = ks_content_cmp(cs, c[i], c[j], &fd);
+
+			ck_assert_msg(sign(got) == r && fd == rfd,
+				      "round %d: cmp(%u, %u) = %d at %u, memcmp says %d at %u",
+				      round, i, j, got, fd, r, rfd);
+			ck_assert_int_eq(ks_content_cmp(cs, c[j], c[i], NULL), -got);
+			if (r == 0)
+				ck_assert_uint_eq(c[i], c[j]); /* equal bytes intern once */
+		}
+}
+
 /* Literal pages that share long prefixes (recorded guest memory: zero-led pages,
  * common headers) compare as memcmp does, in both orders, again and again: the memo of
  * long compares gives what the bytes give, also once its slots have been reused. */
@@ -235,19 +257,7 @@ START_TEST(test_content_literal_long_prefix)
 		c[i] = ks_content_literal(cs, p);
 	}
 	for (int round = 0; round < 2; round++)
-		for (unsigned i = 0; i < N; i++)
-			for (unsigned j = 0; j < N; j++) {
-				unsigned fd = 9999, rfd;
-				const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
-				int r = ref_cmp(a, b, &rfd);
-				int got = ks_content_cmp(cs, c[i], c[j], &fd);
-
-				ck_assert_msg(sign(got) == r && fd == rfd,
-					      "round %d: cmp(%u, %u) = %d at %u, memcmp says %d at %u",
-					      round, i, j, got, fd, r, rfd);
-				if (r == 0)
-					ck_assert_uint_eq(c[i], c[j]); /* equal bytes intern once */
-			}
+		check_literal_pairs(cs, c, bytes, N, round);
 	free(bytes);
 	ks_content_store_free(cs);
 }
@@ -280,20 +290,7 @@ START_TEST(test_content_literal_zero_led)
 			p[d] = (uint8_t)(p[d] + 1 + rnd() % 3);
 		c[i] = ks_content_literal(cs, p);
 	}
-	for (unsigned i = 0; i < N; i++)
-		for (unsigned j = 0; j < N; j++) {
-			unsigned fd = 9999, rfd;
-			const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
-			int r = ref_cmp(a, b, &rfd);
-			int got = ks_content_cmp(cs, c[i], c[j], &fd);
-
-			ck_assert_msg(sign(got) == r && fd == rfd,
-				      "cmp(%u, %u) = %d at %u, memcmp says %d at %u", i, j, got, fd,
-				      r, rfd);
-			ck_assert_int_eq(ks_content_cmp(cs, c[j], c[i], NULL), -got);
-			if (r == 0)
-				ck_assert_uint_eq(c[i], c[j]);
-		}
+	check_literal_pairs(cs, c, bytes, N, 0);
 	free(bytes);
 	ks_content_store_free(cs);
 }
