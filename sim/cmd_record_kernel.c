@@ -5,6 +5,7 @@
  * (e.g. QEMU guests): the knobs come from --set ksm.KEY=V, and scenario.yaml names the
  * page-write trace (--trace) that `sim record` takes of the same processes. */
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,9 +79,10 @@ static void rk_usage(FILE *out)
  * DIR a file). 0 or KS_EXIT_ERROR with one line. */
 static int rk_check_out(const char *out)
 {
-	char parent[4096];
+	char copy[4096];
+	const char *parent;
 	struct stat st;
-	char *slash;
+	bool missing;
 
 	if (!stat(out, &st)) {
 		if (S_ISDIR(st.st_mode) && !access(out, W_OK | X_OK))
@@ -89,23 +91,16 @@ static int rk_check_out(const char *out)
 			     "folder not writable" : "exists and is not a folder");
 		return KS_EXIT_ERROR;
 	}
-	if (strlen(out) >= sizeof(parent)) {
+	if (strlen(out) >= sizeof(copy)) {
 		ks_cli_error("record-kernel: --out: path too long");
 		return KS_EXIT_ERROR;
 	}
-	strcpy(parent, out);
-	while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash > parent)
-		*slash = '\0'; /* "a/b/" is "a/b" */
-	slash = strrchr(parent, '/');
-	if (!slash)
-		strcpy(parent, ".");
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
-	if (stat(parent, &st) || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK)) {
+	strcpy(copy, out);
+	parent = dirname(copy); /* "a/b/" -> "a", "x" -> ".", "/x" -> "/" */
+	missing = stat(parent, &st) != 0;
+	if (missing || !S_ISDIR(st.st_mode) || access(parent, W_OK | X_OK)) {
 		ks_cli_error("record-kernel: --out %s: the folder %s %s", out, parent,
-			     stat(parent, &st) ? "does not exist" : "is not a writable folder");
+			     missing ? "does not exist" : "is not a writable folder");
 		return KS_EXIT_ERROR;
 	}
 	return 0;
