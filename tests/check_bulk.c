@@ -27,6 +27,7 @@
 #include <check.h>
 
 #include "gen_text.h"
+#include "path_run.h"
 #include "models/base/xalloc.h"
 #include "models/ksm.h"
 #include "models/vocab/content.h"
@@ -331,37 +332,19 @@ static void capture_free(struct capture *c)
 /* Runs the scenario text on one path. */
 static void run_path(const char *yaml, bool reference, struct capture *c)
 {
-	const char *set = reference ? "path=reference" : "path=bulk";
-	struct ks_scenario sc;
-	struct ks_err err = { 0 };
-	struct ks_cost_model *cm = NULL;
-	struct ks_observer obs[2];
-	struct ks_world_opts o = { 0 };
+	struct ks_cost_model *cm;
 	const struct ks_cost_batch *cb;
-	int rc;
 
 	memset(c, 0, sizeof(*c));
-	ks_scenario_init(&sc);
-	rc = ks_scenario_load_string(yaml, "bulk.yaml", &set, 1, &sc, &err);
-	ck_assert_msg(rc == 0, "%s\n%s", err.msg, yaml);
-	ck_assert(sc.reference_path == reference);
-	rc = ks_cost_model_open("x86_64", &sc.ksm, &cm, &err);
-	ck_assert_msg(rc == 0 && cm, "%s", err.msg);
-	obs[0] = (struct ks_observer){ .self = c, .batch = cap_batch, .page = cap_page,
-				       .event = cap_event, .sample = cap_sample };
-	obs[1] = ks_cost_model_observer(cm);
-	o.sc = &sc;
-	o.obs = obs;
-	o.nobs = 2;
-	o.cost = ks_cost_model_hooks(cm);
-	rc = ks_world_run(&o, &c->sum, &err);
-	ck_assert_msg(rc == 0, "%s\n%s", err.msg, yaml);
+	cm = path_run(yaml, "bulk.yaml", reference,
+		      (struct ks_observer){ .self = c, .batch = cap_batch, .page = cap_page,
+					    .event = cap_event, .sample = cap_sample },
+		      NULL, &c->sum);
 	c->cost = *ks_cost_model_stats(cm);
 	cb = ks_cost_model_batches(cm, &c->ncb);
 	c->cb = ks_xmalloc((c->ncb + 1) * sizeof(*c->cb));
 	memcpy(c->cb, cb, c->ncb * sizeof(*c->cb));
 	ks_cost_model_free(cm);
-	ks_scenario_fini(&sc);
 }
 
 static const char *const work_names[] = {

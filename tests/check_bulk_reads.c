@@ -22,6 +22,7 @@
 #include <check.h>
 
 #include "gen_text.h"
+#include "path_run.h"
 #include "models/base/xalloc.h"
 #include "sim/config/load_scenario.h"
 #include "sim/engine/cost_hooks.h"
@@ -184,31 +185,12 @@ static void run_path(const char *yaml, bool reference, struct capture *c)
 	/* reads priced on an s390-like cache: a different frame behind a read would show */
 	static const struct ks_read_costs coloured = { .byte_ns = 0.25, .line_bytes = 256,
 						      .cache_colours = 128, .synonym_ns = 2.0 };
-	const char *set = reference ? "path=reference" : "path=bulk";
-	struct ks_scenario sc;
-	struct ks_err err = { 0 };
-	struct ks_cost_model *cm = NULL;
-	struct ks_observer obs[2];
-	struct ks_world_opts o = { 0 };
-	int rc;
 
 	memset(c, 0, sizeof(*c));
-	ks_scenario_init(&sc);
-	rc = ks_scenario_load_string(yaml, "reads.yaml", &set, 1, &sc, &err);
-	ck_assert_msg(rc == 0, "%s\n%s", err.msg, yaml);
-	rc = ks_cost_model_open("x86_64", &sc.ksm, &cm, &err);
-	ck_assert_msg(rc == 0 && cm, "%s", err.msg);
-	obs[0] = (struct ks_observer){ .self = c, .sample = cap_sample, .commit = cap_commit };
-	obs[1] = ks_cost_model_observer(cm);
-	o.sc = &sc;
-	o.obs = obs;
-	o.nobs = 2;
-	o.cost = ks_cost_model_hooks(cm);
-	o.reads = &coloured;
-	rc = ks_world_run(&o, &c->sum, &err);
-	ck_assert_msg(rc == 0, "%s\n%s", err.msg, yaml);
-	ks_cost_model_free(cm);
-	ks_scenario_fini(&sc);
+	ks_cost_model_free(path_run(yaml, "reads.yaml", reference,
+				    (struct ks_observer){ .self = c, .sample = cap_sample,
+							  .commit = cap_commit },
+				    &coloured, &c->sum));
 }
 
 static unsigned runs_ksm, runs_zero, runs_synonym, runs_swap, runs_mixed;

@@ -11,6 +11,6 @@ EXTRA_DIST += tests/reads.sh tests/data/reads
 # page read), on randomised scenarios that all read.
 check_PROGRAMS += tests/check_bulk_reads
 TESTS += tests/check_bulk_reads
-tests_check_bulk_reads_SOURCES = tests/check_bulk_reads.c tests/check_main.c tests/gen_text.h
+tests_check_bulk_reads_SOURCES = tests/check_bulk_reads.c tests/check_main.c tests/gen_text.h tests/path_run.h
 tests_check_bulk_reads_CFLAGS = $(KS_CHECK_CFLAGS) $(YAML_CFLAGS)
 tests_check_bulk_reads_LDADD = $(KS_FULL_TEST_LIBS)
