@@ -69,49 +69,124 @@ static uint64_t to_ns(double ns)
 	return ns > 0 ? (uint64_t)llround(ns) : 0;
 }
 
+/* floor(log2(m)), m >= 1 */
+static unsigned flog2(uint64_t m)
+{
+	unsigned h = 0;
+
+	while (m >>= 1)
+		h++;
+	return h;
+}
+
+double ks_cost_cold_run(const struct ks_cost_table *t, double v, uint64_t before, uint64_t m)
+{
+	double d = t->tree_hot_depth, cold = 0;
+	uint64_t k = before + 1, end = before + m; /* descents k..end, 1-based */
+
+	if (!(d > 0) || !m || !(v > 0))
+		return 0;
+	if (!(t->tree_warm_up > 0))
+		return (double)m * fmax(0, v - d);
+	while (k <= end) {
+		unsigned h = flog2(k);
+		uint64_t top = h >= 63 ? end : ((uint64_t)2 << h) - 1; /* last m with this h */
+		double hot = fmin(d, (double)h);
+
+		if (hot >= d || top > end)
+			top = end;
+		cold += (double)(top - k + 1) * fmax(0, v - hot);
+		k = top + 1;
+	}
+	return cold;
+}
+
+/* The price of n pages of work w, cold_s / cold_u of whose tree visits (all n pages
+ * together) are cold, per page. (The terms are summed in one fixed order: a table
+ * without the newer terms prices to the same bits as before them.) */
+static void price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
+		  const struct ks_work *w, double n, double cold_s, double cold_u,
+		  struct ks_cost_split *out)
+{
+#define N(x) ((double)(x) * n)
+	double c[KS_COST_NCOMP];
+	uint64_t anon = w->pages >= w->ksm_pages ? w->pages - w->ksm_pages : 0;
+	uint64_t kcold = w->ksm_pages_cold < w->ksm_pages ? w->ksm_pages_cold : w->ksm_pages;
+	double flush = t->guest_tlb_factor > 0 ? t->guest_tlb_factor : 1.0;
+	double sv = N(w->stable_visits), uv = N(w->unstable_visits);
+	double cold_bytes = 0, ksm;
+
+	cold_s = fmin(cold_s, sv);
+	cold_u = fmin(cold_u, uv);
+	if (w->cmps && cold_s + cold_u > 0)
+		cold_bytes = N(w->cmp_bytes) * fmin(1.0, (cold_s + cold_u) / N(w->cmps));
+	ksm = t->ksm_page_cold_ns == t->ksm_page_ns ?
+		N(w->ksm_pages) * t->ksm_page_ns :
+		N(w->ksm_pages - kcold) * t->ksm_page_ns + N(kcold) * t->ksm_page_cold_ns;
+	c[KS_COST_COMPARE] = N(w->cmps) * t->cmp_fixed_ns +
+			     (N(w->cmp_bytes) - cold_bytes) * t->cmp_byte_ns +
+			     cold_bytes * t->cmp_cold_byte_ns;
+	c[KS_COST_CHECKSUM] = N(w->checksums) * ks_cost_checksum_ns(t, checksum);
+	c[KS_COST_TREE] = (sv - cold_s) * t->stable_visit_ns +
+			  cold_s * t->stable_visit_cold_ns +
+			  (uv - cold_u) * t->unstable_visit_ns +
+			  cold_u * t->unstable_visit_cold_ns +
+			  N(w->chain_dups) * t->chain_dup_ns +
+			  N(w->stable_inserts + w->unstable_inserts) * t->tree_insert_ns +
+			  N(w->stale_nodes) * t->stale_node_ns +
+			  N(w->gup_lookups) * t->gup_lookup_ns;
+	c[KS_COST_MERGE] = N(w->wrprotects) * t->wrprotect_ns * flush +
+			   N(w->replaces) * t->replace_ns * flush +
+			   N(w->merges) * t->merge_ns +
+			   N(w->zero_merges) * t->zero_merge_ns +
+			   N(w->break_cows) * t->break_cow_ns +
+			   N(w->kpage_allocs) * (t->page_alloc_ns + t->page_copy_ns);
+	c[KS_COST_OTHER] = N(anon) * t->anon_page_ns +
+			   ksm +
+			   N(w->walk_entries) * t->walk_entry_ns +
+			   N(w->walk_holes) * t->walk_hole_ns +
+			   N(w->skipped) * t->skip_ns +
+			   N(w->items_alloc) * t->item_alloc_ns +
+			   N(w->items_freed) * t->item_free_ns +
+			   N(w->scans_started) * t->scan_start_ns;
+#undef N
+	out->total = 0;
+	for (unsigned i = 0; i < KS_COST_NCOMP; i++) {
+		out->ns[i] = to_ns(n == 1 ? c[i] : c[i] / n);
+		out->total += out->ns[i];
+	}
+}
+
 void ks_cost_price(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
 		   const struct ks_work *w, struct ks_cost_split *out)
 {
-	double c[KS_COST_NCOMP];
-	uint64_t anon = w->pages >= w->ksm_pages ? w->pages - w->ksm_pages : 0;
-	double flush = t->guest_tlb_factor > 0 ? t->guest_tlb_factor : 1.0;
-	uint64_t cold_s = ks_cost_cold_visits(t, w->stable_visits, w->stable_walks);
-	uint64_t cold_u = ks_cost_cold_visits(t, w->unstable_visits, w->unstable_walks);
-	double cold_bytes = 0;
+	price(t, checksum, w, 1,
+	      (double)ks_cost_cold_visits(t, w->stable_visits, w->stable_walks),
+	      (double)ks_cost_cold_visits(t, w->unstable_visits, w->unstable_walks), out);
+}
 
-	if (w->cmps && cold_s + cold_u)
-		cold_bytes = (double)w->cmp_bytes *
-			     fmin(1.0, (double)(cold_s + cold_u) / (double)w->cmps);
-	c[KS_COST_COMPARE] = (double)w->cmps * t->cmp_fixed_ns +
-			     ((double)w->cmp_bytes - cold_bytes) * t->cmp_byte_ns +
-			     cold_bytes * t->cmp_cold_byte_ns;
-	c[KS_COST_CHECKSUM] = (double)w->checksums * ks_cost_checksum_ns(t, checksum);
-	c[KS_COST_TREE] = (double)(w->stable_visits - cold_s) * t->stable_visit_ns +
-			  (double)cold_s * t->stable_visit_cold_ns +
-			  (double)(w->unstable_visits - cold_u) * t->unstable_visit_ns +
-			  (double)cold_u * t->unstable_visit_cold_ns +
-			  (double)w->chain_dups * t->chain_dup_ns +
-			  (double)(w->stable_inserts + w->unstable_inserts) * t->tree_insert_ns +
-			  (double)w->stale_nodes * t->stale_node_ns +
-			  (double)w->gup_lookups * t->gup_lookup_ns;
-	c[KS_COST_MERGE] = (double)w->wrprotects * t->wrprotect_ns * flush +
-			   (double)w->replaces * t->replace_ns * flush +
-			   (double)w->merges * t->merge_ns +
-			   (double)w->zero_merges * t->zero_merge_ns +
-			   (double)w->break_cows * t->break_cow_ns +
-			   (double)w->kpage_allocs * (t->page_alloc_ns + t->page_copy_ns);
-	c[KS_COST_OTHER] = (double)anon * t->anon_page_ns +
-			   (double)w->ksm_pages * t->ksm_page_ns +
-			   (double)w->walk_entries * t->walk_entry_ns +
-			   (double)w->skipped * t->skip_ns +
-			   (double)w->items_alloc * t->item_alloc_ns +
-			   (double)w->items_freed * t->item_free_ns +
-			   (double)w->scans_started * t->scan_start_ns;
-	out->total = 0;
-	for (unsigned i = 0; i < KS_COST_NCOMP; i++) {
-		out->ns[i] = to_ns(c[i]);
-		out->total += out->ns[i];
+void ks_cost_price_run(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
+		       const struct ks_work *w, uint64_t n, uint64_t *sdesc, uint64_t *udesc,
+		       struct ks_cost_split *out)
+{
+	double cs = 0, cu = 0;
+
+	if (!n)
+		n = 1;
+	if (!(t->tree_warm_up > 0)) {
+		ks_cost_price(t, checksum, w, out);
+	} else {
+		if (w->stable_walks)
+			cs = ks_cost_cold_run(t, (double)w->stable_visits / (double)w->stable_walks,
+					      *sdesc, n * w->stable_walks);
+		if (w->unstable_walks)
+			cu = ks_cost_cold_run(t, (double)w->unstable_visits /
+					      (double)w->unstable_walks, *udesc,
+					      n * w->unstable_walks);
+		price(t, checksum, w, (double)n, cs, cu, out);
 	}
+	*sdesc += n * w->stable_walks;
+	*udesc += n * w->unstable_walks;
 }
 
 void ks_cost_price_batch(const struct ks_cost_table *t, enum ks_checksum_alg checksum,

@@ -30,7 +30,10 @@ struct ks_cost_table {
 	bool csum_known[KS_CSUM_COUNT];        /* the arch file prices this algorithm */
 	double anon_page_ns;                   /* per anon page: mmap lock, folio get/put */
 	double ksm_page_ns;                    /* per KSM page (O(1) early return) */
+	double ksm_page_cold_ns;               /* per KSM page other than the previous KSM-page
+						* rescan's (ksm_pages_cold; default ksm_page) */
 	double walk_entry_ns;                  /* per PTE visited by the scanner */
+	double walk_hole_ns;                   /* per address walked without an anon/KSM page */
 	double skip_ns;                        /* per smart-scan skip */
 	double item_alloc_ns;                  /* per rmap_item allocated */
 	double item_free_ns;                   /* per rmap_item freed */
@@ -55,6 +58,10 @@ struct ks_cost_table {
 	double stable_visit_cold_ns;           /* per stable node deeper than tree_hot_depth */
 	double unstable_visit_cold_ns;         /* per unstable node deeper than tree_hot_depth */
 	double cmp_cold_byte_ns;               /* per byte compared against a cold visit's page */
+	double tree_warm_up;                   /* 1: the hot upper tree is re-warmed every batch:
+						* the m-th descent of a tree in a batch finds
+						* min(tree_hot_depth, floor(log2 m)) levels hot;
+						* 0: every descent finds tree_hot_depth levels hot */
 };
 
 /* ns per component; total = sum of the parts. */
@@ -103,6 +110,15 @@ void ks_cost_price_batch(const struct ks_cost_table *t, enum ks_checksum_alg che
  * t->tree_hot_depth (cache-cold): visits - min(visits, walks * depth); 0 when the table
  * has no depth or the work counted no descents. Never fails. */
 uint64_t ks_cost_cold_visits(const struct ks_cost_table *t, uint64_t visits, uint64_t walks);
+/* Cold visits of descents before+1 .. before+m of a batch, each of `v` visits (a mean),
+ * under the table's hot upper tree (tree_hot_depth; tree_warm_up). Never fails. */
+double ks_cost_cold_run(const struct ks_cost_table *t, double v, uint64_t before, uint64_t m);
+/* n pages of work `w` each (n >= 1) whose descents follow *sdesc stable and *udesc
+ * unstable descents earlier in the batch (both advanced): their price per page (rounded),
+ * as ks_cost_price() but with the warm-up of tree_warm_up. Never fails. */
+void ks_cost_price_run(const struct ks_cost_table *t, enum ks_checksum_alg checksum,
+		       const struct ks_work *w, uint64_t n, uint64_t *sdesc, uint64_t *udesc,
+		       struct ks_cost_split *out);
 /* Cost of one whole 4 KiB checksum / a compare of `bytes` bytes, ns (unrounded). */
 double ks_cost_checksum_ns(const struct ks_cost_table *t, enum ks_checksum_alg alg);
 double ks_cost_compare_ns(const struct ks_cost_table *t, uint64_t bytes);

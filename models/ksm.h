@@ -71,6 +71,12 @@ struct ks_work {
 	uint64_t stable_walks;   /* stable-tree descents from the root that visited a node
 				  * (a restart after a stale node is a new descent) */
 	uint64_t unstable_walks; /* unstable-tree descents that visited a node */
+	uint64_t ksm_pages_cold; /* of ksm_pages: a KSM page other than the one the previous
+				  * KSM-page rescan of the batch saw (its struct page and stable
+				  * node not in cache); the batch's first is one (6.18 only) */
+	uint64_t walk_holes;     /* addresses of mergeable VMAs the scanner walked that hold
+				  * no anonymous or KSM page (folio_walk_start finds none:
+				  * zero page, not faulted in, swapped; 6.18 only) */
 };
 
 /* What kind of page a cmp_and_merge_page call saw (for latency histograms). */

@@ -250,6 +250,8 @@ struct ks_ksm {
 	struct ks_ksm_observer obs;
 	struct ks_work *batch_work;      /* work of the current batch (accumulated) */
 	struct ks_work page_work;        /* work of the current cmp_and_merge_page */
+	uint32_t last_kpfn;              /* pfn + 1 of the KSM page the batch's last KSM-page
+					  * rescan saw (0: none yet this batch; ksm_pages_cold) */
 	bool bulk;                       /* the bulk path (ks_ksm_set_bulk) */
 	uint32_t stable_gen;             /* bulk: bumped by every change of the stable trees, of
 					  * a stable node, of a KSM frame's life, and by every

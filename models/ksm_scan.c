@@ -278,6 +278,9 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 				struct ks_rmap_item *item;
 
 				if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte)) {
+					/* folio_walk_start() walked to it all the same */
+					if (ksm->batch_work)
+						ksm->batch_work->walk_holes++;
 					ksm->scan_address += KS_PAGE_SIZE;
 					continue;
 				}
@@ -313,15 +316,18 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
  * path does exactly this: one walk entry, get_next_rmap_item() returns that item,
  * should_skip_rmap_item() never skips a KSM page (and changes nothing), and
  * cmp_and_merge_page() returns at once. So they are counted and told as one run of
- * identical pages. Returns how many (0: the cursor is not on such a page). */
+ * identical pages, cut where the KSM page changes (that page is ksm_pages_cold). Returns
+ * how many (0: the cursor is not on such a page). */
 static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 {
 	static const struct ks_work one = { .pages = 1, .ksm_pages = 1, .walk_entries = 1 };
+	static const struct ks_work one_cold = { .pages = 1, .ksm_pages = 1, .walk_entries = 1,
+						 .ksm_pages_cold = 1 };
 	struct ks_mm_slot *slot = ksm->scan_slot;
 	struct ks_rmap_item **link = ksm->scan_rmap_list;
 	uint64_t addr = ksm->scan_address;
 	struct ks_vma *v = NULL;
-	unsigned n = 0;
+	unsigned n = 0, hot = 0; /* hot: pages of the current run of the same KSM page */
 
 	if (slot == &ksm->mm_head || slot->mm->exiting)
 		return 0;
@@ -343,16 +349,27 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 		kf = ks__pte_kframe(pte);
 		if (!kf->node || item->head != kf->node)
 			break;
+		if (kf->pfn != ksm->last_kpfn) {
+			/* the hot pages before it, then it: told in page order */
+			if (hot)
+				ks__pages_done_n(ksm, KS_PAGE_KSM, &one, hot);
+			ks__pages_done_n(ksm, KS_PAGE_KSM, &one_cold, 1);
+			ksm->last_kpfn = kf->pfn;
+			hot = 0;
+		} else {
+			hot++;
+		}
 		link = &item->rmap_list;
 		addr += KS_PAGE_SIZE;
 		n++;
 	}
 	if (!n)
 		return 0;
+	if (hot)
+		ks__pages_done_n(ksm, KS_PAGE_KSM, &one, hot);
 	ksm->scan_rmap_list = link;
 	ksm->scan_address = addr;
 	ksm->pages_scanned += n;
-	ks__pages_done_n(ksm, KS_PAGE_KSM, &one, n);
 	return n;
 }
 
@@ -376,8 +393,13 @@ void ks__ksm_do_scan(struct ks_ksm *ksm)
 			break;
 		kind = ks__page_kframe(&pg) ? KS_PAGE_KSM : KS_PAGE_ANON;
 		ksm->page_work.pages++;
-		if (kind == KS_PAGE_KSM)
+		if (kind == KS_PAGE_KSM) {
+			uint32_t pfn = ks__page_kframe(&pg)->pfn;
+
 			ksm->page_work.ksm_pages++;
+			ksm->page_work.ksm_pages_cold += pfn != ksm->last_kpfn;
+			ksm->last_kpfn = pfn;
+		}
 		ks__cmp_and_merge_page(ksm, &pg, item);
 		ksm->pages_scanned++;
 		ks__page_done(ksm, kind);
@@ -395,6 +417,7 @@ bool ks_ksm_scan_batch(struct ks_ksm *ksm, ks_time now, struct ks_work *w)
 		return false;
 	ksm->now_ns = now;
 	ksm->batch_work = w;
+	ksm->last_kpfn = 0; /* after a sleep nothing of the last batch is taken as cached */
 	memset(&ksm->page_work, 0, sizeof(ksm->page_work));
 	ksm->algo->scan_batch(ksm);
 	ks__pages_flush(ksm);

@@ -32,6 +32,17 @@ grep -q "provenance: fitted" "$tmp/m.yaml" && grep -A1 "^  tree_hot_depth:" "$tm
 	grep -q "value: [0-9]" || fail "the hot depth must be written"
 grep -A3 "^  tree_hot_depth:" "$tmp/m.yaml" | grep -q "provenance: fitted" ||
 	fail "the hot depth is fitted and must say so"
+# the structure: warm-up chosen with the depth, the scan's walk fitted apart from the
+# kinds of page (a rescan of the same KSM page adds nothing: ksm_page 0, derived)
+grep -A1 "^  tree_warm_up:" "$tmp/m.yaml" | grep -q "value: 1$" &&
+	grep -A2 "^  tree_warm_up:" "$tmp/m.yaml" | grep -q "provenance: derived" ||
+	fail "tree_warm_up must be written: 1, derived (structure)"
+grep -A4 "^  walk_entry:" "$tmp/m.yaml" | grep -q "provenance: fitted" ||
+	fail "walk_entry (the scan itself) must be fitted"
+grep -A2 "^  ksm_page:" "$tmp/m.yaml" | grep -q "provenance: derived" ||
+	fail "ksm_page is 0 by structure and must say so"
+grep -q "^hot tree depth [0-9]*, warm-up yes (.* with warm-up is least: .*%; without warm-up, not used: .*% at depth [0-9]*;" "$tmp/out" ||
+	{ cat "$tmp/out"; fail "the report must give the error with and without warm-up"; }
 
 # replicates (NAME.rN) are one workload: left out together, and compared with each other
 # (identical copies: the kernel against itself is 0%); a trace recorded on a busy

@@ -352,7 +352,7 @@ static const char *const work_names[] = {
 	"checksums", "cmps", "cmp_bytes", "stable_visits", "unstable_visits", "chain_dups",
 	"wrprotects", "replaces", "merges", "zero_merges", "unstable_inserts",
 	"stable_inserts", "stale_nodes", "break_cows", "scans_started", "gup_lookups",
-	"kpage_allocs", "stable_walks", "unstable_walks"
+	"kpage_allocs", "stable_walks", "unstable_walks", "ksm_pages_cold", "walk_holes"
 };
 
 /* Names the first field in which two work structs differ. */

@@ -140,6 +140,91 @@ START_TEST(test_cost_ksm_counts_descents)
 }
 END_TEST
 
+/* tree_warm_up: the m-th descent of a batch finds min(depth, floor(log2 m)) levels hot. */
+START_TEST(test_cost_warm_up_cold_run)
+{
+	struct ks_cost_table t;
+	struct ks_cost_model *cm;
+	struct ks_cost_hooks h;
+	struct ks_work w = { .pages = 1, .cmps = 5, .cmp_bytes = 50, .unstable_visits = 5,
+			     .unstable_walks = 1 };
+	uint64_t run, one = 0;
+
+	table(&t);
+	t.tree_hot_depth = 3;
+	t.unstable_visit_cold_ns = 1000;
+	t.cmp_cold_byte_ns = 0.5;
+	/* without warm-up: 2 of 5 cold in every descent */
+	ck_assert(ks_cost_cold_run(&t, 5, 0, 10) == 20);
+	t.tree_warm_up = 1;
+	/* m = 1: 5 cold; m = 2, 3: 4 each; m = 4..7: 3 each; m = 8..10: 2 each */
+	ck_assert(ks_cost_cold_run(&t, 5, 0, 10) == 5 + 2 * 4 + 4 * 3 + 3 * 2);
+	ck_assert(ks_cost_cold_run(&t, 5, 3, 2) == 3 + 3);   /* m = 4, 5 */
+	ck_assert(ks_cost_cold_run(&t, 5, 1000, 3) == 3 * 2); /* deep in a batch: depth */
+	ck_assert(ks_cost_cold_run(&t, 1.5, 0, 4) == 1.5 + 0.5 + 0.5 + 0);
+	/* the hooks: a run of 10 pages costs what the 10 pages one by one do, and the
+	 * batch's end starts the count again */
+	cm = ks_cost_model_new("t", &t, KS_CSUM_XXHASH64);
+	h = ks_cost_model_hooks(cm);
+	run = 10 * h.page_ns(h.self, KS_PAGE_ANON, &w, 10);
+	h.batch_ns(h.self, &w, &(struct ks_work){ 0 });
+	for (int i = 0; i < 10; i++)
+		one += h.page_ns(h.self, KS_PAGE_ANON, &w, 1);
+	ck_assert_uint_eq(run, one);
+	/* 31 cold, 19 hot visits: 31 * 1000 + 19 * 100, plus 50 compares of 10 bytes */
+	ck_assert_uint_eq(one, 31 * 1000 + 19 * 100 + 50 * 10 + 500 / 2);
+	ks_cost_model_free(cm);
+}
+END_TEST
+
+/* ksm_pages_cold: a KSM-page rescan whose KSM page is not the previous rescan's; a
+ * batch starts cold. walk_holes: addresses of a mergeable VMA without a page. Both
+ * counted alike by the bulk and the page-by-page path. */
+START_TEST(test_cost_ksm_cold_and_holes_counted)
+{
+	for (int bulk = 0; bulk < 2; bulk++)
+		for (unsigned kinds = 1; kinds <= 2; kinds++) {
+			struct ks_content_class_spec spec = { .kind = KS_CONTENT_FILL,
+							      .fill = 0x33 };
+			struct ks_content_store *cs = ks_content_store_new();
+			uint32_t cls = (uint32_t)ks_content_class(cs, &spec);
+			struct ks_patch patch = { .offset = 0, .width = 8,
+						  .source = KS_PATCH_ARG };
+			struct ks_content_class_spec spec2 = { .kind = KS_CONTENT_FILL,
+							       .fill = 0x44, .npatches = 1,
+							       .patches = &patch };
+			uint32_t cls2 = (uint32_t)ks_content_class(cs, &spec2);
+			struct ks_ksm_params p;
+			struct ks_ksm *ksm;
+			struct ks_work w = { 0 };
+			const uint64_t a0 = 0x10000000, n = 16, written = 12;
+
+			ks_ksm_params_default(&p);
+			p.pages_to_scan = 1000; /* a batch is a full scan */
+			ksm = ks_ksm_new(&p, cs);
+			ks_ksm_set_bulk(ksm, bulk);
+			ck_assert_int_eq(ks_ksm_proc_start(ksm, 1), 0);
+			ck_assert_int_eq(ks_ksm_mmap(ksm, 1, a0, n), 0);
+			/* kinds 1: all alike (one KSM page); 2: alternating A, B */
+			for (uint64_t i = 0; i < written; i++)
+				ck_assert_int_eq(ks_ksm_write(ksm, 1, a0 + i * 4096,
+					(kinds == 2 && i % 2) ? ks_content_make(cls2, 7) :
+					ks_content_make(cls, 0)), 0);
+			ck_assert_int_eq(ks_ksm_madvise(ksm, 1, a0, n, true), 0);
+			for (int b = 0; b < 4; b++)  /* checksums, merges, rescans */
+				ck_assert(ks_ksm_scan_batch(ksm, (uint64_t)b * 20000000, &w));
+			memset(&w, 0, sizeof(w));
+			ck_assert(ks_ksm_scan_batch(ksm, 100000000, &w));
+			ck_assert_uint_eq(w.ksm_pages, written);
+			ck_assert_uint_eq(w.ksm_pages_cold, kinds == 1 ? 1 : written);
+			ck_assert_uint_eq(w.walk_holes, n - written);
+			ck_assert_uint_eq(w.walk_entries, written);
+			ks_ksm_free(ksm);
+			ks_content_store_free(cs);
+		}
+}
+END_TEST
+
 START_TEST(test_cost_ksm_page_priced_apart)
 {
 	struct ks_cost_table t;
@@ -152,6 +237,14 @@ START_TEST(test_cost_ksm_page_priced_apart)
 	t.batch_ns = 1000;
 	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
 	ck_assert_uint_eq(c.total, 3);
+	t.ksm_page_cold_ns = 30;     /* another KSM page than the previous rescan's */
+	w.ksm_pages_cold = 1;
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.total, 30);
+	t.walk_hole_ns = 2;
+	w.walk_holes = 5;
+	ks_cost_price(&t, KS_CSUM_XXHASH64, &w, &c);
+	ck_assert_uint_eq(c.ns[KS_COST_OTHER], 40);
 	ks_cost_price_batch(&t, KS_CSUM_XXHASH64, &(struct ks_work){ 0 }, &c);
 	ck_assert_uint_eq(c.ns[KS_COST_OTHER], 1000);
 }
@@ -384,6 +477,8 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_cost_tree_depth_split);
 	tcase_add_test(core, test_cost_ksm_counts_descents);
 	tcase_add_test(core, test_cost_ksm_page_priced_apart);
+	tcase_add_test(core, test_cost_warm_up_cold_run);
+	tcase_add_test(core, test_cost_ksm_cold_and_holes_counted);
 	tcase_add_test(core, test_cost_hooks_accumulate);
 	tcase_add_test(core, test_cost_fit_known_line);
 	tcase_add_test(core, test_cost_arch_loads);

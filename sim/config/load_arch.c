@@ -10,8 +10,10 @@
  *     NAME:      {ns, source, [stderr_ns, r2, n, note]}   for every simple cost below
  *     guest_tlb_factor: {value, source, [note]}
  *     tree_hot_depth:   {value, source, [note]}  optional, default 0 (no hot/cold split)
- *   Optional simple costs: gup_lookup, page_alloc (missing = 0); stable_visit_cold,
- *   unstable_visit_cold (missing = the warm stable_visit / unstable_visit).
+ *     tree_warm_up:     {value 0 or 1, source}   optional, default 0 (models/cost_model.h)
+ *   Optional simple costs: gup_lookup, page_alloc, walk_hole (missing = 0);
+ *   stable_visit_cold, unstable_visit_cold (missing = the warm stable_visit /
+ *   unstable_visit); ksm_page_cold (missing = ksm_page).
  *
  * A cost without a non-empty `source` and a `provenance` is refused: every number must
  * say where it came from (the source: a measurement here with command and date, a
@@ -110,7 +112,10 @@ static const struct ks_field tlb_factor_fields[] = {
 	PROV_FIELD, KS_SOURCED_VALUE_FIELDS(1.0, 1000.0) };
 static const struct ks_field hot_depth_fields[] = {
 	PROV_FIELD, KS_SOURCED_VALUE_FIELDS(0.0, 64.0) };
+static const struct ks_field warm_up_fields[] = {
+	PROV_FIELD, KS_SOURCED_VALUE_FIELDS(0.0, 1.0) };
 static const struct ks_schema tlb_factor_schema = { .fields = tlb_factor_fields };
+static const struct ks_schema warm_up_schema = { .fields = warm_up_fields };
 static const struct ks_schema hot_depth_schema = { .fields = hot_depth_fields };
 
 /* One checksum algorithm's entry: its linear cost goes into the table's arrays. */
@@ -160,6 +165,8 @@ static int costs_defaults(struct ks_ydoc *yd, yaml_node_t *map, const char *wher
 		t->stable_visit_cold_ns = t->stable_visit_ns;
 	if (!ks_yaml_get(yd, map, "unstable_visit_cold", NULL))
 		t->unstable_visit_cold_ns = t->unstable_visit_ns;
+	if (!ks_yaml_get(yd, map, "ksm_page_cold", NULL))
+		t->ksm_page_cold_ns = t->ksm_page_ns;
 	return 0;
 }
 
@@ -198,11 +205,19 @@ static const struct ks_field cost_fields[] = {
 	       "per stable node deeper than tree_hot_depth (default stable_visit)"),
 	SC_OPT("unstable_visit_cold", unstable_visit_cold_ns,
 	       "per unstable node deeper than tree_hot_depth (default unstable_visit)"),
+	SC_OPT("ksm_page_cold", ksm_page_cold_ns,
+	       "per KSM page other than the previous KSM-page rescan's (default ksm_page)"),
+	SC_OPT("walk_hole", walk_hole_ns,
+	       "per address walked without an anon or KSM page (default 0)"),
 	{ "guest_tlb_factor", KS_FT_MAP, KS_AT(struct ks_cost_table, guest_tlb_factor),
 	  .sub = &tlb_factor_schema, .doc = "TLB-flush multiplier in a KVM guest (default 1)" },
 	{ "tree_hot_depth", KS_FT_MAP, KS_AT(struct ks_cost_table, tree_hot_depth),
 	  .sub = &hot_depth_schema,
 	  .doc = "tree visits per descent that stay cache-hot (default 0: no split)" },
+	{ "tree_warm_up", KS_FT_MAP, KS_AT(struct ks_cost_table, tree_warm_up),
+	  .sub = &warm_up_schema,
+	  .doc = "1: the hot upper tree is re-warmed every batch (the m-th descent finds "
+		 "min(tree_hot_depth, floor(log2 m)) levels hot); default 0" },
 	{ NULL }
 };
 #undef SC

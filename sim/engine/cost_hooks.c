@@ -16,6 +16,8 @@ struct ks_cost_model {
 	enum ks_checksum_alg checksum;      /* the run's algorithm */
 	struct ks_cost_stats st;
 	uint64_t batch_pages_ns;            /* ns of the pages of the batch in progress */
+	uint64_t sdesc, udesc;              /* stable / unstable descents of the batch so far
+					     * (tree_warm_up) */
 	bool have_last;                     /* last_* hold the last page priced */
 	enum ks_page_kind last_kind;
 	struct ks_work last_work;
@@ -132,8 +134,14 @@ static uint64_t hook_page_ns(void *self, enum ks_page_kind kind, const struct ks
 			     uint64_t n)
 {
 	struct ks_cost_model *cm = self;
+	bool warm = cm->t.tree_warm_up > 0 && (w->stable_walks || w->unstable_walks);
 
-	if (!cm->have_last || kind != cm->last_kind ||
+	if (warm) {
+		/* the price depends on the descents before it in the batch */
+		ks_cost_price_run(&cm->t, cm->checksum, w, n, &cm->sdesc, &cm->udesc,
+				  &cm->last_split);
+		cm->have_last = false;
+	} else if (!cm->have_last || kind != cm->last_kind ||
 	    memcmp(w, &cm->last_work, sizeof(*w)) != 0) {
 		ks_cost_price(&cm->t, cm->checksum, w, &cm->last_split);
 		cm->last_kind = kind;
@@ -160,6 +168,7 @@ static uint64_t hook_batch_ns(void *self, const struct ks_work *batch_total,
 	cm->batches[cm->nbatches++] = (struct ks_cost_batch){
 		.ns = cm->batch_pages_ns + c.total, .pages = batch_total->pages };
 	cm->batch_pages_ns = 0;
+	cm->sdesc = cm->udesc = 0;
 	return c.total;
 }
 
