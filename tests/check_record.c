@@ -25,6 +25,7 @@
 #include "models/base/xalloc.h"
 #include "reports/converge.h"
 #include "traces/import_mem.h"
+#include "traces/record_kernel.h"
 #include "traces/record_proc.h"
 #include "traces/trace_io.h"
 
@@ -641,6 +642,34 @@ static void write_dict_trace(const char *path, enum ks_trace_format fmt)
 	free(r);
 }
 
+/* record-kernel places a timed record in the sleep where the zero-cost simulator
+ * applies it: after batch floor(t / S) + 1, S the jiffy-rounded sleep. At HZ 250,
+ * 150 ms is 38 jiffies = 152 ms: a record at 151 ms is applied after batch 1 (placing by
+ * sleep_millisecs * 1e6 put it after batch 2), one at 152 ms is racy. */
+START_TEST(test_record_kernel_slot_jiffies)
+{
+	struct ks_ksm_params p;
+	bool racy;
+
+	ks_ksm_params_default(&p);
+	p.sleep_millisecs = 150;
+	p.hz = 250;
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 151000000, &racy), 1);
+	ck_assert(!racy);
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 152000000, &racy), 2);
+	ck_assert(racy);
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 10 * 152000000 + 1, &racy), 11);
+	ck_assert(!racy);
+	p.hz = 1000; /* 150 jiffies: 150 ms exactly */
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 151000000, &racy), 2);
+	ck_assert(!racy);
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 150000000, &racy), 2);
+	ck_assert(racy);
+	p.hz = 300; p.sleep_millisecs = 100; /* 30 jiffies of 3333333 ns: 99999990 ns */
+	ck_assert_uint_eq(ks_record_kernel_slot(&p, 99999995, &racy), 2);
+}
+END_TEST
+
 START_TEST(test_dict_round_trip)
 {
 	char a[512], b[512], c[512];
@@ -1047,6 +1076,7 @@ Suite *ks_test_suite(void)
 	tcase_add_checked_fixture(fmt, tmp_setup, tmp_teardown);
 	tcase_set_timeout(rec, 60);
 	tcase_set_timeout(fmt, 60);
+	tcase_add_test(rec, test_record_kernel_slot_jiffies);
 	tcase_add_test(rec, test_record_child_binary);
 	tcase_add_test(rec, test_record_child_text);
 	tcase_add_test(rec, test_record_sparse_huge);

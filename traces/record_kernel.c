@@ -17,7 +17,8 @@
  *   5. write run=1 (T0) and, after every batch, while ksmd sleeps: read the sysfs
  *      counters, ksmd's CPU time, every /proc/PID/ksm_stat and pagemap; then apply the
  *      timed records that the zero-cost simulator applies before its next batch
- *      (record at t lies in the sleep after batch floor(t / sleep) + 1) and check that
+ *      (record at t lies in the sleep after batch floor(t / sleep) + 1, sleep being
+ *      msecs_to_jiffies(sleep_millisecs) as ksmd sleeps it) and check that
  *      ksmd did not run meanwhile (else the workload is "racy");
  *   6. always: kill the children, run=2, restore knobs, tracefs, run.
  *
@@ -77,7 +78,7 @@ struct rec {
 	char name[64];                /* START: process name */
 	struct cmd c;                 /* what to do */
 	uint64_t slot;                /* 0: setup; k: after batch k */
-	bool racy;                    /* t is a multiple of sleep_millisecs */
+	bool racy;                    /* t is a multiple of ksmd's sleep */
 };
 
 struct region {
@@ -111,7 +112,7 @@ struct rec_state {
 	int64_t last_in, last_out;    /* ksmd switch-in / S switch-out (ns, 0 none) */
 	uint64_t outs;                /* S switch-outs since T0 */
 	bool recording;               /* keep ksm events */
-	int64_t sleep_ns;             /* sleep_millisecs in ns */
+	int64_t sleep_ns;             /* ksmd's sleep: sleep_millisecs in jiffies, in ns */
 	char *workload;               /* workload.csv text */
 	size_t wlen;
 	bool racy, timed;
@@ -242,8 +243,7 @@ static int collect_records(struct rec_state *s)
 		if (r->op == KS_TR_START)
 			snprintf(x.name, sizeof(x.name), "%s", r->name);
 		if (x.t > 0) {
-			x.slot = (uint64_t)(x.t / (ks_time)s->sleep_ns) + 1;
-			x.racy = x.t % (ks_time)s->sleep_ns == 0;
+			x.slot = ks_record_kernel_slot(&s->o->sc->ksm, x.t, &x.racy);
 			s->timed = true;
 		}
 		if (s->nrecs % 256 == 0)
@@ -1048,6 +1048,14 @@ static int record_loop(struct rec_state *s)
 	return 0;
 }
 
+uint64_t ks_record_kernel_slot(const struct ks_ksm_params *p, ks_time t, bool *racy)
+{
+	ks_time sleep = ks_ksm_sleep_jiffies_ns(p);
+
+	*racy = t % sleep == 0;
+	return (uint64_t)(t / sleep) + 1;
+}
+
 int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 {
 	struct rec_state s = { .o = o, .err = err, .tr = { .pipe_fd = -1 } };
@@ -1056,8 +1064,10 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 
 	err->code = 0;
 	err->msg[0] = '\0';
-	s.sleep_ns = (int64_t)o->sc->ksm.sleep_millisecs * 1000000;
-	if (s.sleep_ns < 100000000)
+	/* the kernel sleeps msecs_to_jiffies(sleep_millisecs), and so does the simulator
+	 * whose batches the timed records must fall between */
+	s.sleep_ns = (int64_t)ks_ksm_sleep_jiffies_ns(&o->sc->ksm);
+	if (o->sc->ksm.sleep_millisecs < 100)
 		return ks_err_set(err, KS_EINVAL, "%s: ksm.sleep_millisecs must be >= 100 to "
 				  "record (counters are read while ksmd sleeps), got %u",
 				  o->scenario_file ? o->scenario_file : "scenario",

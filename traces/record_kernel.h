@@ -37,6 +37,11 @@ struct ks_recorder_opts {
  * could not be isolated). Whatever happens, every knob it changed is restored, the
  * tracefs settings it changed are restored and tracefs is unmounted if it mounted it. */
 int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err);
+/* The batch after which a timed record at t (> 0) is applied: it lies in the sleep after
+ * batch floor(t / S) + 1, S = ks_ksm_sleep_jiffies_ns(p) (sleep_millisecs rounded up to
+ * whole jiffies at p->hz, as ksmd and the zero-cost simulator sleep); *racy when t falls
+ * on a batch's start (a multiple of S). */
+uint64_t ks_record_kernel_slot(const struct ks_ksm_params *p, ks_time t, bool *racy);
 /* External workloads: every process gone ends the recording cleanly (its last rows are
  * the batches it lived through); a pid that does not exist at the start is KS_EINVAL. */
 
