@@ -1,5 +1,5 @@
 /* json.c - `sim report DB --format json`: a run (its v_run_summary row, run_params, its
- * samples, cost components and latency histogram) and the sweeps (their rows and their
+ * samples, cost components, latency histogram and the arch numbers' provenance) and the sweeps (their rows and their
  * v_sweep rows) as one JSON object; with --sweep, that sweep alone. Values keep their
  * SQLite types: integers, reals (NULL and non-finite reals as null), text. Column names
  * and units are those of docs/results-schema.md. */
@@ -96,6 +96,20 @@ static int json_query(sqlite3 *db, const char *path, FILE *out, const char *key,
 	return rc;
 }
 
+static bool has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND"
+			       " name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int json_sweep(sqlite3 *db, const char *path, int64_t id, FILE *out,
 		      struct ks_err *err)
 {
@@ -124,6 +138,8 @@ static int json_run(sqlite3 *db, const char *path, int64_t id, FILE *out, struct
 		  " WHERE run_id = ?1 ORDER BY rowid", false },
 		{ "latency_hist", "SELECT page_kind, bucket_lo_ns, bucket_hi_ns, count FROM"
 		  " latency_hist WHERE run_id = ?1 ORDER BY page_kind, bucket_lo_ns", false },
+		{ "cost_provenance", "SELECT key, provenance, source FROM cost_provenance"
+		  " WHERE run_id = ?1 ORDER BY rowid", false },
 		{ "samples", "SELECT t_ns, batch, full_scans, pages_scanned, pages_shared,"
 		  " pages_sharing, pages_unshared, pages_volatile, pages_skipped,"
 		  " stable_node_chains, stable_node_dups, ksm_zero_pages, general_profit,"
@@ -136,6 +152,11 @@ static int json_run(sqlite3 *db, const char *path, int64_t id, FILE *out, struct
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !rc; i++) {
 		if (i)
 			fputc(',', out);
+		/* a file written before cost_provenance existed: no numbers, not an error */
+		if (!strcmp(parts[i].key, "cost_provenance") && !has_table(db, parts[i].key)) {
+			fputs("\"cost_provenance\":[]", out);
+			continue;
+		}
 		rc = json_query(db, path, out, parts[i].key, parts[i].sql, id, parts[i].one, err);
 	}
 	fputc('}', out);

@@ -136,11 +136,19 @@ rep=$("$SIM" report "$tmp/prov.db")
 printf '%s\n' "$rep" | grep -q "^  fitted    compare$" && ok || bad "report: fitted line: $rep"
 printf '%s\n' "$rep" | grep -q "^  compare (fitted): .*back-solv" && ok || bad "report: fitted source"
 printf '%s\n' "$rep" | grep -q "^  page_alloc (estimate): " && ok || bad "report: estimate source"
+# ... and in the JSON report: one object per number, with its provenance and source
+"$SIM" report "$tmp/prov.db" --format json >"$tmp/prov.json"
+check "json cost_provenance" "1|$(grep -c '^ *provenance:' "$SRCDIR/arch-models/core2-2009.yaml")|fitted|1" \
+	"$(sqlite3 :memory: "select json_valid(j), json_array_length(j, '\$.run.cost_provenance'), (select json_extract(value, '\$.provenance') from json_each(j, '\$.run.cost_provenance') where json_extract(value, '\$.key') = 'compare'), (select instr(json_extract(value, '\$.source'), 'back-solv') > 0 from json_each(j, '\$.run.cost_provenance') where json_extract(value, '\$.key') = 'compare') from (select readfile('$tmp/prov.json') as j)")"
 # a database without the table (written before it existed): the report says nothing
 cp "$tmp/prov.db" "$tmp/old.db" && q "$tmp/old.db" 'drop table cost_provenance' >/dev/null
 rep=$("$SIM" report "$tmp/old.db")
 check "report of a file without cost_provenance" 0 $?
 printf '%s\n' "$rep" | grep -q "by provenance" && bad "report: provenance from nowhere" || ok
+"$SIM" report "$tmp/old.db" --format json >"$tmp/old.json"
+check "json of a file without cost_provenance" "0 1|0" \
+	"$? $(sqlite3 :memory: "select json_valid(j), json_array_length(j, '\$.run.cost_provenance') from (select readfile('$tmp/old.json') as j)")"
+
 "$SIM" zsmalloc --chain 17 2>/dev/null
 check "zsmalloc bad chain" 2 $?
 
