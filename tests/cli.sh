@@ -152,6 +152,16 @@ check "json of a file without cost_provenance" "0 1|0" \
 "$SIM" zsmalloc --chain 17 2>/dev/null
 check "zsmalloc bad chain" 2 $?
 
+# A bare arch name (no .yaml, no /) is a shipped model, never a file of the current
+# folder; NAME.yaml and ./NAME are files there (first).
+mkdir -p "$tmp/stray" && printf 'arch: stray\n' > "$tmp/stray/x86_64.yaml"
+(cd "$tmp/stray" && "$SIM" --scenario "$data/tiny.yaml" --arch x86_64 --dry-run >/dev/null 2>&1)
+check "bare arch name: the shipped model, not ./x86_64.yaml" 0 $?
+msg=$(cd "$tmp/stray" && "$SIM" --scenario "$data/tiny.yaml" --arch x86_64.yaml --dry-run 2>&1)
+check "arch NAME.yaml: the file of the current folder" "2 x86_64.yaml:1:1:" "$? $(printf '%s' "$msg" | cut -d' ' -f2)"
+msg=$(cd "$tmp/stray" && "$SIM" --scenario "$data/tiny.yaml" --arch ./x86_64 --dry-run 2>&1)
+check "arch ./NAME: the file of the current folder" "2 ./x86_64.yaml:1:1:" "$? $(printf '%s' "$msg" | cut -d' ' -f2)"
+
 # Lookup by name: the shipped scenarios are found from any folder.
 (cd "$tmp" && "$SIM" --scenario ksmpages-best --set duration=1s --set processes.ksmpages.regions.buf.size=4MiB --quiet)
 check "lookup by name" 0 $?

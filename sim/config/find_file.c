@@ -31,7 +31,8 @@ int ks_find_file(const struct ks_file_kind *kind, const char *name, char *out, s
 {
 	char src[1024], inst[1024], tried[1200] = "", cand[4096], dir[4096] = "";
 	const char *dirs[] = { "", src, inst }, *sfx[] = { "", ".yaml" };
-	bool skip_cwd = kind->bare_not_in_cwd && !strchr(name, '/');
+	bool skip_cwd = !strchr(name, '/') &&
+			(kind->bare_not_in_cwd || (kind->named_not_in_cwd && !ends_in_yaml(name)));
 
 	snprintf(src, sizeof(src), "%s/%s/", KS_SRCDIR, kind->subdir);
 	snprintf(inst, sizeof(inst), "%s/%s/", KS_PKGDATADIR, kind->subdir);

@@ -16,9 +16,15 @@ struct ks_file_kind {
 	 * names are also the names of other kinds' files (arch-models/x86_64.yaml and
 	 * arch-models/zsmalloc/x86_64.yaml). */
 	bool bare_not_in_cwd;
+	/* A bare name without ".yaml" ("x86_64") names a shipped file and is not looked up
+	 * in the current folder; "x86_64.yaml" or "./x86_64" is a file there. For arch
+	 * models: a scenario's `arch: x86_64` must mean the same model from every folder
+	 * (a stray x86_64.yaml in the folder a run starts from must not change its costs). */
+	bool named_not_in_cwd;
 };
 
-/* Resolves name: in the current folder (an absolute name: only there), then in the
+/* Resolves name: in the current folder (an absolute name: only there; a bare name not,
+ * as the kind says), then in the
  * source tree's SUBDIR (KS_SRCDIR), then in the installed one (KS_PKGDATADIR); in each,
  * as given and then with ".yaml" appended (unless it ends in ".yaml"). Writes the first
  * regular file found into out. 0, KS_ENOENT ("WHAT 'NAME' not found (looked for A, B,

@@ -355,7 +355,7 @@ int ks_arch_load_file(const char *path, struct ks_arch_model *am, struct ks_err 
 
 int ks_arch_find(const char *name, char *out, size_t outlen, struct ks_err *err)
 {
-	static const struct ks_file_kind kind = { "arch model", "arch-models", false };
+	static const struct ks_file_kind kind = { "arch model", "arch-models", false, true };
 
 	return ks_find_file(&kind, name, out, outlen, err);
 }

@@ -1300,7 +1300,7 @@ int ks_scenario_load_string(const char *text, const char *origin, const char *co
 
 int ks_scenario_find(const char *name, char *out, size_t outlen, struct ks_err *err)
 {
-	static const struct ks_file_kind kind = { "scenario", "scenarios", false };
+	static const struct ks_file_kind kind = { "scenario", "scenarios", false, false };
 
 	return ks_find_file(&kind, name, out, outlen, err);
 }

@@ -130,7 +130,7 @@ int ks_zs_model_load_file(const char *path, struct ks_zs_model *zm, struct ks_er
 int ks_zs_model_find(const char *name, char *out, size_t outlen, struct ks_err *err)
 {
 	static const struct ks_file_kind kind = { "zsmalloc cost model", "arch-models/zsmalloc",
-						  true };
+						  true, false };
 
 	return ks_find_file(&kind, name, out, outlen, err);
 }

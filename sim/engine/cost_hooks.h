@@ -16,7 +16,8 @@
 struct ks_cost_model;
 
 /* Loads the arch model `arch` (looked up like scenarios: current folder, source tree's
- * arch-models/, installed arch-models/) for a run with these KSM parameters.
+ * arch-models/, installed arch-models/; a bare name without ".yaml" not in the current
+ * folder: sim/config/find_file.h) for a run with these KSM parameters.
  * 0, or a negative KS_E* with err set (also when the arch does not price the run's
  * checksum). *out may be NULL for "no cost model". */
 int ks_cost_model_open(const char *arch, const struct ks_ksm_params *p,
