@@ -49,11 +49,10 @@ struct rg_sim {
 	size_t nb, cap;
 	struct ks_kt_proc *p;         /* process samples taken after each batch */
 	size_t np;
-	uint32_t *merge_pid;          /* successful merge tracepoints: pid ... */
-	uint64_t *merge_batch;        /* ... and batch */
-	size_t nm;
-	struct ks_kt_merged *mp;      /* the pages those tracepoints merged */
-	size_t nmp;
+	struct ks_kt_merged *mp;      /* successful merge tracepoints: the pages merged
+				       * (pid, batch, ...), sorted by ks_kt_merged_cmp
+				       * after the run */
+	size_t nmp, cap_mp;
 	const struct ks_ktrace *kt;   /* cost replay (advisor) */
 	uint64_t cost_calls;
 	int64_t cpu_base;
@@ -135,14 +134,11 @@ static void rg_on_event(void *self, ks_time t, const struct ks_ksm_event *ev)
 		return;
 	m.kind = ev->type == KS_EV_MERGE_ONE_PAGE ? KS_KT_MERGE_INTO_ZERO :
 		 ev->to_ksm_page ? KS_KT_MERGE_INTO_KSM : KS_KT_MERGE_NEW_KSM;
-	if (r->nmp % 256 == 0)
-		r->mp = ks_xrealloc(r->mp, (r->nmp + 256) * sizeof(*r->mp));
+	if (r->nmp == r->cap_mp) { /* doubling: a replay merges hundreds of thousands */
+		r->cap_mp = r->cap_mp ? 2 * r->cap_mp : 256;
+		r->mp = ks_xrealloc(r->mp, r->cap_mp * sizeof(*r->mp));
+	}
 	r->mp[r->nmp++] = m;
-	r->merge_pid = ks_xrealloc(r->merge_pid, (r->nm + 1) * sizeof(*r->merge_pid));
-	r->merge_batch = ks_xrealloc(r->merge_batch, (r->nm + 1) * sizeof(*r->merge_batch));
-	r->merge_pid[r->nm] = ev->pid;
-	r->merge_batch[r->nm] = r->nb + 1;
-	r->nm++;
 }
 
 /* Advisor traces: ksmd's recorded CPU time per batch becomes the batch's cost, so the
@@ -321,8 +317,10 @@ static void compare_procs(struct rg_cmp *c, const struct ks_ktrace *kt, const st
 	}
 }
 
+/* Merges per process in batch b: the kernel's events against the simulator's mp[0..n)
+ * (the merges of batch b, sorted by pid). */
 static void compare_merges(struct rg_cmp *c, const struct ks_ktrace *kt,
-			   const struct rg_sim *r, uint64_t b, uint32_t nprocs)
+			   const struct ks_kt_merged *mp, size_t n, uint64_t b, uint32_t nprocs)
 {
 	for (uint32_t pid = 1; pid <= nprocs; pid++) {
 		int64_t kn = 0, sn = 0;
@@ -337,9 +335,8 @@ static void compare_merges(struct rg_cmp *c, const struct ks_ktrace *kt,
 			    ks_ktrace_event_batch(kt, e) == b)
 				kn++;
 		}
-		for (size_t i = 0; i < r->nm; i++)
-			if (r->merge_pid[i] == pid && r->merge_batch[i] == b)
-				sn++;
+		for (size_t i = 0; i < n; i++)
+			sn += mp[i].pid == pid;
 		if (!kn && !sn)
 			continue;
 		snprintf(name, sizeof(name), "merges.pid%" PRIu32, pid);
@@ -419,7 +416,7 @@ static void compare_pages(struct rg_cmp *c, uint64_t b, const struct ks_kt_merge
 static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct rg_sim *r,
 		    uint32_t nprocs)
 {
-	size_t nk = kt->nbatches - 1, ki = 0, si = 0, nkm = 0;
+	size_t nk = kt->nbatches - 1, ki = 0, si = 0, nkm = 0, mi = 0;
 	struct ks_kt_merged *km = NULL;
 
 	c->first = SIZE_MAX;
@@ -455,8 +452,15 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 			c->sfinal[k] = sv;
 		}
 		compare_procs(c, kt, r, b);
-		if (kt->nevents)
-			compare_merges(c, kt, r, b, nprocs);
+		if (kt->nevents) {
+			size_t m0;
+
+			while (mi < r->nmp && r->mp[mi].batch < b)
+				mi++;
+			for (m0 = mi; mi < r->nmp && r->mp[mi].batch == b; mi++)
+				;
+			compare_merges(c, kt, &r->mp[m0], mi - m0, b, nprocs);
+		}
 		if (c->have_pages) {
 			size_t k0 = ki, s0 = si;
 
@@ -660,8 +664,6 @@ out_trace:
 	free(c.v);
 	free(r.b);
 	free(r.p);
-	free(r.merge_pid);
-	free(r.merge_batch);
 	free(r.mp);
 	ks_ktrace_free(kt);
 	return rc;

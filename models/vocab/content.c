@@ -211,15 +211,30 @@ static inline const uint64_t *lit_sp(const struct ks_content_store *cs, uint64_t
 
 /* ---- stored (sparse) literal pages ---- */
 
+/* Bits set in x: the instruction where the compiler may use it, else a few shifts and
+ * one multiply (not libgcc's out-of-line __popcountdi2, which a sparse walk calls for
+ * every 64 words it passes). */
+static inline unsigned popcount64(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 /* Number of nonzero words of the stored page before word w. */
 static inline unsigned sp_rank(const uint64_t *sp, unsigned w)
 {
 	unsigned r = 0, j = w / 64u;
 
 	for (unsigned t = 0; t < j; t++)
-		r += (unsigned)__builtin_popcountll(sp[t]);
+		r += popcount64(sp[t]);
 	if (w % 64u)
-		r += (unsigned)__builtin_popcountll(sp[j] & ((1ull << (w % 64u)) - 1));
+		r += popcount64(sp[j] & ((1ull << (w % 64u)) - 1));
 	return r;
 }
 
@@ -260,7 +275,7 @@ static bool sp_diff(const uint64_t *a, const uint64_t *b, unsigned from, unsigne
 		ma &= keep;
 		mb &= keep;
 		if (ma == mb) { /* the same nonzero words here: their values side by side */
-			unsigned n = (unsigned)__builtin_popcountll(ma), i = 0;
+			unsigned n = popcount64(ma), i = 0;
 			uint64_t m = ma;
 
 			while (i < n && va[i] == vb[i])
@@ -1006,13 +1021,12 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 		cs->memo = ks_xcalloc(MEMO_SIZE, sizeof(*cs->memo));
 	/* one pass: room for the largest, then only what the page took is kept */
 	sp = sp_room(cs, 8u * (SP_BITMAP_WORDS + PAGE_WORDS));
-	for (unsigned w = 0; w < PAGE_WORDS; w++) {
-		uint64_t v = load64le(page + 8u * w);
+	for (unsigned w = 0; w < PAGE_WORDS; w++) { /* no branch: zero words are random */
+		uint64_t v = load64le(page + 8u * w), nz1 = v != 0;
 
-		if (v) {
-			bm[w / 64u] |= 1ull << (w % 64u);
-			sp[SP_BITMAP_WORDS + nwords++] = v;
-		}
+		bm[w / 64u] |= nz1 << (w % 64u);
+		sp[SP_BITMAP_WORDS + nwords] = v; /* overwritten by the next word if zero */
+		nwords += (unsigned)nz1;
 	}
 	memcpy(sp, bm, sizeof(bm));
 	cs->chunk_used -= 8u * (PAGE_WORDS - nwords);
