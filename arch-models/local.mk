@@ -9,7 +9,7 @@ noinst_LIBRARIES += %reldir%/libarchmodels.a
 	%reldir%/measure_sys.c %reldir%/measure_tree.c
 EXTRA_DIST += %reldir%/.may_include
 dist_archmodels_DATA += %reldir%/x86_64.yaml %reldir%/arm64.yaml %reldir%/s390x.yaml \
-	%reldir%/core2-2009.yaml
+	%reldir%/core2-2009.yaml %reldir%/x86_64-kernel.yaml
 # zsmalloc cost tables read by `sim zsmalloc --arch NAME`.
 zsarchdir = $(pkgdatadir)/arch-models/zsmalloc
 dist_zsarch_DATA = %reldir%/zsmalloc/x86_64.yaml %reldir%/zsmalloc/arm64.yaml \
