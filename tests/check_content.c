@@ -296,6 +296,46 @@ START_TEST(test_content_literal_zero_led)
 }
 END_TEST
 
+/* Literal pages whose first 1 bit (reading bytes in order, each byte's high bit first)
+ * lies in the same byte or in neighbouring ones, then pages equal for 0 to 70 bits after
+ * it (the dense order key holds 48 of them; the ones it cannot tell apart go to the
+ * records and the bytes), at the page's start and at its end (the key's bits past the
+ * end), and the zero page with the page whose only 1 bit is the last one (the same key):
+ * every pair in both orders as memcmp says, with the first differing byte. */
+START_TEST(test_content_literal_bits)
+{
+	static const unsigned firsts[] = { 0, 1, 7, 100, 4087, 4090, 4094, 4095 };
+	static const uint8_t leads[] = { 0x01, 0x02, 0x03, 0x40, 0x7f, 0x80, 0xff };
+	enum { N = 180 };
+	struct ks_content_store *cs = ks_content_store_new();
+	uint8_t *bytes = calloc(N, PG);
+	ks_content c[N];
+
+	ck_assert_ptr_nonnull(bytes);
+	rng_state = 9090;
+	bytes[(size_t)1 * PG + PG - 1] = 0x01; /* page 0 all zero, page 1 only the last bit */
+	for (unsigned i = 2; i < N; i++) {
+		uint8_t *p = bytes + (size_t)i * PG;
+		unsigned f = firsts[rnd() % (sizeof(firsts) / sizeof(firsts[0]))];
+		uint8_t lead = leads[rnd() % (sizeof(leads) / sizeof(leads[0]))];
+		unsigned lz = (unsigned)__builtin_clz(lead) - 24u, flip = (unsigned)(rnd() % 72);
+		uint64_t bit = 8u * f + lz + 1u + flip; /* a bit after the first 1 bit */
+
+		p[f] = lead;
+		for (unsigned k = f + 1; k < PG; k++)
+			p[k] = (uint8_t)(k * 13 + 5);
+		if (i % 3 && bit < 8u * PG)
+			p[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+		c[i] = ks_content_literal(cs, p);
+	}
+	c[0] = ks_content_literal(cs, bytes);
+	c[1] = ks_content_literal(cs, bytes + PG);
+	check_literal_pairs(cs, c, bytes, N, 0);
+	free(bytes);
+	ks_content_store_free(cs);
+}
+END_TEST
+
 static unsigned chunks_live, chunks_made;
 
 static void *count_alloc(size_t n)
@@ -690,6 +730,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_content_literal_interning);
 	tcase_add_test(core, test_content_literal_long_prefix);
 	tcase_add_test(core, test_content_literal_zero_led);
+	tcase_add_test(core, test_content_literal_bits);
 	tcase_add_test(core, test_content_literal_chunks);
 	tcase_add_test(core, test_content_image_determinism);
 	tcase_set_timeout(edges, 60);

@@ -25,14 +25,19 @@
  *
  * Memory: the store grows per class and per distinct literal page, never per page.
  * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store; a
- * literal page keeps its own checksum, first nonzero byte and the three words from
+ * literal page keeps its own checksum, first nonzero byte and the two words from
  * the one that holds it in a 32-byte record apart from its bytes (recorded traces
  * hold millions of distinct literal pages: more than the cache has slots; a tree walk
  * compares one page with many). Two literal pages are equal up to the first nonzero
  * byte of either, so the record decides a compare when those bytes differ in place or
  * value, or when one of the two words differs: most compares of recorded pages
  * (guest memory is full of pages that start with zeros) touch neither page. Two
- * literal pages equal there are compared from their stored words.
+ * literal pages equal there are compared from their stored words. Before the records,
+ * an 8-byte order key per literal (lit_order_key: where the first 1 bit is and the 48
+ * bits after it) decides most compares from a dense array: of the 17.8 M compares of
+ * two literals in the 8 x 512 MiB replay, 33% differ in where the first 1 bit is, ~80%
+ * within the 48 bits after it (a tree walk misses the cache once per node; a key is a
+ * quarter of a record).
  *
  * A literal's bytes are stored sparse: a bitmap of its nonzero 8-byte words (64 bytes)
  * and those words in order (recorded guest pages: 59% of the words of the 8 x 512 MiB
@@ -131,6 +136,7 @@ struct ks_content_store {
 	struct literal *lit;      /* literal metadata by index (LIT_REC_ALIGN-aligned) */
 	void *lit_raw;            /* the allocation lit[] lies in */
 	uint64_t *lit_hash;       /* literal index -> hash of its 4096 bytes (interning) */
+	uint64_t *lit_okey;       /* literal index -> order key (lit_order_key) */
 	uint8_t **lit_chunk;      /* stored literals (struct literal.sp point in) */
 	uint64_t nchunk, cap_chunk; /* chunks made, entries of lit_chunk[] */
 	size_t chunk_used;        /* bytes used of the last chunk */
@@ -533,11 +539,27 @@ static int cmp_literals(const struct ks_content_store *cs, uint64_t ia, uint64_t
 {
 	const struct literal *la, *lb;
 	struct memo_slot *m;
-	uint64_t x = 0, y = 0, lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia;
+	uint64_t x = 0, y = 0, lo = ia < ib ? ia : ib, hi = ia < ib ? ib : ia, ka, kb;
 	unsigned w, k, end;
 	int r;
 
 	assert(ia < cs->nlit && ib < cs->nlit);
+	ka = cs->lit_okey[ia];
+	kb = cs->lit_okey[ib];
+	if (ka != kb) { /* most pairs: decided by 8 dense bytes each, not the records */
+		if (first_diff) {
+			unsigned l;
+
+			if ((ka ^ kb) >> 48) { /* the first 1 bit differs in place */
+				l = 32767u - (unsigned)((ka > kb ? ka : kb) >> 48);
+			} else { /* then 1 + this many bits agree */
+				l = 32767u - (unsigned)(ka >> 48) + 1u +
+				    (unsigned)__builtin_clzll((ka ^ kb) << 16);
+			}
+			*first_diff = l / 8u;
+		}
+		return ka > kb ? 1 : -1;
+	}
 	la = &cs->lit[ia];
 	lb = &cs->lit[ib];
 	if (la->first_nz != lb->first_nz) {
@@ -1006,6 +1028,26 @@ static uint64_t *sp_room(struct ks_content_store *cs, size_t bytes)
 	return p;
 }
 
+/* The order key of a literal page whose first nonzero byte is at nz (KS_PAGE_SIZE: none):
+ * the page read as a string of 32768 bits in memcmp() order (byte 0 first, each byte's
+ * high bit first) has L zero bits before its first 1 bit; the key is 32767 - L in bits
+ * 48..62, then the 48 bits after that 1 bit (zeros past the page's end); 0 for the zero
+ * page. Two pages with different keys compare as their keys do, and the keys tell the
+ * first differing byte (lit_key_cmp); equal keys decide nothing. */
+static uint64_t lit_order_key(const uint8_t *page, unsigned nz)
+{
+	uint64_t b = 0;
+	unsigned lz, l;
+
+	if (nz >= KS_PAGE_SIZE)
+		return 0;
+	for (unsigned i = 0; i < 8; i++) /* big-endian: byte nz on top */
+		b = b << 8 | (nz + i < KS_PAGE_SIZE ? page[nz + i] : 0u);
+	lz = (unsigned)__builtin_clzll(b); /* < 8: byte nz is nonzero */
+	l = 8u * nz + lz;
+	return (uint64_t)(32767u - l) << 48 | (b << (lz + 1u)) >> 16;
+}
+
 static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64_t hash)
 {
 	uint64_t idx = cs->nlit, bm[SP_BITMAP_WORDS] = { 0 }, *sp;
@@ -1016,6 +1058,7 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 		cs->cap_lit = cs->cap_lit ? cs->cap_lit * 2 : LIT_FIRST_RECS;
 		lit_recs_grow(cs, idx, cs->cap_lit);
 		cs->lit_hash = ks_xrealloc(cs->lit_hash, cs->cap_lit * sizeof(*cs->lit_hash));
+		cs->lit_okey = ks_xrealloc(cs->lit_okey, cs->cap_lit * sizeof(*cs->lit_okey));
 	}
 	if (!cs->memo)
 		cs->memo = ks_xcalloc(MEMO_SIZE, sizeof(*cs->memo));
@@ -1040,6 +1083,7 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 			break;
 		}
 	cs->lit_hash[idx] = hash;
+	cs->lit_okey[idx] = lit_order_key(page, nz);
 	memset(&cs->lit[idx], 0, sizeof(cs->lit[idx]));
 	k = nz / 8u;
 	for (unsigned i = 0; i < LIT_KEY_WORDS && k + i < PAGE_WORDS; i++)
@@ -1134,6 +1178,7 @@ void ks_content_store_free(struct ks_content_store *cs)
 	free(cs->cls_ht);
 	free(cs->lit_raw);
 	free(cs->lit_hash);
+	free(cs->lit_okey);
 	free(cs->lit_chunk);
 	free(cs->lit_ht);
 	free(cs->csum);
