@@ -25,12 +25,12 @@
  *
  * Memory: the store grows per class and per distinct literal page, never per page.
  * A direct-mapped cache of (descriptor, algorithm) -> checksum sits in the store; a
- * literal page keeps its own checksum, first nonzero byte and the two words from
- * the one that holds it in a 32-byte record apart from its bytes (recorded traces
+ * literal page keeps its own checksum, first nonzero byte and the six words from
+ * the one that holds it in a 64-byte record apart from its bytes (recorded traces
  * hold millions of distinct literal pages: more than the cache has slots; a tree walk
  * compares one page with many). Two literal pages are equal up to the first nonzero
  * byte of either, so the record decides a compare when those bytes differ in place or
- * value, or when one of the two words differs: most compares of recorded pages
+ * value, or when one of the six words differs: most compares of recorded pages
  * (guest memory is full of pages that start with zeros) touch neither page. Two
  * literal pages equal there are compared from their stored words. Before the records,
  * an 8-byte order key per literal (lit_order_key: where the first 1 bit is and the 48
@@ -94,19 +94,22 @@ struct cclass {
 /* One interned literal page, with what is computed once per distinct page: a recorded
  * trace holds millions of them, more than the checksum cache has slots, and a tree walk
  * compares one page against many. A compare of two literals reads one such record of
- * each (32 bytes, half a cache line, aligned), and the bytes only when the records
- * agree. The words before word first_nz / 8 are zero. */
-#define LIT_KEY_WORDS 2u
+ * each (64 bytes, a cache line, aligned), and the bytes only when the records agree
+ * (a stored page costs two misses a side: its bitmap, its words); six words, not two:
+ * of the literal compares the order key leaves, half the ones that reached the stored
+ * pages were decided within 2 to 8 words. The words before word first_nz / 8 are
+ * zero. */
+#define LIT_KEY_WORDS 6u
 struct literal {
-	uint64_t key[LIT_KEY_WORDS]; /* words first_nz / 8 and + 1, little-endian (0 past
+	uint64_t key[LIT_KEY_WORDS]; /* words first_nz / 8 .. + 5, little-endian (0 past
 				      * the end of the page) */
 	const uint64_t *sp; /* the stored page: bitmap of nonzero words, then those words */
 	uint32_t csum;     /* ks_checksum(csum_alg) of the bytes, when csum_alg != 0 */
 	uint16_t first_nz; /* offset of the first nonzero byte, 4096 if all zero */
 	uint8_t csum_alg;  /* enum ks_checksum_alg + 1 of csum; 0: not computed yet */
 };
-#define LIT_REC_ALIGN 32u
-_Static_assert(sizeof(struct literal) == LIT_REC_ALIGN, "a literal record is 32 bytes");
+#define LIT_REC_ALIGN 64u
+_Static_assert(sizeof(struct literal) == LIT_REC_ALIGN, "a literal record is 64 bytes");
 
 /* One remembered compare of two literal pages lo < hi (indices) equal in their first
  * MEMO_FROM_WORD words: the same pairs meet again at every full scan (the unstable tree
@@ -530,7 +533,7 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 
 /* Two literal pages: both are zero before the first nonzero byte of either, so a page
  * whose first nonzero byte comes first is the larger one there; with the same first
- * nonzero byte, the three words from the one holding it come from the records, then the
+ * nonzero byte, the six words from the one holding it come from the records, then the
  * bytes of the pages; past MEMO_FROM_WORD words from there a pair is looked up in (and
  * then kept in) the memo. Two literals with different indices never hold the same
  * bytes (interning), but equal bytes would still compare equal. */
@@ -758,6 +761,27 @@ static uint64_t xxh64_page_words(const struct ks_content_store *cs, ks_content c
 	return xxh64_finish(v);
 }
 
+/* XXH64 of a stored literal page, from its bitmap and words (no 4096 bytes made first:
+ * a replay checksums each of its distinct pages once, a hundred thousand of them). */
+static uint64_t xxh64_sparse(const uint64_t *sp)
+{
+	static const uint64_t zero;
+	uint64_t v[4] = { XXH_P1 + XXH_P2, XXH_P2, 0, -XXH_P1 };
+	unsigned n = sp_rank(sp, PAGE_WORDS), last = n ? n - 1 : 0, at = 0;
+	const uint64_t *val = n ? sp + SP_BITMAP_WORDS : &zero;
+
+	for (unsigned j = 0; j < SP_BITMAP_WORDS; j++)
+		for (unsigned i = 0; i < 64u; i += 4)
+			for (unsigned k = 0; k < 4; k++) { /* no branch: zero words are random;
+							    * never read past the last word */
+				uint64_t bit = (sp[j] >> (i + k)) & 1u;
+
+				v[k] = xxh_round(v[k], val[at < last ? at : last] & -bit);
+				at += (unsigned)bit;
+			}
+	return xxh64_finish(v);
+}
+
 /* Makes the checksum cache (CSUM_CACHE_FIRST slots) or doubles it, emptied: a cache,
  * it changes no checksum. It grows after 4 misses a slot, so a run that computes many
  * distinct checksums soon has all CSUM_CACHE_SIZE slots, and one that computes few
@@ -781,8 +805,12 @@ uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_
 		struct literal *l = &cs->lit[ks_content_arg(c)];
 
 		if (l->csum_alg != (uint8_t)alg + 1) { /* once per distinct page and algorithm */
-			sp_bytes(l->sp, page);
-			l->csum = ks_checksum(alg, page);
+			if (alg == KS_CSUM_XXHASH64) {
+				l->csum = (uint32_t)xxh64_sparse(l->sp);
+			} else {
+				sp_bytes(l->sp, page);
+				l->csum = ks_checksum(alg, page);
+			}
 			l->csum_alg = (uint8_t)alg + 1;
 		}
 		return l->csum;
