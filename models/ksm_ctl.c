@@ -64,7 +64,7 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	}
 	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
 		ksm->p.pages_to_scan = (unsigned)ksm->p.advisor_min_pages_to_scan;
-	ks__pool_init(&ksm->item_pool, sizeof(struct ks_rmap_item), 65536);
+	ks__ipool_init(&ksm->item_pool, sizeof(struct ks_rmap_item));
 	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
 	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
 	ksm->algo = algorithm(p->algorithm);
@@ -104,7 +104,9 @@ void ks_ksm_free(struct ks_ksm *ksm)
 	}
 	if (ksm->algo->free)
 		ksm->algo->free(ksm);
-	ks__pool_fini(&ksm->item_pool);
+	ks__ipool_fini(&ksm->item_pool);
+	free(ksm->mm_by_id);
+	free(ksm->free_mm_ids);
 	ks__pool_fini(&ksm->node_pool);
 	ks__pool_fini(&ksm->frame_pool);
 	free(ksm);
@@ -431,8 +433,9 @@ static int check_618(const struct ks_ksm *ksm)
 		const struct ks_rmap_item *item;
 		uint64_t mm_items = 0, mm_merging = 0, last = 0;
 
-		for (item = slot->rmap_list; item; item = item->rmap_list) {
-			if (item->mm != slot->mm)
+		for (uint32_t i = slot->rmap_list; i; i = item->rmap_list) {
+			item = ks__item(ksm, i);
+			if (ks__item_mm(ksm, item) != slot->mm)
 				return 30; /* item on another mm's list */
 			if (mm_items && (item->address & KS_PAGE_MASK) <= last)
 				return 31; /* rmap_list not sorted by address */

@@ -99,9 +99,12 @@ struct ks_kframe {
 	struct ks_kframe *free_next;  /* free list link */
 };
 
+/* rmap_items live in an indexed pool (ksm->item_pool): the next item of a list and the
+ * owner mm are 32-bit numbers, not pointers (8 bytes less per item, which is per page
+ * scanned: 64 Mi of them in bench-64x4g). Item 0 and mm id 0 are never used (none). */
 struct ks_rmap_item {
-	struct ks_rmap_item *rmap_list; /* next in the mm slot's address-sorted list */
-	struct ks_mm *mm;               /* owner */
+	uint32_t rmap_list;             /* next in the mm slot's address-sorted list (index) */
+	uint32_t mm_id;                 /* owner: ksm->mm_by_id[mm_id] (ks__item_mm) */
 	uint64_t address;               /* page address | KS_*_FLAG | seqnr bits */
 	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
 	uint32_t smemo_gen;             /* bulk path: stable_gen when smemo_work was taken (0:
@@ -171,11 +174,12 @@ struct ks_vma {
 struct ks_mm_slot {
 	struct ks_mm *mm;
 	struct ks_mm_slot *prev, *next;   /* circular list through ksm->mm_head */
-	struct ks_rmap_item *rmap_list;   /* address-sorted rmap_items */
+	uint32_t rmap_list;               /* address-sorted rmap_items (first's index) */
 };
 
 struct ks_mm {
 	uint32_t pid;
+	uint32_t id;                 /* ksm->mm_by_id[id] == this mm (ks_rmap_item.mm_id) */
 	bool running;                /* started and not exited */
 	bool exiting;                /* ksm_test_exit(): mm_users == 0 */
 	unsigned nvmas, capvmas;
@@ -201,6 +205,26 @@ struct ks_pool {
 	size_t live;         /* objects currently allocated */
 };
 
+/* Indexed pool: fixed chunks of KS_IPOOL_CHUNK objects, so that an object is named
+ * by a 32-bit index (chunk, slot) and found in two loads. Index 0 is never handed
+ * out (it means none); a free object's first 4 bytes hold the next free index. */
+#define KS_IPOOL_SHIFT 14
+#define KS_IPOOL_CHUNK (1u << KS_IPOOL_SHIFT)
+struct ks_ipool {
+	size_t objsize;      /* bytes per object (>= 4) */
+	void **chunks;       /* chunk i holds objects i * KS_IPOOL_CHUNK ... */
+	size_t nchunks, capchunks;
+	uint32_t next;       /* objects handed out fresh so far, index 0 included */
+	uint32_t free;       /* free list: first index, 0 if empty */
+	size_t live;         /* objects currently allocated */
+};
+
+static inline void *ks__ipool_ptr(const struct ks_ipool *p, uint32_t idx)
+{
+	return (char *)p->chunks[idx >> KS_IPOOL_SHIFT] +
+	       (size_t)(idx & (KS_IPOOL_CHUNK - 1)) * p->objsize;
+}
+
 #define KS_MAX_NUMA 64
 #define KS_PID_HASH 1024
 
@@ -219,7 +243,7 @@ struct ks_ksm {
 	struct ks_mm_slot mm_head;       /* list sentinel */
 	struct ks_mm_slot *scan_slot;    /* ksm_scan.mm_slot */
 	uint64_t scan_address;           /* ksm_scan.address */
-	struct ks_rmap_item **scan_rmap_list; /* ksm_scan.rmap_list */
+	uint32_t *scan_rmap_list;        /* ksm_scan.rmap_list (a link: slot's or item's) */
 	uint64_t seqnr;                  /* ksm_scan.seqnr = full_scans */
 	unsigned run;                    /* ksm_run */
 	uint64_t mapped_pages;           /* pages in every VMA of every mm (not a kernel
@@ -239,8 +263,13 @@ struct ks_ksm {
 					  * pages (ks_ksm_resident_pages) */
 	/* processes */
 	struct ks_mm *pid_hash[KS_PID_HASH];
+	struct ks_mm **mm_by_id;         /* mm by its id (index 0 unused; NULL: free id) */
+	uint32_t *free_mm_ids;           /* ids of freed mms, reused last in first out */
+	uint32_t n_mm_ids, cap_mm_ids;   /* ids handed out (0 included), entries of mm_by_id */
+	uint32_t n_free_mm_ids;
 	/* allocation */
-	struct ks_pool item_pool, node_pool, frame_pool;
+	struct ks_ipool item_pool;       /* struct ks_rmap_item */
+	struct ks_pool node_pool, frame_pool;
 	uint32_t next_pfn;               /* simulated PFNs for KSM frames */
 	/* time */
 	uint64_t now_ns;                 /* start of the current batch */
@@ -421,7 +450,22 @@ static inline void ks__stable_changed(struct ks_ksm *ksm)
 		ksm->smemo_off = true; /* a memo could meet its generation again */
 }
 
+/* The rmap_item at index idx (not 0), and its owner. */
+static inline struct ks_rmap_item *ks__item(const struct ks_ksm *ksm, uint32_t idx)
+{
+	return (struct ks_rmap_item *)ks__ipool_ptr(&ksm->item_pool, idx);
+}
+
+static inline struct ks_mm *ks__item_mm(const struct ks_ksm *ksm, const struct ks_rmap_item *item)
+{
+	return ksm->mm_by_id[item->mm_id];
+}
+
 /* ksm_mm.c */
+void ks__ipool_init(struct ks_ipool *p, size_t objsize);
+void *ks__ipool_alloc(struct ks_ipool *p, uint32_t *idx); /* zeroed; aborts on OOM */
+void ks__ipool_free(struct ks_ipool *p, uint32_t idx);
+void ks__ipool_fini(struct ks_ipool *p);
 void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
 void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */
 void ks__pool_free(struct ks_pool *p, void *obj);

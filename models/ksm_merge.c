@@ -10,11 +10,11 @@
 /* break_cow(): undo a merge of the item's address (private copy again). */
 static void break_cow(struct ks_ksm *ksm, struct ks_rmap_item *item)
 {
-	struct ks_vma *v = ks__find_mergeable_vma(item->mm, item->address);
+	struct ks_vma *v = ks__find_mergeable_vma(ks__item_mm(ksm, item), item->address);
 
 	ksm->page_work.break_cows++;
 	if (v)
-		ks__break_ksm(ksm, item->mm, v, item->address & KS_PAGE_MASK);
+		ks__break_ksm(ksm, ks__item_mm(ksm, item), v, item->address & KS_PAGE_MASK);
 }
 
 /* calc_checksum() of the page an item maps. Content descriptors are immutable, so an
@@ -94,7 +94,7 @@ static int try_to_merge_with_zero_page(struct ks_ksm *ksm, struct ks_rmap_item *
 	int err = -14;
 
 	if (ksm->p.use_zero_pages && item->oldchecksum == ksm->zero_checksum) {
-		if (ks__find_mergeable_vma(item->mm, item->address)) {
+		if (ks__find_mergeable_vma(ks__item_mm(ksm, item), item->address)) {
 			err = try_to_merge_one_page(ksm, pg, MERGE_ZERO, NULL);
 			ks__emit_item(ksm, KS_EV_MERGE_ONE_PAGE, item,
 				  zero_page_pfn(ksm, item->address), false, err);
@@ -113,7 +113,7 @@ static int try_to_merge_with_ksm_page(struct ks_ksm *ksm, struct ks_rmap_item *i
 {
 	int err = -14;
 
-	if (ks__find_mergeable_vma(item->mm, item->address)) {
+	if (ks__find_mergeable_vma(ks__item_mm(ksm, item), item->address)) {
 		err = try_to_merge_one_page(ksm, pg, kpage ? MERGE_KSM : MERGE_NEW_KSM, kpage);
 		if (!err)
 			ks__remove_rmap_item_from_tree(ksm, item);

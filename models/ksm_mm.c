@@ -68,6 +68,56 @@ void ks__pool_fini(struct ks_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* ---- indexed pools ---- */
+
+void ks__ipool_init(struct ks_ipool *p, size_t objsize)
+{
+	memset(p, 0, sizeof(*p));
+	p->objsize = objsize < sizeof(uint32_t) ? sizeof(uint32_t) : objsize;
+	p->next = 1; /* index 0 is none */
+}
+
+void *ks__ipool_alloc(struct ks_ipool *p, uint32_t *idx)
+{
+	void *obj;
+
+	if (p->free) {
+		*idx = p->free;
+		obj = ks__ipool_ptr(p, *idx);
+		memcpy(&p->free, obj, sizeof(p->free));
+	} else {
+		if (p->next == UINT32_MAX)
+			ks_xmalloc(SIZE_MAX); /* 4 Gi objects: out of indices, fatal as OOM */
+		if ((p->next >> KS_IPOOL_SHIFT) == p->nchunks) {
+			if (p->nchunks == p->capchunks) {
+				p->capchunks = p->capchunks ? 2 * p->capchunks : 16;
+				p->chunks = ks_xrealloc(p->chunks, p->capchunks * sizeof(void *));
+			}
+			p->chunks[p->nchunks++] = ks_xmalloc(p->objsize * KS_IPOOL_CHUNK);
+		}
+		*idx = p->next++;
+		obj = ks__ipool_ptr(p, *idx);
+	}
+	memset(obj, 0, p->objsize);
+	p->live++;
+	return obj;
+}
+
+void ks__ipool_free(struct ks_ipool *p, uint32_t idx)
+{
+	memcpy(ks__ipool_ptr(p, idx), &p->free, sizeof(p->free));
+	p->free = idx;
+	p->live--;
+}
+
+void ks__ipool_fini(struct ks_ipool *p)
+{
+	for (size_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	memset(p, 0, sizeof(*p));
+}
+
 /* ---- lookups ---- */
 
 struct ks_mm *ks__find_mm(const struct ks_ksm *ksm, uint32_t pid)
@@ -138,7 +188,7 @@ void ks__emit_item(struct ks_ksm *ksm, enum ks_ksm_event_type type,
 	if (!ksm->obs.event)
 		return;
 	if (item) {
-		ev.pid = item->mm->pid;
+		ev.pid = ks__item_mm(ksm, item)->pid;
 		ev.vaddr = item->address & KS_PAGE_MASK;
 	}
 	ks__emit(ksm, &ev);
@@ -372,6 +422,26 @@ static void lazy_flush_mm(struct ks_mm *mm)
 
 /* ---- processes and VMAs ---- */
 
+/* Gives mm an id (ks_rmap_item.mm_id): a freed one if any, else the next. */
+static void mm_id_get(struct ks_ksm *ksm, struct ks_mm *mm)
+{
+	if (ksm->n_free_mm_ids) {
+		mm->id = ksm->free_mm_ids[--ksm->n_free_mm_ids];
+	} else {
+		if (!ksm->n_mm_ids)
+			ksm->n_mm_ids = 1; /* id 0 is none */
+		if (ksm->n_mm_ids >= ksm->cap_mm_ids) {
+			ksm->cap_mm_ids = ksm->cap_mm_ids ? 2 * ksm->cap_mm_ids : 64;
+			ksm->mm_by_id = ks_xrealloc(ksm->mm_by_id,
+						    ksm->cap_mm_ids * sizeof(*ksm->mm_by_id));
+			ksm->free_mm_ids = ks_xrealloc(ksm->free_mm_ids,
+						       ksm->cap_mm_ids * sizeof(*ksm->free_mm_ids));
+		}
+		mm->id = ksm->n_mm_ids++;
+	}
+	ksm->mm_by_id[mm->id] = mm;
+}
+
 int ks_ksm_proc_start(struct ks_ksm *ksm, uint32_t pid)
 {
 	struct ks_mm *mm = ks__find_mm(ksm, pid);
@@ -381,6 +451,7 @@ int ks_ksm_proc_start(struct ks_ksm *ksm, uint32_t pid)
 	if (!mm) {
 		mm = ks_xcalloc(1, sizeof(*mm));
 		mm->pid = pid;
+		mm_id_get(ksm, mm);
 		mm->hash_next = ksm->pid_hash[pid % KS_PID_HASH];
 		ksm->pid_hash[pid % KS_PID_HASH] = mm;
 	}
@@ -740,6 +811,8 @@ void ks__mm_free(struct ks_ksm *ksm, struct ks_mm *mm)
 	while (*link != mm)
 		link = &(*link)->hash_next;
 	*link = mm->hash_next;
+	ksm->mm_by_id[mm->id] = NULL;
+	ksm->free_mm_ids[ksm->n_free_mm_ids++] = mm->id;
 	for (unsigned i = 0; i < mm->nvmas; i++) {
 		free(mm->vmas[i].ptes);
 		free(mm->vmas[i].lazy);
@@ -811,15 +884,16 @@ static size_t ksm_mappers(struct ks_ksm *ksm, struct ks_kframe *kf, struct ks_mm
 		return 0;
 	for (struct ks_hnode *h = kf->node->hlist.first; h; h = h->next) {
 		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+		struct ks_mm *imm = ks__item_mm(ksm, item);
 		uint64_t addr = item->address & KS_PAGE_MASK;
 
-		if (item->mm == mm && addr == vaddr)
+		if (imm == mm && addr == vaddr)
 			continue;
 		if (n == *cap) {
 			*cap = *cap ? 2 * *cap : 16;
 			*out = ks_xrealloc(*out, *cap * sizeof(**out));
 		}
-		if (pte_mapping(item->mm, addr, kf, &(*out)[n]))
+		if (pte_mapping(imm, addr, kf, &(*out)[n]))
 			n++;
 	}
 	return n;

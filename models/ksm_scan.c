@@ -94,22 +94,24 @@ static bool mm_list_empty(const struct ks_ksm *ksm)
 
 /* ---- rmap_items ---- */
 
-static void free_rmap_item(struct ks_ksm *ksm, struct ks_rmap_item *item)
+/* Frees item number idx (already unlinked from its rmap_list). */
+static void free_rmap_item(struct ks_ksm *ksm, uint32_t idx)
 {
 	ksm->rmap_items--;
-	item->mm->ksm_rmap_items--;
+	ks__item_mm(ksm, ks__item(ksm, idx))->ksm_rmap_items--;
 	ksm->page_work.items_freed++;
-	ks__pool_free(&ksm->item_pool, item);
+	ks__ipool_free(&ksm->item_pool, idx);
 }
 
-static void remove_trailing_rmap_items(struct ks_ksm *ksm, struct ks_rmap_item **link)
+static void remove_trailing_rmap_items(struct ks_ksm *ksm, uint32_t *link)
 {
 	while (*link) {
-		struct ks_rmap_item *item = *link;
+		uint32_t idx = *link;
+		struct ks_rmap_item *item = ks__item(ksm, idx);
 
 		*link = item->rmap_list;
 		ks__remove_rmap_item_from_tree(ksm, item);
-		free_rmap_item(ksm, item);
+		free_rmap_item(ksm, idx);
 	}
 }
 
@@ -147,28 +149,30 @@ void ks__unmerge_and_remove_all_rmap_items(struct ks_ksm *ksm)
 /* ---- the scanner ---- */
 
 static struct ks_rmap_item *get_next_rmap_item(struct ks_ksm *ksm, struct ks_mm_slot *slot,
-					       struct ks_rmap_item **link, uint64_t addr)
+					       uint32_t *link, uint64_t addr)
 {
 	struct ks_rmap_item *item;
+	uint32_t idx;
 
 	while (*link) {
-		item = *link;
+		idx = *link;
+		item = ks__item(ksm, idx);
 		if ((item->address & KS_PAGE_MASK) == addr)
 			return item;
 		if (item->address > addr)
 			break;
 		*link = item->rmap_list;
 		ks__remove_rmap_item_from_tree(ksm, item);
-		free_rmap_item(ksm, item);
+		free_rmap_item(ksm, idx);
 	}
-	item = ks__pool_alloc(&ksm->item_pool);
+	item = ks__ipool_alloc(&ksm->item_pool, &idx);
 	ksm->rmap_items++;
 	ksm->page_work.items_alloc++;
-	item->mm = slot->mm;
-	item->mm->ksm_rmap_items++;
+	item->mm_id = slot->mm->id;
+	slot->mm->ksm_rmap_items++;
 	item->address = addr;
 	item->rmap_list = *link;
-	*link = item;
+	*link = idx;
 	return item;
 }
 
@@ -324,7 +328,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 	static const struct ks_work one_cold = { .pages = 1, .ksm_pages = 1, .walk_entries = 1,
 						 .ksm_pages_cold = 1 };
 	struct ks_mm_slot *slot = ksm->scan_slot;
-	struct ks_rmap_item **link = ksm->scan_rmap_list;
+	uint32_t *link = ksm->scan_rmap_list;
 	uint64_t addr = ksm->scan_address;
 	struct ks_vma *v = NULL;
 	unsigned n = 0, hot = 0; /* hot: pages of the current run of the same KSM page */
@@ -341,7 +345,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 		return 0;
 	while (n < max && addr < v->end) {
 		uint64_t pte = v->ptes[(addr - v->start) / KS_PAGE_SIZE];
-		struct ks_rmap_item *item = *link;
+		struct ks_rmap_item *item = *link ? ks__item(ksm, *link) : NULL;
 		struct ks_kframe *kf;
 
 		if (!ks__pte_is_ksm(pte) || !item || (item->address & KS_PAGE_MASK) != addr)

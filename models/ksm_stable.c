@@ -85,7 +85,7 @@ static void remove_node_from_stable_tree(struct ks_ksm *ksm, struct ks_stable_no
 		} else {
 			ksm->pages_shared--;
 		}
-		item->mm->ksm_merging_pages--;
+		ks__item_mm(ksm, item)->ksm_merging_pages--;
 		sn->rmap_hlist_len--;
 		item->address &= KS_PAGE_MASK;
 	}
@@ -122,7 +122,7 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 			ksm->pages_sharing--;
 		else
 			ksm->pages_shared--;
-		item->mm->ksm_merging_pages--;
+		ks__item_mm(ksm, item)->ksm_merging_pages--;
 		sn->rmap_hlist_len--;
 		item->head = NULL;
 		item->address &= KS_PAGE_MASK;
@@ -386,6 +386,6 @@ void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 		ksm->pages_sharing++;
 	else
 		ksm->pages_shared++;
-	item->mm->ksm_merging_pages++;
+	ks__item_mm(ksm, item)->ksm_merging_pages++;
 	ksm->page_work.merges++;
 }

@@ -4,10 +4,12 @@
 #include "ksm_int.h"
 
 /* get_mergeable_page(): the anonymous page now mapped at the item's address. */
-static bool get_mergeable_page(struct ks_rmap_item *item, struct ks_page_ref *out)
+static bool get_mergeable_page(const struct ks_ksm *ksm, struct ks_rmap_item *item,
+			       struct ks_page_ref *out)
 {
 	uint64_t addr = item->address & KS_PAGE_MASK;
-	struct ks_vma *v = ks__find_mergeable_vma(item->mm, addr);
+	struct ks_mm *mm = ks__item_mm(ksm, item);
+	struct ks_vma *v = ks__find_mergeable_vma(mm, addr);
 	uint64_t *pte;
 
 	if (!v)
@@ -15,7 +17,7 @@ static bool get_mergeable_page(struct ks_rmap_item *item, struct ks_page_ref *ou
 	pte = &v->ptes[(addr - v->start) / KS_PAGE_SIZE];
 	if (!ks__pte_is_anon(*pte) && !ks__pte_is_ksm(*pte))
 		return false;
-	*out = (struct ks_page_ref){ .mm = item->mm, .vma = v, .addr = addr, .pte = pte };
+	*out = (struct ks_page_ref){ .mm = mm, .vma = v, .addr = addr, .pte = pte };
 	return true;
 }
 
@@ -37,7 +39,7 @@ static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_
 		int ret;
 
 		ksm->page_work.unstable_visits++;
-		if (t_item->mm == pg->mm && (t_item->address & KS_PAGE_MASK) == addr)
+		if (t_item->mm_id == pg->mm->id && (t_item->address & KS_PAGE_MASK) == addr)
 			return NULL; /* the same page */
 		ret = ks__memcmp_pages(ksm, c, t_item->memo - 1);
 		parent = *link;
@@ -45,10 +47,10 @@ static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_
 			link = &parent->left;
 		} else if (ret > 0) {
 			link = &parent->right;
-		} else if (!ksm->p.merge_across_nodes && t_item->mm->nid != nid) {
+		} else if (!ksm->p.merge_across_nodes && ks__item_mm(ksm, t_item)->nid != nid) {
 			return NULL;
 		} else {
-			get_mergeable_page(t_item, t_pg);
+			get_mergeable_page(ksm, t_item, t_pg);
 			return t_item;
 		}
 	}
@@ -82,7 +84,7 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 		int ret;
 
 		ksm->page_work.unstable_visits++;
-		if (!get_mergeable_page(t_item, t_pg))
+		if (!get_mergeable_page(ksm, t_item, t_pg))
 			return NULL; /* tree page gone: neither matched nor inserted */
 		if (t_pg->pte == pg->pte)
 			return NULL;
