@@ -60,11 +60,12 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	ksm->nr_node_ids = p->merge_across_nodes ? 1 : 1; /* set by ks_ksm_set_numa */
 	for (unsigned i = 0; i < KS_MAX_NUMA; i++) {
 		ksm->root_stable_tree[i] = KS_RB_ROOT;
-		ksm->root_unstable_tree[i] = KS_RB_ROOT;
+		ksm->root_unstable_tree[i].node = 0;
 	}
+	ksm->utree = (struct ks_irb){ &ksm->item_pool, offsetof(struct ks_rmap_item, node) };
 	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
 		ksm->p.pages_to_scan = (unsigned)ksm->p.advisor_min_pages_to_scan;
-	ks__ipool_init(&ksm->item_pool, sizeof(struct ks_rmap_item));
+	ks_ipool_init(&ksm->item_pool, sizeof(struct ks_rmap_item));
 	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
 	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
 	ksm->algo = algorithm(p->algorithm);
@@ -104,7 +105,7 @@ void ks_ksm_free(struct ks_ksm *ksm)
 	}
 	if (ksm->algo->free)
 		ksm->algo->free(ksm);
-	ks__ipool_fini(&ksm->item_pool);
+	ks_ipool_fini(&ksm->item_pool);
 	free(ksm->mm_by_id);
 	free(ksm->free_mm_ids);
 	ks__pool_fini(&ksm->node_pool);
@@ -334,14 +335,15 @@ struct check_tally {
 static int check_node(const struct ks_ksm *ksm, const struct ks_stable_node *sn,
 		      struct check_tally *t)
 {
-	const struct ks_hnode *h;
 	int len = 0;
 
-	for (h = sn->hlist.first; h; h = h->next) {
-		const struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+	for (uint32_t i = sn->items, prev = 0; i; prev = i, i = ks__item(ksm, i)->hnext) {
+		const struct ks_rmap_item *item = ks__item(ksm, i);
 
 		if (!(item->address & KS_STABLE_FLAG) || item->head != sn)
 			return 10; /* listed item not flagged STABLE under this node */
+		if (item->hprev != prev)
+			return 35; /* a stable node's item list: back links broken */
 		len++;
 	}
 	if (len != sn->rmap_hlist_len)
@@ -488,7 +490,7 @@ static int check_618(const struct ks_ksm *ksm)
 	if (zero_ptes != ksm->ksm_zero_pages)
 		return 7; /* ksm_zero_pages != KSM zero PTEs */
 	for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++)
-		if (ks_rb_check(&ksm->root_unstable_tree[nid]) < 0)
+		if (ks_irb_check(&ksm->utree, &ksm->root_unstable_tree[nid]) < 0)
 			return 8; /* unstable tree shape broken */
 	return 0;
 }

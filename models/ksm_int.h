@@ -52,6 +52,8 @@
 #include <string.h>
 
 #include "ksm.h"
+#include "ipool.h"
+#include "irbtree.h"
 #include "rbtree.h"
 #include "models/base/status.h"
 #include "models/vocab/content.h"
@@ -118,10 +120,11 @@ struct ks_rmap_item {
 	uint32_t smemo_work;            /* bulk path: the work of the last stable_tree_search()
 					 * of content memo - 1 that found nothing (KS_SMEMO_*) */
 	union {
-		struct ks_rb_node node; /* UNSTABLE: node in the unstable tree */
-		struct {                /* STABLE: listed under a stable node */
-			struct ks_stable_node *head;
-			struct ks_hnode hlist;
+		struct ks_irb_node node; /* UNSTABLE: node in the unstable tree (indices) */
+		struct {                 /* STABLE: listed under a stable node */
+			struct ks_stable_node *head; /* read it through ks__item_head() */
+			uint32_t hnext;  /* next item under head (index; 0: last) */
+			uint32_t hprev;  /* previous item (index; 0: first, head->items) */
 		};
 	};
 };
@@ -133,7 +136,11 @@ struct ks_stable_node {
 	};
 	bool is_dup;                     /* kernel: head == STABLE_NODE_DUP_HEAD */
 	uint32_t kpfn;                   /* PFN of kpage when linked (tracepoints) */
-	struct ks_hhead hlist;           /* regular/dup: rmap_items; chain: dups */
+	union {
+		uint32_t items;          /* regular/dup: first rmap_item (index), newest
+					  * first, linked by hnext/hprev */
+		struct ks_hhead hlist;   /* chain: its dups */
+	};
 	struct ks_kframe *kpage;         /* regular/dup: the KSM page (keyhole: check node) */
 	uint64_t chain_prune_time;       /* chain: jiffies of the last prune */
 	int rmap_hlist_len;              /* items listed, or KS_STABLE_NODE_CHAIN */
@@ -205,26 +212,6 @@ struct ks_pool {
 	size_t live;         /* objects currently allocated */
 };
 
-/* Indexed pool: fixed chunks of KS_IPOOL_CHUNK objects, so that an object is named
- * by a 32-bit index (chunk, slot) and found in two loads. Index 0 is never handed
- * out (it means none); a free object's first 4 bytes hold the next free index. */
-#define KS_IPOOL_SHIFT 14
-#define KS_IPOOL_CHUNK (1u << KS_IPOOL_SHIFT)
-struct ks_ipool {
-	size_t objsize;      /* bytes per object (>= 4) */
-	void **chunks;       /* chunk i holds objects i * KS_IPOOL_CHUNK ... */
-	size_t nchunks, capchunks;
-	uint32_t next;       /* objects handed out fresh so far, index 0 included */
-	uint32_t free;       /* free list: first index, 0 if empty */
-	size_t live;         /* objects currently allocated */
-};
-
-static inline void *ks__ipool_ptr(const struct ks_ipool *p, uint32_t idx)
-{
-	return (char *)p->chunks[idx >> KS_IPOOL_SHIFT] +
-	       (size_t)(idx & (KS_IPOOL_CHUNK - 1)) * p->objsize;
-}
-
 #define KS_MAX_NUMA 64
 #define KS_PID_HASH 1024
 
@@ -250,7 +237,8 @@ struct ks_ksm {
 					  * counter: the engine's memory bound) */
 	/* trees */
 	struct ks_rb_root root_stable_tree[KS_MAX_NUMA];
-	struct ks_rb_root root_unstable_tree[KS_MAX_NUMA];
+	struct ks_irb_root root_unstable_tree[KS_MAX_NUMA]; /* of rmap_items (utree) */
+	struct ks_irb utree;             /* where the unstable trees' nodes are */
 	unsigned nr_node_ids;            /* trees in use: 1, or numa_nodes without merge_across_nodes */
 	unsigned numa_nodes;             /* NUMA nodes of the machine */
 	/* counters (kernel names) */
@@ -453,7 +441,46 @@ static inline void ks__stable_changed(struct ks_ksm *ksm)
 /* The rmap_item at index idx (not 0), and its owner. */
 static inline struct ks_rmap_item *ks__item(const struct ks_ksm *ksm, uint32_t idx)
 {
-	return (struct ks_rmap_item *)ks__ipool_ptr(&ksm->item_pool, idx);
+	return (struct ks_rmap_item *)ks_ipool_ptr(&ksm->item_pool, idx);
+}
+
+/* The index of an rmap_item held by its address. */
+static inline uint32_t ks__item_idx(const struct ks_ksm *ksm, const struct ks_rmap_item *item)
+{
+	return ks_ipool_index(&ksm->item_pool, item);
+}
+
+/* rmap_item->head as mm/ksm.c reads it, also where it does so without testing
+ * STABLE_FLAG: the stable node the item is (or was last) listed under; while the
+ * union holds the unstable tree's links (UNSTABLE_FLAG) it never equals a node. An
+ * item leaving the unstable tree gets head NULL (ks__remove_rmap_item_from_tree). */
+static inline struct ks_stable_node *ks__item_head(const struct ks_rmap_item *item)
+{
+	return (item->address & KS_UNSTABLE_FLAG) ? NULL : item->head;
+}
+
+/* hlist_add_head(&item->hlist, &sn->hlist): item idx (at item) listed first under sn. */
+static inline void ks__item_list_add(struct ks_ksm *ksm, uint32_t idx,
+				     struct ks_rmap_item *item, struct ks_stable_node *sn)
+{
+	item->hnext = sn->items;
+	item->hprev = 0;
+	if (sn->items)
+		ks__item(ksm, sn->items)->hprev = idx;
+	sn->items = idx;
+}
+
+/* hlist_del(&item->hlist): item leaves the list of item->head. */
+static inline void ks__item_list_del(struct ks_ksm *ksm, struct ks_rmap_item *item)
+{
+	if (item->hprev)
+		ks__item(ksm, item->hprev)->hnext = item->hnext;
+	else
+		item->head->items = item->hnext;
+	if (item->hnext)
+		ks__item(ksm, item->hnext)->hprev = item->hprev;
+	item->hnext = 0;
+	item->hprev = 0;
 }
 
 static inline struct ks_mm *ks__item_mm(const struct ks_ksm *ksm, const struct ks_rmap_item *item)
@@ -462,10 +489,6 @@ static inline struct ks_mm *ks__item_mm(const struct ks_ksm *ksm, const struct k
 }
 
 /* ksm_mm.c */
-void ks__ipool_init(struct ks_ipool *p, size_t objsize);
-void *ks__ipool_alloc(struct ks_ipool *p, uint32_t *idx); /* zeroed; aborts on OOM */
-void ks__ipool_free(struct ks_ipool *p, uint32_t idx);
-void ks__ipool_fini(struct ks_ipool *p);
 void ks__pool_init(struct ks_pool *p, size_t objsize, size_t per_chunk);
 void *ks__pool_alloc(struct ks_pool *p);         /* zeroed; aborts on OOM */
 void ks__pool_free(struct ks_pool *p, void *obj);

@@ -68,56 +68,6 @@ void ks__pool_fini(struct ks_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* ---- indexed pools ---- */
-
-void ks__ipool_init(struct ks_ipool *p, size_t objsize)
-{
-	memset(p, 0, sizeof(*p));
-	p->objsize = objsize < sizeof(uint32_t) ? sizeof(uint32_t) : objsize;
-	p->next = 1; /* index 0 is none */
-}
-
-void *ks__ipool_alloc(struct ks_ipool *p, uint32_t *idx)
-{
-	void *obj;
-
-	if (p->free) {
-		*idx = p->free;
-		obj = ks__ipool_ptr(p, *idx);
-		memcpy(&p->free, obj, sizeof(p->free));
-	} else {
-		if (p->next == UINT32_MAX)
-			ks_xmalloc(SIZE_MAX); /* 4 Gi objects: out of indices, fatal as OOM */
-		if ((p->next >> KS_IPOOL_SHIFT) == p->nchunks) {
-			if (p->nchunks == p->capchunks) {
-				p->capchunks = p->capchunks ? 2 * p->capchunks : 16;
-				p->chunks = ks_xrealloc(p->chunks, p->capchunks * sizeof(void *));
-			}
-			p->chunks[p->nchunks++] = ks_xmalloc(p->objsize * KS_IPOOL_CHUNK);
-		}
-		*idx = p->next++;
-		obj = ks__ipool_ptr(p, *idx);
-	}
-	memset(obj, 0, p->objsize);
-	p->live++;
-	return obj;
-}
-
-void ks__ipool_free(struct ks_ipool *p, uint32_t idx)
-{
-	memcpy(ks__ipool_ptr(p, idx), &p->free, sizeof(p->free));
-	p->free = idx;
-	p->live--;
-}
-
-void ks__ipool_fini(struct ks_ipool *p)
-{
-	for (size_t i = 0; i < p->nchunks; i++)
-		free(p->chunks[i]);
-	free(p->chunks);
-	memset(p, 0, sizeof(*p));
-}
-
 /* ---- lookups ---- */
 
 struct ks_mm *ks__find_mm(const struct ks_ksm *ksm, uint32_t pid)
@@ -882,8 +832,8 @@ static size_t ksm_mappers(struct ks_ksm *ksm, struct ks_kframe *kf, struct ks_mm
 
 	if (!kf->node)
 		return 0;
-	for (struct ks_hnode *h = kf->node->hlist.first; h; h = h->next) {
-		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+	for (uint32_t i = kf->node->items; i; i = ks__item(ksm, i)->hnext) {
+		struct ks_rmap_item *item = ks__item(ksm, i);
 		struct ks_mm *imm = ks__item_mm(ksm, item);
 		uint64_t addr = item->address & KS_PAGE_MASK;
 

@@ -100,7 +100,7 @@ static void free_rmap_item(struct ks_ksm *ksm, uint32_t idx)
 	ksm->rmap_items--;
 	ks__item_mm(ksm, ks__item(ksm, idx))->ksm_rmap_items--;
 	ksm->page_work.items_freed++;
-	ks__ipool_free(&ksm->item_pool, idx);
+	ks_ipool_free(&ksm->item_pool, idx);
 }
 
 static void remove_trailing_rmap_items(struct ks_ksm *ksm, uint32_t *link)
@@ -165,7 +165,7 @@ static struct ks_rmap_item *get_next_rmap_item(struct ks_ksm *ksm, struct ks_mm_
 		ks__remove_rmap_item_from_tree(ksm, item);
 		free_rmap_item(ksm, idx);
 	}
-	item = ks__ipool_alloc(&ksm->item_pool, &idx);
+	item = ks_ipool_alloc(&ksm->item_pool, &idx);
 	ksm->rmap_items++;
 	ksm->page_work.items_alloc++;
 	item->mm_id = slot->mm->id;
@@ -257,7 +257,7 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 		emit_scan(ksm, KS_EV_START_SCAN);
 		ksm->page_work.scans_started++;
 		for (unsigned nid = 0; nid < ksm->nr_node_ids; nid++)
-			ksm->root_unstable_tree[nid] = KS_RB_ROOT;
+			ksm->root_unstable_tree[nid].node = 0;
 		ks__utree_reset(ksm);
 		slot = ksm->mm_head.next;
 		ksm->scan_slot = slot;
@@ -351,7 +351,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 		if (!ks__pte_is_ksm(pte) || !item || (item->address & KS_PAGE_MASK) != addr)
 			break;
 		kf = ks__pte_kframe(pte);
-		if (!kf->node || item->head != kf->node)
+		if (!kf->node || ks__item_head(item) != kf->node)
 			break;
 		if (kf->pfn != ksm->last_kpfn) {
 			/* the hot pages before it, then it: told in page order */

@@ -72,14 +72,12 @@ static void free_stable_node_chain(struct ks_ksm *ksm, struct ks_stable_node *ch
 /* remove_node_from_stable_tree(): drops a stale node with accounting for its items. */
 static void remove_node_from_stable_tree(struct ks_ksm *ksm, struct ks_stable_node *sn)
 {
-	struct ks_hnode *h;
-
 	ks__stable_changed(ksm);
 	ksm->page_work.stale_nodes++;
-	for (h = sn->hlist.first; h; h = h->next) {
-		struct ks_rmap_item *item = ks_rb_entry(h, struct ks_rmap_item, hlist);
+	for (uint32_t i = sn->items; i; i = ks__item(ksm, i)->hnext) {
+		struct ks_rmap_item *item = ks__item(ksm, i);
 
-		if (h->next) {
+		if (item->hnext) {
 			ksm->pages_sharing--;
 			ks__emit_item(ksm, KS_EV_REMOVE_RMAP_ITEM, item, sn->kpfn, false, 0);
 		} else {
@@ -117,8 +115,8 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 		ks__stable_changed(ksm);
 		if (!ksm_get_folio(ksm, sn))
 			return; /* the whole stale node went, with this item's accounting */
-		ks__hlist_del(&item->hlist);
-		if (sn->hlist.first)
+		ks__item_list_del(ksm, item);
+		if (sn->items)
 			ksm->pages_sharing--;
 		else
 			ksm->pages_shared--;
@@ -131,9 +129,11 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 		uint8_t age = (uint8_t)(ksm->seqnr - item->address);
 
 		if (!age)
-			ks_rb_erase(&item->node, &ksm->root_unstable_tree[item->nid]);
+			ks_irb_erase(&ksm->utree, ks__item_idx(ksm, item),
+				     &ksm->root_unstable_tree[item->nid]);
 		ksm->pages_unshared--;
 		item->address &= KS_PAGE_MASK;
+		item->head = NULL; /* the union held tree links (ks__item_head) */
 	}
 }
 
@@ -381,8 +381,8 @@ void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 	sn->rmap_hlist_len++;
 	item->head = sn;
 	item->address |= KS_STABLE_FLAG;
-	ks__hlist_add_head(&item->hlist, &sn->hlist);
-	if (item->hlist.next)
+	ks__item_list_add(ksm, ks__item_idx(ksm, item), item, sn);
+	if (item->hnext)
 		ksm->pages_sharing++;
 	else
 		ksm->pages_shared++;

@@ -28,14 +28,14 @@ static bool get_mergeable_page(const struct ks_ksm *ksm, struct ks_rmap_item *it
  * decisions, same work; the page of a match is looked up as the reference does. */
 static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_page_ref *pg,
 						  struct ks_page_ref *t_pg, uint16_t nid,
-						  ks_content c, struct ks_rb_node ***linkp,
-						  struct ks_rb_node **parentp)
+						  ks_content c, uint32_t **linkp,
+						  uint32_t *parentp)
 {
-	struct ks_rb_node **link = *linkp, *parent = NULL;
+	uint32_t *link = *linkp, parent = 0;
 	uint64_t addr = pg->addr;
 
 	while (*link) {
-		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
+		struct ks_rmap_item *t_item = ks__item(ksm, *link);
 		int ret;
 
 		ksm->page_work.unstable_visits++;
@@ -44,9 +44,9 @@ static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_
 		ret = ks__memcmp_pages(ksm, c, t_item->memo - 1);
 		parent = *link;
 		if (ret < 0) {
-			link = &parent->left;
+			link = &t_item->node.left;
 		} else if (ret > 0) {
-			link = &parent->right;
+			link = &t_item->node.right;
 		} else if (!ksm->p.merge_across_nodes && ks__item_mm(ksm, t_item)->nid != nid) {
 			return NULL;
 		} else {
@@ -65,9 +65,10 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 						     struct ks_page_ref *t_pg)
 {
 	uint16_t nid = ks__page_nid(ksm, pg);
-	struct ks_rb_root *root = &ksm->root_unstable_tree[nid];
-	struct ks_rb_node **link = &root->node, *parent = NULL;
+	struct ks_irb_root *root = &ksm->root_unstable_tree[nid];
+	uint32_t *link = &root->node, parent = 0;
 	ks_content c = ks__page_content(pg);
+	uint32_t idx;
 
 	if (*link)
 		ksm->page_work.unstable_walks++;
@@ -80,7 +81,7 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 		goto insert;
 	}
 	while (*link) {
-		struct ks_rmap_item *t_item = ks_rb_entry(*link, struct ks_rmap_item, node);
+		struct ks_rmap_item *t_item = ks__item(ksm, *link);
 		int ret;
 
 		ksm->page_work.unstable_visits++;
@@ -91,9 +92,9 @@ struct ks_rmap_item *ks__unstable_tree_search_insert(struct ks_ksm *ksm,
 		ret = ks__memcmp_pages(ksm, c, ks__page_content(t_pg));
 		parent = *link;
 		if (ret < 0)
-			link = &parent->left;
+			link = &t_item->node.left;
 		else if (ret > 0)
-			link = &parent->right;
+			link = &t_item->node.right;
 		else if (!ksm->p.merge_across_nodes && t_pg->mm->nid != nid)
 			return NULL;
 		else
@@ -104,8 +105,9 @@ insert:
 		ks__utree_mark(pg->vma, (uint64_t)(pg->pte - pg->vma->ptes));
 	item->address |= KS_UNSTABLE_FLAG | (ksm->seqnr & KS_SEQNR_MASK);
 	item->nid = nid;
-	ks_rb_link_node(&item->node, parent, link);
-	ks_rb_insert_color(&item->node, root);
+	idx = ks__item_idx(ksm, item);
+	ks_irb_link_node(&ksm->utree, idx, parent, link);
+	ks_irb_insert_color(&ksm->utree, idx, root);
 	ksm->pages_unshared++;
 	ksm->page_work.unstable_inserts++;
 	return NULL;
@@ -119,14 +121,15 @@ insert:
 void ks__retire_unstable_trees(struct ks_ksm *ksm, unsigned from, unsigned to)
 {
 	for (unsigned nid = from; nid < to; nid++) {
-		struct ks_rb_node *rb;
+		const struct ks_irb *t = &ksm->utree;
 
-		for (rb = ks_rb_first(&ksm->root_unstable_tree[nid]); rb; rb = ks_rb_next(rb)) {
-			struct ks_rmap_item *item = ks_rb_entry(rb, struct ks_rmap_item, node);
+		for (uint32_t i = ks_irb_first(t, &ksm->root_unstable_tree[nid]); i;
+		     i = ks_irb_next(t, i)) {
+			struct ks_rmap_item *item = ks__item(ksm, i);
 
 			item->address = (item->address & ~KS_SEQNR_MASK) |
 					((ksm->seqnr - 1) & KS_SEQNR_MASK);
 		}
-		ksm->root_unstable_tree[nid] = KS_RB_ROOT;
+		ksm->root_unstable_tree[nid].node = 0;
 	}
 }

@@ -2,7 +2,8 @@
 # cost model, zsmalloc, zram and its compressors.
 noinst_LIBRARIES += %reldir%/libmodels.a
 %canon_reldir%_libmodels_a_SOURCES = \
-	%reldir%/rbtree.c %reldir%/rbtree.h \
+	%reldir%/rbtree.c %reldir%/rbtree.h %reldir%/irbtree.c %reldir%/irbtree.h \
+	%reldir%/ipool.c %reldir%/ipool.h \
 	%reldir%/ksm.h %reldir%/ksm_int.h %reldir%/ksm_mm.c %reldir%/ksm_scan.c \
 	%reldir%/ksm_stable.c %reldir%/ksm_unstable.c %reldir%/ksm_merge.c %reldir%/ksm_ctl.c \
 	%reldir%/ksm2009.c \

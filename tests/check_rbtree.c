@@ -1,5 +1,7 @@
 /* check_rbtree.c - tests for models/rbtree.c: invariants under random use, and the
- * exact tree shapes that Linux lib/rbtree.c produces (derived by hand below). */
+ * exact tree shapes that Linux lib/rbtree.c produces (derived by hand below); and for
+ * models/irbtree.c (the same tree over indices of models/ipool.c): the same shape as
+ * rbtree.c's after every step of random inserts and erasures. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +10,8 @@
 
 #include <check.h>
 
+#include "models/ipool.h"
+#include "models/irbtree.h"
 #include "models/rbtree.h"
 
 /* ---- test fixture: integer-keyed items ---- */
@@ -435,6 +439,133 @@ START_TEST(test_rbtree_random_ops)
 }
 END_TEST
 
+/* ---- the index tree (irbtree.c) against the pointer tree ---- */
+
+struct iitem {
+	int key;
+	struct ks_irb_node rb;
+};
+
+static void ishape_append(const struct ks_irb *t, uint32_t n, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	const struct ks_irb_node *nd;
+
+	if (!n) {
+		snprintf(buf + len, size - len, "-");
+		return;
+	}
+	nd = ks_irb_node(t, n);
+	snprintf(buf + len, size - len, "%d%c",
+		 ((const struct iitem *)ks_ipool_ptr(t->pool, n))->key,
+		 (nd->parent_color & 1) ? 'B' : 'R');
+	if (!nd->left && !nd->right)
+		return;
+	strncat(buf, "(", size - strlen(buf) - 1);
+	ishape_append(t, nd->left, buf, size);
+	strncat(buf, ",", size - strlen(buf) - 1);
+	ishape_append(t, nd->right, buf, size);
+	strncat(buf, ")", size - strlen(buf) - 1);
+}
+
+/* Random inserts and erasures of the same keys in the same order into a ks_rb tree
+ * and a ks_irb tree (nodes in an ipool, allocated in a shuffled order so that indices
+ * do not follow keys): after every step the same shape and colours, a valid tree,
+ * in-order iteration in key order; ks_ipool_index() finds every node's index. */
+START_TEST(test_irbtree_same_shapes)
+{
+	enum { KEYS = 200, OPS = 3000 };
+	static const uint64_t seeds[] = { 7, 1234567, 0xdeadbeefULL };
+	static char want[1 << 15], got[1 << 15];
+	struct item *items = calloc(KEYS, sizeof(*items));
+	uint32_t idx[KEYS];
+	struct ks_ipool pool;
+	struct ks_irb t = { &pool, offsetof(struct iitem, rb) };
+	struct ks_rb_root root = KS_RB_ROOT;
+	struct ks_irb_root iroot = { 0 };
+	uint64_t s = seeds[_i];
+	bool present[KEYS] = { false };
+
+	ck_assert_ptr_nonnull(items);
+	ks_ipool_init(&pool, sizeof(struct iitem));
+	for (int k = 0; k < KEYS; k++) {
+		struct iitem *it = ks_ipool_alloc(&pool, &idx[k]);
+
+		it->key = k;
+		items[k].key = k;
+		ck_assert_uint_eq(ks_ipool_index(&pool, it), idx[k]);
+	}
+	for (int op = 0; op < OPS; op++) {
+		int k = (int)(rng_next(&s) % KEYS);
+
+		if (!present[k] && (op < OPS / 2 || rng_next(&s) % 3 == 0)) {
+			uint32_t *link = &iroot.node, parent = 0;
+
+			while (*link) {
+				const struct iitem *p = ks_ipool_ptr(&pool, *link);
+
+				parent = *link;
+				link = k < p->key ? &ks_irb_node(&t, parent)->left
+						  : &ks_irb_node(&t, parent)->right;
+			}
+			ks_irb_link_node(&t, idx[k], parent, link);
+			ks_irb_insert_color(&t, idx[k], &iroot);
+			tree_insert(&root, &items[k]);
+			present[k] = true;
+		} else if (present[k]) {
+			ks_irb_erase(&t, idx[k], &iroot);
+			ks_rb_erase(&items[k].rb, &root);
+			present[k] = false;
+		}
+		snprintf(want, sizeof(want), "%s", shape(&root));
+		got[0] = '\0';
+		if (iroot.node)
+			ishape_append(&t, iroot.node, got, sizeof(got));
+		ck_assert_msg(!strcmp(want, got), "seed %d step %d: %s vs %s", _i, op, want, got);
+		ck_assert_int_eq(ks_irb_check(&t, &iroot), ks_rb_check(&root));
+	}
+	for (uint32_t n = ks_irb_first(&t, &iroot), last = 0, c = 0; n; n = ks_irb_next(&t, n), c++) {
+		const struct iitem *it = ks_ipool_ptr(&pool, n);
+
+		ck_assert(c == 0 || it->key > (int)last);
+		last = (uint32_t)it->key;
+	}
+	ks_ipool_fini(&pool);
+	free(items);
+}
+END_TEST
+
+/* The pool: indices from 1, freed ones reused (last freed first), objects zeroed, an
+ * object's index from its address across several chunks. */
+START_TEST(test_ipool_indices)
+{
+	struct ks_ipool pool;
+	uint32_t a, b, c, n = 3 * KS_IPOOL_CHUNK + 5;
+	uint32_t *v;
+
+	ks_ipool_init(&pool, 12);
+	v = ks_ipool_alloc(&pool, &a);
+	ck_assert_uint_eq(a, 1);
+	*v = 77;
+	ks_ipool_alloc(&pool, &b);
+	ck_assert_uint_eq(b, 2);
+	ks_ipool_free(&pool, a);
+	v = ks_ipool_alloc(&pool, &c);
+	ck_assert_uint_eq(c, 1);
+	ck_assert_uint_eq(*v, 0);
+	for (uint32_t i = 3; i < n; i++) {
+		void *o = ks_ipool_alloc(&pool, &c);
+
+		ck_assert_uint_eq(c, i);
+		ck_assert_uint_eq(ks_ipool_index(&pool, o), i);
+	}
+	for (uint32_t i = 1; i < n; i += 997)
+		ck_assert_uint_eq(ks_ipool_index(&pool, ks_ipool_ptr(&pool, i)), i);
+	ck_assert_uint_eq(pool.live, n - 1);
+	ks_ipool_fini(&pool);
+}
+END_TEST
+
 /* ---- replace, clear/empty ---- */
 
 /* Replacing every node keeps the shape and colours, and the tree then behaves
@@ -608,6 +739,8 @@ Suite *ks_test_suite(void)
 	tcase_add_loop_test(core, test_rbtree_random_ops, 0, 4);
 	tcase_add_test(core, test_rbtree_replace_keeps_shape);
 	tcase_add_test(core, test_rbtree_clear_and_empty);
+	tcase_add_loop_test(core, test_irbtree_same_shapes, 0, 3);
+	tcase_add_test(core, test_ipool_indices);
 	suite_add_tcase(s, core);
 
 	tcase_add_test(edges, test_rbtree_empty_tree);
