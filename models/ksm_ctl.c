@@ -66,7 +66,7 @@ struct ks_ksm *ks_ksm_new(const struct ks_ksm_params *p, struct ks_content_store
 	if (ksm->p.advisor_mode == KS_ADVISOR_SCAN_TIME)
 		ksm->p.pages_to_scan = (unsigned)ksm->p.advisor_min_pages_to_scan;
 	ks_ipool_init(&ksm->item_pool, sizeof(struct ks_rmap_item));
-	ks__pool_init(&ksm->node_pool, sizeof(struct ks_stable_node), 4096);
+	ks_ipool_init(&ksm->node_pool, sizeof(struct ks_stable_node));
 	ks__pool_init(&ksm->frame_pool, sizeof(struct ks_kframe), 4096);
 	ksm->algo = algorithm(p->algorithm);
 	if (ksm->algo->init)
@@ -108,7 +108,7 @@ void ks_ksm_free(struct ks_ksm *ksm)
 	ks_ipool_fini(&ksm->item_pool);
 	free(ksm->mm_by_id);
 	free(ksm->free_mm_ids);
-	ks__pool_fini(&ksm->node_pool);
+	ks_ipool_fini(&ksm->node_pool);
 	ks__pool_fini(&ksm->frame_pool);
 	free(ksm);
 }
@@ -340,7 +340,7 @@ static int check_node(const struct ks_ksm *ksm, const struct ks_stable_node *sn,
 	for (uint32_t i = sn->items, prev = 0; i; prev = i, i = ks__item(ksm, i)->hnext) {
 		const struct ks_rmap_item *item = ks__item(ksm, i);
 
-		if (!(item->address & KS_STABLE_FLAG) || item->head != sn)
+		if (!(item->address & KS_STABLE_FLAG) || ks__node(ksm, item->head) != sn)
 			return 10; /* listed item not flagged STABLE under this node */
 		if (item->hprev != prev)
 			return 35; /* a stable node's item list: back links broken */

@@ -101,32 +101,40 @@ struct ks_kframe {
 	struct ks_kframe *free_next;  /* free list link */
 };
 
-/* rmap_items live in an indexed pool (ksm->item_pool): the next item of a list and the
- * owner mm are 32-bit numbers, not pointers (8 bytes less per item, which is per page
- * scanned: 64 Mi of them in bench-64x4g). Item 0 and mm id 0 are never used (none). */
+/* 64-bit fields of structs packed to 4-byte alignment (x86-64 and arm64 load them at
+ * any address): struct ks_rmap_item is 52 bytes, not 56. */
+typedef uint64_t ks_u64_a4 __attribute__((aligned(4)));
+
+/* An rmap_item is what the simulator keeps per scanned page (64 Mi of them in
+ * bench-64x4g), so every link is a 32-bit index, not a pointer: items live in an indexed
+ * pool (ksm->item_pool; the unstable tree is a ks_irb over it), the owner mm is an id,
+ * head is an index in ksm->node_pool. Index 0 and mm id 0 are never used (none).
+ * The fields an unstable-tree descent reads (node, memo, address, mm_id) come first,
+ * in 32 bytes. */
 struct ks_rmap_item {
-	uint32_t rmap_list;             /* next in the mm slot's address-sorted list (index) */
-	uint32_t mm_id;                 /* owner: ksm->mm_by_id[mm_id] (ks__item_mm) */
-	uint64_t address;               /* page address | KS_*_FLAG | seqnr bits */
-	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
-	uint32_t smemo_gen;             /* bulk path: stable_gen when smemo_work was taken (0:
-					 * none); cleared whenever memo changes */
-	ks_content memo;                /* content oldchecksum was computed from, +1 (0: none);
-					 * lets the simulator skip recomputing the checksum of
-					 * an unchanged page (the work is still counted) */
-	uint8_t age;                    /* smart scan: visits, saturating at 255 */
-	uint8_t remaining_skips;        /* smart scan: skips left */
-	uint16_t nid;                   /* NUMA node of the unstable tree it sits in */
-	uint32_t smemo_work;            /* bulk path: the work of the last stable_tree_search()
-					 * of content memo - 1 that found nothing (KS_SMEMO_*) */
 	union {
 		struct ks_irb_node node; /* UNSTABLE: node in the unstable tree (indices) */
 		struct {                 /* STABLE: listed under a stable node */
-			struct ks_stable_node *head; /* read it through ks__item_head() */
+			uint32_t head;   /* stable node (index in node_pool); read it
+					  * through ks__item_head() */
 			uint32_t hnext;  /* next item under head (index; 0: last) */
 			uint32_t hprev;  /* previous item (index; 0: first, head->items) */
 		};
 	};
+	ks_u64_a4 memo;                 /* content oldchecksum was computed from, +1 (0: none);
+					 * lets the simulator skip recomputing the checksum of
+					 * an unchanged page (the work is still counted) */
+	ks_u64_a4 address;              /* page address | KS_*_FLAG | seqnr bits */
+	uint32_t mm_id;                 /* owner: ksm->mm_by_id[mm_id] (ks__item_mm) */
+	uint32_t rmap_list;             /* next in the mm slot's address-sorted list (index) */
+	uint32_t oldchecksum;           /* checksum at the previous visit (0 at allocation) */
+	uint32_t smemo_gen;             /* bulk path: stable_gen when smemo_work was taken (0:
+					 * none); cleared whenever memo changes */
+	uint32_t smemo_work;            /* bulk path: the work of the last stable_tree_search()
+					 * of content memo - 1 that found nothing (KS_SMEMO_*) */
+	uint8_t age;                    /* smart scan: visits, saturating at 255 */
+	uint8_t remaining_skips;        /* smart scan: skips left */
+	uint16_t nid;                   /* NUMA node of the unstable tree it sits in */
 };
 
 struct ks_stable_node {
@@ -257,7 +265,8 @@ struct ks_ksm {
 	uint32_t n_free_mm_ids;
 	/* allocation */
 	struct ks_ipool item_pool;       /* struct ks_rmap_item */
-	struct ks_pool node_pool, frame_pool;
+	struct ks_ipool node_pool;       /* struct ks_stable_node (rmap_item.head is an index) */
+	struct ks_pool frame_pool;
 	uint32_t next_pfn;               /* simulated PFNs for KSM frames */
 	/* time */
 	uint64_t now_ns;                 /* start of the current batch */
@@ -450,13 +459,25 @@ static inline uint32_t ks__item_idx(const struct ks_ksm *ksm, const struct ks_rm
 	return ks_ipool_index(&ksm->item_pool, item);
 }
 
+/* The stable node at index idx of node_pool (0: NULL), and a node's index. */
+static inline struct ks_stable_node *ks__node(const struct ks_ksm *ksm, uint32_t idx)
+{
+	return idx ? (struct ks_stable_node *)ks_ipool_ptr(&ksm->node_pool, idx) : NULL;
+}
+
+static inline uint32_t ks__node_idx(const struct ks_ksm *ksm, const struct ks_stable_node *sn)
+{
+	return ks_ipool_index(&ksm->node_pool, sn);
+}
+
 /* rmap_item->head as mm/ksm.c reads it, also where it does so without testing
  * STABLE_FLAG: the stable node the item is (or was last) listed under; while the
  * union holds the unstable tree's links (UNSTABLE_FLAG) it never equals a node. An
- * item leaving the unstable tree gets head NULL (ks__remove_rmap_item_from_tree). */
-static inline struct ks_stable_node *ks__item_head(const struct ks_rmap_item *item)
+ * item leaving the unstable tree gets head 0 (ks__remove_rmap_item_from_tree). */
+static inline struct ks_stable_node *ks__item_head(const struct ks_ksm *ksm,
+						   const struct ks_rmap_item *item)
 {
-	return (item->address & KS_UNSTABLE_FLAG) ? NULL : item->head;
+	return (item->address & KS_UNSTABLE_FLAG) ? NULL : ks__node(ksm, item->head);
 }
 
 /* hlist_add_head(&item->hlist, &sn->hlist): item idx (at item) listed first under sn. */
@@ -476,7 +497,7 @@ static inline void ks__item_list_del(struct ks_ksm *ksm, struct ks_rmap_item *it
 	if (item->hprev)
 		ks__item(ksm, item->hprev)->hnext = item->hnext;
 	else
-		item->head->items = item->hnext;
+		ks__node(ksm, item->head)->items = item->hnext;
 	if (item->hnext)
 		ks__item(ksm, item->hnext)->hprev = item->hprev;
 	item->hnext = 0;

@@ -227,7 +227,7 @@ void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 	uint32_t checksum;
 
 	if (sn) {
-		if (ks__item_head(item) == sn)
+		if (ks__item_head(ksm, item) == sn)
 			return; /* already merged here and accounted */
 	} else if (!stable_first) {
 		ks__remove_rmap_item_from_tree(ksm, item);
@@ -240,7 +240,7 @@ void ks__cmp_and_merge_page(struct ks_ksm *ksm, struct ks_page_ref *pg,
 			return;
 	}
 	kf = stable_search(ksm, pg, item);
-	if (kf && kf == own && ks__item_head(item) == sn)
+	if (kf && kf == own && ks__item_head(ksm, item) == sn)
 		return;
 	ks__remove_rmap_item_from_tree(ksm, item);
 	if (kf) {

@@ -351,7 +351,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 		if (!ks__pte_is_ksm(pte) || !item || (item->address & KS_PAGE_MASK) != addr)
 			break;
 		kf = ks__pte_kframe(pte);
-		if (!kf->node || ks__item_head(item) != kf->node)
+		if (!kf->node || ks__item_head(ksm, item) != kf->node)
 			break;
 		if (kf->pfn != ksm->last_kpfn) {
 			/* the hot pages before it, then it: told in page order */

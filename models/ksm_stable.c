@@ -36,12 +36,14 @@ static void stable_node_dup_del(struct ks_ksm *ksm, struct ks_stable_node *dup)
 
 static struct ks_stable_node *alloc_stable_node(struct ks_ksm *ksm)
 {
-	return ks__pool_alloc(&ksm->node_pool);
+	uint32_t idx;
+
+	return ks_ipool_alloc(&ksm->node_pool, &idx);
 }
 
 static void free_stable_node(struct ks_ksm *ksm, struct ks_stable_node *n)
 {
-	ks__pool_free(&ksm->node_pool, n);
+	ks_ipool_free(&ksm->node_pool, ks__node_idx(ksm, n));
 }
 
 static struct ks_stable_node *alloc_stable_node_chain(struct ks_ksm *ksm,
@@ -110,7 +112,7 @@ static struct ks_kframe *ksm_get_folio(struct ks_ksm *ksm, struct ks_stable_node
 void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *item)
 {
 	if (item->address & KS_STABLE_FLAG) {
-		struct ks_stable_node *sn = item->head;
+		struct ks_stable_node *sn = ks__node(ksm, item->head);
 
 		ks__stable_changed(ksm);
 		if (!ksm_get_folio(ksm, sn))
@@ -122,7 +124,7 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 			ksm->pages_shared--;
 		ks__item_mm(ksm, item)->ksm_merging_pages--;
 		sn->rmap_hlist_len--;
-		item->head = NULL;
+		item->head = 0;
 		item->address &= KS_PAGE_MASK;
 	} else if (item->address & KS_UNSTABLE_FLAG) {
 		/* Only an item inserted during this full scan is still in the tree. */
@@ -133,7 +135,7 @@ void ks__remove_rmap_item_from_tree(struct ks_ksm *ksm, struct ks_rmap_item *ite
 				     &ksm->root_unstable_tree[item->nid]);
 		ksm->pages_unshared--;
 		item->address &= KS_PAGE_MASK;
-		item->head = NULL; /* the union held tree links (ks__item_head) */
+		item->head = 0; /* the union held tree links (ks__item_head) */
 	}
 }
 
@@ -379,7 +381,7 @@ void ks__stable_tree_append(struct ks_ksm *ksm, struct ks_rmap_item *item,
 {
 	ks__stable_changed(ksm);
 	sn->rmap_hlist_len++;
-	item->head = sn;
+	item->head = ks__node_idx(ksm, sn);
 	item->address |= KS_STABLE_FLAG;
 	ks__item_list_add(ksm, ks__item_idx(ksm, item), item, sn);
 	if (item->hnext)
