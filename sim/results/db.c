@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <gsl/gsl_cdf.h>
 #include <sqlite3.h>
@@ -189,9 +190,36 @@ static int fill_t_quantiles(sqlite3 *db, const char *path, struct ks_err *err)
 	return rc;
 }
 
-int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
+/* The schema's statements, in a transaction the caller has begun: each writes only
+ * what is missing or differs. */
+static int schema_apply(sqlite3 *db, const char *path, struct ks_err *err)
 {
 	char pragma[64];
+	int64_t v;
+	int rc = read_version(db, path, &v, err);
+
+	if (!rc)
+		rc = add_columns(db, path, err);
+	if (!rc)
+		rc = widen_reads(db, path, err);
+	for (size_t i = 0; !rc && ks_results_schema_sql[i]; i++)
+		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			rc = ks_db_fail(db, path, err);
+	if (!rc)
+		rc = create_views(db, path, err);
+	if (!rc)
+		rc = fill_t_quantiles(db, path, err);
+	if (rc || v == KS_RESULTS_SCHEMA_VERSION)
+		return rc;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		 KS_RESULTS_SCHEMA_VERSION);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		return ks_db_fail(db, path, err);
+	return 0;
+}
+
+int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err)
+{
 	int64_t v, ntables;
 	int rc;
 
@@ -207,32 +235,52 @@ int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err
 			return ks_err_set(err, KS_ESQL, "%s: not a ksmsim results database "
 					  "(it has other tables and no schema version)", path);
 	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return ks_db_fail(db, path, err);
-	rc = add_columns(db, path, err);
-	if (!rc)
-		rc = widen_reads(db, path, err);
-	for (size_t i = 0; !rc && ks_results_schema_sql[i]; i++)
-		if (sqlite3_exec(db, ks_results_schema_sql[i], NULL, NULL, NULL) != SQLITE_OK)
-			rc = ks_db_fail(db, path, err);
-	if (!rc)
-		rc = create_views(db, path, err);
-	if (!rc)
-		rc = fill_t_quantiles(db, path, err);
-	if (rc)
-		goto out_rollback;
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		 KS_RESULTS_SCHEMA_VERSION);
-	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = ks_db_fail(db, path, err);
-		goto out_rollback;
-	}
-	return 0;
+	/* First in a deferred transaction, which takes the write lock only if a statement
+	 * writes: a file whose schema is current needs none, so the writers of a -j sweep,
+	 * which open the file for every run, take the lock once a run (to commit it), not
+	 * twice. A deferred transaction that must write while another writer holds the lock
+	 * fails at once with SQLITE_BUSY (it does not wait, as it has read already): then
+	 * once more under BEGIN IMMEDIATE, which waits for the lock. */
+	for (int pass = 0; pass < 2; pass++) {
+		int code;
 
-out_rollback:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if (sqlite3_exec(db, pass ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			return ks_db_fail(db, path, err);
+		rc = schema_apply(db, path, err);
+		if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+			return 0;
+		code = sqlite3_errcode(db) & 0xff;
+		if (!rc)
+			rc = ks_db_fail(db, path, err);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if (code != SQLITE_BUSY)
+			break;
+	}
 	return rc;
+}
+
+/* Waiting for another writer's lock: sleeps of 0.1, 0.2, 0.4, 0.8 and 1.6 ms, then 2 ms
+ * each, until KS_RESULTS_BUSY_MS have passed asleep. (SQLite's sqlite3_busy_timeout
+ * sleeps 1, 2, 5, 10, ... up to 100 ms at a time: a run's commit holds the lock for
+ * about a millisecond, so two -j workers that met slept past its end.) */
+static int busy_wait(void *arg, int count)
+{
+	int64_t us = count < 5 ? 100 << count : 2000;
+	int64_t slept = count < 5 ? 100 * ((1 << count) - 1) : 3100 + 2000 * (int64_t)(count - 5);
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+
+	(void)arg;
+	if (slept >= (int64_t)KS_RESULTS_BUSY_MS * 1000)
+		return 0;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 1;
+}
+
+void ks_db_busy_wait(sqlite3 *db)
+{
+	sqlite3_busy_handler(db, busy_wait, NULL);
 }
 
 int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err *err)
@@ -281,7 +329,7 @@ int ks_results_open_read(const char *path, sqlite3 **db, struct ks_err *err)
 				*db ? sqlite3_errmsg(*db) : "out of memory");
 		goto err_close;
 	}
-	sqlite3_busy_timeout(*db, KS_RESULTS_BUSY_MS);
+	ks_db_busy_wait(*db);
 	rc = ks_results_schema_check(*db, path, err);
 	if (rc)
 		goto err_close;
@@ -320,7 +368,7 @@ int ks_results_open_write(const char *path, sqlite3 **db, struct ks_err *err)
 	 * than fail. WAL is a property of the file, kept once set; NORMAL syncs at
 	 * checkpoints only, which in WAL mode can lose the last transactions on power loss
 	 * but never leaves half of one. */
-	sqlite3_busy_timeout(*db, KS_RESULTS_BUSY_MS);
+	ks_db_busy_wait(*db);
 	/* another schema version is refused before anything is written (the journal mode
 	 * too is written to the file) */
 	rc = read_version(*db, path, &v, err);

@@ -19,7 +19,8 @@ enum { KS_RESULTS_BUSY_MS = 10 * 60 * 1000 };
 
 /* Creates every table of ks_results_schema_sql[] that is missing, adds the columns of
  * ks_results_added_columns[] an older file lacks, (re)creates the views, fills
- * t_quantiles and sets user_version, in one transaction. KS_ESQL "PATH: results schema version N, this sim writes version M",
+ * t_quantiles and sets user_version, in one transaction (which takes the write lock
+ * only if something is missing). KS_ESQL "PATH: results schema version N, this sim writes version M",
  * "PATH: not a ksmsim results database (...)" or "PATH: sqlite error: ...". */
 int ks_results_schema_create(struct sqlite3 *db, const char *path, struct ks_err *err);
 /* Checks a database for reading: user_version and required tables. KS_ESQL with the
@@ -32,10 +33,14 @@ int ks_results_schema_check(struct sqlite3 *db, const char *path, struct ks_err 
 int ks_results_open_read(const char *path, struct sqlite3 **db, struct ks_err *err);
 
 /* Opens (creating if needed) a results database for writing, in WAL mode with a busy
- * timeout of KS_RESULTS_BUSY_MS, and creates its schema.
+ * timeout of KS_RESULTS_BUSY_MS (ks_db_busy_wait), and creates its schema.
  * *db is NULL on failure: KS_EIO "PATH: cannot open results database: ..." (missing
  * directory, read-only file, a directory), or KS_ESQL as above. */
 int ks_results_open_write(const char *path, struct sqlite3 **db, struct ks_err *err);
+
+/* Makes db wait for another writer's lock, up to KS_RESULTS_BUSY_MS (short sleeps
+ * first, then 2 ms each). */
+void ks_db_busy_wait(struct sqlite3 *db);
 
 /* Helpers. `path` only names the file in messages. */
 /* Column i of the current row as int64. */
