@@ -100,8 +100,10 @@ int ks_bench_sweep_store(const char *db_path, const struct ks_bench_sweep_row *r
 		return rc;
 	if (sqlite3_prepare_v2(db, "INSERT INTO bench_sweep(started_unix_ms, sim_version, host,"
 			       " cpus, load1, scenario, sets, vary, points, seeds, jobs, repeat,"
-			       " serial_s, parallel_s, ratio, html_bytes) VALUES (?1, ?2, ?3, ?4,"
-			       " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", -1, &st,
+			       " serial_s, parallel_s, ratio, html_bytes, serial_cpu_s,"
+			       " parallel_cpu_s, serial_others_s, parallel_others_s) VALUES (?1,"
+			       " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+			       " ?17, ?18, ?19, ?20)", -1, &st,
 			       NULL) != SQLITE_OK)
 		return sql_fail(db, db_path, err);
 	sqlite3_bind_int64(st, 1, r->started_unix_ms);
@@ -121,6 +123,12 @@ int ks_bench_sweep_store(const char *db_path, const struct ks_bench_sweep_row *r
 	sqlite3_bind_double(st, 15, r->ratio);
 	if (r->html_bytes >= 0)
 		sqlite3_bind_int64(st, 16, r->html_bytes);
+	sqlite3_bind_double(st, 17, r->serial_cpu_s);
+	sqlite3_bind_double(st, 18, r->parallel_cpu_s);
+	if (r->serial_others_s >= 0)
+		sqlite3_bind_double(st, 19, r->serial_others_s);
+	if (r->parallel_others_s >= 0)
+		sqlite3_bind_double(st, 20, r->parallel_others_s);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return sql_fail(db, db_path, err);

@@ -44,6 +44,8 @@ struct ks_bench_sweep_row {
 	unsigned points, seeds, jobs, repeat;
 	double serial_s, parallel_s, ratio;
 	int64_t html_bytes;         /* < 0: not measured (NULL) */
+	double serial_cpu_s, parallel_cpu_s;
+	double serial_others_s, parallel_others_s; /* < 0: not known (NULL) */
 };
 
 /* Appends a bench_sweep row, in one transaction. 0 or KS_E* with err set. */

@@ -447,12 +447,20 @@ enum { KS_RESULTS_T_QUANTILES_MAX_DF = 1000 };
  *   serial_s, parallel_s REAL s      wall time of `sim sweep` with -j 1 and with -j N
  *   ratio            REAL     -      parallel_s / serial_s
  *   html_bytes       INTEGER  bytes  size of `sim report --html` of the sweep (NULL: not
- *                                    measured in this repeat) */
+ *                                    measured in this repeat)
+ *   serial_cpu_s, parallel_cpu_s REAL s  user + system CPU time of each `sim sweep`, its
+ *                                    workers included
+ *   serial_others_s, parallel_others_s REAL s  CPU time the whole machine spent during
+ *                                    each beyond the sweep's own (/proc/stat; NULL
+ *                                    where there is none)
+ * The last four are added columns (NULL in rows written before them). */
 #define KS_RESULTS_SQL_BENCH_SWEEP \
 	"CREATE TABLE IF NOT EXISTS bench_sweep(id INTEGER PRIMARY KEY," \
 	" started_unix_ms INTEGER, sim_version TEXT, host TEXT, cpus INTEGER, load1 REAL," \
 	" scenario TEXT, sets TEXT, vary TEXT, points INTEGER, seeds INTEGER, jobs INTEGER," \
-	" repeat INTEGER, serial_s REAL, parallel_s REAL, ratio REAL, html_bytes INTEGER);"
+	" repeat INTEGER, serial_s REAL, parallel_s REAL, ratio REAL, html_bytes INTEGER," \
+	" serial_cpu_s REAL, parallel_cpu_s REAL, serial_others_s REAL," \
+	" parallel_others_s REAL);"
 
 /* Every schema fragment, in creation order (referenced tables first); NULL-terminated.
  * Later tables are appended here (see the top comment). */
@@ -500,6 +508,10 @@ static const struct ks_results_column ks_results_added_columns[] = {
 	{ "bench", "cpu_per_ksmd", "REAL" },
 	{ "bench", "load1", "REAL" },
 	{ "bench", "repeat", "INTEGER" },
+	{ "bench_sweep", "serial_cpu_s", "REAL" },
+	{ "bench_sweep", "parallel_cpu_s", "REAL" },
+	{ "bench_sweep", "serial_others_s", "REAL" },
+	{ "bench_sweep", "parallel_others_s", "REAL" },
 	{ NULL, NULL, NULL }
 };
 
