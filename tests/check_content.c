@@ -164,6 +164,26 @@ static void build_pool(struct ks_content_store *cs, struct pool *pl)
 
 /* ---- core ---- */
 
+/* ks_content_word0() is the first 8 bytes, little-endian; when the words of a and b
+ * differ, ks_content_word0_cmp() gives memcmp's sign r and first difference rfd. */
+static void check_word0(const struct ks_content_store *cs, ks_content ca, ks_content cb,
+			const uint8_t *a, const uint8_t *b, int r, unsigned rfd)
+{
+	uint64_t wa = 0, wb = 0, got_a = ks_content_word0(cs, ca), got_b = ks_content_word0(cs, cb);
+	unsigned fd = 9999;
+
+	for (unsigned k = 0; k < 8; k++) {
+		wa |= (uint64_t)a[k] << (8 * k);
+		wb |= (uint64_t)b[k] << (8 * k);
+	}
+	ck_assert_msg(got_a == wa && got_b == wb, "word0 of %#llx or %#llx wrong",
+		      (unsigned long long)ca, (unsigned long long)cb);
+	if (wa == wb)
+		return;
+	ck_assert_int_eq(ks_content_word0_cmp(wa, wb, &fd), r);
+	ck_assert_uint_eq(fd, rfd);
+}
+
 /* cmp sign and first_diff equal memcmp's on every pair; is_zero equals a byte scan. */
 START_TEST(test_content_cmp_matches_memcmp)
 {
@@ -196,6 +216,7 @@ START_TEST(test_content_cmp_matches_memcmp)
 				      (unsigned long long)pl->c[i], (unsigned long long)pl->c[j],
 				      got, fd, r, rfd);
 			ck_assert_int_eq(sign(ks_content_cmp(cs, pl->c[i], pl->c[j], NULL)), r);
+			check_word0(cs, pl->c[i], pl->c[j], a, b, r, rfd);
 			equal_pairs += r == 0;
 			distinct_desc_equal += r == 0 && pl->c[i] != pl->c[j];
 		}
@@ -226,6 +247,7 @@ static void check_literal_pairs(struct ks_content_store *cs, const ks_content *c
 				      "round %d: cmp(%u, %u) = %d at %u, memcmp says %d at %u",
 				      round, i, j, got, fd, r, rfd);
 			ck_assert_int_eq(ks_content_cmp(cs, c[j], c[i], NULL), -got);
+			check_word0(cs, c[i], c[j], a, b, r, rfd);
 			if (r == 0)
 				ck_assert_uint_eq(c[i], c[j]); /* equal bytes intern once */
 		}

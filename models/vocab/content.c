@@ -655,6 +655,11 @@ equal:
 	return 0;
 }
 
+uint64_t ks_content_word0(const struct ks_content_store *cs, ks_content c)
+{
+	return first_word(cs, class_of(cs, c), ks_content_arg(c));
+}
+
 bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c)
 {
 	const struct cclass *cl = class_of(cs, c);

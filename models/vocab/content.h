@@ -105,6 +105,22 @@ void ks_content_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *
  * offset of the first differing byte, or 4096 when equal. */
 int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b,
 		   unsigned *first_diff);
+/* The page's first 8 bytes as a little-endian word (what ks_content_cmp() looks at
+ * first). A caller that compares one page against many may keep the words: pages whose
+ * words differ compare as ks_content_word0_cmp() says, without the descriptors. */
+uint64_t ks_content_word0(const struct ks_content_store *cs, ks_content c);
+/* memcmp() order of two pages whose first words x != y (ks_content_word0()) differ,
+ * with *first_diff (if not NULL) as ks_content_cmp() gives them. */
+static inline int ks_content_word0_cmp(uint64_t x, uint64_t y, unsigned *first_diff)
+{
+	unsigned byte = (unsigned)__builtin_ctzll(x ^ y) >> 3;
+	unsigned bx = (unsigned)(x >> (8 * byte)) & 0xffu;
+	unsigned by = (unsigned)(y >> (8 * byte)) & 0xffu;
+
+	if (first_diff)
+		*first_diff = byte;
+	return bx < by ? -1 : 1;
+}
 /* True if all 4096 bytes are zero. */
 bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c);
 /* Checksum of the bytes (cached per descriptor in a small direct-mapped cache). */
