@@ -350,6 +350,10 @@ static int check_node(const struct ks_ksm *ksm, const struct ks_stable_node *sn,
 		return 11; /* rmap_hlist_len differs from the list */
 	if (len > (int)ksm->p.max_page_sharing)
 		return 12; /* over max_page_sharing (no fork in the model) */
+	if (sn->kfit != (sn->kpage && sn->kpage->live && sn->kpage->node == sn))
+		return 13; /* kfit differs from the keyhole check on the frame */
+	if (sn->kfit && sn->kword0 != ks_content_word0(ksm->cs, sn->kpage->content))
+		return 14; /* kword0 is not the first word of the frame's content */
 	if (len) {
 		t->shared++;
 		t->sharing += (uint64_t)len - 1;

@@ -166,8 +166,8 @@ void ks__kframe_unmap(struct ks_ksm *ksm, struct ks_kframe *kf)
 		return;
 	/* Freeing a page clears page->mapping: the stable node's keyhole no longer fits. */
 	ks__stable_changed(ksm);
+	ks__kframe_set_node(kf, NULL);
 	kf->live = false;
-	kf->node = NULL;
 	ks__pool_free(&ksm->frame_pool, kf);
 }
 

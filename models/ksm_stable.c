@@ -98,13 +98,12 @@ static void remove_node_from_stable_tree(struct ks_ksm *ksm, struct ks_stable_no
 	free_stable_node(ksm, sn);
 }
 
-/* ksm_get_folio(): the keyhole check. NULL (after dropping the node) if it went stale. */
+/* ksm_get_folio(): the keyhole check (kpage live, its node this one: sn->kfit, so the
+ * frame itself is not read). NULL (after dropping the node) if it went stale. */
 static struct ks_kframe *ksm_get_folio(struct ks_ksm *ksm, struct ks_stable_node *sn)
 {
-	struct ks_kframe *kf = sn->kpage;
-
-	if (kf && kf->live && kf->node == sn)
-		return kf;
+	if (sn->kfit)
+		return sn->kpage;
 	remove_node_from_stable_tree(ksm, sn);
 	return NULL;
 }
@@ -151,7 +150,7 @@ static bool remove_stable_node(struct ks_ksm *ksm, struct ks_stable_node *sn)
 	if (kf->mapcount)
 		return true;
 	ks__stable_changed(ksm);
-	kf->node = NULL;
+	ks__kframe_set_node(kf, NULL);
 	remove_node_from_stable_tree(ksm, sn);
 	return false;
 }
@@ -280,6 +279,16 @@ static struct ks_kframe *stable_node_chain(struct ks_ksm *ksm, struct ks_stable_
 	return stable_node_dup(ksm, dupp, snp, root, prune);
 }
 
+/* memcmp_pages() of content c (first word w0) and the page of node dup (tree_kf, its
+ * live frame): on the node's first word when they differ, without reading the frame. */
+static inline int cmp_node(struct ks_ksm *ksm, ks_content c, uint64_t w0,
+			   const struct ks_stable_node *dup, const struct ks_kframe *tree_kf)
+{
+	if (w0 != dup->kword0)
+		return ks__memcmp_word0(ksm, w0, dup->kword0);
+	return ks__memcmp_pages(ksm, c, tree_kf->content);
+}
+
 /* stable_tree_search(): the KSM frame to merge with, or NULL. */
 struct ks_kframe *ks__stable_tree_search(struct ks_ksm *ksm, struct ks_page_ref *pg)
 {
@@ -287,10 +296,12 @@ struct ks_kframe *ks__stable_tree_search(struct ks_ksm *ksm, struct ks_page_ref 
 	struct ks_rb_root *root;
 	struct ks_rb_node **link;
 	ks_content c = ks__page_content(pg);
+	uint64_t w0;
 
 	if (own && own->node)
 		return own; /* KSM page forked */
 	root = &ksm->root_stable_tree[ks__page_nid(ksm, pg)];
+	w0 = ks_content_word0(ksm->cs, c);
 again:
 	link = &root->node;
 	if (*link)
@@ -302,10 +313,13 @@ again:
 		int ret;
 
 		ksm->page_work.stable_visits++;
+		/* the next level's node is one of these: its miss overlaps this level */
+		__builtin_prefetch(sn->node.left);
+		__builtin_prefetch(sn->node.right);
 		tree_kf = stable_node_chain(ksm, &dup, &sn, root, true);
 		if (!tree_kf)
 			goto again; /* a stale node went: the tree may have rotated */
-		ret = ks__memcmp_pages(ksm, c, tree_kf->content);
+		ret = cmp_node(ksm, c, w0, dup, tree_kf);
 		if (ret < 0) {
 			link = &sn->node.left;
 		} else if (ret > 0) {
@@ -330,6 +344,7 @@ struct ks_stable_node *ks__stable_tree_insert(struct ks_ksm *ksm, struct ks_kfra
 							kpage->nid];
 	struct ks_rb_node **link, *parent;
 	struct ks_stable_node *sn = NULL, *dup, *new_node;
+	uint64_t w0 = ks_content_word0(ksm->cs, kpage->content);
 	bool need_chain = false;
 
 	ks__stable_changed(ksm);
@@ -348,7 +363,7 @@ again:
 		tree_kf = stable_node_chain(ksm, &dup, &sn, root, false);
 		if (!tree_kf)
 			goto again;
-		ret = ks__memcmp_pages(ksm, kpage->content, tree_kf->content);
+		ret = cmp_node(ksm, kpage->content, w0, dup, tree_kf);
 		parent = *link;
 		if (ret < 0) {
 			link = &parent->left;
@@ -363,6 +378,7 @@ again:
 	new_node = alloc_stable_node(ksm);
 	new_node->kpage = kpage;
 	new_node->kpfn = kpage->pfn;
+	new_node->kword0 = w0;
 	new_node->nid = (uint16_t)(root - ksm->root_stable_tree);
 	if (!need_chain) {
 		ks_rb_link_node(&new_node->node, parent, link);
@@ -372,7 +388,7 @@ again:
 			sn = alloc_stable_node_chain(ksm, sn, root);
 		stable_node_chain_add_dup(ksm, new_node, sn);
 	}
-	kpage->node = new_node;
+	ks__kframe_set_node(kpage, new_node);
 	return new_node;
 }
 

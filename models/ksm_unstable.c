@@ -39,6 +39,9 @@ static struct ks_rmap_item *search_insert_trusted(struct ks_ksm *ksm, struct ks_
 		int ret;
 
 		ksm->page_work.unstable_visits++;
+		/* the next level's item is one of these: its miss overlaps this level */
+		__builtin_prefetch(ks__item(ksm, t_item->node.left));
+		__builtin_prefetch(ks__item(ksm, t_item->node.right));
 		if (t_item->mm_id == pg->mm->id && (t_item->address & KS_PAGE_MASK) == addr)
 			return NULL; /* the same page */
 		ret = ks__memcmp_pages(ksm, c, t_item->memo - 1);
