@@ -59,7 +59,7 @@ static int run_child(const char *self, const char *name, const char *db,
 
 static void print_row(const char *label, const struct ks_bench_row *r, const char *goal)
 {
-	printf("%-16s %-6s %10" PRIu64 " %11" PRIu64 " %5" PRIu64 " %8.1f %8.1f %9.1f "
+	printf("%-16s %-6s %10" PRIu64 " %11" PRIu64 " %5" PRIu64 " %8.3f %8.3f %9.3f "
 	       "%7.4f %7.4f %11.0f %8.0f %7.1f %5.1f %s\n",
 	       r->scenario, label, r->sim_pages, r->pages_scanned, r->full_scans,
 	       r->wall_seconds, r->cpu_seconds, r->ksmd_cpu_seconds, r->wall_per_ksmd,

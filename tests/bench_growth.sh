@@ -61,13 +61,13 @@ series() { # title, then lines "name count size_mib"
 	title=$1; shift
 	out="$tmp/series.txt"; : > "$out"
 	echo "## $title"
-	printf '%-22s %10s %9s %9s %9s %8s %7s %6s\n' point pages scanned cpu_s wall_s \
-		rss_MiB B/page load
+	printf '%-22s %10s %9s %9s %9s %8s %8s %7s %6s\n' point pages scanned cpu_s wall_s \
+		ns/scan rss_MiB B/page load
 	while [ $# -ge 3 ]; do
 		row=$(point "$1" "$2" "$3") || exit 2
 		[ -n "$row" ] || { echo "bench_growth: $1: no result" >&2; exit 2; }
-		echo "$row" | awk '{ printf "%-22s %10s %9s %9s %9s %8s %7s %6s\n",
-			$1, $3, $4, $7, $6, $12, $13, $14 }'
+		echo "$row" | awk '{ printf "%-22s %10s %9s %9s %9s %8.1f %8s %7s %6s\n",
+			$1, $3, $4, $7, $6, $7 * 1e9 / $4, $12, $13, $14 }'
 		echo "$row" | awk '{ print $3, $7, $6, $12 }' >> "$out"
 		shift 3
 	done
