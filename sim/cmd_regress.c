@@ -281,12 +281,51 @@ static void add_val(struct rg_cmp *c, uint64_t batch, const char *name, bool hk,
 		c->first = c->nv - 1;
 }
 
-static const struct ks_kt_proc *find_proc(const struct ks_kt_proc *p, size_t n, uint64_t b,
+/* The rows of p[0..n) by batch, each batch's rows in their order in p: idx[] holds
+ * their indices, sorted by (batch, index). compare() walks it once instead of scanning
+ * every row for every batch (a live trace: thousands of batches times 8 processes). */
+struct rg_rows {
+	const struct ks_kt_proc *p;
+	size_t *idx, n, at;           /* at: the first row of the batch being compared */
+};
+
+static const struct ks_kt_proc *rows_sort_base;
+
+static int rows_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	uint64_t x = rows_sort_base[i].batch, y = rows_sort_base[j].batch;
+
+	return x != y ? (x < y ? -1 : 1) : i < j ? -1 : i > j;
+}
+
+static void rows_init(struct rg_rows *rw, const struct ks_kt_proc *p, size_t n)
+{
+	*rw = (struct rg_rows){ .p = p, .idx = ks_xmalloc((n ? n : 1) * sizeof(size_t)), .n = n };
+	for (size_t i = 0; i < n; i++)
+		rw->idx[i] = i;
+	rows_sort_base = p;
+	qsort(rw->idx, n, sizeof(size_t), rows_cmp);
+}
+
+/* Moves to batch b (batches visited in increasing order): [*lo, *hi) of idx[] are its
+ * rows. */
+static void rows_batch(struct rg_rows *rw, uint64_t b, size_t *lo, size_t *hi)
+{
+	while (rw->at < rw->n && rw->p[rw->idx[rw->at]].batch < b)
+		rw->at++;
+	*lo = *hi = rw->at;
+	while (*hi < rw->n && rw->p[rw->idx[*hi]].batch == b)
+		(*hi)++;
+}
+
+/* The first row of batch b (rows [lo, hi) of rw) with this pid, or NULL. */
+static const struct ks_kt_proc *find_proc(const struct rg_rows *rw, size_t lo, size_t hi,
 					  uint32_t pid)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i].batch == b && p[i].pid == pid)
-			return &p[i];
+	for (size_t i = lo; i < hi; i++)
+		if (rw->p[rw->idx[i]].pid == pid)
+			return &rw->p[rw->idx[i]];
 	return NULL;
 }
 
@@ -296,15 +335,17 @@ static int64_t proc_field(const struct ks_kt_proc *p, int f)
 								  p->profit;
 }
 
-static void compare_procs(struct rg_cmp *c, const struct ks_ktrace *kt, const struct rg_sim *r,
+static void compare_procs(struct rg_cmp *c, struct rg_rows *krows, struct rg_rows *srows,
 			  uint64_t b)
 {
-	for (size_t i = 0; i < kt->nprocs; i++) {
-		const struct ks_kt_proc *kp = &kt->procs[i], *sp;
+	size_t k0, k1, s0, s1;
 
-		if (kp->batch != b)
-			continue;
-		sp = find_proc(r->p, r->np, b, kp->pid);
+	rows_batch(krows, b, &k0, &k1);
+	rows_batch(srows, b, &s0, &s1);
+	for (size_t i = k0; i < k1; i++) {
+		const struct ks_kt_proc *kp = &krows->p[krows->idx[i]], *sp;
+
+		sp = find_proc(srows, s0, s1, kp->pid);
 		for (int f = 0; f < RG_PROC_FIELDS; f++) {
 			char name[48];
 			int64_t kv = proc_field(kp, f), sv = sp ? proc_field(sp, f) : 0;
@@ -317,26 +358,60 @@ static void compare_procs(struct rg_cmp *c, const struct ks_ktrace *kt, const st
 	}
 }
 
-/* Merges per process in batch b: the kernel's events against the simulator's mp[0..n)
- * (the merges of batch b, sorted by pid). */
-static void compare_merges(struct rg_cmp *c, const struct ks_ktrace *kt,
+/* A successful merge event of the kernel's: its batch and pid. */
+struct rg_kmerge {
+	uint64_t batch;
+	uint32_t pid;
+};
+
+static int kmerge_cmp(const void *a, const void *b)
+{
+	const struct rg_kmerge *x = a, *y = b;
+
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The kernel's successful merges (events.txt), each with its batch and pid, sorted by
+ * (batch, pid): found once, not per batch and process. */
+static size_t kernel_merges(const struct ks_ktrace *kt, struct rg_kmerge **out)
+{
+	struct rg_kmerge *m = ks_xmalloc((kt->nevents ? kt->nevents : 1) * sizeof(*m));
+	size_t n = 0;
+
+	for (size_t i = 0; i < kt->nevents; i++) {
+		const struct ks_kt_event *e = &kt->events[i];
+
+		if ((e->type == KS_KT_EV_MERGE_WITH_KSM_PAGE ||
+		     e->type == KS_KT_EV_MERGE_ONE_PAGE) && e->err == 0)
+			m[n++] = (struct rg_kmerge){ ks_ktrace_event_batch(kt, e),
+						     ks_ktrace_mm_pid(kt, e->mm) };
+	}
+	qsort(m, n, sizeof(*m), kmerge_cmp);
+	*out = m;
+	return n;
+}
+
+/* Merges per process in batch b: the kernel's km[0..nk) (its merges of batch b, sorted
+ * by pid) against the simulator's mp[0..n) (the same, sorted by pid). */
+static void compare_merges(struct rg_cmp *c, const struct rg_kmerge *km, size_t nk,
 			   const struct ks_kt_merged *mp, size_t n, uint64_t b, uint32_t nprocs)
 {
+	size_t i = 0, j = 0;
+
 	for (uint32_t pid = 1; pid <= nprocs; pid++) {
 		int64_t kn = 0, sn = 0;
 		char name[48];
 
-		for (size_t i = 0; i < kt->nevents; i++) {
-			const struct ks_kt_event *e = &kt->events[i];
-
-			if ((e->type == KS_KT_EV_MERGE_WITH_KSM_PAGE ||
-			     e->type == KS_KT_EV_MERGE_ONE_PAGE) && e->err == 0 &&
-			    ks_ktrace_mm_pid(kt, e->mm) == pid &&
-			    ks_ktrace_event_batch(kt, e) == b)
-				kn++;
-		}
-		for (size_t i = 0; i < n; i++)
-			sn += mp[i].pid == pid;
+		while (i < nk && km[i].pid < pid)
+			i++;
+		for (; i < nk && km[i].pid == pid; i++)
+			kn++;
+		while (j < n && mp[j].pid < pid)
+			j++;
+		for (; j < n && mp[j].pid == pid; j++)
+			sn++;
 		if (!kn && !sn)
 			continue;
 		snprintf(name, sizeof(name), "merges.pid%" PRIu32, pid);
@@ -418,6 +493,9 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 {
 	size_t nk = kt->nbatches - 1, ki = 0, si = 0, nkm = 0, mi = 0;
 	struct ks_kt_merged *km = NULL;
+	struct rg_kmerge *kmg = NULL;
+	size_t nkmg = 0, kgi = 0;
+	struct rg_rows krows, srows;
 
 	c->first = SIZE_MAX;
 	c->procs_exact = c->merges_exact = c->pages_exact = true;
@@ -425,6 +503,10 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 	if (c->have_pages)
 		nkm = ks_ktrace_merged_pages(kt, &km);
 	c->nbatches_sim = r->nb;
+	if (kt->nevents)
+		nkmg = kernel_merges(kt, &kmg);
+	rows_init(&krows, kt->procs, kt->nprocs);
+	rows_init(&srows, r->p, r->np);
 	for (int k = 0; k < KS_KT_NCOUNTERS; k++)
 		c->exact[k] = true;
 	for (uint64_t b = 1; b <= nk; b++) {
@@ -451,15 +533,19 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 			c->kfinal[k] = kv;
 			c->sfinal[k] = sv;
 		}
-		compare_procs(c, kt, r, b);
+		compare_procs(c, &krows, &srows, b);
 		if (kt->nevents) {
-			size_t m0;
+			size_t m0, g0;
 
 			while (mi < r->nmp && r->mp[mi].batch < b)
 				mi++;
 			for (m0 = mi; mi < r->nmp && r->mp[mi].batch == b; mi++)
 				;
-			compare_merges(c, kt, &r->mp[m0], mi - m0, b, nprocs);
+			while (kgi < nkmg && kmg[kgi].batch < b)
+				kgi++;
+			for (g0 = kgi; kgi < nkmg && kmg[kgi].batch == b; kgi++)
+				;
+			compare_merges(c, &kmg[g0], kgi - g0, &r->mp[m0], mi - m0, b, nprocs);
 		}
 		if (c->have_pages) {
 			size_t k0 = ki, s0 = si;
@@ -473,6 +559,9 @@ static void compare(struct rg_cmp *c, const struct ks_ktrace *kt, const struct r
 	}
 	c->have_merges = kt->nevents > 0;
 	free(km);
+	free(kmg);
+	free(krows.idx);
+	free(srows.idx);
 }
 
 /* ---- storing the comparison ---- */
