@@ -38,6 +38,8 @@ static void rk_usage(FILE *out)
 {
 	fputs("usage: sim record-kernel --scenario FILE --out DIR [--set KEY=VALUE]...\n"
 	      "                         [--batches N | --scans N] [--quiet]\n"
+	      "       sim record-kernel --scenario FILE --wall-clock --out DIR\n"
+	      "                         [--set KEY=VALUE]... [--quiet]\n"
 	      "       sim record-kernel (--pid PID... | -- CMD [ARG]...) --out DIR\n"
 	      "                         [--trace FILE] [--set ksm.KEY=VALUE]...\n"
 	      "                         [--batches N | --scans N | --duration T] [--quiet]\n"
@@ -49,7 +51,16 @@ static void rk_usage(FILE *out)
 	      "DIR (docs/kernel-traces.md). Every knob is restored afterwards, also on error\n"
 	      "and on SIGINT/SIGTERM. Compare with: sim regress DIR\n"
 	      "\n"
-	      "The second form records the real KSM merging an external workload: running\n"
+	      "With --wall-clock the scenario runs as it would on a real machine: ksmd runs\n"
+	      "freely (any sleep_millisecs), every timed write is done at its time on the\n"
+	      "clock (the processes writing in parallel) for the scenario's duration, and\n"
+	      "no batches are cut: DIR gets meta.yaml, scenario.yaml and samples.csv (every\n"
+	      "sample.interval, default 1 s: ksmd's CPU time from its schedstat, the\n"
+	      "counters, the CPU time of the workload and of the rest of the machine, how\n"
+	      "late the writes ran). It prints ksmd's CPU time to set beside the\n"
+	      "simulator's ('sim run' of the same scenario; docs/kernel-traces.md).\n"
+	      "\n"
+	      "The third form records the real KSM merging an external workload: running\n"
 	      "processes (--pid, in the order they registered with KSM; they may already have\n"
 	      "mergeable memory) or a command it starts (with its descendants that register,\n"
 	      "numbered as found; KSM starts once the first has). No scenario: the knobs are\n"
@@ -57,7 +68,9 @@ static void rk_usage(FILE *out)
 	      "workload is 'live'. It stops after --batches/--scans/--duration or when every\n"
 	      "process has exited. Its processes are left running (a command is ended).\n"
 	      "\n"
-	      "  -s, --scenario FILE  scenario (ksm.sleep_millisecs must be >= 100)\n"
+	      "  -s, --scenario FILE  scenario (ksm.sleep_millisecs must be >= 100, but for\n"
+	      "                       --wall-clock)\n"
+	      "      --wall-clock     run the scenario on the clock, ksmd free-running\n"
 	      "  -o, --out DIR        trace directory to write (created; its parent must exist)\n"
 	      "      --set KEY=VALUE  override a scenario key (kept in DIR/scenario.yaml)\n"
 	      "  -b, --batches N      ksmd batches to record (default: duration / sleep + 1)\n"
@@ -71,6 +84,56 @@ static void rk_usage(FILE *out)
 	      "  -h, --help           this help\n"
 	      "exit status: 0 recorded, 2 error (not root, no KSM, KSM busy, I/O), 130\n"
 	      "interrupted\n", out);
+}
+
+/* --wall-clock: the scenario on the clock, ksmd free-running; prints the totals. */
+static int rk_wall_clock(const char *scenario, const char *out, const struct ks_scenario *sc)
+{
+	struct ks_recorder_opts ro = { 0 };
+	struct ks_wall_result w = { 0 };
+	struct ks_err err = { 0 };
+	int rc;
+
+	signal(SIGINT, rk_on_signal);
+	signal(SIGTERM, rk_on_signal);
+	signal(SIGHUP, rk_on_signal);
+	ro.sc = sc;
+	ro.scenario_file = scenario;
+	ro.out_dir = out;
+	ro.wall_clock = true;
+	ro.sample_ns = sc->sample_mode == KS_SAMPLE_INTERVAL ? (uint64_t)sc->sample_interval : 0;
+	ro.wall = &w;
+	ro.interrupt = &rk_interrupted;
+	ro.note = rk_note;
+	rc = ks_record_kernel(&ro, &err);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (rc == KS_EINTR) {
+		ks_cli_error("interrupted; KSM knobs restored, nothing written");
+		return KS_EXIT_INTERRUPTED;
+	}
+	if (rc) {
+		ks_cli_error("%s", err.msg);
+		return KS_EXIT_ERROR;
+	}
+	if (ks_cli_quiet)
+		return KS_EXIT_OK;
+	printf("ksmd CPU time:     %.3f s over %.3f s (%" PRId64 " pages scanned, %" PRId64
+	       " full scans; pages_shared %" PRId64 ", pages_sharing %" PRId64 ")\n",
+	       (double)w.ksmd_cpu_ns / 1e9, (double)w.span_ns / 1e9, w.pages_scanned,
+	       w.full_scans, w.pages_shared, w.pages_sharing);
+	printf("workload CPU time: %.3f s (the scenario's processes); recorder %.3f s; the "
+	       "rest of the machine %.3f s\n", (double)w.workload_cpu_ns / 1e9,
+	       (double)w.recorder_cpu_ns / 1e9, (double)w.others_cpu_ns / 1e9);
+	printf("timed writes:      %" PRIu64 " instants, %" PRIu64 " started 10 ms or more "
+	       "late (at most %.1f ms); the longest took %.1f ms\n", w.groups, w.late_groups,
+	       (double)w.max_late_ns / 1e6, (double)w.max_apply_ns / 1e6);
+	printf("load average:      %.2f at the start, %.2f at the end\n", w.load1_before,
+	       w.load1_after);
+	printf("written into %s (samples.csv); the simulator's: sim run --scenario %s\n", out,
+	       scenario);
+	return KS_EXIT_OK;
 }
 
 /* The second form: an external workload (--pid PID... or -- CMD...). */
@@ -233,7 +296,7 @@ int ks_cmd_record_kernel(int argc, char **argv)
 	const char *scenario = NULL, *out = NULL, *trace = NULL, *duration = NULL;
 	struct ks_strlist setl = { 0 }, pidl = { 0 };
 	uint64_t batches = 0, scans = 0;
-	bool quiet = false;
+	bool quiet = false, wall = false;
 	const struct ks_opt opts[] = {
 		KS_STR("scenario", 's', &scenario),
 		KS_STR("out", 'o', &out),
@@ -244,6 +307,7 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		KS_STR("trace", 0, &trace),
 		KS_STR("duration", 0, &duration),
 		KS_FLAG("quiet", 'q', &quiet),
+		KS_FLAG("wall-clock", 0, &wall),
 		KS_OPT_END };
 	const struct ks_cmdline cl = { .cmd = "record-kernel", .usage = rk_usage,
 				       .opts = opts, .max_args = UINT32_MAX,
@@ -262,6 +326,14 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		return rc;
 	}
 	ks_cli_quiet = quiet;
+	if (wall && (pidl.n || args.n || trace || duration || batches || scans)) {
+		ks_cli_error("record-kernel: --wall-clock runs a scenario for its duration: "
+			     "no --pid, command, --trace, --duration, --batches or --scans");
+		ks_strlist_free(&setl);
+		ks_strlist_free(&pidl);
+		ks_strlist_free(&args);
+		return KS_EXIT_ERROR;
+	}
 	if (pidl.n || args.n || trace || duration) {
 		rc = rk_external(argc, argv, out, scenario, &setl, &pidl, &args, trace, duration,
 				 batches, scans);
@@ -291,6 +363,12 @@ int ks_cmd_record_kernel(int argc, char **argv)
 		ks_scenario_fini(&sc);
 		free(sets);
 		return KS_EXIT_ERROR;
+	}
+	if (wall) {
+		rc = rk_wall_clock(scenario, out, &sc);
+		ks_scenario_fini(&sc);
+		free(sets);
+		return rc;
 	}
 	if (sc.ksm.sleep_millisecs && !batches)
 		batches = sc.duration / ((uint64_t)sc.ksm.sleep_millisecs * 1000000) + 1;

@@ -162,6 +162,8 @@ no-such-dir|regress $D/no-such-dir -q
 # kernel recordings: a --out that cannot be made is refused before recording
 no-such/x: the folder|record-kernel --scenario $D/ok.yaml --out $SCRATCH/no-such/x
 ok.yaml: exists and is not a folder|record-kernel --scenario $D/ok.yaml --out $D/ok.yaml
+--wall-clock runs a scenario for its duration|record-kernel --scenario $D/ok.yaml --wall-clock --batches 3 --out $SCRATCH/w
+--wall-clock runs a scenario for its duration|record-kernel --wall-clock --pid 1 --out $SCRATCH/w
 # results databases (--db FILE)
 other_schema|--scenario $D/ok.yaml --db $OTHER_DB -q
 bad_input_text|--scenario $D/ok.yaml --db $TEXT_DB -q

@@ -75,6 +75,54 @@ if [ -n "${REC_TARGET:-}" ] && [ -x "$REC_TARGET" ]; then
 		fail=1
 	fi
 fi
+# --wall-clock: two processes sharing an image, one rewriting 64 pages every 100 ms, ksmd
+# free-running at 20 ms for 3 s: three samples, ksmd and the writer on the CPU, the
+# image merged, every timed instant of the trace applied (none after the duration)
+cat >"$tmp/wall.yaml" <<'EOF2'
+name: wall-clock-check
+seed: 7
+duration: 3s
+sample:
+  interval: 1s
+ksm:
+  pages_to_scan: 500
+  sleep_millisecs: 20
+processes:
+  - name: p
+    count: 2
+    regions:
+      - name: ram
+        size: 4MiB
+        contents:
+          - rest: true
+            content: {kind: image, image: wall-check}
+    writes:
+      - region: ram
+        fraction: 0.0625
+        every: 100ms
+        content: {kind: random}
+EOF2
+if "$SIM" record-kernel -q --scenario "$tmp/wall.yaml" --wall-clock --out "$tmp/wall" \
+	2>"$tmp/err"; then
+	"$SIM" trace gen --scenario "$tmp/wall.yaml" -o "$tmp/wall.kstt" >/dev/null
+	want=$(awk '$2 == "write" && $1 != "0ns" { v = $1; if (v ~ /ms$/) sub(/ms$/, "", v)
+		else if (sub(/s$/, "", v)) v *= 1000; if (v + 0 < 3000) print v + 0 }' "$tmp/wall.kstt" |
+		sort -u | wc -l)
+	got=$(sed -n 's/^wall.instants: //p' "$tmp/wall/meta.yaml")
+	if ! awk -F, -v want="$want" -v got="$got" 'NR > 1 { n++; t = $1; cpu = $2; fs = $4;
+		sharing = $6; wl = $9 } END { exit !(n == 3 && t >= 3e9 && cpu > 0 && fs >= 1 &&
+		sharing >= 900 && wl > 0 && want == got && want == 29) }' "$tmp/wall/samples.csv"
+	then
+		echo "FAIL: --wall-clock: samples or instants wrong (instants $got, trace $want):"
+		cat "$tmp/wall/samples.csv"; fail=1
+	elif ! grep -q '^workload: wall-clock$' "$tmp/wall/meta.yaml"; then
+		echo "FAIL: --wall-clock: meta.yaml does not say workload: wall-clock"; fail=1
+	else
+		echo "check-kernel: --wall-clock: $(tail -1 "$tmp/wall/samples.csv" | cut -d, -f1-6)"
+	fi
+else
+	echo "FAIL: --wall-clock run: $(cat "$tmp/err")"; fail=1
+fi
 after=$(cd $ksm && for f in run pages_to_scan sleep_millisecs max_page_sharing use_zero_pages smart_scan advisor_mode; do printf '%s=%s ' $f "$(cat $f)"; done)
 if [ "$before" != "$after" ]; then
 	echo "FAIL: KSM knobs not restored: before: $before; after: $after"; fail=1

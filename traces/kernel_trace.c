@@ -61,6 +61,7 @@ void ks_ktrace_free(struct ks_ktrace *kt)
 	free(kt->pfns);
 	free(kt->mms);
 	free(kt->workload_csv);
+	free(kt->samples_csv);
 	free(kt);
 }
 

@@ -104,6 +104,9 @@ struct ks_ktrace {
 	struct ks_kt_pfn *pfns;       size_t npfns;
 	struct ks_kt_mm *mms;         size_t nmms;
 	char *workload_csv;           /* workload.csv text (owned), may be NULL */
+	char *samples_csv;            /* a wall-clock run (record-kernel --wall-clock):
+				       * samples.csv text (owned); such a folder has
+				       * meta.yaml, scenario.yaml and samples.csv only */
 };
 
 /* Lifecycle. _new never fails; _free(NULL) is a no-op. */

@@ -156,6 +156,13 @@ int ks_ktrace_write(const struct ks_ktrace *kt, const char *dir, struct ks_err *
 		return err->code;
 	fputs(kt->scenario_text ? kt->scenario_text : "", f);
 	rc = close_out(f, dir, "scenario.yaml", err);
+	if (!rc && kt->samples_csv) {
+		f = open_out(dir, "samples.csv", err);
+		if (!f)
+			return err->code;
+		fputs(kt->samples_csv, f);
+		return close_out(f, dir, "samples.csv", err);
+	}
 	if (!rc)
 		rc = write_batches(kt, dir, err);
 	if (!rc)
@@ -617,6 +624,12 @@ int ks_ktrace_read(const char *dir, struct ks_ktrace **out, struct ks_err *err)
 	kt->dir = ks_xstrdup(dir);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		rc = ks_err_set(err, KS_ENOENT, "%s: not a kernel trace directory", dir);
+		goto fail;
+	}
+	snprintf(probe, sizeof(probe), "%s/samples.csv", dir);
+	if (!stat(probe, &st)) {
+		rc = ks_err_set(err, KS_EINVAL, "%s: a wall-clock run (record-kernel --wall-clock: "
+				"samples.csv, no batches.csv): no batches to replay", dir);
 		goto fail;
 	}
 	snprintf(probe, sizeof(probe), "%s/batches.csv", dir);

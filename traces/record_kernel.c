@@ -95,6 +95,7 @@ struct child {
 	bool alive;                   /* not exited */
 	struct region *regions;       /* mapped regions */
 	unsigned nregions;
+	unsigned pending;             /* wall clock: commands sent, replies not yet read */
 };
 
 struct rec_state {
@@ -121,6 +122,9 @@ struct rec_state {
 	bool cmd_done;                /* the command exited */
 	unsigned cap_kids;            /* -- CMD: room in kids */
 	uint64_t late_reads;          /* external: batches whose reads ksmd overtook */
+	int64_t exited_cpu_ns;        /* wall clock: CPU time of the children that exited */
+	char *samples;                /* wall clock: samples.csv text */
+	size_t slen;
 	pid_t intruder;               /* a process not ours that entered KSM (0: none) */
 	char intruder_comm[64];
 	uint64_t intruder_mm;
@@ -845,6 +849,281 @@ static void meta_machine(struct rec_state *s, const struct ks_machine_snap *a,
 	}
 }
 
+/* ---------------------------------------------------------------- wall clock */
+
+/* Commands a child may have in flight: 256 * 48 B of commands and 1 KiB of replies, far
+ * below a pipe's 64 KiB, so neither side ever blocks on a full pipe. */
+enum { WALL_WINDOW = 256 };
+
+/* The CPU time a child has used so far (/proc/PID/schedstat: ns on a CPU); 0 if gone. */
+static int64_t child_cpu_ns(const struct child *k)
+{
+	char path[64];
+	int64_t v;
+
+	if (k->os_pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)k->os_pid);
+	v = ks_sysfs_read_num(path);
+	return v > 0 ? v : 0;
+}
+
+/* Reads one reply of a child that has commands in flight. */
+static int wall_reply(struct rec_state *s, struct child *k)
+{
+	int res = 0;
+
+	if (read(k->from, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		return sys_err(s, KS_EIO, "process %u died", k->pid);
+	k->pending--;
+	if (res)
+		return sys_err(s, KS_EIO, "process %u: write or madvise: %s", k->pid,
+			       strerror(res));
+	return 0;
+}
+
+/* Reads every reply still in flight. */
+static int wall_drain(struct rec_state *s)
+{
+	for (unsigned i = 0; i < s->nkids; i++)
+		while (s->kids[i].pending)
+			if (wall_reply(s, &s->kids[i]))
+				return s->err->code;
+	return 0;
+}
+
+/* Applies the records up to time `upto`, in stream order. Writes and madvise go to
+ * their process without waiting for its reply (up to WALL_WINDOW in flight), so that
+ * the processes of one instant write in parallel, as the scenario's processes would;
+ * anything else (start, mmap, munmap, exit, a knob) waits for every reply first. */
+static int wall_apply(struct rec_state *s, size_t *next, ks_time upto)
+{
+	while (*next < s->nrecs && s->recs[*next].t <= upto) {
+		const struct rec *x = &s->recs[(*next)++];
+		struct child *k = x->c.op == KS_TR_KNOB ? NULL : &s->kids[x->pid - 1];
+
+		if (!k || (x->c.op != KS_TR_WRITE && x->c.op != KS_TR_MERGEABLE &&
+			   x->c.op != KS_TR_UNMERGEABLE)) {
+			if (wall_drain(s))
+				return s->err->code;
+			if (k && x->c.op == KS_TR_EXIT && k->alive)
+				s->exited_cpu_ns += child_cpu_ns(k);
+			if (run_cmd(s, x))
+				return s->err->code;
+			continue;
+		}
+		if (!k->alive)
+			return sys_err(s, KS_EINVAL, "scenario: record for process %u, not "
+				       "running", x->pid);
+		if (k->pending >= WALL_WINDOW && wall_reply(s, k))
+			return s->err->code;
+		if (write(k->to, &x->c, sizeof(x->c)) != (ssize_t)sizeof(x->c))
+			return sys_err(s, KS_EIO, "process %u: command pipe: %s", x->pid,
+				       strerror(errno));
+		k->pending++;
+	}
+	return wall_drain(s);
+}
+
+static void samples_append(struct rec_state *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void samples_append(struct rec_state *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n = strlen(buf);
+	s->samples = ks_xrealloc(s->samples, s->slen + n + 1);
+	memcpy(s->samples + s->slen, buf, n + 1);
+	s->slen += n;
+}
+
+/* CPU time the machine spent not idle between two snapshots, ns (-1 unknown). */
+static int64_t busy_ns(const struct ks_machine_snap *a, const struct ks_machine_snap *b)
+{
+	long tck = sysconf(_SC_CLK_TCK);
+
+	if (!a->have_stat || !b->have_stat || tck <= 0)
+		return -1;
+	return (int64_t)(((b->cpu_total - b->cpu_idle - b->cpu_steal) -
+			  (a->cpu_total - a->cpu_idle - a->cpu_steal)) * (1000000000 / tck));
+}
+
+/* Where a wall-clock run's totals start (T0). */
+struct wall_base {
+	int64_t c[KS_KT_NCOUNTERS];   /* counters */
+	int64_t ksmd_ns, workload_ns, self_ns;
+	struct ks_machine_snap m;
+};
+
+static int64_t self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The CPU time of the scenario's processes so far (the exited ones included). */
+static int64_t workload_cpu_ns(const struct rec_state *s)
+{
+	int64_t v = s->exited_cpu_ns;
+
+	for (unsigned i = 0; i < s->nkids; i++)
+		if (s->kids[i].alive)
+			v += child_cpu_ns(&s->kids[i]);
+	return v;
+}
+
+static void wall_base_take(struct rec_state *s, struct wall_base *b)
+{
+	ks_ksm_live_counters(b->c);
+	b->ksmd_ns = ks_ksm_live_ksmd_cpu_ns(&s->ksm);
+	b->workload_ns = workload_cpu_ns(s);
+	b->self_ns = self_cpu_ns();
+	ks_machine_snap(&b->m);
+}
+
+/* One row of samples.csv (the header: wall_run), the totals so far into w. */
+static void wall_sample(struct rec_state *s, const struct wall_base *b,
+			struct ks_wall_result *w)
+{
+	int64_t c[KS_KT_NCOUNTERS], busy;
+	struct ks_machine_snap m;
+
+	ks_ksm_live_counters(c);
+	w->ksmd_cpu_ns = ks_ksm_live_ksmd_cpu_ns(&s->ksm) - b->ksmd_ns;
+	w->span_ns = ks_mono_ns() - s->t0;
+	w->workload_cpu_ns = workload_cpu_ns(s) - b->workload_ns;
+	w->recorder_cpu_ns = self_cpu_ns() - b->self_ns;
+	ks_machine_snap(&m);
+	busy = busy_ns(&b->m, &m);
+	w->others_cpu_ns = busy < 0 ? -1 : busy - w->ksmd_cpu_ns - w->workload_cpu_ns -
+			   w->recorder_cpu_ns;
+	w->pages_scanned = c[KS_KT_PAGES_SCANNED] - b->c[KS_KT_PAGES_SCANNED];
+	w->full_scans = c[KS_KT_FULL_SCANS];
+	w->pages_shared = c[KS_KT_PAGES_SHARED];
+	w->pages_sharing = c[KS_KT_PAGES_SHARING];
+	w->load1_after = m.load1;
+	samples_append(s, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+		       ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+		       ",%.2f\n", w->span_ns, w->ksmd_cpu_ns, w->pages_scanned, w->full_scans,
+		       w->pages_shared, w->pages_sharing, c[KS_KT_PAGES_UNSHARED],
+		       c[KS_KT_PAGES_VOLATILE], w->workload_cpu_ns, w->recorder_cpu_ns,
+		       w->others_cpu_ns, w->max_late_ns, m.load1);
+}
+
+/* The records of one instant, at their time on the clock; how late, into w. */
+static int wall_instant(struct rec_state *s, size_t *next, struct ks_wall_result *w)
+{
+	ks_time t = s->recs[*next].t;
+	int64_t start = ks_mono_ns(), late = start - s->t0 - (int64_t)t, took;
+
+	if (wall_apply(s, next, t))
+		return s->err->code;
+	took = ks_mono_ns() - start;
+	w->groups++;
+	w->max_late_ns = late > w->max_late_ns ? late : w->max_late_ns;
+	w->max_apply_ns = took > w->max_apply_ns ? took : w->max_apply_ns;
+	if (late >= 10000000)
+		w->late_groups++;
+	return 0;
+}
+
+/* Another process registered memory with KSM meanwhile? */
+static int wall_check_others(struct rec_state *s)
+{
+	pid_t ok[KS_KT_MAX_PROCESSES];
+	size_t n = 0;
+	char comm[64];
+	pid_t other;
+
+	for (unsigned i = 0; i < s->nkids && n < KS_KT_MAX_PROCESSES; i++)
+		if (s->kids[i].os_pid > 0)
+			ok[n++] = s->kids[i].os_pid;
+	other = ks_ksm_live_other_mergeable(ok, n, comm, sizeof(comm));
+	if (!other)
+		return 0;
+	return sys_err(s, KS_EBUSY, "process %d (%s) registered memory with KSM during the "
+		       "run: ksmd scans its pages too, so ksmd's CPU time is not the "
+		       "scenario's; nothing written", (int)other, comm);
+}
+
+/* The wall-clock run: setup (the t=0 records, KSM off), run=1 at T0, then every record
+ * at T0 + t and a sample every sample period, until T0 + the scenario's duration. */
+static int wall_loop(struct rec_state *s, struct ks_wall_result *w)
+{
+	int64_t period = s->o->sample_ns ? (int64_t)s->o->sample_ns : 1000000000;
+	int64_t dur = (int64_t)s->o->sc->duration, next_sample = period;
+	struct wall_base b;
+	size_t next = 0;
+
+	if (wall_apply(s, &next, 0) || wall_check_others(s))
+		return s->err->code;
+	samples_append(s, "t_ns,ksmd_cpu_ns,pages_scanned,full_scans,pages_shared,"
+		       "pages_sharing,pages_unshared,pages_volatile,workload_cpu_ns,"
+		       "recorder_cpu_ns,others_cpu_ns,max_late_ns,load1\n");
+	wall_base_take(s, &b);
+	meta_fill(s, b.c);
+	w->load1_before = b.m.load1;
+	s->t0 = ks_mono_ns();
+	if (ks_ksm_live_set_run(&s->ksm, 1))
+		return sys_err(s, KS_EIO, KSM_DIR "run: cannot write 1");
+	note(s, "running the scenario on the clock for %.1f s (ksmd free-running)",
+	     (double)dur / 1e9);
+	for (;;) {
+		int64_t now = ks_mono_ns() - s->t0, wake = dur;
+
+		if (s->o->interrupt && *s->o->interrupt)
+			return sys_err(s, KS_EINTR, "interrupted");
+		if (now >= dur)
+			break;
+		if (next < s->nrecs && (int64_t)s->recs[next].t <= now) {
+			if (wall_instant(s, &next, w))
+				return s->err->code;
+			continue;
+		}
+		if (now >= next_sample) {
+			wall_sample(s, &b, w);
+			if (wall_check_others(s))
+				return s->err->code;
+			/* after a long instant, the next period boundary (no burst of rows) */
+			next_sample = (now / period + 1) * period;
+			continue;
+		}
+		if (next < s->nrecs && (int64_t)s->recs[next].t < wake)
+			wake = (int64_t)s->recs[next].t;
+		wake = next_sample < wake ? next_sample : wake;
+		ks_sleep_ns(wake - now);
+	}
+	wall_sample(s, &b, w);
+	return wall_check_others(s);
+}
+
+/* The totals of a wall-clock run in its meta.yaml. */
+static void wall_meta(struct rec_state *s, const struct ks_wall_result *w)
+{
+	struct ks_ktrace *kt = s->kt;
+
+	ks_ktrace_meta_set(kt, "workload", "wall-clock");
+	ks_ktrace_meta_set(kt, "wall.span_ns", "%" PRId64, w->span_ns);
+	ks_ktrace_meta_set(kt, "wall.ksmd_cpu_ns", "%" PRId64, w->ksmd_cpu_ns);
+	ks_ktrace_meta_set(kt, "wall.workload_cpu_ns", "%" PRId64, w->workload_cpu_ns);
+	ks_ktrace_meta_set(kt, "wall.recorder_cpu_ns", "%" PRId64, w->recorder_cpu_ns);
+	ks_ktrace_meta_set(kt, "wall.others_cpu_ns", "%" PRId64, w->others_cpu_ns);
+	ks_ktrace_meta_set(kt, "wall.pages_scanned", "%" PRId64, w->pages_scanned);
+	ks_ktrace_meta_set(kt, "wall.full_scans", "%" PRId64, w->full_scans);
+	ks_ktrace_meta_set(kt, "wall.instants", "%" PRIu64, w->groups);
+	ks_ktrace_meta_set(kt, "wall.late_instants", "%" PRIu64, w->late_groups);
+	ks_ktrace_meta_set(kt, "wall.max_late_ns", "%" PRId64, w->max_late_ns);
+	ks_ktrace_meta_set(kt, "wall.max_apply_ns", "%" PRId64, w->max_apply_ns);
+}
+
 /* Waits for ksmd's next S switch-out after `outs`; 0, 1 when every process of an
  * external workload has exited (ksmd then has nothing left to scan), or an error on
  * timeout. */
@@ -1060,6 +1339,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 {
 	struct rec_state s = { .o = o, .err = err, .tr = { .pipe_fd = -1 } };
 	struct ks_machine_snap m0 = { 0 }, m1 = { 0 };
+	struct ks_wall_result wall = { 0 };
 	int rc;
 
 	err->code = 0;
@@ -1067,7 +1347,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 	/* the kernel sleeps msecs_to_jiffies(sleep_millisecs), and so does the simulator
 	 * whose batches the timed records must fall between */
 	s.sleep_ns = (int64_t)ks_ksm_sleep_jiffies_ns(&o->sc->ksm);
-	if (o->sc->ksm.sleep_millisecs < 100)
+	if (o->sc->ksm.sleep_millisecs < 100 && !o->wall_clock)
 		return ks_err_set(err, KS_EINVAL, "%s: ksm.sleep_millisecs must be >= 100 to "
 				  "record (counters are read while ksmd sleeps), got %u",
 				  o->scenario_file ? o->scenario_file : "scenario",
@@ -1077,6 +1357,9 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 	s.cs = ks_content_store_new();
 	s.kt = ks_ktrace_new();
 	s.external = o->npids > 0 || o->cmd;
+	if (o->wall_clock && s.external)
+		return ks_err_set(err, KS_EINVAL, "record-kernel: --wall-clock runs a scenario's "
+				  "processes, not an external workload");
 	s.tr.sched_only = s.external;
 	if (o->npids && o->cmd)
 		return ks_err_set(err, KS_EINVAL, "record-kernel: --pid and a command exclude "
@@ -1107,7 +1390,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 					s.kids[i].name);
 	if (!rc)
 		rc = ks_ksm_live_set_knobs(&s.ksm, &o->sc->ksm, err);
-	if (!rc)
+	if (!rc && !o->wall_clock)
 		rc = ks_tracefs_setup(&s.tr, err);
 	if (!rc && !s.external) {
 		/* acquire looked before tracing began; from now on ksm_enter events tell */
@@ -1121,7 +1404,7 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 	}
 	ks_machine_snap(&m0);
 	if (!rc)
-		rc = record_loop(&s);
+		rc = o->wall_clock ? wall_loop(&s, o->wall ? o->wall : &wall) : record_loop(&s);
 	ks_machine_snap(&m1);
 out_restore:
 	for (unsigned i = 0; s.kids && i < s.nkids; i++)
@@ -1134,7 +1417,14 @@ out_restore:
 		if (ks_tracefs_restore(&s.tr, &terr) && !rc)
 			rc = ks_err_set(err, terr.code, "%s", terr.msg);
 	}
-	if (!rc) {
+	if (!rc && o->wall_clock) {
+		wall_meta(&s, o->wall ? o->wall : &wall);
+		meta_machine(&s, &m0, &m1);
+		s.kt->scenario_text = ks_xstrdup(o->sc->text ? o->sc->text : "");
+		s.kt->samples_csv = s.samples;
+		s.samples = NULL;
+		rc = ks_ktrace_write(s.kt, o->out_dir, err);
+	} else if (!rc) {
 		ks_ktrace_meta_set(s.kt, "batches", "%zu", s.kt->nbatches - 1);
 		ks_ktrace_meta_set(s.kt, "workload", "%s", s.external ? "live" :
 				   s.racy ? "racy" : s.timed ? "timed" : "static");
@@ -1156,6 +1446,7 @@ out_free:
 	free(s.kids);
 	free(s.recs);
 	free(s.workload);
+	free(s.samples);
 	ks_ktrace_free(s.kt);
 	ks_content_store_free(s.cs);
 	return rc;
