@@ -123,6 +123,18 @@ if "$SIM" record-kernel -q --scenario "$tmp/wall.yaml" --wall-clock --out "$tmp/
 else
 	echo "FAIL: --wall-clock run: $(cat "$tmp/err")"; fail=1
 fi
+# a scenario whose ksm.hz makes ksmd sleep another time than this kernel's HZ does is
+# refused (105 ms: 110 ms at HZ 100, 108 at 250, 106.7 at 300, 105 at 1000)
+khz=$( (zcat /proc/config.gz || cat "/boot/config-$(uname -r)") 2>/dev/null |
+	sed -n 's/^CONFIG_HZ=//p')
+if [ -n "$khz" ]; then
+	shz=100; [ "$khz" = 100 ] && shz=1000
+	if "$SIM" record-kernel -q --scenario "$SRCDIR/traces/kernel/linux-6.18/identical/scenario.yaml" \
+		--set ksm.hz=$shz --set ksm.sleep_millisecs=105 --batches 2 --out "$tmp/hz" \
+		2>"$tmp/err" || ! grep -q "ksm.hz is $shz, this kernel's CONFIG_HZ $khz" "$tmp/err"; then
+		echo "FAIL: ksm.hz $shz on a kernel at HZ $khz not refused: $(cat "$tmp/err")"; fail=1
+	fi
+fi
 after=$(cd $ksm && for f in run pages_to_scan sleep_millisecs max_page_sharing use_zero_pages smart_scan advisor_mode; do printf '%s=%s ' $f "$(cat $f)"; done)
 if [ "$before" != "$after" ]; then
 	echo "FAIL: KSM knobs not restored: before: $before; after: $after"; fail=1

@@ -782,6 +782,54 @@ static int ext_wait_first(struct rec_state *s)
 
 /* ---------------------------------------------------------------- main flow */
 
+/* The running kernel's CONFIG_HZ (/proc/config.gz or /boot/config-RELEASE); 0 unknown. */
+static unsigned kernel_hz(void)
+{
+	FILE *p = popen("(zcat /proc/config.gz || cat /boot/config-$(uname -r)) 2>/dev/null",
+			"r");
+	char buf[256];
+	unsigned hz = 0;
+
+	while (p && fgets(buf, sizeof(buf), p))
+		if (sscanf(buf, "CONFIG_HZ=%u", &hz) == 1)
+			break;
+	if (p)
+		pclose(p);
+	return hz;
+}
+
+/* The scenario's ksm.hz against the kernel's: ksmd sleeps sleep_millisecs rounded up
+ * to whole jiffies of the kernel's HZ, and the timed records are placed by the
+ * simulator's sleep at the scenario's HZ; a different sleep would put them in other
+ * batches (and make a wall-clock run's batches another length than the simulator's),
+ * so it is refused. The same sleep at both HZ (200 ms at 250 and 1000) is recorded,
+ * with a note: jiffy-rounded times (stable_node_chains_prune_millisecs) may still
+ * round differently. */
+static int check_hz(const struct ks_recorder_opts *o, struct ks_err *err)
+{
+	struct ks_ksm_params here = o->sc->ksm;
+	char msg[256];
+
+	here.hz = kernel_hz();
+	if (!here.hz || here.hz == o->sc->ksm.hz)
+		return 0;
+	if (ks_ksm_sleep_jiffies_ns(&here) != ks_ksm_sleep_jiffies_ns(&o->sc->ksm))
+		return ks_err_set(err, KS_EINVAL, "%s: ksm.hz is %u, this kernel's CONFIG_HZ %u: "
+				  "sleep_millisecs %u sleeps %.3f ms here and %.3f ms in the "
+				  "simulator; set ksm.hz: %u", o->scenario_file &&
+				  o->scenario_file[0] ? o->scenario_file : "scenario",
+				  o->sc->ksm.hz, here.hz, o->sc->ksm.sleep_millisecs,
+				  (double)ks_ksm_sleep_jiffies_ns(&here) / 1e6,
+				  (double)ks_ksm_sleep_jiffies_ns(&o->sc->ksm) / 1e6, here.hz);
+	if (o->note) {
+		snprintf(msg, sizeof(msg), "the scenario's ksm.hz %u is not this kernel's %u "
+			 "(the same %u ms sleep at both; set ksm.hz: %u to model this kernel)",
+			 o->sc->ksm.hz, here.hz, o->sc->ksm.sleep_millisecs, here.hz);
+		o->note(msg);
+	}
+	return 0;
+}
+
 static void meta_fill(struct rec_state *s, const int64_t *base)
 {
 	struct ks_ktrace *kt = s->kt;
@@ -789,8 +837,7 @@ static void meta_fill(struct rec_state *s, const int64_t *base)
 	struct utsname u;
 	char buf[256], path[256];
 	time_t now = time(NULL);
-	FILE *p;
-	unsigned hz = 0;
+	unsigned hz;
 
 	uname(&u);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -799,12 +846,7 @@ static void meta_fill(struct rec_state *s, const int64_t *base)
 	ks_ktrace_meta_set(kt, "machine", "%s", u.machine);
 	ks_ktrace_meta_set(kt, "recorded", "%s", buf);
 	ks_ktrace_meta_set(kt, "recorder", "ksmsim %s", PACKAGE_VERSION);
-	p = popen("(zcat /proc/config.gz || cat /boot/config-$(uname -r)) 2>/dev/null", "r");
-	while (p && fgets(buf, sizeof(buf), p))
-		if (sscanf(buf, "CONFIG_HZ=%u", &hz) == 1)
-			break;
-	if (p)
-		pclose(p);
+	hz = kernel_hz();
 	if (hz)
 		ks_ktrace_meta_set(kt, "hz", "%u", hz);
 	ks_ktrace_meta_set(kt, "page_size", "%ld", sysconf(_SC_PAGESIZE));
@@ -1354,6 +1396,8 @@ int ks_record_kernel(const struct ks_recorder_opts *o, struct ks_err *err)
 				  o->sc->ksm.sleep_millisecs);
 	if (o->sc->ksm.run != 1)
 		return ks_err_set(err, KS_EINVAL, "record-kernel needs ksm.run: 1");
+	if (!o->npids && !o->cmd && (rc = check_hz(o, err)) != 0)
+		return rc;
 	s.cs = ks_content_store_new();
 	s.kt = ks_ktrace_new();
 	s.external = o->npids > 0 || o->cmd;
