@@ -412,6 +412,16 @@ static void run_knob(struct rec_state *s, const struct rec *x)
 	ks_ksm_live_write_knob(&s->ksm, ks_knob_name((enum ks_knob)x->c.cls), val);
 }
 
+/* Sends one command to a child: true when it went whole into the pipe. Written from
+ * a copy: gcc (-Wstringop-overread, with ASan's instrumentation) takes &x->c for its
+ * first member `op`, 4 bytes, and warns that write() reads 48 from it. */
+static bool send_cmd(const struct child *k, const struct cmd *c)
+{
+	struct cmd copy = *c;
+
+	return write(k->to, &copy, sizeof(copy)) == (ssize_t)sizeof(copy);
+}
+
 static int run_cmd(struct rec_state *s, const struct rec *x)
 {
 	struct child *k;
@@ -427,7 +437,7 @@ static int run_cmd(struct rec_state *s, const struct rec *x)
 	if (!k->alive)
 		return sys_err(s, KS_EINVAL, "scenario: record for process %u, not running",
 			       x->pid);
-	if (write(k->to, &x->c, sizeof(x->c)) != (ssize_t)sizeof(x->c))
+	if (!send_cmd(k, &x->c))
 		return sys_err(s, KS_EIO, "process %u: command pipe: %s", x->pid,
 			       strerror(errno));
 	if (x->c.op == KS_TR_EXIT) {
@@ -959,7 +969,7 @@ static int wall_apply(struct rec_state *s, size_t *next, ks_time upto)
 				       "running", x->pid);
 		if (k->pending >= WALL_WINDOW && wall_reply(s, k))
 			return s->err->code;
-		if (write(k->to, &x->c, sizeof(x->c)) != (ssize_t)sizeof(x->c))
+		if (!send_cmd(k, &x->c))
 			return sys_err(s, KS_EIO, "process %u: command pipe: %s", x->pid,
 				       strerror(errno));
 		k->pending++;
