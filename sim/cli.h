@@ -46,6 +46,7 @@ struct ks_cli_sweep_point {
 	int64_t sweep_id;           /* sweeps.id in the run's database */
 	unsigned point;             /* point index */
 	const char *params;         /* its overrides, "key=value ..." */
+	int64_t run_id;             /* the run id the sweep set aside for it (0: none) */
 };
 
 /* Runs a loaded scenario into a results database (cmd_run.c); prints errors and, with

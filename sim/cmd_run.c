@@ -601,7 +601,8 @@ int ks_cli_run_scenario(struct ks_scenario *sc, const char *db, bool progress,
 			.pages = ks_scenario_total_pages(sc),
 			.sweep_id = in_sweep ? in_sweep->sweep_id : 0,
 			.point = in_sweep ? in_sweep->point : 0,
-			.point_params = in_sweep ? in_sweep->params : NULL }, &err))
+			.point_params = in_sweep ? in_sweep->params : NULL,
+			.run_id = in_sweep ? in_sweep->run_id : 0 }, &err))
 		goto out_error;
 	obs[o.nobs++] = (struct ks_observer){ .self = &prog, .knob = on_knob };
 	obs[o.nobs++] = (struct ks_observer){ .self = &rk, .commit = keep_reads };

@@ -57,6 +57,9 @@ struct sweep {
 	unsigned char *skip;        /* per task: complete in the database already */
 	uint64_t nwanted;           /* tasks of this part (all without --point/--shard) */
 	uint64_t ntasks;            /* of which still to run */
+	int64_t *run_ids;           /* per task to run: the run id set aside for it */
+	int64_t reservation;        /* run_id_reservations row (0: none) */
+	double *cost;               /* per point: estimated cost of one task (point_cost) */
 };
 
 static volatile sig_atomic_t sweep_interrupted;
@@ -244,7 +247,7 @@ static int resolve(struct sweep *sw)
 	h = ks_sweep_plan_hash(&sw->plan, h);
 	h = ks_sweep_hash(h, &sw->seed, sizeof(sw->seed));
 	ks_scenario_fini(&sc);
-	if (sw->have_point || sw->shard_n)
+	if (sw->have_point || sw->shard_n || sw->plan_only) /* the parts' uid */
 		snprintf(sw->uid, sizeof(sw->uid), "%016" PRIx64, h);
 	else
 		snprintf(sw->uid, sizeof(sw->uid), "%016" PRIx64 "-%" PRId64 "-%ld", h,
@@ -272,13 +275,88 @@ static bool task_wanted(const struct sweep *sw, uint64_t t)
 	return true;
 }
 
-static int print_plan(const struct sweep *sw)
+/* Loads the scenario at a point; prints the error. */
+static int load_point(const struct sweep *sw, uint64_t point, struct ks_scenario *sc)
+{
+	char sets[KS_SWEEP_MAX_KEYS][4096];
+	const char *extra[KS_SWEEP_MAX_KEYS + 1] = { NULL };
+	struct ks_err err = { 0 };
+
+	for (unsigned k = 0; k < sw->plan.nkeys; k++) {
+		ks_sweep_set(&sw->plan, point, k, sets[k], sizeof(sets[k]));
+		extra[k] = sets[k];
+	}
+	if (load(sw, extra, sc, &err)) {
+		ks_cli_error("sweep: point %" PRIu64 ": %s", point, err.msg);
+		return KS_EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* A task's estimated cost, the ETA's weight: the point's simulated pages (the workload
+ * writes each at least once) plus the pages ksmd scans over the run at its settings
+ * (pages_to_scan a batch, a batch every sleep_millisecs; none with run 0). Checked
+ * against the runs' wall times in docs/sweeps.md. */
+static double point_cost(const struct ks_scenario *sc)
+{
+	double sleep_ns = 1e6 * (sc->ksm.sleep_millisecs ? sc->ksm.sleep_millisecs : 1);
+	double scanned = sc->ksm.run ? (double)sc->ksm.pages_to_scan *
+		((double)sc->duration / sleep_ns) : 0;
+
+	return (double)ks_scenario_total_pages(sc) + scanned;
+}
+
+enum { COST_MAX_POINTS = 20000 }; /* more: the ETA counts runs (loading takes long) */
+
+/* sw->cost of every point with a task to run (`all`: every point); left NULL beyond
+ * COST_MAX_POINTS points. An enum ks_exit. */
+static int estimate_costs(struct sweep *sw, bool all)
+{
+	uint64_t points = ks_sweep_points(&sw->plan);
+
+	if (points > COST_MAX_POINTS)
+		return 0;
+	sw->cost = ks_xcalloc(points, sizeof(*sw->cost));
+	for (uint64_t p = 0; p < points; p++) {
+		struct ks_scenario sc;
+		bool need = all;
+
+		for (unsigned i = 0; !need && i < sw->plan.seeds; i++)
+			need = !sw->skip[p * sw->plan.seeds + i];
+		if (!need)
+			continue;
+		if (load_point(sw, p, &sc))
+			return KS_EXIT_ERROR;
+		sw->cost[p] = point_cost(&sc);
+		ks_scenario_fini(&sc);
+	}
+	return 0;
+}
+
+static int print_plan(struct sweep *sw)
 {
 	uint64_t tasks = ks_sweep_tasks(&sw->plan);
 	char params[4096];
 
+	uint64_t points = ks_sweep_points(&sw->plan);
+	int rc = estimate_costs(sw, true);
+
+	if (rc)
+		return rc;
 	printf("# sweep of %s: %" PRIu64 " points x %u seeds = %" PRIu64 " tasks (uid %s)\n",
-	       sw->name, ks_sweep_points(&sw->plan), sw->plan.seeds, tasks, sw->uid);
+	       sw->name, points, sw->plan.seeds, tasks, sw->uid);
+	if (sw->cost) {
+		double lo = sw->cost[0], hi = sw->cost[0];
+
+		for (uint64_t p = 1; p < points; p++) {
+			lo = sw->cost[p] < lo ? sw->cost[p] : lo;
+			hi = sw->cost[p] > hi ? sw->cost[p] : hi;
+		}
+		printf("# order: task order, run ids set aside in it; estimated cost of a task "
+		       "(pages + pages scanned) %.4g to %.4g\n", lo, hi);
+	} else {
+		printf("# order: task order, run ids set aside in it\n");
+	}
 	printf("# task\tpoint\tseed\tparams\n");
 	for (uint64_t t = 0; t < tasks; t++) {
 		ks_sweep_point_params(&sw->plan, t / sw->plan.seeds, params, sizeof(params));
@@ -310,6 +388,7 @@ static int join(struct sweep *sw)
 	size_t used = 0;
 	struct ks_err err = { 0 };
 	uint64_t tasks = ks_sweep_tasks(&sw->plan);
+	int64_t first;
 
 	for (unsigned k = 0; k < sw->plan.nkeys; k++)
 		keys[k] = sw->plan.keys[k].key;
@@ -336,6 +415,15 @@ static int join(struct sweep *sw)
 		sw->nwanted++;
 		sw->ntasks += !sw->skip[t];
 	}
+	/* the ids of the runs, in task order, before any runs: which ends first (-j N)
+	 * changes nothing */
+	if (ks_sweep_db_reserve(sw->db, sw->sweep_id, sw->ntasks, &first, &sw->reservation,
+				&err))
+		goto err;
+	sw->run_ids = ks_xcalloc(tasks, sizeof(*sw->run_ids));
+	for (uint64_t t = 0, k = 0; t < tasks; t++)
+		if (!sw->skip[t])
+			sw->run_ids[t] = first + (int64_t)k++;
 	return 0;
 err:
 	ks_cli_error("%s", err.msg);
@@ -346,38 +434,36 @@ err:
 static int run_task(const struct sweep *sw, uint64_t t)
 {
 	uint64_t point = t / sw->plan.seeds;
-	char sets[KS_SWEEP_MAX_KEYS][4096], params[4096];
-	const char *extra[KS_SWEEP_MAX_KEYS + 1] = { NULL };
+	char params[4096];
 	struct ks_scenario sc;
 	struct ks_summary sum;
-	struct ks_err err = { 0 };
 	int64_t run_id;
 	int rc;
 
-	for (unsigned k = 0; k < sw->plan.nkeys; k++) {
-		ks_sweep_set(&sw->plan, point, k, sets[k], sizeof(sets[k]));
-		extra[k] = sets[k];
-	}
-	if (load(sw, extra, &sc, &err)) {
-		ks_cli_error("sweep: point %" PRIu64 ": %s", point, err.msg);
+	if (load_point(sw, point, &sc))
 		return KS_EXIT_ERROR;
-	}
 	sc.seed = sw->seed + t % sw->plan.seeds;
 	ks_sweep_point_params(&sw->plan, point, params, sizeof(params));
 	rc = ks_cli_run_scenario(&sc, sw->db, false, &(struct ks_cli_sweep_point){
-			.sweep_id = sw->sweep_id, .point = (unsigned)point, .params = params },
-			&sum, &run_id);
+			.sweep_id = sw->sweep_id, .point = (unsigned)point, .params = params,
+			.run_id = sw->run_ids ? sw->run_ids[t] : 0 }, &sum, &run_id);
 	ks_scenario_fini(&sc);
 	return rc;
 }
 
 /* "[=====     ] 120/300 runs  1 min 20 s, ETA 2 min 0 s" on a terminal; elsewhere (a
- * log file) a line at a new tenth of the sweep, at most every half minute. */
+ * log file) a line at a new tenth of the sweep, at most every half minute. The ETA
+ * prices the tasks left by their estimated cost (point_cost): a line, time = a + b x
+ * cost, fitted to the times the tasks done took (eta_s). */
 struct progress {
 	double t0, last;        /* start; last line (non-terminal), monotonic s */
 	uint64_t total;
 	unsigned last_tenth;
 	bool tty;
+	const double *cost;     /* per point (sweep.cost), NULL: every task 1 */
+	unsigned seeds, jobs;
+	double wtotal, wdone;   /* cost of the tasks to run, of those done */
+	double n, sc, sy, scc, scy; /* the fit's sums over timed tasks: 1, cost, s, ... */
 };
 
 enum { PROGRESS_LOG_EVERY_S = 30 };
@@ -392,21 +478,73 @@ static void fmt_dur(char *buf, size_t n, double s)
 		snprintf(buf, n, "%d h %02d min", (int)s / 3600, (int)s / 60 % 60);
 }
 
-static void show_progress(struct progress *p, uint64_t done)
+static void progress_init(struct progress *p, const struct sweep *sw)
 {
-	double el = ks_cli_mono_s() - p->t0;
+	p->t0 = ks_cli_mono_s();
+	p->total = sw->ntasks;
+	p->tty = isatty(STDERR_FILENO);
+	p->cost = sw->cost;
+	p->seeds = sw->plan.seeds;
+	p->jobs = sw->jobs ? sw->jobs : 1;
+	for (uint64_t t = 0; t < ks_sweep_tasks(&sw->plan); t++)
+		p->wtotal += sw->skip[t] ? 0 : p->cost ? p->cost[t / p->seeds] : 1;
+}
+
+/* Seconds left with `done` tasks done, < 0 unknown: the tasks left, priced by the least
+ * squares line time = a + b x cost (a, b >= 0) through the tasks done, shared by the
+ * jobs. With one cost among them (or no costs: every task 1) it is their mean time. A
+ * task still running counts as left whole. */
+static double eta_s(const struct progress *p, uint64_t done)
+{
+	double d = p->n * p->scc - p->sc * p->sc, a, b;
+	uint64_t left = p->total - done;
+	unsigned jobs = left < p->jobs ? (unsigned)left : p->jobs;
+
+	if (p->n < 1)
+		return -1;
+	if (!left)
+		return 0;
+	if (d <= 1e-9 * p->n * p->scc) {
+		a = p->sy / p->n;
+		b = 0;
+	} else {
+		b = (p->n * p->scy - p->sc * p->sy) / d;
+		a = (p->sy - b * p->sc) / p->n;
+		if (b < 0) {
+			a = p->sy / p->n;
+			b = 0;
+		} else if (a < 0) {
+			a = 0;
+			b = p->scy / p->scc;
+		}
+	}
+	return (a * (double)left + b * (p->wtotal - p->wdone)) / jobs;
+}
+
+/* Task t is done (the done-th); it took secs (< 0: not known, a worker killed). */
+static void show_progress(struct progress *p, uint64_t done, uint64_t t, double secs)
+{
+	double el = ks_cli_mono_s() - p->t0, c = p->cost ? p->cost[t / p->seeds] : 1, left;
 	char elapsed[32], eta[32];
 	unsigned tenth = p->total ? (unsigned)(done * 10 / p->total) : 10;
 	int bar = p->total ? (int)(done * 20 / p->total) : 20;
 
+	p->wdone += c;
+	if (secs >= 0) {
+		p->n += 1;
+		p->sc += c;
+		p->sy += secs;
+		p->scc += c * c;
+		p->scy += c * secs;
+	}
 	if (ks_cli_quiet || (!p->tty && (tenth == p->last_tenth ||
 					 el - p->last < PROGRESS_LOG_EVERY_S)))
 		return;
 	p->last_tenth = tenth;
 	p->last = el;
 	fmt_dur(elapsed, sizeof(elapsed), el);
-	if (done)
-		fmt_dur(eta, sizeof(eta), el * (double)(p->total - done) / (double)done);
+	if ((left = eta_s(p, done)) >= 0)
+		fmt_dur(eta, sizeof(eta), left);
 	else
 		snprintf(eta, sizeof(eta), "?");
 	fprintf(stderr, "%s[%.*s%*s] %" PRIu64 "/%" PRIu64 " runs  %s, ETA %s%s",
@@ -421,10 +559,12 @@ static int run_serial(const struct sweep *sw, struct progress *pg)
 	int rc = KS_EXIT_OK;
 
 	for (uint64_t t = 0; t < tasks && rc == KS_EXIT_OK; t++) {
+		double t0 = ks_cli_mono_s();
+
 		if (sw->skip[t])
 			continue;
 		rc = run_task(sw, t);
-		show_progress(pg, ++done);
+		show_progress(pg, ++done, t, ks_cli_mono_s() - t0);
 	}
 	return rc;
 }
@@ -448,7 +588,9 @@ static int child_exit(int status)
 struct worker {
 	pid_t pid;
 	int to, from;           /* the parent's ends of the task and result pipes; -1 closed */
-	bool busy;              /* has a task it has not reported */
+	bool busy;              /* has a task it has not reported ... */
+	uint64_t task;          /* ... this one, */
+	double since;           /* handed out then (monotonic s) */
 };
 
 struct task_result {
@@ -553,6 +695,8 @@ static void worker_feed(const struct sweep *sw, struct worker *w, uint64_t *next
 	if (more && *next < tasks && w->to >= 0 &&
 	    pipe_io(w->to, next, sizeof(*next), true) == (ssize_t)sizeof(*next)) {
 		w->busy = true;
+		w->task = *next;
+		w->since = ks_cli_mono_s();
 		(*next)++;
 		return;
 	}
@@ -629,7 +773,7 @@ static int run_parallel(const struct sweep *sw, struct progress *pg)
 				w->busy = false;
 				if (r.rc != KS_EXIT_OK && rc != KS_EXIT_ERROR)
 					rc = r.rc;
-				show_progress(pg, ++done);
+				show_progress(pg, ++done, r.task, ks_cli_mono_s() - w->since);
 				worker_feed(sw, w, &next, rc == KS_EXIT_OK && !sweep_interrupted);
 				continue;
 			}
@@ -650,7 +794,7 @@ static int run_parallel(const struct sweep *sw, struct progress *pg)
 					     (long)w->pid, WTERMSIG(raw), strsignal(WTERMSIG(raw)),
 					     w->busy ? "; its run is lost" : "");
 			if (w->busy)
-				show_progress(pg, ++done);
+				show_progress(pg, ++done, w->task, -1);
 			w->busy = false;
 			if (status != KS_EXIT_OK && rc != KS_EXIT_ERROR)
 				rc = status;
@@ -699,6 +843,8 @@ static void sweep_free(struct sweep *sw)
 	ks_sweep_plan_fini(&sw->plan);
 	ks_strlist_free(&sw->sets);
 	free(sw->skip);
+	free(sw->run_ids);
+	free(sw->cost);
 }
 
 int ks_cmd_sweep(int argc, char **argv)
@@ -725,13 +871,19 @@ int ks_cmd_sweep(int argc, char **argv)
 	if (!ks_cli_quiet && sw.ntasks < sw.nwanted)
 		printf("sweep: skipping %" PRIu64 " of %" PRIu64 " runs, complete in %s already\n",
 		       sw.nwanted - sw.ntasks, sw.nwanted, sw.db);
-	keep_heap();
-	pg.t0 = ks_cli_mono_s();
-	pg.total = sw.ntasks;
-	pg.tty = isatty(STDERR_FILENO);
-	rc = sw.jobs > 1 ? run_parallel(&sw, &pg) : run_serial(&sw, &pg);
-	if (pg.tty && !ks_cli_quiet)
-		fputs("\r\033[K", stderr);
+	if (!ks_cli_quiet)
+		rc = estimate_costs(&sw, false);
+	if (!rc) {
+		keep_heap();
+		progress_init(&pg, &sw);
+		rc = sw.jobs > 1 ? run_parallel(&sw, &pg) : run_serial(&sw, &pg);
+		if (pg.tty && !ks_cli_quiet)
+			fputs("\r\033[K", stderr);
+	}
+	if (ks_sweep_db_release(sw.db, sw.reservation, &err)) {
+		ks_cli_error("%s", err.msg);
+		rc = KS_EXIT_ERROR;
+	}
 	if (rc == KS_EXIT_ERROR || ks_cli_quiet)
 		goto out;
 	if (ks_report_sweep(sw.db, sw.sweep_id, stdout, &err)) {

@@ -25,6 +25,46 @@ grep -qE '^ +5  ksm.pages_to_scan=30 ksm.sleep_millisecs=20 +2  ' "$tmp/s3.out" 
 	bad "sweep table: $(cat "$tmp/s3.out")"
 grep -q "±" "$tmp/s3.out" && ok || bad "no confidence intervals printed"
 
+# -j 2 writes the serial sweep's database: every table, row for row, ids included (run
+# ids are set aside in task order before any task runs), but for the columns of wall
+# clock time and the uids (runs.uid is random; a whole sweep's uid ends in the time and
+# pid that made it, so only its first 16 digits, the definition's hash, are compared).
+# Point 0 is the costly one, so under -j 2 the other worker ends tasks 1, 2, ... first.
+db_dump() { # DB
+	local t cols
+	for t in $(q "$1" "select name from sqlite_master where type = 'table' order by name"); do
+		cols=$(q "$1" "select group_concat(case when '$t' = 'sweeps' and name = 'uid'
+			then 'substr(uid, 1, 16)' else '\"' || name || '\"' end, ', ')
+			from pragma_table_info('$t') where name not like '%unix_ms'
+			and name <> 'wall_seconds' and not ('$t' = 'runs' and name = 'uid')")
+		echo "== $t $(q "$1" "select count(*) from \"$t\"")"
+		q "$1" "select $cols from \"$t\" order by $cols"
+	done
+}
+ids=("$SIM" sweep --scenario "$data/poisson.yaml" --set processes.p.regions.mem.pages=2000
+	--vary ksm.pages_to_scan=5000,1,2,3,4,5 --seeds 2 --quiet)
+"${ids[@]}" --db "$tmp/ids1.db"
+check "ids: serial exit" 0 $?
+"${ids[@]}" --db "$tmp/ids2.db" -j 2
+check "ids: -j 2 exit" 0 $?
+db_dump "$tmp/ids1.db" >"$tmp/ids1.dump"
+db_dump "$tmp/ids2.db" >"$tmp/ids2.dump"
+if cmp -s "$tmp/ids1.dump" "$tmp/ids2.dump"; then ok; else
+	bad "-j 2 database differs from the serial one: $(diff "$tmp/ids1.dump" "$tmp/ids2.dump" | head -5)"
+fi
+check "ids: the dump holds the runs" "12|12|12" \
+	"$(awk '/^== (runs|sweep_runs|run_params) / {printf "%s%s", s, $3; s = "|"}' "$tmp/ids1.dump")"
+check "ids: in task order" "1|12|0" "$(q "$tmp/ids2.db" "select min(run_id), max(run_id),
+	sum(run_id <> 1 + point * 2 + seed - 1) from sweep_runs")"
+check "ids: reservation released" 0 "$(q "$tmp/ids2.db" 'select count(*) from run_id_reservations')"
+# A run, and a merge, while a sweep holds ids 100..199: they take ids past them.
+q "$tmp/ids2.db" "insert into run_id_reservations values (100, 199, 1, 1, 'h')"
+"$SIM" --scenario "$data/tiny.yaml" --db "$tmp/ids2.db" --quiet >/dev/null
+check "ids: a run past a reservation" 200 "$(q "$tmp/ids2.db" 'select max(id) from runs')"
+"$SIM" db merge "$tmp/ids2.db" "$tmp/ids1.db" >/dev/null
+check "ids: a merge past a reservation" "201|212|0" "$(q "$tmp/ids2.db" "select min(run_id),
+	max(run_id), (select count(*) from run_id_reservations where first_id <> 100) from run_sources")"
+
 # Nothing of a run stays behind for the next one in the same process: every task of a
 # sweep run by one process (-j 1) or by two workers (-j 2: tasks of both sizes, handed
 # out as the workers come free) is, row for row in every table of the run, the task run
@@ -128,6 +168,8 @@ check "plan exit" 0 $?
 check "plan tasks" 8 "$(printf '%s\n' "$out" | grep -vc '^#')"
 printf '%s\n' "$out" | grep -qP '^7\t3\t2\tksm.pages_to_scan=100$' && ok || bad "plan: $out"
 [ ! -e "$tmp/poisson-sweep.db" ] && ok || bad "--plan wrote a database"
+printf '%s\n' "$out" | grep -qE '^# order: task order, run ids set aside in it; estimated cost of a task \(pages \+ pages scanned\) 900 to 3\.06e\+04$' &&
+	ok || bad "plan order line: $out"
 
 # --point and --shard write their own databases and skip what they hold.
 (cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --point 4 --quiet)
@@ -139,6 +181,8 @@ for i in 0 1 2; do
 done
 check "shards hold 12 runs" 12 "$(for i in 0 1 2; do q "$tmp/poisson-sweep-shard${i}of3.db" 'select count(*) from runs'; done | awk '{s += $1} END {print s}')"
 check "shards share the uid" 1 "$(for i in 0 1 2; do q "$tmp/poisson-sweep-shard${i}of3.db" 'select uid from sweeps'; done | sort -u | wc -l)"
+check "the plan names the parts' uid" "$(q "$tmp/poisson-sweep-shard0of3.db" 'select uid from sweeps')" \
+	"$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --plan | sed -n '1s/.*(uid \(.*\))$/\1/p')"
 out=$(cd "$tmp" && "$SIM" sweep --scenario "$data/poisson.yaml" "${vary[@]}" --seeds 2 --shard 1/3)
 check "shard again: exit" 0 $?
 printf '%s' "$out" | grep -q "skipping 4 of 4 runs" && ok || bad "shard resume: $out"

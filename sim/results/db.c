@@ -67,6 +67,13 @@ err_finalize:
 	return rc;
 }
 
+int ks_db_next_run_id(sqlite3 *db, const char *path, int64_t *id, struct ks_err *err)
+{
+	return ks_db_query_int(db, path, "SELECT max(coalesce((SELECT max(id) FROM runs), 0),"
+			       " coalesce((SELECT max(last_id) FROM run_id_reservations), 0)) + 1",
+			       NULL, 0, id, err);
+}
+
 static int check_version(int64_t v, const char *path, struct ks_err *err)
 {
 	if (v != 0 && v != KS_RESULTS_SCHEMA_VERSION)

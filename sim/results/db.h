@@ -55,4 +55,9 @@ int ks_db_prep(struct sqlite3 *db, const char *path, const char *sql,
 int ks_db_query_int(struct sqlite3 *db, const char *path, const char *sql, const char *text,
 		    int64_t num, int64_t *val, struct ks_err *err);
 
+/* The id the next run committed without a reserved id gets: one past the largest of
+ * runs.id and every run_id_reservations row (schema.h). Call it inside the write
+ * transaction that inserts the run. */
+int ks_db_next_run_id(struct sqlite3 *db, const char *path, int64_t *id, struct ks_err *err);
+
 #endif

@@ -14,8 +14,10 @@
  *            primary key);
  *   run_sources  written, not copied: each new run gets (input file, its id there,
  *            now), or the input's own row when the run was merged before (first origin).
- * t_quantiles is the output's own. Rows are read through a second connection and
- * inserted with bound values (sqlite3_bind_value), all inputs in one transaction. */
+ * t_quantiles is the output's own, and run_id_reservations (a sweep's, while it runs)
+ * is not copied: runs get ids past the output's reservations. Rows are read through a
+ * second connection and inserted with bound values (sqlite3_bind_value), all inputs in
+ * one transaction. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -296,7 +298,9 @@ static int add_source(struct merge *m, int64_t old, int64_t new_id)
 }
 
 /* SELECT [id,] cols FROM table on the input, and the matching INSERT on the output. */
-static int prepare_copy(struct merge *m, const struct table *t, bool or_ignore,
+/* The INSERT of a table's copied rows; `with_id` adds the id as parameter ncols + 1
+ * (runs: the next free run id, past any sweep's reserved ids, db.h). */
+static int prepare_copy(struct merge *m, const struct table *t, bool or_ignore, bool with_id,
 			sqlite3_stmt **sel, sqlite3_stmt **ins)
 {
 	char s[4096], i[4096];
@@ -311,8 +315,8 @@ static int prepare_copy(struct merge *m, const struct table *t, bool or_ignore,
 				       t->cols[c]);
 	}
 	snprintf(s + ls, sizeof(s) - ls, " FROM \"%s\" ORDER BY 1", t->name);
-	li += (size_t)snprintf(i + li, sizeof(i) - li, ") VALUES (");
-	for (unsigned c = 0; c < t->ncols; c++)
+	li += (size_t)snprintf(i + li, sizeof(i) - li, "%s) VALUES (", with_id ? ", id" : "");
+	for (unsigned c = 0; c < t->ncols + with_id; c++)
 		li += (size_t)snprintf(i + li, sizeof(i) - li, "%s?%u", c ? ", " : "", c + 1);
 	snprintf(i + li, sizeof(i) - li, ")");
 	*ins = NULL;
@@ -368,7 +372,7 @@ static int copy_table(struct merge *m, struct table *t)
 		return rc;
 	if (is_runs && (rc = mark_done_tasks(m, t)))
 		return rc;
-	rc = prepare_copy(m, t, !is_runs && !is_sweeps, &sel, &ins);
+	rc = prepare_copy(m, t, !is_runs && !is_sweeps, is_runs, &sel, &ins);
 	if (rc)
 		return rc;
 	while (!rc && (step = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -396,6 +400,14 @@ static int copy_table(struct merge *m, struct table *t)
 		if (!bind_row(m, t, sel, ins)) {
 			sqlite3_reset(ins);
 			continue;
+		}
+		if (is_runs) {
+			int64_t id;
+
+			rc = ks_db_next_run_id(m->out, m->out_path, &id, m->err);
+			if (rc)
+				break;
+			sqlite3_bind_int64(ins, (int)t->ncols + 1, id);
 		}
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			rc = fail_out(m);
@@ -436,7 +448,8 @@ static int merge_one(struct merge *m)
 	if (!rc)
 		rc = read_refs(m);
 	for (unsigned i = 0; i < m->nt; i++)
-		if (!strcmp(m->t[i].name, "run_sources") || !strcmp(m->t[i].name, "t_quantiles"))
+		if (!strcmp(m->t[i].name, "run_sources") || !strcmp(m->t[i].name, "t_quantiles") ||
+		    !strcmp(m->t[i].name, "run_id_reservations"))
 			m->t[i].done = true;
 	while (!rc && progress) {
 		progress = false;

@@ -68,8 +68,8 @@ static const char sql_ins_proc[] =
 static const char sql_ins_run[] =
 	"INSERT INTO runs(scenario, scenario_text, seed, sim_version, arch, started_unix_ms,"
 	" finished_unix_ms, status, sim_end_ns, batches, saved_bytes, t90_ns, ksmd_cpu_ns,"
-	" wall_seconds, uid, host, t50_ns, peak_saved_bytes, peak_t_ns) VALUES (?1, ?2, ?3,"
-	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+	" wall_seconds, uid, host, t50_ns, peak_saved_bytes, peak_t_ns, id) VALUES (?1, ?2,"
+	" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 static const char sql_copy_samples[] =
 	"INSERT INTO main.samples(run_id, " KS_RESULTS_SAMPLES_COLUMNS ") SELECT ?1, "
 	KS_RESULTS_SAMPLES_COLUMNS " FROM buf.samples ORDER BY rowid";
@@ -299,14 +299,37 @@ static void make_uid(char out[33])
 	snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, r[0], r[1]);
 }
 
+/* The run's id, inside end's transaction: the one set aside for it if it is still free
+ * (a writer that knows no reservations, an older sim, may have taken it), else the next
+ * free one. */
+static int choose_id(struct ks_run_db *sq, int64_t *id, struct ks_err *err)
+{
+	int64_t taken = 1;
+	int rc = 0;
+
+	if (sq->info.run_id > 0)
+		rc = ks_db_query_int(sq->db, sq->path, "SELECT count(*) FROM runs WHERE id = ?1",
+				     NULL, sq->info.run_id, &taken, err);
+	if (rc)
+		return rc;
+	if (!taken) {
+		*id = sq->info.run_id;
+		return 0;
+	}
+	return ks_db_next_run_id(sq->db, sq->path, id, err);
+}
+
 static int insert_run(struct ks_run_db *sq, const struct ks_summary *sum, const char *status,
 		      struct ks_err *err)
 {
 	const struct ks_run_info *in = &sq->info;
 	sqlite3_stmt *st;
 	char uid[33], host[256];
-	int rc = ks_db_prep(sq->db, sq->path, sql_ins_run, &st, err);
+	int64_t id;
+	int rc = choose_id(sq, &id, err);
 
+	if (!rc)
+		rc = ks_db_prep(sq->db, sq->path, sql_ins_run, &st, err);
 	if (rc)
 		return rc;
 	make_uid(uid);
@@ -332,7 +355,8 @@ static int insert_run(struct ks_run_db *sq, const struct ks_summary *sum, const 
 	    bind_time(st, 17, sum->t50) ||
 	    sqlite3_bind_int64(st, 18, sum->peak_saved_bytes) ||
 	    (sum->peak_saved_bytes > 0 ? bind_time(st, 19, sum->peak_t) :
-	     sqlite3_bind_null(st, 19)))
+	     sqlite3_bind_null(st, 19)) ||
+	    sqlite3_bind_int64(st, 20, id))
 		rc = sq_error(sq, err);
 	else if (sqlite3_step(st) != SQLITE_DONE)
 		rc = sq_error(sq, err);

@@ -30,6 +30,8 @@ struct ks_run_info {
 	int64_t sweep_id;
 	unsigned point;             /* point of the sweep */
 	const char *point_params;   /* its overrides, "key=value ..." */
+	int64_t run_id;             /* the id set aside for the run (run_id_reservations);
+				     * 0, or taken already: the next free id */
 };
 
 struct ks_run_db;

@@ -402,6 +402,19 @@ enum { KS_RESULTS_SWAP_SAMPLES_NCOLUMNS = 19 };
 	" source_db TEXT NOT NULL, source_run_id INTEGER NOT NULL," \
 	" merged_unix_ms INTEGER);"
 
+/* run_id_reservations: run ids a sweep has set aside for its tasks while it runs, so
+ * that task k of the sweep's tasks to run gets id first_id + k whichever run ends first
+ * (sim sweep -j N gives the serial sweep's ids). Every writer gives a run without a
+ * reserved id the next id past both runs and these rows; the sweep deletes its row when
+ * it ends (a row left by a sweep that was killed only leaves its ids unused). Not merged.
+ *   COLUMN     TYPE     UNIT  MEANING
+ *   first_id, last_id INTEGER -  the reserved ids, inclusive
+ *   sweep_id   INTEGER  -     sweeps.id of the sweep that holds them
+ *   pid        INTEGER  -     its process id, on host (for a reader wondering why) */
+#define KS_RESULTS_SQL_RUN_ID_RESERVATIONS \
+	"CREATE TABLE IF NOT EXISTS run_id_reservations(first_id INTEGER NOT NULL," \
+	" last_id INTEGER NOT NULL, sweep_id INTEGER, pid INTEGER, host TEXT);"
+
 /* t_quantiles: the 0.975 quantile of Student's t distribution for df = 1..1000
  * (gsl_cdf_tdist_Pinv), written on creation so that v_sweep's 95% confidence intervals
  * work in any SQLite client; v_sweep uses df 1000 beyond it (t 1.9623 against the
@@ -483,6 +496,7 @@ static const char *const ks_results_schema_sql[] = {
 	KS_RESULTS_SQL_BENCH_SWEEP,
 	KS_RESULTS_SQL_SWAP_SAMPLES,
 	KS_RESULTS_SQL_SWAP_PATHS,
+	KS_RESULTS_SQL_RUN_ID_RESERVATIONS,
 	"CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs(uid);",
 	NULL
 };

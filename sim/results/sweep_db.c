@@ -2,6 +2,7 @@
  * which points of a sweep a database already holds. */
 #include <sqlite3.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "sweep_db.h"
@@ -109,6 +110,81 @@ int ks_sweep_db_done(const char *db_path, int64_t sweep_id,
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
 			done(ctx, (uint64_t)ks_db_col_i64(st, 0), (uint64_t)ks_db_col_i64(st, 1));
 		if (step != SQLITE_DONE)
+			rc = ks_db_fail(db, db_path, err);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
+static int insert_reservation(sqlite3 *db, const char *path, int64_t sweep_id, uint64_t n,
+			      int64_t *first_id, int64_t *token, struct ks_err *err)
+{
+	sqlite3_stmt *st;
+	char host[256];
+	int rc = ks_db_next_run_id(db, path, first_id, err);
+
+	if (!rc)
+		rc = ks_db_prep(db, path, "INSERT INTO run_id_reservations(first_id, last_id,"
+				" sweep_id, pid, host) VALUES (?1, ?2, ?3, ?4, ?5)", &st, err);
+	if (rc)
+		return rc;
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	sqlite3_bind_int64(st, 1, *first_id);
+	sqlite3_bind_int64(st, 2, *first_id + (int64_t)n - 1);
+	sqlite3_bind_int64(st, 3, sweep_id);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+	sqlite3_bind_text(st, 5, host, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		*token = sqlite3_last_insert_rowid(db);
+	else
+		rc = ks_db_fail(db, path, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ks_sweep_db_reserve(const char *db_path, int64_t sweep_id, uint64_t n, int64_t *first_id,
+			int64_t *token, struct ks_err *err)
+{
+	sqlite3 *db;
+	int rc;
+
+	*first_id = *token = 0;
+	if (!n)
+		return 0;
+	rc = ks_results_open_write(db_path, &db, err);
+	if (rc)
+		return rc;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = ks_db_fail(db, db_path, err);
+	else
+		rc = insert_reservation(db, db_path, sweep_id, n, first_id, token, err);
+	if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = ks_db_fail(db, db_path, err);
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+int ks_sweep_db_release(const char *db_path, int64_t token, struct ks_err *err)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!token)
+		return 0;
+	rc = ks_results_open_write(db_path, &db, err);
+	if (rc)
+		return rc;
+	rc = ks_db_prep(db, db_path, "DELETE FROM run_id_reservations WHERE rowid = ?1", &st,
+			err);
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, token);
+		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = ks_db_fail(db, db_path, err);
 		sqlite3_finalize(st);
 	}

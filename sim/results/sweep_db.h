@@ -36,4 +36,14 @@ int ks_sweep_db_done(const char *db_path, int64_t sweep_id,
 		     void (*done)(void *ctx, uint64_t point, uint64_t seed), void *ctx,
 		     struct ks_err *err);
 
+/* Sets n run ids aside for the sweep's tasks (run_id_reservations, schema.h), in one
+ * transaction: *first_id gets the first, the ids are first_id .. first_id + n - 1, and
+ * *token names the reservation for release. n 0 reserves nothing (*first_id and *token
+ * 0). 0 or KS_E* with err set. */
+int ks_sweep_db_reserve(const char *db_path, int64_t sweep_id, uint64_t n, int64_t *first_id,
+			int64_t *token, struct ks_err *err);
+/* Ends the reservation (token 0: none). Its ids that no run took stay unused, but for
+ * those past every run's id, which the next runs get. 0 or KS_E* with err set. */
+int ks_sweep_db_release(const char *db_path, int64_t token, struct ks_err *err);
+
 #endif
