@@ -1,8 +1,10 @@
 # lib.sh - what the shell tests share (sourced): $data and $tmp (removed on exit), pass
-# and fail counters, and their checks. A test ends with `finish`.
+# and fail counters, and their checks. A test ends with `finish`. $tmp is made in the
+# folder the test runs in (the build tree under make check), not in the shared /tmp,
+# where a cleanup from outside can remove it mid-test (tests/signals.sh).
 : "${SIM:?}" "${SRCDIR:?}"
 data="$SRCDIR/tests/data/cli"
-tmp=$(mktemp -d)
+tmp=$(mktemp -d "$PWD/test-tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 

@@ -4,8 +4,13 @@
 # 130); kill -9 leaves the database consistent with the earlier runs intact; a signal
 # during `sim trace convert` leaves no file. A signal is sent once sim has its handlers
 # (bits of SigCgt in /proc/PID/status), so nothing here depends on timing.
+#
+# The scratch folder is in the build tree (the folder make check runs the test in), not
+# in the shared /tmp: on 2026-12-03 a run failed when its /tmp folder was removed under
+# it by a cleanup of /tmp from outside (every run into runs.db failed: the folder it was
+# in was gone); a failure now also says when the folder has gone.
 : "${SIM:?SIM not set}" "${SRCDIR:?SRCDIR not set}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/signals.XXXXXX") || exit 99
+tmp=$(mktemp -d "$PWD/signals.XXXXXX") || exit 99
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 99
@@ -20,7 +25,11 @@ wait_caught() {
 	done
 	return 1
 }
-fail() { echo "FAIL: $*"; fail=1; }
+fail() {
+	echo "FAIL: $*"
+	[ -d "$tmp" ] || echo "FAIL: (the test's folder $tmp was removed from outside)"
+	fail=1
+}
 
 # SIGINT, SIGTERM, SIGHUP, and two SIGINTs in a row (the second during the commit)
 n=0
