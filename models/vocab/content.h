@@ -125,5 +125,11 @@ static inline int ks_content_word0_cmp(uint64_t x, uint64_t y, unsigned *first_d
 bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c);
 /* Checksum of the bytes (cached per descriptor in a small direct-mapped cache). */
 uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_checksum_alg alg);
+/* For tests: XXH64(page, 4096, 0) of c (the 64 bits of which KS_CSUM_XXHASH64 keeps
+ * the low 32) by the portable code (simd false) or, for IMAGE and RANDOM pages, by the
+ * AVX-512 code that ks_content_checksum() runs when ks_content_xxh64_simd() (this CPU
+ * has AVX-512 F, DQ and VL; the portable code otherwise). Not cached. */
+bool ks_content_xxh64_simd(void);
+uint64_t ks_content_xxh64_impl(const struct ks_content_store *cs, ks_content c, bool simd);
 
 #endif
