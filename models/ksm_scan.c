@@ -242,15 +242,32 @@ static void finish_mm_pass(struct ks_ksm *ksm, struct ks_mm_slot *slot)
 	}
 }
 
-/* Finds the next page to hand to cmp_and_merge_page(), or false at the end of a full
- * scan (scan_get_next_rmap_item() returning NULL). */
-static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
-				    struct ks_rmap_item **itemp)
+/* What scan_get_next_rmap_item() found. */
+enum next_item {
+	NEXT_END,   /* the end of a full scan (the kernel's NULL) */
+	NEXT_PAGE,  /* a page for cmp_and_merge_page() */
+	NEXT_PAUSE  /* bulk path: smart-scan skips, then a KSM page at the cursor: the walk
+		     * stops there so that ksm_page_run() can take that page (with the
+		     * skipped pages' work, as the kernel's next page would carry it) */
+};
+
+/* Bulk path, after a smart-scan skip: true if the page at the cursor (in v) is a KSM
+ * page, which ksm_page_run() may take. */
+static bool pause_before_ksm_page(const struct ks_ksm *ksm, const struct ks_vma *v)
+{
+	return ksm->bulk && ksm->scan_address < v->end &&
+	       ks__pte_is_ksm(v->ptes[(ksm->scan_address - v->start) / KS_PAGE_SIZE]);
+}
+
+/* Finds the next page to hand to cmp_and_merge_page(), or NEXT_END at the end of a
+ * full scan (scan_get_next_rmap_item() returning NULL). */
+static enum next_item scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
+					      struct ks_rmap_item **itemp)
 {
 	struct ks_mm_slot *slot;
 
 	if (mm_list_empty(ksm))
-		return false;
+		return NEXT_END;
 	slot = ksm->scan_slot;
 	if (slot == &ksm->mm_head) {
 		advisor_start_scan(ksm);
@@ -295,10 +312,13 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 							  ksm->scan_address);
 				ksm->scan_rmap_list = &item->rmap_list;
 				ksm->scan_address += KS_PAGE_SIZE;
-				if (should_skip_rmap_item(ksm, pg, item))
+				if (should_skip_rmap_item(ksm, pg, item)) {
+					if (pause_before_ksm_page(ksm, v))
+						return NEXT_PAUSE;
 					continue;
+				}
 				*itemp = item;
-				return true;
+				return NEXT_PAGE;
 			}
 		}
 		finish_mm_pass(ksm, slot);
@@ -311,8 +331,19 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
 	advisor_stop_scan(ksm);
 	emit_scan(ksm, KS_EV_STOP_SCAN);
 	ksm->seqnr++;
-	return false;
+	return NEXT_END;
 }
+
+static bool work_is_zero(const struct ks_work *w)
+{
+	static const struct ks_work zero;
+
+	return !memcmp(w, &zero, sizeof(zero));
+}
+
+/* KSM-page rescans read each page's frame (struct ks_kframe, scattered): the frame of
+ * the page this many ahead is prefetched, so that the misses overlap. */
+#define KSM_RUN_PREFETCH 8
 
 /* The bulk path's KSM-page rescans: from the cursor on, at most max pages that are KSM
  * pages already merged under their frame's stable node (item->head == node), each with
@@ -320,8 +351,10 @@ static bool scan_get_next_rmap_item(struct ks_ksm *ksm, struct ks_page_ref *pg,
  * path does exactly this: one walk entry, get_next_rmap_item() returns that item,
  * should_skip_rmap_item() never skips a KSM page (and changes nothing), and
  * cmp_and_merge_page() returns at once. So they are counted and told as one run of
- * identical pages, cut where the KSM page changes (that page is ksm_pages_cold). Returns
- * how many (0: the cursor is not on such a page). */
+ * identical pages, cut where the KSM page changes (that page is ksm_pages_cold). Work
+ * already in page_work (pages smart scan skipped just before: NEXT_PAUSE) is the first
+ * page's, as the kernel's walk would carry it into the page it hands on. Returns how
+ * many (0: the cursor is not on such a page). */
 static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 {
 	static const struct ks_work one = { .pages = 1, .ksm_pages = 1, .walk_entries = 1 };
@@ -329,7 +362,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 						 .ksm_pages_cold = 1 };
 	struct ks_mm_slot *slot = ksm->scan_slot;
 	uint32_t *link = ksm->scan_rmap_list;
-	uint64_t addr = ksm->scan_address;
+	uint64_t addr = ksm->scan_address, idx, npages;
 	struct ks_vma *v = NULL;
 	unsigned n = 0, hot = 0; /* hot: pages of the current run of the same KSM page */
 
@@ -343,17 +376,31 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 	}
 	if (!v || addr < v->start || !v->mergeable || !v->anon_vma)
 		return 0;
-	while (n < max && addr < v->end) {
-		uint64_t pte = v->ptes[(addr - v->start) / KS_PAGE_SIZE];
+	idx = (addr - v->start) / KS_PAGE_SIZE;
+	npages = (v->end - v->start) / KS_PAGE_SIZE;
+	for (uint64_t i = idx; i < idx + KSM_RUN_PREFETCH && i < npages; i++)
+		if (ks__pte_is_ksm(v->ptes[i]))
+			__builtin_prefetch(ks__pte_kframe(v->ptes[i]));
+	while (n < max && idx < npages) {
+		uint64_t pte = v->ptes[idx];
 		struct ks_rmap_item *item = *link ? ks__item(ksm, *link) : NULL;
 		struct ks_kframe *kf;
 
+		if (idx + KSM_RUN_PREFETCH < npages &&
+		    ks__pte_is_ksm(v->ptes[idx + KSM_RUN_PREFETCH]))
+			__builtin_prefetch(ks__pte_kframe(v->ptes[idx + KSM_RUN_PREFETCH]));
 		if (!ks__pte_is_ksm(pte) || !item || (item->address & KS_PAGE_MASK) != addr)
 			break;
 		kf = ks__pte_kframe(pte);
 		if (!kf->node || ks__item_head(ksm, item) != kf->node)
 			break;
-		if (kf->pfn != ksm->last_kpfn) {
+		if (!n && !work_is_zero(&ksm->page_work)) {
+			/* the skipped pages' work joins this first page's */
+			ks_work_add(&ksm->page_work, kf->pfn != ksm->last_kpfn ? &one_cold : &one);
+			ksm->last_kpfn = kf->pfn;
+			ks__pages_done_n(ksm, KS_PAGE_KSM, &ksm->page_work, 1);
+			memset(&ksm->page_work, 0, sizeof(ksm->page_work));
+		} else if (kf->pfn != ksm->last_kpfn) {
 			/* the hot pages before it, then it: told in page order */
 			if (hot)
 				ks__pages_done_n(ksm, KS_PAGE_KSM, &one, hot);
@@ -365,6 +412,7 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 		}
 		link = &item->rmap_list;
 		addr += KS_PAGE_SIZE;
+		idx++;
 		n++;
 	}
 	if (!n)
@@ -381,10 +429,11 @@ static unsigned ksm_page_run(struct ks_ksm *ksm, unsigned max)
 void ks__ksm_do_scan(struct ks_ksm *ksm)
 {
 	ksm->jiffies = ksm->now_ns / (1000000000ULL / ksm->p.hz);
-	for (unsigned n = ksm->p.pages_to_scan; n; n--) {
+	for (unsigned n = ksm->p.pages_to_scan; n;) {
 		struct ks_page_ref pg;
 		struct ks_rmap_item *item;
 		enum ks_page_kind kind;
+		enum next_item next;
 
 		if (ksm->bulk) {
 			unsigned k = ksm_page_run(ksm, n);
@@ -393,8 +442,12 @@ void ks__ksm_do_scan(struct ks_ksm *ksm)
 			if (!n)
 				break;
 		}
-		if (!scan_get_next_rmap_item(ksm, &pg, &item))
+		next = scan_get_next_rmap_item(ksm, &pg, &item);
+		if (next == NEXT_END)
 			break;
+		if (next == NEXT_PAUSE)
+			continue; /* a KSM page after skipped pages: ksm_page_run() next */
+		n--;
 		kind = ks__page_kframe(&pg) ? KS_PAGE_KSM : KS_PAGE_ANON;
 		ksm->page_work.pages++;
 		if (kind == KS_PAGE_KSM) {
