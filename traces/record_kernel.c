@@ -480,6 +480,15 @@ static void enter_event(struct rec_state *s, const char *line, const struct ks_k
 			return; /* ours, registered already */
 	}
 	if (!s->intruder) {
+		/* tracefs prints "<...>" for a task whose comm it did not keep (its
+		 * saved_cmdlines missed it): the process may still be there to ask */
+		if (pid > 0 && !strcmp(comm, "<...>")) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+			if (ks_sysfs_read(path, comm, sizeof(comm)))
+				snprintf(comm, sizeof(comm), "<...>");
+		}
 		s->intruder = pid < 0 ? -1 : (pid_t)pid;
 		s->intruder_mm = ev->mm;
 		snprintf(s->intruder_comm, sizeof(s->intruder_comm), "%s", pid < 0 ? "?" : comm);
