@@ -48,7 +48,8 @@ enum ks_kt_ev_type {
 
 struct ks_kt_batch {
 	uint64_t batch;               /* 0 = before run=1, k = after ksmd batch k */
-	int64_t t_start_ns;           /* ksmd switch-in, CLOCK_MONOTONIC ns (0: unknown) */
+	int64_t t_start_ns;           /* ksmd's first switch-in after its sleep,
+				       * CLOCK_MONOTONIC ns (0: unknown) */
 	int64_t t_end_ns;             /* ksmd went to sleep, CLOCK_MONOTONIC ns */
 	int64_t ksmd_cpu_ns;          /* ksmd CPU time of this batch, ns (-1: unknown) */
 	int64_t c[KS_KT_NCOUNTERS];   /* counters (KS_KT_NONE: not recorded) */

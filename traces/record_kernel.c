@@ -110,7 +110,9 @@ struct rec_state {
 	struct ks_ksm_live ksm;       /* the real KSM: what to restore */
 	struct ks_tracefs tr;         /* tracing: what to restore */
 	int64_t t0;                   /* run=1 written, CLOCK_MONOTONIC ns */
-	int64_t last_in, last_out;    /* ksmd switch-in / S switch-out (ns, 0 none) */
+	int64_t first_in;             /* ksmd's first switch-in after its last S switch-out:
+				       * the batch's start (ns, 0 none yet) */
+	int64_t last_out;             /* ksmd's last S switch-out (ns, 0 none) */
 	uint64_t outs;                /* S switch-outs since T0 */
 	bool recording;               /* keep ksm events */
 	int64_t sleep_ns;             /* ksmd's sleep: sleep_millisecs in jiffies, in ns */
@@ -517,8 +519,10 @@ static void handle_line(void *ctx, const char *line)
 
 		if (ts < s->t0 || !s->t0)
 			return;
-		if (in)
-			s->last_in = ts;
+		/* the first: ksmd blocks (D) and is preempted (R) within a batch, and each
+		 * return is a switch-in too */
+		if (in && ts > s->last_out && !s->first_in)
+			s->first_in = ts;
 		if (out) {
 			s->last_out = ts;
 			s->outs++;
@@ -1307,8 +1311,8 @@ static int record_loop(struct rec_state *s)
 		if (rc)
 			return rc;
 		kb.t_end_ns = s->last_out;
-		kb.t_start_ns = s->last_in > s->kt->batches[s->kt->nbatches - 1].t_end_ns ?
-				s->last_in : 0;
+		kb.t_start_ns = s->first_in && s->first_in <= kb.t_end_ns ? s->first_in : 0;
+		s->first_in = 0;
 		ks_ksm_live_counters(kb.c);
 		kb.ksmd_cpu_ns = ks_ksm_live_ksmd_cpu_ns(&s->ksm) - cpu_prev;
 		cpu_prev += kb.ksmd_cpu_ns;
