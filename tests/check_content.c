@@ -254,6 +254,26 @@ static void check_literal_pairs(struct ks_content_store *cs, const ks_content *c
 		}
 }
 
+/* As check_literal_pairs, for literals that may hold equal bytes under two
+ * descriptors (not interned). */
+static void check_literal_pairs_bytes(struct ks_content_store *cs, const ks_content *c,
+				      const uint8_t *bytes, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++) {
+			unsigned fd = 9999, rfd;
+			const uint8_t *a = bytes + (size_t)i * PG, *b = bytes + (size_t)j * PG;
+			int r = ref_cmp(a, b, &rfd);
+			int got = ks_content_cmp(cs, c[i], c[j], &fd);
+
+			ck_assert_msg(sign(got) == r && fd == rfd,
+				      "cmp(%u, %u) = %d at %u, memcmp says %d at %u", i, j, got,
+				      fd, r, rfd);
+			ck_assert_int_eq(ks_content_cmp(cs, c[j], c[i], NULL), -got);
+			check_word0(cs, c[i], c[j], a, b, r, rfd);
+		}
+}
+
 /* Literal pages that share long prefixes (recorded guest memory: zero-led pages,
  * common headers) compare as memcmp does, in both orders, again and again: the memo of
  * long compares gives what the bytes give, also once its slots have been reused. */
@@ -439,6 +459,127 @@ START_TEST(test_content_checksum_matches_bytes)
 		}
 	free(page);
 	free(pl);
+	ks_content_store_free(cs);
+}
+END_TEST
+
+/* A pager over pages held in memory: counts the fetches of each page. */
+struct test_pager {
+	struct ks_content_pager pg;
+	const uint8_t *bytes;    /* page k at bytes + k * PG */
+	unsigned *fetches;       /* per page */
+};
+
+static void test_fetch(const struct ks_content_pager *pg, uint64_t key, uint8_t *out)
+{
+	const struct test_pager *tp = (const struct test_pager *)pg;
+
+	tp->fetches[key]++;
+	memcpy(out, tp->bytes + key * PG, PG);
+}
+
+/* Literals whose bytes come later (ks_content_literal_later, a replayed trace's
+ * dictionary): zero-led, long-prefix, random and zero pages, byte copies of each other
+ * and of interned literals. Nothing is fetched until read; the first read of each
+ * (a compare with a pending or a filled one, its checksum, is_zero, word0, bytes) fetches
+ * it once; then every pair compares as memcmp does, every checksum and byte is right;
+ * pages never read are never fetched. */
+START_TEST(test_content_literal_later)
+{
+	enum { N = 160, UNREAD = 150 }; /* pages UNREAD.. are never read */
+	struct ks_content_store *cs = ks_content_store_new();
+	uint8_t *bytes = calloc(N, PG), *page = malloc(PG);
+	unsigned fetches[N] = { 0 };
+	struct test_pager tp = { { test_fetch }, NULL, fetches };
+	ks_content c[N];
+
+	ck_assert_ptr_nonnull(bytes);
+	ck_assert_ptr_nonnull(page);
+	tp.bytes = bytes;
+	rng_state = 99 + (uint64_t)_i;
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t *p = bytes + (size_t)i * PG;
+		unsigned f = (unsigned)(rnd() % 3 == 0 ? 0 : rnd() % PG);
+
+		switch (i % 5) {
+		case 0: /* zero-led, then a ramp; often the same as another but one byte */
+			for (unsigned k = f; k < PG; k++)
+				p[k] = (uint8_t)(k * 7 + 1);
+			p[(f + 8 * (rnd() % 16) + rnd() % 8) % PG] ^= (uint8_t)(i % 2);
+			break;
+		case 1: /* random bytes */
+			for (unsigned k = 0; k < PG; k++)
+				p[k] = (uint8_t)rnd();
+			break;
+		case 2: /* a copy of an earlier page (equal bytes, another descriptor) */
+			if (i > 2)
+				memcpy(p, bytes + (size_t)(rnd() % (i - 1)) * PG, PG);
+			break;
+		case 3: /* long equal prefix, one byte late */
+			memset(p, 0x11, PG);
+			p[PG - 1 - rnd() % 64] = (uint8_t)(rnd() % 3);
+			break;
+		default: /* the zero page */
+			break;
+		}
+	}
+	for (unsigned i = 0; i < N; i++)
+		c[i] = ks_content_literal_later(cs, &tp.pg, i);
+	for (unsigned i = 1; i < N; i++)
+		ck_assert_uint_eq(ks_content_arg(c[i]), ks_content_arg(c[i - 1]) + 1);
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_uint_eq(fetches[i], 0);
+	/* interned copies of a few, as a trace's `literal` records would give */
+	ck_assert_uint_ne(ks_content_literal(cs, bytes + 7 * PG), c[7]);
+	for (unsigned i = 0; i < UNREAD; i++) { /* first reads of every kind */
+		const uint8_t *p = bytes + (size_t)i * PG;
+		unsigned fd = 9999, rfd;
+		int r;
+
+		switch (i % 6) {
+		case 0:
+			ck_assert_uint_eq(ks_content_checksum(cs, c[i], KS_CSUM_XXHASH64),
+					  ks_checksum(KS_CSUM_XXHASH64, p));
+			break;
+		case 1:
+			ck_assert(ks_content_is_zero(cs, c[i]) == ref_is_zero(p));
+			break;
+		case 2:
+			ks_content_bytes(cs, c[i], page);
+			ck_assert(memcmp(page, p, PG) == 0);
+			break;
+		case 3:
+			ck_assert(ks_content_literal_bytes(cs, c[i], page));
+			ck_assert(memcmp(page, p, PG) == 0);
+			break;
+		case 4: /* pending against pending, or filled */
+			r = ref_cmp(p, bytes + (size_t)(i + 1) * PG, &rfd);
+			ck_assert_int_eq(sign(ks_content_cmp(cs, c[i], c[i + 1], &fd)), r);
+			ck_assert_uint_eq(fd, rfd);
+			break;
+		default: /* against the zero page, another class */
+			ck_assert_int_eq(sign(ks_content_cmp(cs, KS_CONTENT_ZERO_PAGE, c[i], &fd)),
+					 ref_cmp(bytes + (size_t)(N - 1) * PG, p, &rfd));
+			break;
+		}
+		ck_assert_uint_le(fetches[i], 1);
+	}
+	check_literal_pairs_bytes(cs, c, bytes, UNREAD);
+	for (unsigned i = 0; i < UNREAD; i++) {
+		const uint8_t *p = bytes + (size_t)i * PG;
+
+		ck_assert_uint_eq(fetches[i], 1);
+		for (int a = 0; a < KS_CSUM_COUNT; a++)
+			ck_assert_uint_eq(ks_content_checksum(cs, c[i], (enum ks_checksum_alg)a),
+					  ks_checksum((enum ks_checksum_alg)a, p));
+		ck_assert(ks_content_is_zero(cs, c[i]) == ref_is_zero(p));
+		ks_content_bytes(cs, c[i], page);
+		ck_assert(memcmp(page, p, PG) == 0);
+	}
+	for (unsigned i = UNREAD; i < N; i++)
+		ck_assert_uint_eq(fetches[i], 0);
+	free(page);
+	free(bytes);
 	ks_content_store_free(cs);
 }
 END_TEST
@@ -788,6 +929,7 @@ Suite *ks_test_suite(void)
 	tcase_add_test(core, test_content_literal_zero_led);
 	tcase_add_test(core, test_content_literal_bits);
 	tcase_add_test(core, test_content_literal_chunks);
+	tcase_add_loop_test(core, test_content_literal_later, 0, 3);
 	tcase_add_test(core, test_content_image_determinism);
 	tcase_set_timeout(edges, 60);
 	tcase_add_test(edges, test_content_checksum_cache_eviction);

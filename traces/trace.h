@@ -44,6 +44,10 @@ struct ks_trace_rec {
 	struct ks_content_class_spec spec;               /* CLASS */
 	struct ks_patch patches[KS_CONTENT_MAX_PATCHES]; /* CLASS: spec.patches points here */
 	uint8_t bytes[KS_PAGE_SIZE];                     /* WRITE_LITERAL, PAGE */
+	const struct ks_content_pager *pager; /* PAGE from a lazy source (ks_trace_lazy_pages):
+					       * bytes[] not filled, the page is pager's
+					       * page_key; NULL otherwise */
+	uint64_t page_key;
 	char name[64];            /* START: process name, NUL-terminated */
 	uint32_t knob;            /* KNOB: enum ks_knob (models/vocab/knobs.h) */
 	uint64_t value;           /* KNOB: the value written */

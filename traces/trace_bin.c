@@ -1,6 +1,7 @@
 /* trace_bin.c - the binary trace format (.kst; layout in trace_io.h): the reader's
  * decoder and the writer's encoder, with the CRC-32 that guards the records. */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -199,22 +200,51 @@ static int bin_check(struct tr_reader *rd, const struct ks_trace_rec *rec, uint6
 	return tr_rd_fail(rd, err, KS_EPARSE, "%s: %s", where, msg);
 }
 
-/* Hands out the next PAGE of the decoded `pages` record. */
+/* Hands out the next PAGE of the decoded `pages` record (lazy: the record's frame and
+ * the page's place in it, as the pager's key). */
 static int next_pending(struct tr_reader *rd, struct ks_trace_rec *rec, struct ks_err *err)
 {
 	ks_trace_rec_clear(rec);
 	rec->op = KS_TR_PAGE;
 	rec->t = rd->pend_t;
 	rec->arg = rd->pend_first + rd->ipend;
-	memcpy(rec->bytes, rd->pages + (size_t)rd->ipend * KS_PAGE_SIZE, KS_PAGE_SIZE);
+	if (rd->lazy) {
+		rec->pager = &rd->pager;
+		rec->page_key = (uint64_t)(rd->nframes - 1) * TR_BATCH_PAGES + rd->ipend;
+	} else {
+		memcpy(rec->bytes, rd->pages + (size_t)rd->ipend * KS_PAGE_SIZE, KS_PAGE_SIZE);
+	}
 	rd->ipend++;
 	if (bin_check(rd, rec, rd->pend_start, err))
 		return rd->state;
 	return 1;
 }
 
-/* Decodes a `pages` record (len payload bytes in rd->big) into rd->pages. */
-static int decode_pages(struct tr_reader *rd, uint64_t start, size_t len, struct ks_err *err)
+/* A lazy reader's note of a `pages` record whose pages (rest bytes) are at file offset
+ * off: checked as far as it can be without decompressing (the frame's header and
+ * block structure; its bytes are under the trace's CRC). */
+static int keep_frame(struct tr_reader *rd, uint64_t start, uint64_t off, const uint8_t *p,
+		      size_t rest, uint64_t n, unsigned codec, struct ks_err *err)
+{
+	if (codec == TR_CODEC_ZSTD && ZSTD_findFrameCompressedSize(p, rest) != rest)
+		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": corrupt pages record "
+				  "(zstd: %s)", rd->path, start,
+				  ZSTD_isError(ZSTD_findFrameCompressedSize(p, rest)) ?
+				  ZSTD_getErrorName(ZSTD_findFrameCompressedSize(p, rest)) :
+				  "frame size differs from the record's");
+	if (rd->nframes == rd->capframes) {
+		rd->capframes = rd->capframes ? 2 * rd->capframes : 1024;
+		rd->frames = ks_xrealloc(rd->frames, rd->capframes * sizeof(*rd->frames));
+	}
+	rd->frames[rd->nframes++] = (struct tr_frame){ .start = start, .off = off,
+		.len = (uint32_t)rest, .n = (uint8_t)n, .codec = (uint8_t)codec };
+	return 0;
+}
+
+/* Decodes a `pages` record (len payload bytes in rd->big, read from file offset off)
+ * into rd->pages; a lazy reader only notes where its pages are. */
+static int decode_pages(struct tr_reader *rd, uint64_t start, uint64_t off, size_t len,
+			struct ks_err *err)
 {
 	struct tr_cur c = { rd->big, rd->big + len, false };
 	int64_t dt = cur_zigzag(&c);
@@ -226,7 +256,18 @@ static int decode_pages(struct tr_reader *rd, uint64_t start, size_t len, struct
 		return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": malformed pages record",
 				  rd->path, start);
 	want = (size_t)n * KS_PAGE_SIZE;
-	if (codec == TR_CODEC_RAW) {
+	if (rd->lazy) {
+		if (codec == TR_CODEC_RAW ? rest != want :
+		    ZSTD_getFrameContentSize(c.p, rest) != want)
+			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": %s pages record "
+					  "(%s %" PRIu64 " pages)", rd->path, start,
+					  codec == TR_CODEC_RAW ? "malformed" : "corrupt",
+					  codec == TR_CODEC_RAW ? "wrong size for" :
+					  "zstd frame does not hold", n);
+		if (keep_frame(rd, start, off + (uint64_t)(c.p - rd->big), c.p, rest, n, codec,
+			       err))
+			return rd->state;
+	} else if (codec == TR_CODEC_RAW) {
 		if (rest != want)
 			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": malformed pages record "
 					  "(%zu bytes for %" PRIu64 " raw pages)", rd->path, start,
@@ -337,7 +378,7 @@ int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks
 			return tr_rd_fail(rd, err, KS_EPARSE, "%s:%" PRIu64 ": truncated record "
 					  "(expected %" PRIu64 " bytes)", rd->path, start,
 					  1 + lenlen + len);
-		if (decode_pages(rd, start, (size_t)len, err))
+		if (decode_pages(rd, start, rd->off - len, (size_t)len, err))
 			return rd->state;
 		return next_pending(rd, rec, err);
 	}
@@ -393,6 +434,91 @@ int tr_bin_open(struct tr_reader *rd, struct ks_err *err)
 		return ks_err_set(err, KS_EPARSE, "%s:12: unsupported trace flags 0x%" PRIx32,
 				  rd->path, flags);
 	return 0;
+}
+
+/* --- lazy pages */
+
+bool ks_trace_lazy_pages(struct ks_trace_source *src)
+{
+	struct tr_reader *rd = (struct tr_reader *)src;
+
+	struct stat st;
+
+	if (!src || src->next != tr_bin_next || rd->npend > rd->ipend ||
+	    fstat(fileno(rd->f), &st) || !S_ISREG(st.st_mode))
+		return false; /* a pipe cannot be read back: every page decoded as it comes */
+	rd->lazy = true;
+	rd->pager.fetch = tr_bin_fetch;
+	return true;
+}
+
+int ks_trace_lazy_error(struct ks_trace_source *src, struct ks_err *err)
+{
+	struct tr_reader *rd = (struct tr_reader *)src;
+
+	if (!src || src->next != tr_bin_next || !rd->lazy || rd->state >= 0)
+		return 0;
+	return ks_err_set(err, rd->failure.code, "%s", rd->failure.msg);
+}
+
+/* Decompresses frame f into slot b of the cache: 0, or fails the reader. */
+static int fetch_frame(struct tr_reader *rd, uint64_t f, uint8_t *out)
+{
+	const struct tr_frame *fr = &rd->frames[f];
+	size_t want = (size_t)fr->n * KS_PAGE_SIZE, got;
+	ssize_t r;
+
+	if (!rd->zin)
+		rd->zin = ks_xmalloc(TR_MAX_PAGES_PAYLOAD);
+	r = pread(fileno(rd->f), fr->codec == TR_CODEC_RAW ? out : rd->zin, fr->len,
+		  (off_t)fr->off);
+	if (r != (ssize_t)fr->len)
+		return tr_rd_fail(rd, NULL, KS_EIO, "%s:%" PRIu64 ": cannot read the pages record "
+				  "back: %s", rd->path, fr->start, r < 0 ? strerror(errno) :
+				  "file shorter than when it was read");
+	if (fr->codec == TR_CODEC_RAW)
+		return 0;
+	if (!rd->zdctx && !(rd->zdctx = ZSTD_createDCtx())) {
+		fputs("sim: out of memory (zstd context)\n", stderr);
+		abort();
+	}
+	got = ZSTD_decompressDCtx(rd->zdctx, out, want, rd->zin, fr->len);
+	if (ZSTD_isError(got) || got != want)
+		return tr_rd_fail(rd, NULL, KS_EPARSE, "%s:%" PRIu64 ": corrupt pages record "
+				  "(zstd: %s)", rd->path, fr->start, ZSTD_isError(got) ?
+				  ZSTD_getErrorName(got) : "short frame");
+	return 0;
+}
+
+/* The pager's fetch: page key % 64 of frame key / 64, from the cache of decompressed
+ * frames or decompressed into it (the oldest replaced). A failure fails the reader
+ * (ks_trace_lazy_error, next()) and gives zeros. */
+void tr_bin_fetch(const struct ks_content_pager *pg, uint64_t key, uint8_t *out)
+{
+	struct tr_reader *rd = (struct tr_reader *)((char *)pg - offsetof(struct tr_reader,
+									   pager));
+	uint64_t f = key / TR_BATCH_PAGES;
+	unsigned i = (unsigned)(key % TR_BATCH_PAGES), b;
+
+	if (rd->state < 0 || f >= rd->nframes || i >= rd->frames[f].n) {
+		memset(out, 0, KS_PAGE_SIZE); /* failed before (or never handed out) */
+		return;
+	}
+	for (b = 0; b < TR_FRAME_CACHE && rd->fc_id[b] != f + 1; b++)
+		;
+	if (b == TR_FRAME_CACHE) {
+		if (!rd->fc)
+			rd->fc = ks_xmalloc((size_t)TR_FRAME_CACHE * TR_BATCH_PAGES * KS_PAGE_SIZE);
+		b = rd->fc_next;
+		rd->fc_next = (rd->fc_next + 1) % TR_FRAME_CACHE;
+		rd->fc_id[b] = 0;
+		if (fetch_frame(rd, f, rd->fc + (size_t)b * TR_BATCH_PAGES * KS_PAGE_SIZE)) {
+			memset(out, 0, KS_PAGE_SIZE);
+			return;
+		}
+		rd->fc_id[b] = f + 1;
+	}
+	memcpy(out, rd->fc + ((size_t)b * TR_BATCH_PAGES + i) * KS_PAGE_SIZE, KS_PAGE_SIZE);
 }
 
 /* --- text */

@@ -19,6 +19,16 @@
 #define TR_BATCH_PAGES 64u  /* PAGE records per binary `pages` record, at most */
 /* A `pages` record's payload: dt, first id, count, codec, then the (compressed) pages. */
 #define TR_MAX_PAGES_PAYLOAD (TR_BATCH_PAGES * KS_PAGE_SIZE + 64u)
+#define TR_FRAME_CACHE 32u  /* lazy pages: decompressed `pages` records kept */
+
+/* Lazy pages: where a `pages` record's pages are in the file. */
+struct tr_frame {
+	uint64_t start;   /* offset of the record, for messages */
+	uint64_t off;     /* offset of its pages (zstd frame or raw bytes) */
+	uint32_t len;     /* their size in the file, bytes */
+	uint8_t n;        /* pages, 1..TR_BATCH_PAGES */
+	uint8_t codec;    /* enum tr_codec */
+};
 enum tr_codec { TR_CODEC_RAW = 0, TR_CODEC_ZSTD = 1 };
 
 /* What every reader and writer verifies across records. */
@@ -61,6 +71,16 @@ struct tr_reader {
 	uint64_t pend_first;        /* id of pages[0] */
 	ks_time pend_t;             /* time of the batch */
 	uint64_t pend_start;        /* file offset of the batch, for messages */
+	/* lazy pages (ks_trace_lazy_pages) */
+	bool lazy;                  /* PAGE records go out without their bytes */
+	struct ks_content_pager pager; /* what they name: fetch is tr_bin_fetch */
+	struct tr_frame *frames;    /* every `pages` record read so far */
+	size_t nframes, capframes;
+	uint8_t *fc;                /* TR_FRAME_CACHE decompressed records (NULL until the
+				     * first fetch) */
+	uint64_t fc_id[TR_FRAME_CACHE]; /* frame index + 1 held in each, 0: none */
+	unsigned fc_next;           /* the one replaced next (round robin) */
+	uint8_t *zin;               /* a record's pages as read back (pread) */
 	/* text */
 	char *line;                 /* getline() buffer (owned) */
 	size_t linecap;             /* its size, bytes */
@@ -102,6 +122,8 @@ struct ks_trace_writer {
 /* Binary .kst (trace_bin.c). */
 int tr_bin_open(struct tr_reader *rd, struct ks_err *err);
 int tr_bin_next(struct ks_trace_source *src, struct ks_trace_rec *rec, struct ks_err *err);
+/* ks_content_pager.fetch of a lazy binary reader. */
+void tr_bin_fetch(const struct ks_content_pager *pg, uint64_t key, uint8_t *out);
 bool tr_bin_put(struct ks_trace_writer *w, const struct ks_trace_rec *r);
 /* Writes the PAGE records waiting in w's batch as one `pages` record. */
 bool tr_bin_flush_pages(struct ks_trace_writer *w);

@@ -52,6 +52,9 @@ static void rd_close(struct ks_trace_source *src)
 	tr_check_fini(&rd->chk);
 	free(rd->big);
 	free(rd->pages);
+	free(rd->frames);
+	free(rd->fc);
+	free(rd->zin);
 	ZSTD_freeDCtx(rd->zdctx);
 	free(rd->line);
 	free(rd->path);

@@ -70,6 +70,20 @@ enum ks_trace_format {
 struct ks_trace_source *ks_trace_open(const char *path, struct ks_err *err);
 /* Format version of a source opened by ks_trace_open (1 or 2). */
 unsigned ks_trace_source_version(const struct ks_trace_source *src);
+/* Dictionary pages read only when needed (a replay: about half of a recorded guest
+ * trace's distinct pages are overwritten before anything reads them). From this call
+ * on, a binary trace file's source hands out each PAGE record without its bytes, with
+ * rec->pager and rec->page_key for ks_content_literal_later(): its `pages` record is
+ * checked (header, sizes, CRC) as it is read, but decompressed only when the content
+ * store first reads one of its pages (a few decompressed records are kept). True if the
+ * source does so; false for any other source (text, a generator), which is unchanged.
+ * The source must stay open while the store may read those pages. */
+bool ks_trace_lazy_pages(struct ks_trace_source *src);
+/* The first failure of a lazy source to give a page (a corrupt or unreadable `pages`
+ * record found when it was first read: the page was given as zeros, so what was
+ * computed since is void): 0, or its KS_E* code with err ("FILE:OFFSET: problem").
+ * It is also what next() returns from then on. */
+int ks_trace_lazy_error(struct ks_trace_source *src, struct ks_err *err);
 /* Format of a trace file from its first bytes: 0, or KS_EPARSE / KS_EIO with err. */
 int ks_trace_detect(const char *path, enum ks_trace_format *fmt, struct ks_err *err);
 /* Format from a file name's extension (.kst, .kstt): 0, or KS_EINVAL if neither. */

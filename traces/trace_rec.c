@@ -132,6 +132,8 @@ void ks_trace_rec_clear(struct ks_trace_rec *r)
 	r->cls = 0;
 	r->arg = 0;
 	r->step = 0;
+	r->pager = NULL;
+	r->page_key = 0;
 	memset(&r->spec, 0, sizeof(r->spec));
 	r->spec.patches = r->patches;
 	r->name[0] = '\0';

@@ -46,6 +46,14 @@
  * seconds per 600 MB here); the sparse form takes 41% less of it. A compare of two
  * stored pages walks the union of their bitmaps (words zero in both are equal).
  *
+ * Literals given with ks_content_literal_later() (a replayed trace's dictionary pages)
+ * are filled in when first read: until then a literal is pending (bit 63 of its order
+ * key, which a real key never sets, so that the compare that reads the keys first sees
+ * it at no cost) and holds its pager and key; reading it fetches its bytes, then it is
+ * filled in as ks_content_literal() fills one in. About half of a recorded guest trace's
+ * distinct pages are never read (overwritten before ksmd scans them): they cost no
+ * decompression, no hash and no memory. They are not interned by their bytes.
+ *
  * Left out: no reference counting of literals (they live as long as the store). */
 #include <assert.h>
 #include <stdlib.h>
@@ -67,6 +75,7 @@
 #define CSUM_CACHE_SIZE (1u << CSUM_CACHE_BITS)
 #define CSUM_CACHE_FIRST 1024u /* slots at first: a small run does not pay for 1 MiB */
 #define GOLDEN64 0x9e3779b97f4a7c15ull
+#define LIT_PENDING (1ull << 63) /* order key of a literal not yet filled in */
 
 /* A 64-bit word of a FILL page that at least one patch touches. */
 struct dirty_word {
@@ -139,7 +148,11 @@ struct ks_content_store {
 	struct literal *lit;      /* literal metadata by index (LIT_REC_ALIGN-aligned) */
 	void *lit_raw;            /* the allocation lit[] lies in */
 	uint64_t *lit_hash;       /* literal index -> hash of its 4096 bytes (interning) */
-	uint64_t *lit_okey;       /* literal index -> order key (lit_order_key) */
+	uint64_t *lit_okey;       /* literal index -> order key (lit_order_key), or
+				   * LIT_PENDING | key for a literal not yet filled in */
+	const struct ks_content_pager **lit_pager; /* literal index -> its pager, NULL
+						    * for an interned one (NULL until the
+						    * first ks_content_literal_later) */
 	uint8_t **lit_chunk;      /* stored literals (struct literal.sp point in) */
 	uint64_t nchunk, cap_chunk; /* chunks made, entries of lit_chunk[] */
 	size_t chunk_used;        /* bytes used of the last chunk */
@@ -212,9 +225,20 @@ static inline const struct cclass *class_of(const struct ks_content_store *cs, k
 	return cs->cls[id];
 }
 
-static inline const uint64_t *lit_sp(const struct ks_content_store *cs, uint64_t idx)
+static void lit_fetch(const struct ks_content_store *cs, uint64_t idx);
+
+/* Literal idx, filled in if it was pending (the store is logically const: a pending
+ * literal's bytes are fixed when it is made, reading them only fills in its record). */
+static inline void lit_ready(const struct ks_content_store *cs, uint64_t idx)
 {
 	assert(idx < cs->nlit);
+	if (__builtin_expect(cs->lit_okey[idx] >> 63, 0))
+		lit_fetch(cs, idx);
+}
+
+static inline const uint64_t *lit_sp(const struct ks_content_store *cs, uint64_t idx)
+{
+	lit_ready(cs, idx);
 	return cs->lit[idx].sp;
 }
 
@@ -524,7 +548,7 @@ static inline uint64_t first_word(const struct ks_content_store *cs, const struc
 	case KS_CONTENT_RANDOM:
 		return stream_word(page_key(cl->key, arg), 0);
 	case KS_CONTENT_LITERAL: /* word 0 is key[0] when the first nonzero byte is in it */
-		assert(arg < cs->nlit);
+		lit_ready(cs, arg);
 		return cs->lit[arg].first_nz < 8 ? cs->lit[arg].key[0] : 0;
 	default:
 		return 0;
@@ -549,6 +573,12 @@ static int cmp_literals(const struct ks_content_store *cs, uint64_t ia, uint64_t
 	assert(ia < cs->nlit && ib < cs->nlit);
 	ka = cs->lit_okey[ia];
 	kb = cs->lit_okey[ib];
+	if (__builtin_expect((ka | kb) >> 63, 0)) { /* one is pending: fill it in */
+		lit_ready(cs, ia);
+		lit_ready(cs, ib);
+		ka = cs->lit_okey[ia];
+		kb = cs->lit_okey[ib];
+	}
 	if (ka != kb) { /* most pairs: decided by 8 dense bytes each, not the records */
 		if (first_diff) {
 			unsigned l;
@@ -633,7 +663,7 @@ int ks_content_cmp(const struct ks_content_store *cs, ks_content a, ks_content b
 	if (ca->spec.kind == KS_CONTENT_LITERAL && cb->spec.kind == KS_CONTENT_ZERO) {
 		unsigned nz;
 
-		assert(ks_content_arg(a) < cs->nlit);
+		lit_ready(cs, ks_content_arg(a));
 		nz = cs->lit[ks_content_arg(a)].first_nz;
 		if (first_diff)
 			*first_diff = nz;
@@ -665,7 +695,7 @@ bool ks_content_is_zero(const struct ks_content_store *cs, ks_content c)
 	const struct cclass *cl = class_of(cs, c);
 
 	if (cl->spec.kind == KS_CONTENT_LITERAL) {
-		assert(ks_content_arg(c) < cs->nlit);
+		lit_ready(cs, ks_content_arg(c));
 		return cs->lit[ks_content_arg(c)].first_nz == KS_PAGE_SIZE;
 	}
 	/* At most 64 patches of 8 bytes: a page with a nonzero filler is never zero. */
@@ -893,8 +923,10 @@ uint32_t ks_content_checksum(struct ks_content_store *cs, ks_content c, enum ks_
 	uint8_t page[KS_PAGE_SIZE];
 
 	if (ks_content_cls(c) == cs->literal_cls) { /* kept with the literal, not in the cache */
-		struct literal *l = &cs->lit[ks_content_arg(c)];
+		struct literal *l;
 
+		lit_ready(cs, ks_content_arg(c));
+		l = &cs->lit[ks_content_arg(c)];
 		if (l->csum_alg != (uint8_t)alg + 1) { /* once per distinct page and algorithm */
 			if (alg == KS_CSUM_XXHASH64) {
 				l->csum = (uint32_t)xxh64_sparse(l->sp);
@@ -1104,7 +1136,8 @@ static void lit_ht_grow(struct ks_content_store *cs)
 	uint64_t *ht = ks_xcalloc(mask + 1, sizeof(*ht));
 
 	for (uint64_t idx = 0; idx < cs->nlit; idx++)
-		lit_ht_insert(ht, mask, cs->lit_hash[idx], idx);
+		if (!cs->lit_pager || !cs->lit_pager[idx]) /* not interned: not in the table */
+			lit_ht_insert(ht, mask, cs->lit_hash[idx], idx);
 	free(cs->lit_ht);
 	cs->lit_ht = ht;
 	cs->lit_ht_mask = mask;
@@ -1167,10 +1200,10 @@ static uint64_t lit_order_key(const uint8_t *page, unsigned nz)
 	return (uint64_t)(32767u - l) << 48 | (b << (lz + 1u)) >> 16;
 }
 
-static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64_t hash)
+/* A new literal index, every per-literal array grown to hold it. */
+static uint64_t lit_slot(struct ks_content_store *cs)
 {
-	uint64_t idx = cs->nlit, bm[SP_BITMAP_WORDS] = { 0 }, *sp;
-	unsigned nz = 0, nwords = 0, k;
+	uint64_t idx = cs->nlit;
 
 	assert(idx <= KS_CONTENT_ARG_MASK);
 	if (idx == cs->cap_lit) {
@@ -1178,9 +1211,24 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 		lit_recs_grow(cs, idx, cs->cap_lit);
 		cs->lit_hash = ks_xrealloc(cs->lit_hash, cs->cap_lit * sizeof(*cs->lit_hash));
 		cs->lit_okey = ks_xrealloc(cs->lit_okey, cs->cap_lit * sizeof(*cs->lit_okey));
+		if (cs->lit_pager)
+			cs->lit_pager = ks_xrealloc(cs->lit_pager,
+						    cs->cap_lit * sizeof(*cs->lit_pager));
 	}
 	if (!cs->memo)
 		cs->memo = ks_xcalloc(MEMO_SIZE, sizeof(*cs->memo));
+	if (cs->lit_pager)
+		cs->lit_pager[idx] = NULL;
+	cs->nlit++;
+	return idx;
+}
+
+/* Fills in literal idx from its bytes: the stored page, its order key and record. */
+static void lit_fill(struct ks_content_store *cs, uint64_t idx, const uint8_t *page)
+{
+	uint64_t bm[SP_BITMAP_WORDS] = { 0 }, *sp;
+	unsigned nz = 0, nwords = 0, k;
+
 	/* one pass: room for the largest, then only what the page took is kept */
 	sp = sp_room(cs, 8u * (SP_BITMAP_WORDS + PAGE_WORDS));
 	for (unsigned w = 0; w < PAGE_WORDS; w++) { /* no branch: zero words are random */
@@ -1192,7 +1240,6 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 	}
 	memcpy(sp, bm, sizeof(bm));
 	cs->chunk_used -= 8u * (PAGE_WORDS - nwords);
-	cs->nlit++;
 	nz = KS_PAGE_SIZE;
 	for (unsigned j = 0; j < SP_BITMAP_WORDS; j++)
 		if (bm[j]) { /* little-endian words: the lowest set byte comes first */
@@ -1201,7 +1248,6 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 			nz = 8u * w + (unsigned)__builtin_ctzll(sp[SP_BITMAP_WORDS]) / 8u;
 			break;
 		}
-	cs->lit_hash[idx] = hash;
 	cs->lit_okey[idx] = lit_order_key(page, nz);
 	memset(&cs->lit[idx], 0, sizeof(cs->lit[idx]));
 	k = nz / 8u;
@@ -1209,7 +1255,43 @@ static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64
 		cs->lit[idx].key[i] = load64le(page + 8 * (k + i));
 	cs->lit[idx].sp = sp;
 	cs->lit[idx].first_nz = (uint16_t)nz;
+}
+
+static uint64_t lit_add(struct ks_content_store *cs, const uint8_t *page, uint64_t hash)
+{
+	uint64_t idx = lit_slot(cs);
+
+	cs->lit_hash[idx] = hash;
+	lit_fill(cs, idx, page);
 	return idx;
+}
+
+/* Fills in the pending literal idx from its pager. */
+static void lit_fetch(const struct ks_content_store *ccs, uint64_t idx)
+{
+	struct ks_content_store *cs = (struct ks_content_store *)ccs; /* see lit_ready */
+	uint8_t page[KS_PAGE_SIZE];
+
+	cs->lit_pager[idx]->fetch(cs->lit_pager[idx], cs->lit_okey[idx] & ~LIT_PENDING, page);
+	lit_fill(cs, idx, page);
+}
+
+ks_content ks_content_literal_later(struct ks_content_store *cs,
+				    const struct ks_content_pager *pg, uint64_t key)
+{
+	static const struct ks_content_class_spec lit_spec = { .kind = KS_CONTENT_LITERAL };
+	uint64_t idx;
+
+	assert(pg && !(key & LIT_PENDING));
+	if (cs->literal_cls < 0)
+		cs->literal_cls = ks_content_class(cs, &lit_spec);
+	if (!cs->lit_pager)
+		cs->lit_pager = ks_xcalloc(cs->cap_lit ? cs->cap_lit : 1, sizeof(*cs->lit_pager));
+	idx = lit_slot(cs);
+	cs->lit_pager[idx] = pg;
+	cs->lit_hash[idx] = 0;
+	cs->lit_okey[idx] = LIT_PENDING | key;
+	return ks_content_make((uint32_t)cs->literal_cls, idx);
 }
 
 ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page)
@@ -1298,6 +1380,7 @@ void ks_content_store_free(struct ks_content_store *cs)
 	free(cs->lit_raw);
 	free(cs->lit_hash);
 	free(cs->lit_okey);
+	free(cs->lit_pager);
 	free(cs->lit_chunk);
 	free(cs->lit_ht);
 	free(cs->csum);

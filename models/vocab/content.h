@@ -95,6 +95,24 @@ static inline uint64_t ks_content_arg(ks_content c) { return c & KS_CONTENT_ARG_
 
 /* Interns 4096 literal bytes; equal bytes give the same descriptor. Never fails. */
 ks_content ks_content_literal(struct ks_content_store *cs, const uint8_t *page);
+/* Literal pages whose bytes come later: a recorded trace's dictionary holds hundreds of
+ * thousands of distinct pages, and a replay needs the bytes of about half of them (the
+ * rest are overwritten before ksmd scans them). fetch() writes the 4096 bytes of the
+ * source's page `key` into out; it is called at most once per literal, the first time
+ * anything reads the literal (a compare, its checksum, its bytes), and must give the
+ * same bytes as it would have at ks_content_literal_later(); it cannot fail (a source
+ * that finds its data corrupt gives any bytes and reports the error itself: the run's
+ * results are then void). The pager must outlive the store's use of these literals. */
+struct ks_content_pager {
+	void (*fetch)(const struct ks_content_pager *pg, uint64_t key, uint8_t *out);
+};
+/* A LITERAL descriptor for page `key` of pg, its bytes fetched when first read. Not
+ * interned: two such literals (or one and a ks_content_literal()) may hold the same
+ * bytes under two descriptors; every compare, checksum and test of a page is by its
+ * bytes, so nothing but the descriptor's value differs. Consecutive calls give
+ * consecutive literal indices. Never fails. */
+ks_content ks_content_literal_later(struct ks_content_store *cs,
+				    const struct ks_content_pager *pg, uint64_t key);
 /* Copies the 4096 bytes of a LITERAL-class descriptor into out: true; false (out
  * untouched) for any other descriptor. */
 bool ks_content_literal_bytes(const struct ks_content_store *cs, ks_content c, uint8_t *out);

@@ -52,6 +52,7 @@ struct src {
 	int64_t shift_ns;          /* added to each record's time (trace file only) */
 	struct ks_trace_rec *rec;  /* lookahead record (large: heap-allocated) */
 	bool have;                 /* rec holds the next record */
+	bool lazy;                 /* its dictionary pages are read when first needed */
 	uint64_t nrec;             /* records applied */
 };
 
@@ -122,6 +123,19 @@ static void fail(struct world *w, int code)
 	if (!w->rc)
 		w->rc = code;
 	ks_sim_stop(&w->sim);
+}
+
+/* A source whose dictionary pages are read when first needed (ks_trace_lazy_pages)
+ * found one it could not give (a corrupt `pages` record): what was computed since is
+ * void, the run fails with its error. */
+static bool lazy_failed(struct world *w)
+{
+	for (unsigned i = 0; i < w->nsrc && !w->rc; i++)
+		if (w->srcs[i].lazy && ks_trace_lazy_error(w->srcs[i].ts, w->err)) {
+			fail(w, w->err->code);
+			return true;
+		}
+	return w->rc != 0;
 }
 
 /* Calls `fn` of every observer that has one. */
@@ -294,8 +308,12 @@ static void ev_ksmd(struct ks_sim *sim, void *subject, void *object)
 	w->batch_start = sim->now;
 	w->batch_cost_ns = 0;
 	memset(&w->page_sum, 0, sizeof(w->page_sum));
-	if (!ks_ksm_scan_batch(w->ksm, sim->now, &batch))
+	if (!ks_ksm_scan_batch(w->ksm, sim->now, &batch)) {
+		lazy_failed(w);
 		return; /* idle until woken */
+	}
+	if (lazy_failed(w))
+		return;
 	if (w->zero_pages)
 		w->ran_zero = true;
 	else
@@ -624,7 +642,9 @@ static int apply_record(struct world *w, struct src *s)
 			s->capdict = s->capdict ? 2 * s->capdict : 1024;
 			s->dict = ks_xrealloc(s->dict, s->capdict * sizeof(*s->dict));
 		}
-		s->dict[s->ndict++] = ks_content_literal(w->cs, r->bytes);
+		s->dict[s->ndict++] = r->pager ?
+			ks_content_literal_later(w->cs, r->pager, r->page_key) :
+			ks_content_literal(w->cs, r->bytes);
 		return 0;
 	case KS_TR_REF:
 		if (w->reclaim)
@@ -690,6 +710,8 @@ static void ev_trace(struct ks_sim *sim, void *subject, void *object)
 	}
 	if (w->reclaim)
 		ks_reclaim_balance(w->reclaim);
+	if (lazy_failed(w))
+		return;
 	if (s->have)
 		ks_sim_schedule_at(sim, s->rec->t, ev_trace, w, s);
 	wake_ksmd(w);
@@ -729,6 +751,7 @@ static int open_sources(struct world *w)
 		s->ts = ks_trace_open(s->origin, w->err);
 		if (!s->ts)
 			return w->err->code ? w->err->code : KS_EIO;
+		s->lazy = ks_trace_lazy_pages(s->ts);
 		s->pid_offset = w->nsrc && sc->ngroups ? KS_TRACE_PID_OFFSET : 0;
 		s->shift_ns = w->o->trace_shift_ns;
 		w->nsrc++;
@@ -932,6 +955,7 @@ int ks_world_run(const struct ks_world_opts *o, struct ks_summary *sum, struct k
 	}
 	wake_ksmd(w);
 	sum->status = ks_sim_run(&w->sim) ? KS_RUN_INTERRUPTED : KS_RUN_COMPLETE;
+	lazy_failed(w);
 	rc = w->rc;
 	if (!rc && sum->status == KS_RUN_COMPLETE && w->sim.now < o->sc->duration &&
 	    !w->sc->stop_when_stable)
